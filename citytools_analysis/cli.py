@@ -1,0 +1,91 @@
+"""The ``citytools`` command line: synth, clean, build, findings.
+
+Each command is a thin wrapper over a package function, so that notebooks and tests call
+the same code as the command line.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+from typing import Optional
+
+import typer
+
+from . import paths
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
+
+
+@app.command()
+def synth(
+    seed: int = typer.Option(2019, help="Random seed: the same seed gives the same survey."),
+    out: Path = typer.Option(paths.SURVEY_DIR, help="Folder for the survey workbooks."),
+    truth_dir: Path = typer.Option(paths.TRUTH_DIR, help="Folder for the true London (not raw data)."),
+    reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+) -> None:
+    """Generate the synthetic survey: one workbook per responding authority, and the truth."""
+    from .synth import generate_survey
+
+    summary = generate_survey(seed=seed, out_dir=out, truth_dir=truth_dir, reference_dir=reference_dir)
+    typer.echo(summary)
+
+
+@app.command()
+def clean(
+    survey_dir: Path = typer.Option(paths.SURVEY_DIR, help="Folder of survey returns (.xlsx)."),
+    out_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Folder for the processed tables."),
+    reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+) -> None:
+    """Clean the survey returns into the processed tables and their data package."""
+    from .cleaning import clean_survey
+    from .errors import SurveyInputError
+
+    try:
+        result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir)
+    except SurveyInputError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(result.summary())
+
+
+@app.command()
+def build(
+    jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
+) -> None:
+    """Run the notebooks with papermill, then build the web book into _build/html/."""
+    from .build import build_book
+
+    code = build_book(jobs=jobs)
+    raise typer.Exit(code=code)
+
+
+@app.command()
+def findings(
+    processed_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Folder of processed tables."),
+    as_of: Optional[str] = typer.Option(None, help="Snapshot date, YYYY-MM-DD."),
+    horizon_years: int = typer.Option(3, help="Expiry horizon in years."),
+    window_months: int = typer.Option(12, help="Joint-procurement window in months."),
+    min_authorities: int = typer.Option(3, help="Authorities needed for an opportunity."),
+) -> None:
+    """Print the headline findings as JSON."""
+    from .findings import headline_findings_json
+
+    typer.echo(
+        headline_findings_json(
+            processed_dir=processed_dir,
+            as_of=date.fromisoformat(as_of) if as_of else None,
+            horizon_years=horizon_years,
+            window_months=window_months,
+            min_authorities=min_authorities,
+        )
+    )
+
+
+def main() -> None:  # pragma: no cover - console entry
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(app())
