@@ -1,0 +1,189 @@
+"""Headline counts of the survey: what was returned, what was kept, and who runs how many systems."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from .processed import ProcessedData
+from .reference import load_reference
+
+# Which processed table holds the kept rows of each survey sheet (the output contract).
+SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
+
+
+def _system_types(system_types: Sequence[str] | None) -> list[str]:
+    if system_types is not None:
+        return list(system_types)
+    return list(load_reference().system_type_names.canonical)
+
+
+def _distinct(column: pd.Series) -> int:
+    return int(column.dropna().astype(str).str.strip().replace("", pd.NA).dropna().nunique())
+
+
+def headline_counts(
+    systems: pd.DataFrame, system_types: Sequence[str] | None = None
+) -> dict[str, int]:
+    """Count systems (rows) and distinct products, manufacturers and suppliers; split by type.
+
+    Parameters
+    ----------
+    systems
+        The processed ``systems`` table (``product``, ``manufacturer``, ``supplier``,
+        ``system_type``).
+    system_types
+        Canonical system types (default: read from the reference data). Each gives a key,
+        lower-cased, counting the rows of that type (``frontline``, ``corporate``).
+
+    Returns
+    -------
+    dict
+        ``systems``, ``products``, ``manufacturers``, ``suppliers`` and one count per type.
+    """
+    counts = {
+        "systems": int(len(systems)),
+        "products": _distinct(systems["product"]),
+        "manufacturers": _distinct(systems["manufacturer"]),
+        "suppliers": _distinct(systems["supplier"]),
+    }
+    kinds = systems["system_type"].astype("string")
+    for system_type in _system_types(system_types):
+        counts[system_type.lower()] = int((kinds == system_type).sum())
+    return counts
+
+
+def response_counts(authorities: pd.DataFrame) -> dict[str, int]:
+    """Count the authorities in the table and those that returned the survey.
+
+    Parameters
+    ----------
+    authorities
+        The processed ``authorities`` table (``responded`` boolean).
+
+    Returns
+    -------
+    dict
+        ``authorities`` (all rows) and ``responded``.
+    """
+    responded = authorities["responded"].astype("boolean").fillna(False)
+    return {"authorities": int(len(authorities)), "responded": int(responded.sum())}
+
+
+def systems_per_authority(systems: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFrame:
+    """Number of systems each authority runs; 0 for authorities without a return.
+
+    Parameters
+    ----------
+    systems
+        The processed ``systems`` table (``gss_code``).
+    authorities
+        The processed ``authorities`` table (``gss_code``, ``short_name``, ``responded``;
+        ``abbreviation`` is carried through when present).
+
+    Returns
+    -------
+    DataFrame
+        One row per authority, in GSS code order: ``gss_code``, ``short_name``,
+        [``abbreviation``], ``responded``, ``systems``.
+    """
+    columns = ["gss_code", "short_name"]
+    if "abbreviation" in authorities.columns:
+        columns.append("abbreviation")
+    columns.append("responded")
+    table = authorities[columns].copy()
+    table["responded"] = table["responded"].astype("boolean").fillna(False).astype(bool)
+    counts = systems.groupby("gss_code").size()
+    table["systems"] = table["gss_code"].map(counts).fillna(0).astype(int)
+    return table.sort_values("gss_code", kind="stable").reset_index(drop=True)
+
+
+def systems_by_service_area(
+    systems: pd.DataFrame, system_types: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Systems per service area, one column per system type, largest total first.
+
+    Parameters
+    ----------
+    systems
+        The processed ``systems`` table (``service_area``, ``system_type``).
+    system_types
+        Canonical system types, in column order (default: from the reference data).
+
+    Returns
+    -------
+    DataFrame
+        ``service_area``, one count column per type, ``total``; sorted by ``total``
+        descending, then by name.
+    """
+    types = _system_types(system_types)
+    table = pd.crosstab(systems["service_area"].astype(str), systems["system_type"].astype(str))
+    table = table.reindex(columns=types, fill_value=0)
+    table.columns.name = None
+    table["total"] = table.sum(axis=1)
+    table = table.rename_axis("service_area").reset_index()
+    table = table.sort_values(["total", "service_area"], ascending=[False, True], kind="stable")
+    return table.reset_index(drop=True)
+
+
+def row_accounting(data: ProcessedData) -> pd.DataFrame:
+    """Rows read, kept and rejected for each survey sheet (read = kept + rejected).
+
+    Parameters
+    ----------
+    data
+        The processed tables (``systems``, ``skills``, ``maturity``, ``rejected``).
+
+    Returns
+    -------
+    DataFrame
+        ``sheet``, ``read``, ``kept``, ``rejected``; the data sheets in survey order, then
+        any other sheet named in ``rejected`` alphabetically.
+    """
+    rejected = data.rejected.groupby("sheet").size()
+    sheets = list(SHEET_TABLES) + sorted(set(map(str, rejected.index)) - set(SHEET_TABLES))
+    rows = []
+    for sheet in sheets:
+        table = SHEET_TABLES.get(sheet)
+        kept = len(getattr(data, table)) if table else 0
+        dropped = int(rejected.get(sheet, 0))
+        rows.append({"sheet": sheet, "read": kept + dropped, "kept": kept, "rejected": dropped})
+    return pd.DataFrame(rows, columns=["sheet", "read", "kept", "rejected"])
+
+
+def rejections_by_reason(rejected: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows counted by sheet and reason, most frequent first.
+
+    Parameters
+    ----------
+    rejected
+        The processed ``rejected`` table (``sheet``, ``reason``).
+
+    Returns
+    -------
+    DataFrame
+        ``sheet``, ``reason``, ``rows``.
+    """
+    table = rejected.groupby(["sheet", "reason"]).size().rename("rows").reset_index()
+    table = table.sort_values(["rows", "sheet", "reason"], ascending=[False, True, True])
+    return table.reset_index(drop=True)
+
+
+def corrections_by_rule(corrections: pd.DataFrame) -> pd.DataFrame:
+    """Values that cleaning changed or cleared, counted by rule, sheet and column.
+
+    Parameters
+    ----------
+    corrections
+        The processed ``corrections`` table (``rule``, ``sheet``, ``column``).
+
+    Returns
+    -------
+    DataFrame
+        ``rule``, ``sheet``, ``column``, ``values``; most frequent first.
+    """
+    keys = ["rule", "sheet", "column"]
+    table = corrections.groupby(keys).size().rename("values").reset_index()
+    table = table.sort_values(["values", *keys], ascending=[False, True, True, True])
+    return table.reset_index(drop=True)

@@ -1,0 +1,163 @@
+"""Tests for the chart theme, the figure checks, the figure output and the tile map."""
+
+from __future__ import annotations
+
+import base64
+import re
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.colors as mcolors  # noqa: E402
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+import pytest  # noqa: E402
+
+from citytools_analysis import plots  # noqa: E402
+from citytools_analysis.paths import REFERENCE_DIR  # noqa: E402
+from citytools_analysis.reference import load_reference  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+@pytest.fixture(scope="module")
+def authorities() -> pd.DataFrame:
+    return load_reference(REFERENCE_DIR).authorities
+
+
+def _labelled_figure():
+    fig, ax = plt.subplots()
+    ax.bar(["a", "b"], [1, 2])
+    ax.set_title("Systems by area")
+    ax.set_xlabel("Service area")
+    ax.set_ylabel("Systems (count)")
+    return fig
+
+
+def test_apply_theme_sets_palette_and_width():
+    plots.apply_theme()
+    cycle = [mcolors.to_hex(c).upper() for c in plt.rcParams["axes.prop_cycle"].by_key()["color"]]
+    assert cycle == ["#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1"]
+    assert plt.rcParams["figure.figsize"][0] == plots.FIGURE_WIDTH
+
+
+def test_sequential_colormap_runs_light_to_dark():
+    cmap = plots.sequential_colormap()
+    assert mcolors.to_hex(cmap(0.0)).upper() == "#6BACE6"
+    assert mcolors.to_hex(cmap(1.0)).upper() == "#12436D"
+
+
+def test_show_figure_rejects_missing_title():
+    fig, ax = plt.subplots()
+    ax.plot([1, 2])
+    ax.set_xlabel("x (count)")
+    ax.set_ylabel("y (count)")
+    with pytest.raises(ValueError, match="title"):
+        plots.show_figure(fig, alt="A line", source="test")
+
+
+@pytest.mark.parametrize("missing", ["x", "y"])
+def test_show_figure_rejects_missing_axis_label(missing):
+    fig = _labelled_figure()
+    getattr(fig.axes[0], f"set_{missing}label")("")
+    with pytest.raises(ValueError, match=f"no {missing} label"):
+        plots.show_figure(fig, alt="Bars", source="test")
+
+
+def test_show_figure_requires_alt_text():
+    with pytest.raises(ValueError, match="alt"):
+        plots.show_figure(_labelled_figure(), alt="  ", source="test")
+
+
+def test_show_figure_emits_img_with_alt_and_source_and_closes_figure():
+    fig = _labelled_figure()
+    output = plots.show_figure(fig, alt='Two bars: "a" is 1, b is 2', source="City Tools survey")
+    page = output._repr_html_()
+    assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', page)
+    assert 'alt="Two bars: &quot;a&quot; is 1, b is 2"' in page
+    assert "<figcaption>Source: City Tools survey</figcaption>" in page
+    encoded = re.search(r"base64,([A-Za-z0-9+/=]+)", page).group(1)
+    assert base64.b64decode(encoded).startswith(b"\x89PNG")
+    assert fig.number not in plt.get_fignums()
+    assert repr(output) == 'Figure: Two bars: "a" is 1, b is 2'
+
+
+def test_figure_png_is_the_same_on_every_render():
+    fig = _labelled_figure()
+    first = plots.figure_png(fig)
+    assert plots.figure_png(fig) == first
+    assert b"Software" not in first and b"matplotlib" not in first.lower()
+
+
+def test_add_source_writes_a_source_line():
+    fig = _labelled_figure()
+    plots.add_source(fig, "City Tools survey")
+    assert [text.get_text() for text in fig.texts] == ["Source: City Tools survey"]
+
+
+def _square(fig, gss_code):
+    squares = [patch for patch in fig.axes[0].patches if patch.get_gid() == gss_code]
+    assert len(squares) == 1, gss_code
+    return squares[0]
+
+
+def test_tile_map_places_camden_at_its_reference_tile(authorities):
+    # data/raw/reference/authorities.csv: Camden E09000007 at tile_row 2, tile_col 3;
+    # Sutton E09000029 at row 6, col 3. Row 0 is the top: the y axis runs downwards.
+    values = pd.DataFrame({"gss_code": ["E09000007", "E09000029"], "systems": [40, 10]})
+    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
+                         title="Systems", value_label="Systems (count)")
+    camden = _square(fig, "E09000007")
+    assert camden.get_x() + camden.get_width() / 2 == pytest.approx(3.5)
+    assert camden.get_y() + camden.get_height() / 2 == pytest.approx(2.5)
+    sutton = _square(fig, "E09000029")
+    assert sutton.get_y() + sutton.get_height() / 2 == pytest.approx(6.5)
+    assert fig.axes[0].yaxis_inverted()
+    texts = [text.get_text() for text in fig.axes[0].texts]
+    assert "CMD" in texts and "40" in texts and "10" in texts
+    # the larger value is the darker square
+    assert mcolors.to_hex(camden.get_facecolor()).upper() == "#12436D"
+    assert mcolors.to_hex(sutton.get_facecolor()).upper() != "#12436D"
+
+
+def test_tile_map_draws_every_authority_and_the_gla_beside_the_grid(authorities):
+    values = pd.DataFrame({"gss_code": ["E09000007"], "systems": [5]})
+    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
+                         title="Systems", value_label="Systems (count)")
+    squares = [patch for patch in fig.axes[0].patches if patch.get_gid()]
+    assert len(squares) == 34
+    gla = _square(fig, "E61000001")
+    assert gla.get_x() > 8  # right of the last grid column (7)
+    assert "GLA" in [text.get_text() for text in fig.axes[0].texts]
+    # no value: grey and hatched, so "no data" is not only a colour
+    hackney = _square(fig, "E09000012")
+    assert mcolors.to_hex(hackney.get_facecolor()).upper() == plots.NO_DATA_COLOUR
+    assert hackney.get_hatch() == "///"
+    plots.check_figure(fig)  # title and labelled colour bar: passes the figure check
+
+
+def test_tile_map_outlines_the_highlighted_authority(authorities):
+    values = pd.DataFrame({"gss_code": ["E09000007", "E09000012"], "systems": [5, 6]})
+    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
+                         title="Systems", value_label="Systems (count)", highlight="E09000012")
+    assert _square(fig, "E09000012").get_linewidth() > _square(fig, "E09000007").get_linewidth()
+
+
+def test_ranked_bar_chart_puts_largest_total_first_and_labels_totals():
+    table = pd.DataFrame(
+        {"area": ["Finance", "Housing", "Waste"], "Frontline": [0, 3, 1], "Corporate": [2, 2, 0]}
+    )
+    fig = plots.ranked_bar_chart(table, category="area", series=["Frontline", "Corporate"],
+                                 title="Systems by area", xlabel="Systems (count)",
+                                 ylabel="Service area")
+    ax = fig.axes[0]
+    # totals: Housing 5, Finance 2, Waste 1; the y axis is inverted so the first tick is on top
+    assert [tick.get_text() for tick in ax.get_yticklabels()] == ["Housing", "Finance", "Waste"]
+    assert ax.yaxis_inverted()
+    assert [text.get_text().strip() for text in ax.texts] == ["5", "2", "1"]
+    plots.check_figure(fig)
