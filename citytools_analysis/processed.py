@@ -14,20 +14,15 @@ from pathlib import Path
 import pandas as pd
 
 from .paths import PROCESSED_DIR
+from .release import FORMULA_TRIGGERS
+from .schema import TABLES as SCHEMA
 
-TABLES = ("authorities", "systems", "integrations", "skills", "maturity", "rejected", "corrections")
+TABLES = tuple(SCHEMA)
 
-_DATE_COLUMNS = {"systems": ["contract_start", "contract_end"]}
-_INTEGER_COLUMNS = {
-    "authorities": ["tile_row", "tile_col"],
-    "systems": ["value_for_money", "satisfaction", "replacement_year", "source_row"],
-    "skills": ["level"],
-    "maturity": ["score"],
-    "rejected": ["source_row"],
-    "corrections": ["source_row"],
-}
-_FLOAT_COLUMNS = {"systems": ["annual_cost_gbp"], "skills": ["staff_fte"]}
-_BOOL_COLUMNS = {"authorities": ["responded"], "skills": ["can_support"]}
+
+def _restore_text(text: str) -> str:
+    """Undo the release's formula neutralising (a leading apostrophe before =, +, -, @)."""
+    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_TRIGGERS else text
 
 
 def read_table(name: str, processed_dir: Path | str = PROCESSED_DIR) -> pd.DataFrame:
@@ -43,14 +38,20 @@ def read_table(name: str, processed_dir: Path | str = PROCESSED_DIR) -> pd.DataF
     path = Path(processed_dir) / f"{name}.csv"
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
     frame = frame.replace("", pd.NA)
-    for column in _DATE_COLUMNS.get(name, []):
-        frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
-    for column in _INTEGER_COLUMNS.get(name, []):
-        frame[column] = pd.to_numeric(frame[column]).astype("Int64")
-    for column in _FLOAT_COLUMNS.get(name, []):
-        frame[column] = pd.to_numeric(frame[column]).astype("Float64")
-    for column in _BOOL_COLUMNS.get(name, []):
-        frame[column] = frame[column].map({"true": True, "false": False}).astype("boolean")
+    for field in SCHEMA[name].fields:
+        column = field.name
+        if column not in frame:
+            continue
+        if field.type == "date":
+            frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+        elif field.type == "integer":
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif field.type == "number":
+            frame[column] = pd.to_numeric(frame[column]).astype("Float64")
+        elif field.type == "boolean":
+            frame[column] = frame[column].map({"true": True, "false": False}).astype("boolean")
+        elif field.type == "string":
+            frame[column] = frame[column].map(_restore_text, na_action="ignore")
     return frame
 
 
