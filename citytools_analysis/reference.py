@@ -248,6 +248,13 @@ class Reference:
         return self.table("organisation_aliases")
 
     @cached_property
+    def organisation_legal_words(self) -> frozenset[str]:
+        """Folded legal-form words (Ltd, Limited, plc, UK, Group …) that organisation-name
+        matching ignores, so "CIVICA UK LIMITED" meets the alias "Civica"."""
+        words = self.table("organisation_legal_words").word
+        return frozenset(part for word in words for part in fold(word).split())
+
+    @cached_property
     def products(self) -> pd.DataFrame:
         """Canonical products: ``product``, ``manufacturer`` (canonical organisation),
         ``service_area`` (where it is usually used)."""

@@ -1,0 +1,319 @@
+"""Tests for citytools_analysis.names on the real reference tables in data/raw/reference/."""
+
+from __future__ import annotations
+
+import pytest
+
+from citytools_analysis.names import (
+    ORGANISATION_THRESHOLD,
+    PRODUCT_THRESHOLD,
+    NameResolver,
+    Resolution,
+    resolve_authority,
+)
+from citytools_analysis.reference import Reference, load_reference
+
+
+@pytest.fixture(scope="module")
+def ref() -> Reference:
+    return load_reference()
+
+
+@pytest.fixture(scope="module")
+def organisations(ref: Reference) -> NameResolver:
+    return NameResolver.organisations(ref)
+
+
+@pytest.fixture(scope="module")
+def products(ref: Reference) -> NameResolver:
+    return NameResolver.products(ref)
+
+
+# --- the legal-form words -----------------------------------------------------------------
+
+
+def test_legal_words_are_read_folded(ref: Reference) -> None:
+    words = ref.organisation_legal_words
+    assert {"ltd", "limited", "plc", "uk", "group", "inc", "corporation", "company", "co"} <= words
+    assert "(uk)" not in words  # "(UK)" folds to "uk"
+    assert all(word == word.lower().strip() and " " not in word for word in words)
+
+
+# --- organisations ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical", "method"),
+    [
+        # canonical names as typed
+        ("Civica", "Civica", "exact"),
+        ("Capita", "Capita", "exact"),
+        ("NEC Software Solutions", "NEC Software Solutions", "exact"),
+        # alias table, after fold
+        ("CIVICA UK LIMITED", "Civica", "alias"),
+        ("Civica UK Ltd.", "Civica", "alias"),
+        ("civica uk ltd", "Civica", "alias"),
+        ("NORTHGATE PUBLIC SERVICES LIMITED", "NEC Software Solutions", "alias"),
+        ("Northgate Public Services (UK) Ltd", "NEC Software Solutions", "alias"),
+        ("Northgate Information Solutions UK Ltd", "NEC Software Solutions", "alias"),
+        ("NPS", "NEC Software Solutions", "alias"),
+        ("System C (Liquidlogic)", "System C", "alias"),
+        ("Liquid Logic", "System C", "alias"),
+        ("Civica Xpress - Civica UK Ltd", "Civica", "alias"),
+        ("Agresso", "Unit4", "alias"),
+        ("Unit 4 Business Software Limited", "Unit4", "alias"),
+        ("Servelec Social Care Ltd", "Access Group", "alias"),
+        ("The Access Group", "Access Group", "alias"),
+        ("Granicus-Firmstep Limited", "Granicus", "alias"),
+        ("ESRI (UK) Limited", "Esri", "alias"),
+        ("NorthgateArinso", "Zellis", "alias"),
+        ("Pitney Bowes", "Brightly Software", "alias"),
+        ("Tascomi", "Idox", "alias"),
+        ("British Telecommunications PLC", "BT", "alias"),
+        ("Total Mobile Ltd", "Totalmobile", "alias"),
+        # alias table with legal-form words removed
+        ("Civica UK", "Civica", "alias"),
+        ("Civica Limited", "Civica", "alias"),
+        ("Idox Software Limited", "Idox", "alias"),
+        ("IDOX Group plc", "Idox", "alias"),
+        ("Liquidlogic Ltd.", "System C", "alias"),
+        ("Microsoft Corporation UK Ltd", "Microsoft", "alias"),
+        ("Jadu Group", "Jadu", "alias"),
+        # one part of a compound name is an alias, and no part names anyone else
+        ("Civica Spydus - Civica UK Ltd", "Civica", "alias"),
+        ("Agilisys (reseller)", "Agilisys", "alias"),
+        # typing errors: fuzzy
+        ("Civica UK Limmitted", "Civica", "fuzzy"),
+        ("Civca UK Ltd", "Civica", "fuzzy"),
+        ("Northgate Public Servics", "NEC Software Solutions", "fuzzy"),
+        ("Northgate Informaton Solutions", "NEC Software Solutions", "fuzzy"),
+        ("Unit4 Buisness Software Limited", "Unit4", "fuzzy"),
+        ("Liquidlogic Lmited", "System C", "fuzzy"),
+        ("Capita Busines Services", "Capita", "fuzzy"),
+        ("Bartec Municipal Technolgies", "Bartec Municipal Technologies", "fuzzy"),
+        ("Imperial Civil Enforcment Solutions", "Imperial Civil Enforcement Solutions", "fuzzy"),
+        ("Democracy Count", "Democracy Counts", "fuzzy"),
+        ("Oracel Corporation", "Oracle", "fuzzy"),
+    ],
+)
+def test_organisations_resolve(
+    organisations: NameResolver, raw: str, canonical: str, method: str
+) -> None:
+    result = organisations.resolve(raw)
+    assert (result.canonical, result.method) == (canonical, method)
+
+
+def test_organisation_resolution_details(organisations: NameResolver) -> None:
+    assert organisations.resolve("Civica") == Resolution("Civica", "exact", 100.0, "Civica")
+    assert organisations.resolve("CIVICA UK LIMITED") == Resolution(
+        "Civica", "alias", 100.0, "CIVICA UK LIMITED"
+    )
+    assert organisations.resolve("Civica UK Ltd.") == Resolution(
+        "Civica", "alias", 100.0, "Civica UK Ltd"
+    )
+    # "northgate public servics" (24 letters) against "northgate public services" (25):
+    # 24 in common, so ratio = 2 × 24 / 49 = 97.96 → 98.0
+    assert organisations.resolve("Northgate Public Servics") == Resolution(
+        "NEC Software Solutions", "fuzzy", 98.0, "Northgate Public Services"
+    )
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Acme Widgets Ltd",  # an unknown supplier
+        "Iken",  # not Idox
+        "Iken Business Ltd",
+        "Capgemini",  # not Capita
+        "CGI",
+        "Civica Software",  # between Civica and "Capita Software"
+        "Capita Civica",  # two organisations in one name
+        "Capita - Civica",
+        "Oracle / Mastek",
+        "Agilisys (NEC)",
+        "Unit 5 Business Software",  # the digit differs from Unit4
+        "Civica Pay",  # a product, not a division name in the table
+        "Oracle Consulting Ltd",
+        "Microsoft Reseller",
+        "Northgate Housing",  # a product: NEC or Zellis? Not guessed
+        "Servest",
+        "SAS",  # not SAP
+        "Sage",
+        "Arcadis",  # not Arcus
+        "Symantec",  # not System C
+        "Bartec Auto",
+        "Ltd",
+        "N/A",
+    ],
+)
+def test_organisations_hard_negatives_stay_unresolved(
+    organisations: NameResolver, raw: str
+) -> None:
+    assert organisations.resolve(raw) == Resolution(None, "unresolved", 0.0, None)
+
+
+def test_capita_and_civica_never_collapse(organisations: NameResolver) -> None:
+    assert organisations.resolve("Capita").canonical == "Capita"
+    assert organisations.resolve("CAPITA PLC").canonical == "Capita"
+    assert organisations.resolve("Civica").canonical == "Civica"
+    assert organisations.resolve("Idox").canonical == "Idox"
+
+
+@pytest.mark.parametrize("raw", [None, "", "   ", float("nan")])
+def test_blank_names(organisations: NameResolver, raw: object) -> None:
+    assert organisations.resolve(raw) == Resolution(None, "blank", 0.0, None)
+
+
+def test_no_alias_is_fuzzily_taken_for_another_organisation(ref: Reference) -> None:
+    """Leave each organisation out of the table: none of its aliases may resolve to another."""
+    table = ref.organisation_aliases
+    pairs = list(zip(table["alias"], table["organisation"]))
+    for left_out in sorted({name for _, name in pairs}):
+        resolver = NameResolver(
+            {alias: name for alias, name in pairs if name != left_out},
+            kind="organisation",
+            threshold=ORGANISATION_THRESHOLD,
+            strip_words=ref.organisation_legal_words,
+        )
+        for alias, name in pairs:
+            if name == left_out:
+                assert resolver.resolve(alias).canonical is None, (alias, left_out)
+
+
+# --- products -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical", "method"),
+    [
+        ("Uniform", "Uniform", "exact"),
+        ("Information@Work", "Information@Work", "exact"),
+        ("Idox Uniform", "Uniform", "alias"),
+        ("Agresso", "Unit4 ERP", "alias"),
+        ("Frameworki", "Mosaic", "alias"),
+        ("Liquidlogic LCS", "LCS", "alias"),
+        ("Liquidlogic LAS", "LAS", "alias"),
+        ("Northgate Revenues & Benefits", "iWorld", "alias"),
+        ("I Trent", "iTrent", "alias"),
+        ("office 365", "Microsoft 365", "alias"),
+        ("Athena", "Oracle E-Business Suite", "alias"),
+        ("Uniform (Idox)", "Uniform", "alias"),
+        ("Symphony (SirsiDynix)", "Symphony", "alias"),
+        ("AA Symphony", "Aligned Assets Symphony", "alias"),
+        ("Liquidlogic Childrens Sytem", "LCS", "fuzzy"),
+        ("Informaton@Work", "Information@Work", "fuzzy"),
+        ("Capita Revenue and Benefits", "Academy", "fuzzy"),
+        ("OpenRevenue", "OpenRevenues", "fuzzy"),
+    ],
+)
+def test_products_resolve(products: NameResolver, raw: str, canonical: str, method: str) -> None:
+    result = products.resolve(raw)
+    assert (result.canonical, result.method) == (canonical, method)
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "Liquidlogic LSC",  # a one-letter change in an acronym is another product
+        "Dynamics 356",  # digits must agree
+        "Spydus 11",
+        "Confirm / Symology",  # two products
+        "Bespoke in-house system",
+        "Excel spreadsheet",
+        "Unifrom",  # short names resolve through the alias table only
+    ],
+)
+def test_products_hard_negatives_stay_unresolved(products: NameResolver, raw: str) -> None:
+    assert products.resolve(raw).canonical is None
+
+
+def test_product_thresholds_are_documented_values() -> None:
+    assert ORGANISATION_THRESHOLD == 90.0
+    assert PRODUCT_THRESHOLD == 90.0
+
+
+# --- the resolver itself ------------------------------------------------------------------
+
+
+def test_resolver_is_cached(organisations: NameResolver) -> None:
+    first = organisations.resolve("Civca UK Ltd")
+    assert organisations.resolve("Civca UK Ltd") is first
+
+
+def test_fuzzy_ties_go_to_the_first_name_in_order() -> None:
+    resolver = NameResolver({"Alpha Systema": "Zeta", "Alpha Systemb": "Beta"}, kind="test")
+    # "alpha systemx" differs from both aliases in its last letter: 12 of 13 letters in
+    # common with each, ratio 2 × 12 / 26 = 92.3 for both; "Beta" comes first
+    assert resolver.resolve("Alpha Systemx") == Resolution("Beta", "fuzzy", 92.3, "Alpha Systemb")
+
+
+def test_threshold_above_100_disables_fuzzy_matching(ref: Reference) -> None:
+    resolver = NameResolver.organisations(ref, threshold=101)
+    assert resolver.resolve("Civca UK Ltd").method == "unresolved"
+    assert resolver.resolve("CIVICA UK LIMITED").method == "alias"
+
+
+def test_conflicting_aliases_are_refused() -> None:
+    with pytest.raises(ValueError, match="folds like"):
+        NameResolver({"Acme Ltd": "Acme", "ACME LTD": "Other"}, kind="test")
+
+
+def test_ambiguous_stripped_alias_is_not_used() -> None:
+    resolver = NameResolver(
+        {"Acme Ltd": "Acme One", "Acme plc": "Acme Two"}, kind="test", strip_words=["Ltd", "plc"]
+    )
+    assert resolver.resolve("Acme plc").canonical == "Acme Two"
+    assert resolver.resolve("Acme Limited").canonical is None
+
+
+# --- authorities --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "gss_code"),
+    [
+        ("London Borough of Camden", "E09000007"),
+        ("LB Camden", "E09000007"),
+        ("LB of Camden", "E09000007"),
+        ("Camden Council", "E09000007"),
+        ("Camden", "E09000007"),
+        ("camden  council", "E09000007"),
+        ("London Borough of Camden Council", "E09000007"),
+        ("The London Borough of Camden", "E09000007"),
+        ("E09000007", "E09000007"),
+        ("Royal Borough of Greenwich", "E09000011"),
+        ("London Borough of Greenwich", "E09000011"),
+        ("RB Greenwich", "E09000011"),
+        ("Royal Borough of Kensington & Chelsea", "E09000020"),
+        ("The Royal Borough of Kensington and Chelsea", "E09000020"),
+        ("RBKC", "E09000020"),
+        ("Kingston-upon-Thames", "E09000021"),
+        ("London Borough of Richmond", "E09000027"),
+        ("LB Barking & Dagenham", "E09000002"),
+        ("Hammersmith & Fulham", "E09000013"),
+        ("City of London Corporation", "E09000001"),
+        ("City of London", "E09000001"),
+        ("Corporation of London", "E09000001"),
+        ("City of Westminster", "E09000033"),
+        ("Westminster City Council", "E09000033"),
+        ("Greater London Authority", "E61000001"),
+        ("GLA", "E61000001"),
+        ("Greater London Authority (GLA)", "E61000001"),
+        ("Tower Hamlets", "E09000030"),
+    ],
+)
+def test_resolve_authority(ref: Reference, raw: str, gss_code: str) -> None:
+    assert resolve_authority(raw, ref) == gss_code
+
+
+@pytest.mark.parametrize(
+    "raw", ["Camdn", "Surrey County Council", "London", "Borough of Nowhere", "", None]
+)
+def test_unknown_authority_is_not_guessed(ref: Reference, raw: object) -> None:
+    assert resolve_authority(raw, ref) is None
+
+
+def test_every_authority_resolves_by_its_name_and_short_name(ref: Reference) -> None:
+    for row in ref.authorities.itertuples():
+        assert resolve_authority(row.name, ref) == row.gss_code
+        assert resolve_authority(row.short_name, ref) == row.gss_code
