@@ -287,9 +287,11 @@ class Cleaner:
                 value = None
             record["annual_cost_gbp"] = value
             for column in ("value_for_money", "satisfaction"):
-                rating = parsing.parse_rating(cells.get(column), scale=reference.rating_scale)
+                rating = parsing.parse_rating(cells.get(column), scale=reference.rating_scale,
+                                              missing_terms=reference.missing_terms)
                 record[column] = self._take(column, rating, cells.get(column), pending)
-            answer, year = parsing.parse_replacement(cells.get("replacement_planned"), answer_terms=reference.answer_terms)
+            answer, year = parsing.parse_replacement(cells.get("replacement_planned"), answer_terms=reference.answer_terms,
+                                                     missing_terms=reference.missing_terms)
             record["replacement_planned"] = self._take("replacement_planned", answer,
                                                        cells.get("replacement_planned"), pending)
             record["replacement_year"] = self._take("replacement_year", year,
@@ -377,16 +379,20 @@ class Cleaner:
                 if parsed.logged:
                     pending.append(("system_type", raw_type, parsed.value, parsed.rule, False))
                 record["system_type"] = parsed.value
-        hosting = parsing.parse_choice(cells.get("hosting"), vocabulary=reference.hosting_names)
+        hosting = parsing.parse_choice(cells.get("hosting"), vocabulary=reference.hosting_names,
+                                       missing_terms=reference.missing_terms)
         if hosting.logged:
             pending.append(("hosting", cells.get("hosting"), hosting.value, hosting.rule, hosting.value is None))
         record["hosting"] = hosting.value
 
     def _contract(self, record: dict, cells: dict, pending: list[tuple]) -> None:
-        start = parsing.parse_date(cells.get("contract_start"), role="start")
+        start = parsing.parse_date(cells.get("contract_start"), role="start",
+                                   missing_terms=self.reference.missing_terms)
         if start.logged:
             pending.append(("contract_start", cells.get("contract_start"), start.value, start.rule, start.value is None))
-        end, status = parsing.parse_contract_end(cells.get("contract_end"), end_terms=self.reference.contract_end_terms)
+        end, status = parsing.parse_contract_end(cells.get("contract_end"),
+                                                 end_terms=self.reference.contract_end_terms,
+                                                 missing_terms=self.reference.missing_terms)
         if end.logged:
             pending.append(("contract_end", cells.get("contract_end"), end.value, end.rule, end.value is None))
         start_value, end_value = start.value, end.value
@@ -476,16 +482,18 @@ class Cleaner:
         reference = self.reference
 
         def build(cells: dict, pending: list[tuple]) -> dict | tuple[str, str, str]:
-            level = parsing.parse_level(cells.get("level"), levels=reference.skill_levels)
+            level = parsing.parse_level(cells.get("level"), levels=reference.skill_levels,
+                                        missing_terms=reference.missing_terms)
             if level.value is None:
                 return ("invalid_required_value", "level",
                         f"level {self._text(cells.get('level'))!r} is not 0–4 or a level name")
             if level.logged:
                 pending.append(("level", cells.get("level"), level.value, level.rule, False))
-            fte = parsing.parse_fte(cells.get("staff_fte"))
+            fte = parsing.parse_fte(cells.get("staff_fte"), missing_terms=reference.missing_terms)
             if fte.logged:
                 pending.append(("staff_fte", cells.get("staff_fte"), fte.value, fte.rule, fte.value is None))
-            support = parsing.parse_answer(cells.get("can_support"), answer_terms=reference.answer_terms)
+            support = parsing.parse_answer(cells.get("can_support"), answer_terms=reference.answer_terms,
+                                           missing_terms=reference.missing_terms)
             can_support = {"Yes": True, "No": False}.get(support.value) if support.value else None
             if support.value is not None and can_support is None:
                 pending.append(("can_support", cells.get("can_support"), None, "not_yes_or_no", True))
@@ -501,7 +509,8 @@ class Cleaner:
         reference = self.reference
 
         def build(cells: dict, pending: list[tuple]) -> dict | tuple[str, str, str]:
-            score = parsing.parse_rating(cells.get("score"), scale=reference.rating_scale)
+            score = parsing.parse_rating(cells.get("score"), scale=reference.rating_scale,
+                                         missing_terms=reference.missing_terms)
             if score.value is None:
                 return ("invalid_required_value", "score",
                         f"score {self._text(cells.get('score'))!r} is not 1–5")
