@@ -326,6 +326,12 @@ class Cleaner:
         tidy = " ".join(str(raw).split())
         found: Resolution = self.organisations.resolve(tidy)
         if found.canonical is None:
+            # A product name in an organisation column ("NEC Housing" as supplier): its maker.
+            as_product = self.products.resolve(tidy)
+            maker = self.product_manufacturer.get(as_product.canonical or "")
+            if maker is not None:
+                pending.append((column, raw, maker, "organisation_from_product_name", False))
+                return maker
             if tidy != raw:
                 pending.append((column, raw, tidy, "whitespace", False))
             return tidy

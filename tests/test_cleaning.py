@@ -163,3 +163,17 @@ def test_command_line_exit_and_message(survey_and_release) -> None:
     outcome = CliRunner().invoke(app, ["clean", "--survey-dir", str(survey), "--out-dir", str(out)])
     assert outcome.exit_code == 2
     assert "file notes.xlsx" in outcome.output
+
+
+def test_product_name_in_supplier_column_gives_its_maker() -> None:
+    from citytools_analysis.cleaning import Cleaner
+    from citytools_analysis.reference import load_reference
+
+    cleaner = Cleaner(load_reference())
+    pending: list[tuple] = []
+    assert cleaner._resolve_organisation("NEC Housing", "supplier", pending) == "NEC Software Solutions"
+    assert pending == [("supplier", "NEC Housing", "NEC Software Solutions",
+                        "organisation_from_product_name", False)]
+    pending.clear()
+    assert cleaner._resolve_organisation("Acme Widgets Ltd", "supplier", pending) == "Acme Widgets Ltd"
+    assert pending == []
