@@ -1,4 +1,4 @@
-"""Headline counts of the survey: what was returned, what was kept, and who runs how many systems."""
+"""Headline counts of the survey: what was returned and kept, and who runs how many systems."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Sequence
 import pandas as pd
 
 from .processed import ProcessedData
-from .reference import load_reference
+from .reference import fold, load_reference
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
@@ -127,6 +127,23 @@ def systems_by_service_area(
     return table.reset_index(drop=True)
 
 
+def sheet_names(sheets: pd.Series) -> pd.Series:
+    """Sheet names as the survey defines them ("SYSTEMS " is ``Systems``); others unchanged.
+
+    Parameters
+    ----------
+    sheets
+        Sheet names as written in the workbooks.
+
+    Returns
+    -------
+    Series
+        The canonical names, same index.
+    """
+    canonical = {fold(sheet): sheet for sheet in SHEET_TABLES}
+    return sheets.astype(str).map(lambda name: canonical.get(fold(name), name.strip()))
+
+
 def row_accounting(data: ProcessedData) -> pd.DataFrame:
     """Rows read, kept and rejected for each survey sheet (read = kept + rejected).
 
@@ -139,9 +156,11 @@ def row_accounting(data: ProcessedData) -> pd.DataFrame:
     -------
     DataFrame
         ``sheet``, ``read``, ``kept``, ``rejected``; the data sheets in survey order, then
-        any other sheet named in ``rejected`` alphabetically.
+        any other sheet named in ``rejected`` alphabetically. Sheet names are matched as
+        the survey matches them (case and spacing do not matter).
     """
-    rejected = data.rejected.groupby("sheet").size()
+    names = sheet_names(data.rejected["sheet"])
+    rejected = names.groupby(names).size()
     sheets = list(SHEET_TABLES) + sorted(set(map(str, rejected.index)) - set(SHEET_TABLES))
     rows = []
     for sheet in sheets:
@@ -165,6 +184,7 @@ def rejections_by_reason(rejected: pd.DataFrame) -> pd.DataFrame:
     DataFrame
         ``sheet``, ``reason``, ``rows``.
     """
+    rejected = rejected.assign(sheet=sheet_names(rejected["sheet"]))
     table = rejected.groupby(["sheet", "reason"]).size().rename("rows").reset_index()
     table = table.sort_values(["rows", "sheet", "reason"], ascending=[False, True, True])
     return table.reset_index(drop=True)
@@ -184,6 +204,7 @@ def corrections_by_rule(corrections: pd.DataFrame) -> pd.DataFrame:
         ``rule``, ``sheet``, ``column``, ``values``; most frequent first.
     """
     keys = ["rule", "sheet", "column"]
+    corrections = corrections.assign(sheet=sheet_names(corrections["sheet"]))
     table = corrections.groupby(keys).size().rename("values").reset_index()
     table = table.sort_values(["values", *keys], ascending=[False, True, True, True])
     return table.reset_index(drop=True)

@@ -11,8 +11,10 @@ import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
+from IPython.display import display
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.ticker import MaxNLocator
 
 # UK Government Analysis Function palette, in its prescribed order.
 CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
@@ -147,12 +149,8 @@ class FigureOutput:
         return f"Figure: {self.alt}"
 
 
-def show_figure(fig: Figure, *, alt: str, source: str) -> FigureOutput:
-    """Check the figure, render it once with its alt text and source line, and close it.
-
-    In a notebook, the figure is displayed as an HTML ``<figure>`` holding an ``<img>`` with
-    the alt text and a ``<figcaption>`` with the source, so the built book carries both.
-    The figure is closed, so the inline backend does not display it a second time.
+def figure_output(fig: Figure, *, alt: str, source: str) -> FigureOutput:
+    """Check the figure, render it with its alt text and source line, and close it.
 
     Parameters
     ----------
@@ -161,12 +159,12 @@ def show_figure(fig: Figure, *, alt: str, source: str) -> FigureOutput:
     alt
         Alternative text: what the figure shows, for people who cannot see it.
     source
-        The data source, e.g. ``"City Tools: London survey (synthetic), data/processed/systems.csv"``.
+        The data source, e.g. ``"City Tools: London survey (synthetic)"``.
 
     Returns
     -------
     FigureOutput
-        The displayed object (its plain-text form is the alt text).
+        The rendered figure (HTML for the book; its plain-text form is the alt text).
 
     Raises
     ------
@@ -180,12 +178,74 @@ def show_figure(fig: Figure, *, alt: str, source: str) -> FigureOutput:
     check_figure(fig)
     output = FigureOutput(figure_png(fig), alt.strip(), source.strip())
     plt.close(fig)
-    try:
-        from IPython.display import display
-    except ImportError:  # pragma: no cover - IPython ships with the notebook tooling
-        return output
-    display(output)
     return output
+
+
+def show_figure(fig: Figure, *, alt: str, source: str) -> None:
+    """Display a figure once, as an ``<img>`` with alt text and a source caption.
+
+    In a notebook the figure is displayed as an HTML ``<figure>`` holding an ``<img>`` with
+    the alt text and a ``<figcaption>`` with the source, so the built book carries both. The
+    figure is closed, so the inline backend does not display it a second time, and nothing
+    is returned, so a call as a cell's last line does not display it again either.
+
+    Parameters
+    ----------
+    fig
+        The finished figure (title and axis labels set).
+    alt
+        Alternative text: what the figure shows, for people who cannot see it.
+    source
+        The data source.
+
+    Raises
+    ------
+    ValueError
+        If ``alt`` or ``source`` is empty, or the figure lacks a title or axis labels.
+    """
+    display(figure_output(fig, alt=alt, source=source))
+
+
+def table_html(frame: pd.DataFrame) -> str:
+    """A table as plain HTML without its index, whole numbers with thousands separators.
+
+    Parameters
+    ----------
+    frame
+        The table to show; its column names are the headings.
+
+    Returns
+    -------
+    str
+        An HTML ``<table>`` (the same text on every run: no generated ids).
+    """
+    formatters = {
+        column: "{:,}".format
+        for column in frame.columns
+        if pd.api.types.is_integer_dtype(frame[column]) and not frame[column].isna().any()
+    }
+    return frame.to_html(index=False, border=0, na_rep="", formatters=formatters,
+                         classes="dataframe citytools-table", justify="left")
+
+
+def show_table(frame: pd.DataFrame) -> None:
+    """Display a table in a notebook as plain HTML without its index (see :func:`table_html`).
+
+    Parameters
+    ----------
+    frame
+        The table to show; its column names are the headings.
+    """
+    from IPython.display import HTML
+
+    display(HTML(table_html(frame)))
+
+
+def _integer_ticks(axis, values: pd.Series) -> None:
+    """Whole-number ticks on an axis that counts things."""
+    numbers = pd.to_numeric(values, errors="coerce").dropna().astype(float)
+    if len(numbers) and (numbers == numbers.round()).all():
+        axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def _text_colour(fill: str | tuple) -> str:
@@ -255,8 +315,9 @@ def ranked_bar_chart(
     ax.set_title(title)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
+    _integer_ticks(ax.xaxis, frame[list(series)].stack())
     if len(series) > 1:
-        ax.legend(loc="lower right", frameon=False)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0), frameon=False)
     fig.tight_layout()
     return fig
 
@@ -372,6 +433,7 @@ def tile_map(
     colorbar = fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02,
                             shrink=0.6, aspect=30)
     colorbar.set_label(value_label)
+    _integer_ticks(colorbar.ax.xaxis, valid)
     colorbar.outline.set_visible(False)
     if table.index[numbers.isna()].size:
         ax.legend(

@@ -99,7 +99,7 @@ def test_row_accounting_adds_kept_and_rejected_per_sheet(systems):
     rejected = pd.DataFrame(
         {
             "source_file": ["a.xlsx", "a.xlsx", "b.xlsx", "b.xlsx"],
-            "sheet": ["Systems", "Systems", "Skills", "Respondent"],
+            "sheet": ["Systems", " SYSTEMS", "Skills", "Respondent"],
             "source_row": [4, 9, 3, 2],
             "reason": ["duplicate row", "missing service area", "unknown skill area", "x"],
         }
@@ -123,7 +123,7 @@ def test_row_accounting_with_nothing_rejected(systems):
 def test_rejections_by_reason_most_frequent_first():
     rejected = pd.DataFrame(
         {
-            "sheet": ["Systems", "Systems", "Systems", "Skills"],
+            "sheet": ["Systems", "Systems", "SYSTEMS", "Skills"],
             "reason": ["duplicate row", "missing system", "duplicate row", "unknown skill area"],
         }
     )
@@ -138,7 +138,7 @@ def test_rejections_by_reason_most_frequent_first():
 def test_corrections_by_rule_counts_values():
     corrections = pd.DataFrame(
         {
-            "sheet": ["Systems", "Systems", "Systems", "Skills"],
+            "sheet": ["Systems", " systems", "Systems", "Skills"],
             "column": ["annual_cost_gbp", "annual_cost_gbp", "supplier", "level"],
             "rule": ["money text", "money text", "organisation alias", "level label"],
         }
@@ -148,4 +148,11 @@ def test_corrections_by_rule_counts_values():
         {"rule": "money text", "sheet": "Systems", "column": "annual_cost_gbp", "values": 2},
         {"rule": "level label", "sheet": "Skills", "column": "level", "values": 1},
         {"rule": "organisation alias", "sheet": "Systems", "column": "supplier", "values": 1},
+    ]
+
+
+def test_sheet_names_fold_case_and_spacing_and_keep_unknown_names():
+    sheets = pd.Series(["SYSTEMS ", "skills", "Maturity", "Respondent", " Notes "])
+    assert overview.sheet_names(sheets).tolist() == [
+        "Systems", "Skills", "Maturity", "Respondent", "Notes",
     ]

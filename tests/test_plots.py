@@ -74,9 +74,16 @@ def test_show_figure_requires_alt_text():
         plots.show_figure(_labelled_figure(), alt="  ", source="test")
 
 
-def test_show_figure_emits_img_with_alt_and_source_and_closes_figure():
+def test_show_figure_displays_once_and_returns_nothing(monkeypatch):
+    shown = []
+    monkeypatch.setattr(plots, "display", shown.append)
+    assert plots.show_figure(_labelled_figure(), alt="Bars", source="test") is None
+    assert len(shown) == 1 and repr(shown[0]) == "Figure: Bars"
+
+
+def test_figure_output_is_img_with_alt_and_source_and_closes_figure():
     fig = _labelled_figure()
-    output = plots.show_figure(fig, alt='Two bars: "a" is 1, b is 2', source="City Tools survey")
+    output = plots.figure_output(fig, alt='Two bars: "a" is 1, b is 2', source="City Tools survey")
     page = output._repr_html_()
     assert re.search(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+"', page)
     assert 'alt="Two bars: &quot;a&quot; is 1, b is 2"' in page
@@ -161,3 +168,12 @@ def test_ranked_bar_chart_puts_largest_total_first_and_labels_totals():
     assert ax.yaxis_inverted()
     assert [text.get_text().strip() for text in ax.texts] == ["5", "2", "1"]
     plots.check_figure(fig)
+
+
+def test_table_html_drops_index_and_separates_thousands():
+    table = pd.DataFrame({"Sheet": ["Systems", "Skills"], "Rows read": [1234, 7]}, index=[5, 9])
+    page = plots.table_html(table)
+    assert "<td>1,234</td>" in page and "<td>7</td>" in page
+    assert "<td>5</td>" not in page and "<th>5</th>" not in page  # no index
+    assert '<th>Rows read</th>' in page
+    assert plots.table_html(table) == page
