@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 
 import pandas as pd
 
@@ -11,6 +13,28 @@ from .reference import fold, load_reference
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
+
+
+def survey_source(processed_dir: Path | str, tables: Sequence[str] = ("systems",)) -> str:
+    """The source line for a figure: the survey, whether it is synthetic, the tables used.
+
+    Parameters
+    ----------
+    processed_dir
+        Folder of processed tables; its ``datapackage.json`` says whether the survey was
+        synthetic.
+    tables
+        Processed tables the figure draws on, named as in the open data release.
+
+    Returns
+    -------
+    str
+        E.g. ``"City Tools: London survey (synthetic), data/processed/systems.csv"``.
+    """
+    package = json.loads((Path(processed_dir) / "datapackage.json").read_text(encoding="utf-8"))
+    kind = " (synthetic)" if package.get("synthetic") else ""
+    files = " and ".join(f"data/processed/{name}.csv" for name in tables)
+    return f"City Tools: London survey{kind}, {files}"
 
 
 def _system_types(system_types: Sequence[str] | None) -> list[str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 
@@ -156,3 +158,17 @@ def test_sheet_names_fold_case_and_spacing_and_keep_unknown_names():
     assert overview.sheet_names(sheets).tolist() == [
         "Systems", "Skills", "Maturity", "Respondent", "Notes",
     ]
+
+
+@pytest.mark.parametrize(
+    ("synthetic", "expected"),
+    [
+        (True, "City Tools: London survey (synthetic), data/processed/systems.csv and "
+               "data/processed/authorities.csv"),
+        (False, "City Tools: London survey, data/processed/systems.csv and "
+                "data/processed/authorities.csv"),
+    ],
+)
+def test_survey_source_says_whether_the_survey_is_synthetic(tmp_path, synthetic, expected):
+    (tmp_path / "datapackage.json").write_text(json.dumps({"synthetic": synthetic}))
+    assert overview.survey_source(tmp_path, ["systems", "authorities"]) == expected
