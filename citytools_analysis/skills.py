@@ -20,7 +20,9 @@ def skills_matrix(skills: pd.DataFrame) -> pd.DataFrame:
     return table
 
 
-def skill_gaps(skills: pd.DataFrame, *, max_level: int = 1, min_authorities: int = 1) -> pd.DataFrame:
+def skill_gaps(
+    skills: pd.DataFrame, *, max_level: int = 1, min_authorities: int = 1
+) -> pd.DataFrame:
     """Skill areas where many authorities have little or no in-house capability.
 
     Metric: an authority has a *gap* in a skill area when its level is at most
