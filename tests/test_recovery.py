@@ -1,0 +1,168 @@
+"""Recovery: hand-made processed tables scored against a hand-made truth."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pytest
+
+from citytools_analysis.cleaning import clean_survey
+from citytools_analysis.recovery import measure_recovery, same_value
+from citytools_analysis.synth import generate_survey
+
+SYSTEM_HEADER = (
+    "source_file,source_row,system_id,gss_code,service_area,function,product,manufacturer,"
+    "supplier,system_type,hosting,contract_start,contract_end,contract_end_status,"
+    "annual_cost_gbp,value_for_money,satisfaction,replacement_planned,replacement_year\n"
+)
+PROCESSED_SYSTEM_HEADER = (
+    "record_id,gss_code,service_area,function,product,manufacturer,supplier,system_type,"
+    "hosting,contract_start,contract_end,contract_end_status,annual_cost_gbp,value_for_money,"
+    "satisfaction,replacement_planned,replacement_year,source_file,source_row\n"
+)
+
+
+def _write(directory: Path, name: str, text: str) -> None:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / name).write_text(text, encoding="utf-8")
+
+
+@pytest.fixture
+def hand_made(tmp_path: Path) -> tuple[Path, Path]:
+    truth, processed = tmp_path / "truth", tmp_path / "processed"
+    _write(truth, "truth_rows.csv",
+           "source_file,sheet,source_row,outcome,reason\n"
+           "a.xlsx,Systems,3,kept,\n"
+           "a.xlsx,Systems,4,kept,\n"
+           "a.xlsx,Systems,5,rejected,duplicate\n"
+           "a.xlsx,Systems,6,kept,\n"
+           "a.xlsx,Systems,7,rejected,unknown_service_area\n"
+           "a.xlsx,Skills,2,kept,\n"
+           "a.xlsx,Skills,3,kept,\n"
+           "a.xlsx,Maturity,2,kept,\n")
+    _write(truth, "systems.csv", SYSTEM_HEADER
+           + "a.xlsx,3,S1,E09000007,Housing,Repairs,NEC Housing,NEC Software Solutions,"
+             "NEC Software Solutions,Frontline,On-premises,2016-04-01,2021-03-31,date,"
+             "120000.00,4,3,Yes,2021\n"
+           + "a.xlsx,4,S2,E09000007,Finance,,Oracle E-Business Suite,Oracle,Mastek,Corporate,"
+             "Hosted (supplier's data centre),,,rolling,310000.00,2,2,No,\n"
+           + "a.xlsx,6,S3,E09000007,Parking,,Imperial,Imperial Civil Enforcement Solutions,"
+             "Imperial Civil Enforcement Solutions,Frontline,,,,unknown,,,,,\n")
+    _write(truth, "skills.csv",
+           "source_file,source_row,gss_code,skill_area,level,staff_fte,can_support\n"
+           "a.xlsx,2,E09000007,Data analysis,3,2.50,true\n"
+           "a.xlsx,3,E09000007,Cyber security,1,,false\n")
+    _write(truth, "maturity.csv",
+           "source_file,source_row,gss_code,dimension,score\na.xlsx,2,E09000007,Data,4\n")
+    _write(truth, "integrations.csv",
+           "gss_code,source_file,source_row,linked_name,linked_source_row,linked_system_id\n"
+           "E09000007,a.xlsx,3,Oracle Financials,4,S2\n"
+           "E09000007,a.xlsx,3,GOV.UK Notify,,\n")
+    _write(truth, "returns.csv",
+           "gss_code,source_file,authority_written,completed_by,email,phone,date_completed\n"
+           "E09000007,a.xlsx,LB Camden,A Person,a@b.example,020 7946 0000,2019-09-01\n")
+
+    # Row 3: all right (cost off by less than a penny). Row 4: supplier and end status
+    # wrong. Row 6: lost. Row 7: kept though the truth rejects it.
+    _write(processed, "systems.csv", PROCESSED_SYSTEM_HEADER
+           + "E09000007-00003,E09000007,Housing,Repairs,NEC Housing,NEC Software Solutions,"
+             "NEC Software Solutions,Frontline,On-premises,2016-04-01,2021-03-31,date,"
+             "120000.004,4,3,Yes,2021,a.xlsx,3\n"
+           + "E09000007-00004,E09000007,Finance,,Oracle E-Business Suite,Oracle,Oracle,Corporate,"
+             "Hosted (supplier's data centre),,,unknown,310000,2,2,No,,a.xlsx,4\n"
+           + "E09000007-00007,E09000007,Parking,,Misc,,,Frontline,,,,unknown,,,,,,a.xlsx,7\n")
+    _write(processed, "rejected.csv",
+           "source_file,sheet,source_row,reason,column,detail\n"
+           "a.xlsx,Systems,5,duplicate,,same values as row 3\n"
+           "a.xlsx,Systems,8,missing_required,product,\n")
+    _write(processed, "skills.csv",
+           "gss_code,skill_area,level,staff_fte,can_support,source_file,source_row\n"
+           "E09000007,Data analysis,3,2.5,true,a.xlsx,2\n"
+           "E09000007,Cyber security,2,,false,a.xlsx,3\n")
+    _write(processed, "maturity.csv",
+           "gss_code,dimension,score,source_file,source_row\nE09000007,Data,4,a.xlsx,2\n")
+    _write(processed, "integrations.csv",
+           "gss_code,record_id,linked_record_id,linked_name\n"
+           "E09000007,E09000007-00003,E09000007-00004,Oracle Financials\n"
+           "E09000007,E09000007-00003,E09000007-00004,GOV.UK Notify\n")
+    _write(processed, "authorities.csv",
+           "gss_code,name,short_name,kind,inner_outer,responded,tile_row,tile_col,abbreviation,"
+           "source_file\nE09000007,London Borough of Camden,Camden,borough,Inner,true,2,3,cmd,"
+           "a.xlsx\n")
+    return processed, truth
+
+
+def test_hand_made_recovery(hand_made):
+    processed, truth = hand_made
+    result = measure_recovery(processed, truth).set_index("measure")
+    expected = {  # (numerator, denominator), worked out from the fixture by hand
+        "returns_identified": (1, 1),
+        "systems_found": (2, 3),  # row 6 lost
+        "systems_precision": (2, 3),  # row 7 is not a true system
+        "systems.product": (2, 2),
+        "systems.supplier": (1, 2),  # Mastek written as Oracle
+        "systems.contract_start": (2, 2),  # both right; row 4's is empty in both
+        "systems.contract_end": (1, 2),  # rolling read as unknown
+        "systems.annual_cost_gbp": (2, 2),  # 120000.004 is within a penny
+        "systems.satisfaction": (2, 2),
+        "systems.replacement_planned": (2, 2),
+        "skills_found": (2, 2),
+        "skills.level": (1, 2),  # 1 read as 2
+        "skills.staff_fte": (2, 2),
+        "skills.can_support": (2, 2),
+        "maturity_found": (1, 1),
+        "maturity.score": (1, 1),
+        "rejected_found": (1, 2),  # row 7 was kept
+        "rejected_reason": (1, 2),
+        "rejected_precision": (1, 2),  # row 8 is not a true rejection
+        "integrations_found": (1, 2),  # GOV.UK Notify wrongly linked to row 4
+    }
+    for measure, (numerator, denominator) in expected.items():
+        row = result.loc[measure]
+        assert (row.numerator, row.denominator) == (numerator, denominator), measure
+        assert row.share == pytest.approx(numerator / denominator), measure
+    assert list(result.columns) == ["numerator", "denominator", "share"]
+
+
+def test_missing_tables_are_skipped_and_empty_denominators_give_nan(tmp_path, hand_made):
+    processed, truth = hand_made
+    (processed / "skills.csv").unlink()
+    _write(truth, "maturity.csv", "source_file,source_row,gss_code,dimension,score\n")
+    result = measure_recovery(processed, truth).set_index("measure")
+    assert "skills_found" not in result.index
+    assert result.loc["maturity_found", "denominator"] == 0
+    assert math.isnan(result.loc["maturity_found", "share"])
+
+
+@pytest.mark.parametrize(
+    ("truth", "found", "kind", "same"),
+    [
+        ("120000.00", "120000.01", "money", True),
+        ("120000.00", "120000.02", "money", False),
+        ("", "", "money", True),
+        ("", "0", "money", False),  # a cleared value is not zero
+        ("2021-03-31", "2021-03-31", "date", True),
+        ("2021-03-31", "2021-03-30", "date", False),
+        ("4", "4.0", "integer", True),
+        ("true", "True", "boolean", True),
+        ("Civica", "Civica ", "text", True),
+        ("Civica", "civica", "text", False),
+    ],
+)
+def test_same_value(truth, found, kind, same):
+    assert same_value(truth, found, kind) is same
+
+
+def test_a_small_synthetic_round_is_recovered_by_the_cleaning(tmp_path):
+    """End to end: generate four returns, clean them, and score the result."""
+    generate_survey(seed=11, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth",
+                    n_authorities=4)
+    clean_survey(tmp_path / "survey", tmp_path / "processed")
+    result = measure_recovery(tmp_path / "processed", tmp_path / "truth").set_index("measure")
+    assert result.loc["systems_found", "denominator"] > 100
+    assert result.loc["systems_found", "share"] == 1.0
+    assert result.loc["systems_precision", "share"] == 1.0
+    assert result.loc["rejected_reason", "share"] == 1.0
+    assert result.loc["returns_identified", "share"] == 1.0
+    assert (result["share"].dropna() >= 0.97).all(), result[result.share < 0.97]
