@@ -129,6 +129,13 @@ def _number(value: float, digits: int) -> float | None:
     return round(float(value), digits)
 
 
+def _significant(value: float, figures: int = 3) -> float | None:
+    """A small number (a p-value) to ``figures`` significant figures; ``None`` if undefined."""
+    if value is None or pd.isna(value):
+        return None
+    return float(f"{float(value):.{figures}g}")
+
+
 def _pounds(value: float) -> int | None:
     """Whole pounds for JSON; ``None`` when unknown."""
     return None if value is None or pd.isna(value) else int(round(float(value)))
@@ -186,7 +193,7 @@ def headline_findings(
         "top10_supplier_share": _number(found.top_n_supplier_share, 4),
         "supplier_count_satisfaction": {
             "rho": _number(correlation.rho, 3),
-            "p": _number(correlation.p, 4),
+            "p": _significant(correlation.p),
             "n": int(correlation.n),
         },
         "expiring": found.renewal.systems,

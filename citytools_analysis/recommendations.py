@@ -360,12 +360,13 @@ def fewer_suppliers(correlation: Correlation, *, alpha: float = 0.05) -> list[Re
     """
     if math.isnan(correlation.rho) or correlation.rho >= 0 or correlation.p >= alpha:
         return []
+    p_text = "p < 0.001" if correlation.p < 0.001 else f"p = {correlation.p:.3f}"
     text = (f"Authorities using more suppliers report lower satisfaction (Spearman's rho "
-            f"{correlation.rho:.2f}, p = {correlation.p:.3f}, n = {correlation.n}): fund "
+            f"{correlation.rho:.2f}, {p_text}, n = {correlation.n}): fund "
             f"common standards and shared platforms so that fewer, better-joined systems are "
             f"possible.")
     return [Recommendation(GOVERNMENT, text, {
-        "rho": round(correlation.rho, 3), "p": round(correlation.p, 4), "n": correlation.n,
+        "rho": round(correlation.rho, 3), "p": float(f"{correlation.p:.3g}"), "n": correlation.n,
     }, LINKS["supplier_count_satisfaction"])]
 
 

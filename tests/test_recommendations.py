@@ -87,6 +87,9 @@ def test_fewer_suppliers_needs_a_significant_negative_rho():
     fired = rec.fewer_suppliers(Correlation(-0.45, 0.012, 21))
     assert "rho -0.45, p = 0.012, n = 21" in fired[0].text
     assert rec.fewer_suppliers(Correlation(-0.45, 0.2, 21)) == []
+    tiny = rec.fewer_suppliers(Correlation(-0.79, 0.0000123, 22))[0]
+    assert "rho -0.79, p < 0.001, n = 22" in tiny.text
+    assert tiny.evidence["p"] == 1.23e-05
     assert rec.fewer_suppliers(Correlation(0.45, 0.01, 21)) == []
     assert rec.fewer_suppliers(Correlation(float("nan"), float("nan"), 2)) == []
 
