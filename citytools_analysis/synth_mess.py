@@ -222,6 +222,7 @@ class Typist:
         return cell, meant, "date"
 
     def unreadable_date(self) -> str:
+        """An answer in a date cell that is not a date (cleared, row kept)."""
         return self.pick(UNREADABLE_DATES)
 
     # --- money -----------------------------------------------------------------------------
@@ -251,6 +252,7 @@ class Typist:
         return (f"£{value:,.0f}" if float(value).is_integer() else f"£{value:,.2f}"), value
 
     def unreadable_cost(self) -> str:
+        """An answer in a cost cell that is not an amount (cleared, row kept)."""
         return self.pick(UNREADABLE_COSTS)
 
     # --- ratings and levels ----------------------------------------------------------------
@@ -273,6 +275,7 @@ class Typist:
         return str(value)
 
     def unreadable_rating(self) -> str:
+        """An answer in a rating cell that is not a score (cleared, row kept)."""
         return self.pick(UNREADABLE_RATINGS)
 
     # --- names -----------------------------------------------------------------------------
