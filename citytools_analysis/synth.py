@@ -34,7 +34,7 @@ SNAPSHOT_DATE = dt.date(2019, 9, 30)
 #: Fixed document times, so the same seed writes the same workbook content.
 DOCUMENT_TIME = dt.datetime(2019, 9, 30, 12, 0, 0)
 
-#: Calibration to the 2019 release (published-figures.md): respondents and systems mapped.
+#: Calibration to what the 2019 release published: respondents and systems mapped.
 RESPONDING_AUTHORITIES = 22
 SYSTEMS_MAPPED = 809
 

@@ -125,7 +125,7 @@ class Typist:
             fold(o) for o in reference.organisations["organisation"]
         }
 
-    # --- small helpers ---------------------------------------------------------------------
+    # --- small utilities -------------------------------------------------------------------
     def pick(self, options):
         """One of ``options``, chosen with the shared random state."""
         return options[int(self.rng.integers(len(options)))]
