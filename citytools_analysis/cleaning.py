@@ -253,11 +253,12 @@ class Cleaner:
         reference = self.reference
         seen: dict[tuple, int] = {}
         kept_rows: list[tuple[dict, list[str]]] = []
+        required = reference.required_fields("Systems")  # a DataFrame filter: once, not per row
         for row in table.rows:
             account.read += 1
             cells = row.cells
             pending: list[tuple] = []
-            missing = [f for f in reference.required_fields("Systems") if is_blank(cells.get(f))]
+            missing = [f for f in required if is_blank(cells.get(f))]
             if missing:
                 self._reject(result, account, table, row, "missing_required", missing[0],
                              "required value blank: " + ", ".join(table.headers.get(m, m) for m in missing))
@@ -451,10 +452,11 @@ class Cleaner:
         result.accounts.append(account)
         rows: list[dict] = []
         seen: dict[str, int] = {}
+        required = self.reference.required_fields(table_name(table))  # once, not per row
         for row in table.rows:
             account.read += 1
             cells = row.cells
-            missing = [f for f in self.reference.required_fields(table_name(table)) if is_blank(cells.get(f))]
+            missing = [f for f in required if is_blank(cells.get(f))]
             if missing:
                 self._reject(result, account, table, row, "missing_required", missing[0],
                              "required value blank: " + ", ".join(table.headers.get(m, m) for m in missing))
