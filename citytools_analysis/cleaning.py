@@ -284,6 +284,8 @@ class Cleaner:
             cost = parsing.parse_money(cells.get("annual_cost_gbp"), missing_terms=reference.missing_terms)
             value = self._take("annual_cost_gbp", cost, cells.get("annual_cost_gbp"), pending)
             if value is not None and value > MAX_ANNUAL_COST_GBP:
+                # One log line per cell: the clearing replaces any format rule queued above.
+                pending[:] = [p for p in pending if p[0] != "annual_cost_gbp"]
                 pending.append(("annual_cost_gbp", cells.get("annual_cost_gbp"), None, "implausible_cost", True))
                 value = None
             record["annual_cost_gbp"] = value
