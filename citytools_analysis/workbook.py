@@ -148,9 +148,20 @@ def _table_from(
         if is_blank(cell):
             continue
         field_name = columns.lookup(cell)
-        if field_name is None or field_name in positions:
+        if field_name is None:
             ignored.append(str(cell))
             continue
+        if field_name in positions:
+            # Two columns for one field: which one holds the answer cannot be guessed.
+            first, second = get_column_letter(positions[field_name] + 1), get_column_letter(position + 1)
+            raise SurveyInputError(
+                f"two columns for {columns.canonical_to_synonyms[field_name][0]!r}: "
+                f"{first} ({headers[field_name]}) and {second} ({str(cell).strip()}); keep one",
+                file=file,
+                sheet=sheet,
+                row=header_index + 1,
+                column=f"{first}, {second}",
+            )
         positions[field_name] = position
         headers[field_name] = str(cell).strip()
     table = SheetTable(
