@@ -162,6 +162,15 @@ class Cleaner:
             columns=reference.column_names("Systems"),
             required=reference.required_fields("Systems"),
         )
+        if not systems.rows:
+            # A return that lists no system is a blank template or data on the wrong sheet;
+            # counting it as a response would distort every per-authority figure.
+            raise SurveyInputError(
+                "the sheet has a header but no data rows: a return lists at least one system",
+                file=file,
+                sheet=systems.sheet,
+                row=systems.header_row,
+            )
         self._systems(systems, result)
         for sheet_name, handler in (("Skills", self._skills), ("Maturity", self._maturity)):
             worksheet = find_sheet(workbook, sheet_name)
