@@ -42,6 +42,9 @@ LATEST_END_YEARS_AFTER_SNAPSHOT = 50
 MAX_ANNUAL_COST_GBP = 50_000_000
 ROUND_FILE = "round.json"
 SURVEY_SUFFIXES = (".xlsx", ".xlsm")
+# Spreadsheet formats a return may be saved in that cannot be read: refused, never skipped,
+# so that a return saved as .xls does not silently become a non-response.
+UNREADABLE_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
 
 
 @dataclass(frozen=True)
@@ -621,6 +624,16 @@ def clean_survey(
     snapshot = date.fromisoformat(settings["snapshot_date"]) if settings.get("snapshot_date") else None
     cleaner = Cleaner(reference, snapshot)
     returns: list[CleanReturn] = []
+    unreadable = sorted(
+        path.name for path in survey_dir.iterdir()
+        if path.is_file() and path.suffix.lower() in UNREADABLE_SUFFIXES and not path.name.startswith(("~$", "."))
+    )
+    if unreadable:
+        raise SurveyInputError(
+            f"a return in a format that cannot be read ({Path(unreadable[0]).suffix}): "
+            "open it in a spreadsheet program and save it as an Excel Workbook (.xlsx)",
+            file=unreadable[0],
+        )
     files = survey_files(survey_dir)
     if not files:
         raise SurveyInputError(f"no .xlsx returns in {survey_dir}")
