@@ -20,6 +20,7 @@ import pandas as pd
 from . import parsing
 from .errors import SurveyInputError
 from .names import NameResolver, Resolution
+from .privacy import REMOVED, looks_personal
 from .reference import Reference, fold, load_reference
 from .release import datapackage_descriptor, staged_release, write_datapackage, write_table
 from .schema import TABLES
@@ -41,6 +42,9 @@ LATEST_END_YEARS_AFTER_SNAPSHOT = 50
 # borough system costs more than the largest borough ICT budgets.
 MAX_ANNUAL_COST_GBP = 50_000_000
 ROUND_FILE = "round.json"
+# Systems columns whose text is published as typed (after name resolution): the ones where
+# an e-mail address or telephone number typed by mistake would leak.
+PUBLISHED_TEXT_COLUMNS = ("function", "product", "manufacturer", "supplier")
 SURVEY_SUFFIXES = (".xlsx", ".xlsm")
 # Spreadsheet formats a return may be saved in that cannot be read: refused, never skipped,
 # so that a return saved as .xls does not silently become a non-response.
@@ -244,7 +248,8 @@ class Cleaner:
                 table.sheet,
                 row.excel_row,
                 column,
-                self._text(raw).strip() if isinstance(raw, str) else self._text(raw),
+                REMOVED if looks_personal(raw) else (
+                    self._text(raw).strip() if isinstance(raw, str) else self._text(raw)),
                 "" if cleared else self._text(clean),
                 rule,
                 cleared,
@@ -316,6 +321,12 @@ class Cleaner:
                 pending.append(("replacement_year", cells.get("replacement_planned"), year.value,
                                 "replacement_year_from_answer", False))
             links = parsing.split_integrations(cells.get("integrates_with"))
+            personal_required = self._remove_personal(record, links, pending, required)
+            if personal_required:
+                self._reject(result, account, table, row, "personal_data", personal_required,
+                             "a required value looked like personal data (an e-mail address or "
+                             "telephone number); it is not written out")
+                continue
             signature = tuple(sorted((k, str(v)) for k, v in record.items()
                                      if k not in ("record_id", "source_row"))) + (tuple(fold(n) for n in links),)
             if signature in seen:
@@ -330,9 +341,33 @@ class Cleaner:
             kept_rows.append((record, links, cells.get("product")))
         self._integrations(kept_rows, result)
 
+    @staticmethod
+    def _remove_personal(record: dict, links: list[str], pending: list[tuple],
+                         required: list[str]) -> str | None:
+        """Clear published text that holds an e-mail address or telephone number.
+
+        An optional value is cleared and logged (rule ``personal_data_removed``, raw value
+        not kept); the name of a required column holding one is returned (the row is rejected).
+        """
+        for column in PUBLISHED_TEXT_COLUMNS:
+            if not looks_personal(record.get(column)):
+                continue
+            if column in required:
+                return column
+            record[column] = None
+            pending[:] = [p for p in pending if p[0] != column]
+            pending.append((column, REMOVED, None, "personal_data_removed", True))
+        kept = [name for name in links if not looks_personal(name)]
+        if len(kept) < len(links):
+            links[:] = kept
+            pending.append(("linked_name", REMOVED, None, "personal_data_removed", True))
+        return None
+
     def _reject(self, result: CleanReturn, account: SheetAccount, table: SheetTable, row: RawRow,
                 reason: str, column: str, detail: str) -> None:
         account.rejected += 1
+        if looks_personal(detail):  # details quote raw values; never a personal one
+            detail = REMOVED
         result.rejected.append(Rejection(table.file, table.sheet, row.excel_row, reason, column, detail))
 
     def _resolve_organisation(self, raw: Any, column: str, pending: list[tuple]) -> str | None:
