@@ -269,3 +269,40 @@ class Reference:
 def load_reference(directory: Path | str | None = None) -> Reference:
     """Load the reference folder (``data/raw/reference/`` by default)."""
     return Reference(Path(directory) if directory is not None else REFERENCE_DIR)
+
+
+def validate_authority_code(code: object, reference: Reference) -> str:
+    """Check that ``code`` is exactly the GSS code of an authority in the reference list.
+
+    Used wherever an authority is given as a parameter (a borough profile, a file name), so
+    that nothing else (a path such as ``"../../etc"``, an empty string, a name) gets through.
+
+    Parameters
+    ----------
+    code
+        The value given, e.g. ``"E09000007"``.
+    reference
+        The reference data whose ``authorities`` table lists the valid codes.
+
+    Returns
+    -------
+    str
+        ``code`` itself, unchanged.
+
+    Raises
+    ------
+    ValueError
+        When ``code`` is not a string equal to one of the GSS codes (no case folding, no
+        trimming: ``"e09000007 "`` is refused, with a hint at the code it resembles).
+    """
+    codes = set(reference.authorities.gss_code)
+    if isinstance(code, str) and code in codes:
+        return code
+    example = sorted(codes)[0]
+    message = (
+        f"authority code {code!r} is not the GSS code of a London authority in the "
+        f"reference list authorities.csv (expected e.g. {example!r})"
+    )
+    if isinstance(code, str) and code.strip().upper() in codes:
+        message += f"; did you mean {code.strip().upper()!r}?"
+    raise ValueError(message)
