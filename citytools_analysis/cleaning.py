@@ -103,6 +103,9 @@ class CleanReturn:
     rejected: list[Rejection] = field(default_factory=list)
     corrections: list[Correction] = field(default_factory=list)
     accounts: list[SheetAccount] = field(default_factory=list)
+    # Each data sheet as read (keyed by its title as written): header row, column letters and
+    # headers, raw rows; lets the return validator name a problem's column as a person sees it.
+    layouts: dict[str, SheetTable] = field(default_factory=dict)
 
 
 @dataclass
@@ -178,6 +181,7 @@ class Cleaner:
                 sheet=systems.sheet,
                 row=systems.header_row,
             )
+        result.layouts[systems.sheet] = systems
         self._systems(systems, result)
         for sheet_name, handler in (("Skills", self._skills), ("Maturity", self._maturity)):
             worksheet = find_sheet(workbook, sheet_name)
@@ -189,6 +193,7 @@ class Cleaner:
                 columns=reference.column_names(sheet_name),
                 required=reference.required_fields(sheet_name),
             )
+            result.layouts[table.sheet] = table
             handler(table, result)
         return result
 
