@@ -410,3 +410,66 @@ def recommend(findings: Findings, thresholds: Thresholds | None = None) -> list[
     ]
     order = {audience: i for i, audience in enumerate(AUDIENCES)}
     return sorted(rules, key=lambda item: order[item.audience])
+
+
+# ---------------------------------------------------------------------------- shortlist
+
+
+@dataclass(frozen=True)
+class RecommendationGroup:
+    """The recommendations of one rule for one audience: the first few shown, the rest counted."""
+
+    audience: str
+    link: str
+    shown: tuple[Recommendation, ...]
+    more: int
+
+    @property
+    def total(self) -> int:
+        """How many recommendations the rule made."""
+        return len(self.shown) + self.more
+
+
+def _reach(item: Recommendation) -> tuple[int, float]:
+    """How many authorities a recommendation concerns, and its annual cost (0 if none)."""
+    evidence = item.evidence
+    if isinstance(evidence.get("authorities"), (list, tuple)):
+        count = len(evidence["authorities"])
+    else:
+        count = int(evidence.get("planning") or evidence.get("matches") or 0)
+    cost = evidence.get("annual_cost_gbp")
+    return count, float(cost) if cost is not None and not pd.isna(cost) else 0.0
+
+
+def shortlist(items: list[Recommendation], limit: int = 5) -> list[RecommendationGroup]:
+    """Group recommendations by rule (audience and link) and keep the ``limit`` largest.
+
+    Within a group, recommendations are ranked by the number of authorities they concern
+    (the evidence's ``authorities``, else ``planning`` or ``matches``), then by combined
+    annual cost, both descending (ties keep the rules' order). Groups keep the order in
+    which their first recommendation appears, so the audiences stay in ``AUDIENCES`` order
+    when ``items`` comes from :func:`recommend`.
+
+    Parameters
+    ----------
+    items
+        Recommendations, e.g. from :func:`recommend`.
+    limit
+        Most recommendations shown per group (at least 1).
+
+    Returns
+    -------
+    list of RecommendationGroup
+        ``more`` counts those not shown.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be at least 1, not {limit}")
+    groups: dict[tuple[str, str], list[Recommendation]] = {}
+    for item in items:
+        groups.setdefault((item.audience, item.link), []).append(item)
+    out = []
+    for (audience, link), members in groups.items():
+        ranked = sorted(members, key=lambda item: tuple(-x for x in _reach(item)))
+        out.append(RecommendationGroup(audience, link, tuple(ranked[:limit]),
+                                       max(0, len(ranked) - limit)))
+    return out

@@ -189,3 +189,31 @@ def test_procure_together_with_one_end_date_and_partial_costs():
         "Housing: 1 authority (Camden) have Housing contracts ending on 2021-03-31, combined "
         "annual cost £85k (known for 1 of 2 systems): procure together.")
     assert rec.procure_together(opportunities, {CAMDEN: "Camden"}) == []
+
+
+def _joint(name: str, codes: list[str], cost: float | None) -> rec.Recommendation:
+    return rec.Recommendation(rec.BOROUGHS, f"{name}: procure together.",
+                              {"authorities": codes, "annual_cost_gbp": cost},
+                              rec.LINKS["joint_procurement"])
+
+
+def test_shortlist_keeps_the_widest_then_costliest_and_counts_the_rest():
+    small = _joint("A", [BARNET, BRENT, CAMDEN], 900_000)
+    wide = _joint("B", [BARNET, BRENT, CAMDEN, EALING], 100)
+    cheap = _joint("C", [BARNET, BRENT, CAMDEN], None)
+    dear = _joint("D", [BARNET, BRENT, EALING], 2_000_000)
+    pipeline = rec.Recommendation(rec.LOTI, "Publish.", {"systems": 4},
+                                  rec.LINKS["expiry_pipeline"])
+    groups = rec.shortlist([small, wide, cheap, dear, pipeline], limit=2)
+    assert [(g.audience, g.link) for g in groups] == [
+        (rec.BOROUGHS, rec.LINKS["joint_procurement"]), (rec.LOTI, rec.LINKS["expiry_pipeline"])]
+    # Four authorities first, then the £2m three-authority one; A and C are counted.
+    assert [item.text[0] for item in groups[0].shown] == ["B", "D"]
+    assert groups[0].more == 2 and groups[0].total == 4
+    assert groups[1].shown == (pipeline,) and groups[1].more == 0
+
+
+def test_shortlist_with_a_larger_limit_shows_everything():
+    items = [_joint(name, [BARNET, BRENT, CAMDEN], None) for name in "XYZ"]
+    (group,) = rec.shortlist(items, limit=5)
+    assert [item.text[0] for item in group.shown] == ["X", "Y", "Z"] and group.more == 0

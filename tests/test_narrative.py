@@ -1,0 +1,115 @@
+"""Tests for the key-findings sentences: the numbers come from the data and the parameters."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pandas as pd
+
+from citytools_analysis import contracts, narrative, skills
+from citytools_analysis import recommendations as rec
+from citytools_analysis.findings import collect_findings
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
+
+CODES = [BARNET, BRENT, CAMDEN, EALING]
+NAMES = {BARNET: "Barnet", BRENT: "Brent", CAMDEN: "Camden", EALING: "Ealing"}
+
+
+def planning(ends: list[str], supplier: str = "Idox") -> list[dict]:
+    """One Uniform system per borough, £100,000 a year, ending on the given dates."""
+    return [system(f"{code}-00003", code, "Planning & Building Control", "Uniform", supplier,
+                   contract_end=end, annual_cost_gbp="100000", satisfaction="4")
+            for code, end in zip(CODES, ends)]
+
+
+ENDS = ["2020-03-31", "2020-06-30", "2021-06-30", "2022-03-31"]
+
+
+def test_long_date_and_plural():
+    assert narrative.long_date(date(2019, 9, 30)) == "30 September 2019"
+    assert narrative.plural(1, "authority", "authorities") == "1 authority"
+    assert narrative.plural(1200, "system") == "1,200 systems"
+
+
+def test_as_of_sentence_states_the_parameters(tmp_path):
+    found = collect_findings(load_fixture(tmp_path, systems=planning(ENDS)), as_of="2020-01-15",
+                             horizon_years=2, window_months=6, min_authorities=4)
+    text = narrative.as_of_sentence(found)
+    assert "**15 January 2020**" in text
+    assert "2 years" in text and "6 months" in text and "4 authorities" in text
+
+
+def _expiry(tmp_path, **kwargs) -> str:
+    data = load_fixture(tmp_path, systems=planning(ENDS))
+    found = collect_findings(data, **kwargs)
+    pipeline = contracts.expiry_pipeline(data.systems, found.as_of, found.horizon_years,
+                                         by=None)
+    return narrative.expiry(found, pipeline)
+
+
+def test_expiry_sentence_follows_the_horizon(tmp_path):
+    # Snapshot 2019-10-01. One year: the ends of 31 March and 30 June 2020 (2 contracts,
+    # £200k); three years: all four (£400k). The first quarter, 2020 Q1, has one.
+    one = _expiry(tmp_path / "a", horizon_years=1)
+    assert one.startswith("**2 contracts** end between 1 October 2019 and 30 September 2020")
+    assert "**£200k**" in one and "known for 2 of them" in one
+    three = _expiry(tmp_path / "b", horizon_years=3)
+    assert three.startswith("**4 contracts** end between 1 October 2019 and 30 September 2022")
+    assert "**£400k**" in three
+    assert "The busiest quarter is 2020 Q1, with 1 contract ending" in three
+    assert "0 contracts roll on" in three and "0 of 4 have no known end" in three
+
+
+def test_expiry_sentence_follows_as_of(tmp_path):
+    later = _expiry(tmp_path, as_of="2020-04-01", horizon_years=1)
+    assert later.startswith("**1 contract** end between 1 April 2020 and 31 March 2021")
+
+
+def test_market_sentence_counts_suppliers(tmp_path):
+    systems = planning(ENDS) + [system(f"{BARNET}-00009", BARNET, "Finance", "Oracle EBS",
+                                       "Oracle")]
+    found = collect_findings(load_fixture(tmp_path, systems=systems))
+    text = narrative.market(found, min_systems=1)
+    # Idox 4 of 5 systems (80%) at 4 authorities; both service areas have one supplier.
+    assert text.startswith("The 2 largest suppliers hold **100%** of the 5 systems")
+    assert "Idox, holds 80% (4 systems at 4 authorities)" in text
+    assert "2 of 2 service areas are highly concentrated" in text
+
+
+def test_collaboration_sentence_follows_the_window(tmp_path):
+    data = load_fixture(tmp_path, systems=planning(ENDS))
+    shared = pd.DataFrame(columns=["product", "authorities"])
+    wide = narrative.collaboration(collect_findings(data, window_months=36), shared)
+    assert "The widest is Uniform: 4 authorities between 31 March 2020 and 31 March 2022" in wide
+    middle = narrative.collaboration(collect_findings(data, window_months=18), shared)
+    # Eighteen months from 31 March 2020 (to 30 September 2021) hold the first three ends.
+    assert "The widest is Uniform: 3 authorities between 31 March 2020 and 30 June 2021" in middle
+    # Twelve months hold two ends at most: no opportunity.
+    narrow = narrative.collaboration(collect_findings(data, window_months=12), shared)
+    assert "No 12-month window holds contract ends of 3 or more authorities." in narrow
+
+
+def test_skills_sentence_counts_matches(tmp_path):
+    rows = [{"gss_code": BARNET, "skill_area": "Data analysis", "level": "4", "can_support": "true"},
+            {"gss_code": BRENT, "skill_area": "Data analysis", "level": "1", "can_support": "false"},
+            {"gss_code": CAMDEN, "skill_area": "Data analysis", "level": "0", "can_support": "false"}]
+    data = load_fixture(tmp_path, skills=rows)
+    text = narrative.skills(skills.skill_gaps(data.skills),
+                            skills.peer_support_matches(data.skills), 3)
+    assert "The widest gap is Data analysis: 2 of 3 authorities" in text
+    assert "**2 peer-support matches** in 1 skill area, between 1 mentor and 2 learners" in text
+
+
+def test_recommendations_html_shows_evidence_links_and_counts_the_rest():
+    items = [rec.Recommendation(rec.BOROUGHS, f"{n}: procure <together>.",
+                                {"authorities": CODES[: 3 + (n == "A")],
+                                 "annual_cost_gbp": 1_500_000},
+                                rec.LINKS["joint_procurement"]) for n in "ABC"]
+    groups = rec.shortlist(items, limit=1)
+    html = narrative.recommendations_html(groups, NAMES)
+    assert "A: procure &lt;together&gt;." in html and "B: procure" not in html
+    assert "Evidence: authorities: 4; annual cost: £1.5m." in html
+    assert f'href="{rec.LINKS["joint_procurement"]}"' in html
+    assert "and 2 more of this kind (3 in all)" in html
+    assert narrative.recommendation_counts(groups) == (
+        "The rules make **3 recommendations**: 3 for boroughs.")
