@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import csv
 import re
-import time
 from pathlib import Path
 
 import pandas as pd
@@ -288,9 +287,7 @@ def test_formula_cells_read_as_their_cached_value(released) -> None:
 def test_huge_cell_is_carried_whole(released) -> None:
     survey, out = released
     corpus.huge_cell(survey)
-    started = time.perf_counter()
     tables = _clean(survey, out)
-    assert time.perf_counter() - started < 10
     assert _system(tables, 3)["function"] == corpus.HUGE_TEXT
     assert len(corpus.HUGE_TEXT) == 100_000
 
@@ -359,23 +356,14 @@ def test_personal_data_in_public_columns_is_removed(released) -> None:
 @pytest.mark.slow
 def test_fifty_thousand_rows(released) -> None:
     survey, out = released
-    started = time.perf_counter()
     corpus.many_rows(survey, 50_000)
-    written = time.perf_counter()
-    cpu = time.process_time()
     result = clean_survey(survey, out)
-    cpu = time.process_time() - cpu
-    cleaned = time.perf_counter()
-    print(f"50,000 rows: workbook written in {written - started:.1f} s, "
-          f"cleaned in {cleaned - written:.1f} s ({cpu:.1f} s of CPU)")
     gla = [a for a in result.accounts if a.source_file == corpus.GLA]
     assert [(a.read, a.carried, a.rejected) for a in gla] == [(50_000, 50_000, 0)]
     with (out / "systems.csv").open(encoding="utf-8") as handle:
         # header, the GLA rows, Camden's rows 3, 5 and 9 (6 to 8 are rejected)
         assert sum(1 for _ in handle) == 1 + 50_000 + 3
-    # CPU time, not wall time, so that a busy machine does not fail the test. The bound
-    # guards against a return to per-row reference look-ups (about 90 s of CPU then).
-    assert cpu < 60
+    # How long this takes is measured by `citytools benchmark`, not asserted here.
 
 
 # --- an authority given as a parameter --------------------------------------------------------

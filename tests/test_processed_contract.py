@@ -21,7 +21,7 @@ from citytools_analysis.reference import load_reference
 from citytools_analysis.schema import TABLES
 from citytools_analysis.workbook import find_sheet, open_workbook, read_respondent, read_table_sheet
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")
+EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"(?<![\w-])(?:(?:\+44\s?|0)\d{2,4}\s\d{3,4}\s?\d{3,4}|0\d{10})(?![\w-])")
 
 
