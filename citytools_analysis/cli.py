@@ -1,4 +1,4 @@
-"""The ``citytools`` command line: synth, clean, build, findings.
+"""The ``citytools`` command line: synth, clean, template, validate, build, findings.
 
 Each command is a thin wrapper over a package function, so that notebooks and tests call
 the same code as the command line.
@@ -48,6 +48,37 @@ def clean(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
     typer.echo(result.summary())
+
+
+@app.command()
+def template(
+    out: Path = typer.Argument(..., help="The blank survey workbook to write (.xlsx)."),
+    reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+) -> None:
+    """Write the blank survey workbook an authority fills in (drop-downs from the reference data)."""
+    from .template import write_template
+
+    typer.echo(f"survey template written to {write_template(out, reference_dir=reference_dir)}")
+
+
+@app.command()
+def validate(
+    files: list[Path] = typer.Argument(..., help="Returns (.xlsx) to check, or folders of them."),
+    output_format: str = typer.Option("text", "--format", help="text (for people) or json (for tools)."),
+    verbose: bool = typer.Option(False, "--verbose", help="Also list values read in another form."),
+    snapshot_date: Optional[str] = typer.Option(None, help="Snapshot date, YYYY-MM-DD (default: round.json)."),
+    reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+) -> None:
+    """Check returns before they are sent: exit 0 clean, 1 problems, 2 a file cannot be read."""
+    from .validation import validate_returns
+
+    if output_format not in ("text", "json"):
+        raise typer.BadParameter("must be text or json", param_hint="--format")
+    report = validate_returns(files, reference_dir=reference_dir,
+                              snapshot_date=date.fromisoformat(snapshot_date) if snapshot_date else None)
+    text = report.to_json(verbose=verbose) if output_format == "json" else report.to_text(verbose=verbose)
+    typer.echo(text)
+    raise typer.Exit(code=report.exit_code)
 
 
 @app.command()
