@@ -94,8 +94,9 @@ TABLES: dict[str, Table] = {
         "IT system in use at an authority (the unit the report calls a contract)",
         ("record_id",),
         (
-            Field("record_id", "string", "Stable id: GSS code and the return's row number.",
-                  required=True),
+            Field("record_id", "string", "Stable id: GSS code and the return's row number; "
+                  "for a system known only from a contract register, GSS code, R and the "
+                  "register's row number.", required=True),
             Field("gss_code", "string", "Authority running the system.", required=True),
             Field("service_area", "string", "Canonical service area.", required=True),
             Field("function", "string", "What the system is used for, as returned."),
@@ -111,6 +112,9 @@ TABLES: dict[str, Table] = {
                   enum=("date", "rolling", "unknown")),
             Field("annual_cost_gbp", "number", "Annual cost in pounds sterling.", minimum=0,
                   unit="GBP per year"),
+            Field("contract_value_gbp", "number", "Total contract value from the authority's "
+                  "contract register, when the system was matched to a register row.", minimum=0,
+                  unit="GBP"),
             Field("value_for_money", "integer", "Value for money, 1 (very poor) to 5 (very good).",
                   minimum=1, maximum=5),
             Field("satisfaction", "integer", "Satisfaction, 1 (very poor) to 5 (very good).",
@@ -119,7 +123,14 @@ TABLES: dict[str, Table] = {
                   enum=("Yes", "No", "Considering")),
             Field("replacement_year", "integer", "Year the replacement is planned for.",
                   minimum=1990, maximum=2100),
-            *_SOURCE,
+            Field("source", "string", "Where the row comes from: survey (the authority's return), "
+                  "register (its contract register only: an authority that did not respond) or "
+                  "both (a survey system matched to a register row).", required=True,
+                  enum=("survey", "register", "both")),
+            Field("source_file", "string", "File name of the return (or, for a register-only "
+                  "system, of the contract register) the row came from.", required=True),
+            Field("source_row", "integer", "Row number as seen in Excel (1-based, header "
+                  "included).", required=True, minimum=1),
         ),
     ),
     "integrations": Table(
@@ -159,6 +170,41 @@ TABLES: dict[str, Table] = {
             Field("score", "integer", "Self-assessed score, 1 to 5.", required=True, minimum=1,
                   maximum=5),
             *_SOURCE,
+        ),
+    ),
+    "contracts": Table(
+        "contracts",
+        "row of an authority's published contract register",
+        ("source_file", "source_row"),
+        (
+            Field("source_file", "string", "File name of the contract register.", required=True),
+            Field("source_row", "integer", "Row number as a spreadsheet shows it (1-based, "
+                  "header included).", required=True, minimum=1),
+            Field("gss_code", "string", "Authority that published the register.", required=True),
+            Field("reference", "string", "The authority's contract reference."),
+            Field("title", "string", "Contract title, as published."),
+            Field("description", "string", "Contract description, as published."),
+            Field("department", "string", "Department or directorate, as published."),
+            Field("supplier", "string", "Canonical supplier (as published when not a known "
+                  "organisation).", required=True),
+            Field("company_number", "string", "Companies House number, eight characters."),
+            Field("contract_start", "date", "Contract start date."),
+            Field("contract_end", "date", "Contract end date."),
+            Field("value_gbp", "number", "Total contract value in pounds sterling.", minimum=0,
+                  unit="GBP"),
+            Field("sme", "boolean", "Supplier is a small or medium-sized enterprise."),
+            Field("vcse", "boolean", "Supplier is a voluntary, community or social enterprise."),
+            Field("procurement_route", "string", "Procurement route, as published."),
+            Field("cpv", "string", "CPV codes (eight digits), separated by ';'."),
+            Field("is_it", "boolean", "Whether the pipeline classed the contract as IT.",
+                  required=True),
+            Field("it_rule", "string", "The rule that decided is_it (e.g. cpv:48, keyword:software, "
+                  "exclude:fire alarm, no_it_signal).", required=True),
+            Field("outcome", "string", "matched (to a survey system), added (as a register-only "
+                  "system), unplaced (IT, but neither) or not_it.", required=True,
+                  enum=("matched", "added", "unplaced", "not_it")),
+            Field("record_id", "string", "The system in systems.csv the row was matched to or "
+                  "added as."),
         ),
     ),
     "rejected": Table(
