@@ -74,9 +74,11 @@ class ProcessedData:
     rejected: pd.DataFrame
     corrections: pd.DataFrame
     snapshot_date: date | None
+    contracts: pd.DataFrame | None = None  # contract-register rows; None in older releases
 
 
 def load_processed(processed_dir: Path | str = PROCESSED_DIR) -> ProcessedData:
     """Read every processed table of ``processed_dir``."""
-    tables = {name: read_table(name, processed_dir) for name in TABLES}
+    tables = {name: read_table(name, processed_dir) for name in TABLES
+              if name != "contracts" or (Path(processed_dir) / "contracts.csv").exists()}
     return ProcessedData(**tables, snapshot_date=snapshot_date(processed_dir))
