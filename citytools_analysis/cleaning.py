@@ -22,6 +22,7 @@ from .errors import SurveyInputError
 from .names import NameResolver, Resolution
 from .privacy import REMOVED, looks_personal
 from .reference import Reference, fold, load_reference
+from .registers import add_registers, contracts_folder
 from .release import datapackage_descriptor, staged_release, write_datapackage, write_table
 from .schema import TABLES
 from .workbook import (
@@ -634,6 +635,7 @@ def clean_survey(
     survey_dir: Path | str,
     out_dir: Path | str,
     reference_dir: Path | str | None = None,
+    contracts_dir: Path | str | None | bool = None,
 ) -> CleanResult:
     """Clean every return in ``survey_dir`` into the processed tables in ``out_dir``.
 
@@ -645,6 +647,10 @@ def clean_survey(
         Folder for the release; replaced atomically only when the whole run succeeds.
     reference_dir
         Reference folder (``data/raw/reference/`` by default).
+    contracts_dir
+        Folder of contract registers merged in by :func:`.registers.add_registers`; ``None``
+        is the ``contracts`` folder beside ``survey_dir`` when it has a ``sources.csv``,
+        ``False`` is none.
 
     Returns
     -------
@@ -698,7 +704,8 @@ def clean_survey(
         snapshot = max(completed) if completed else None
     for clean_return in returns:
         check_accounting(clean_return)
-    tables = assemble_tables(returns, reference)
+    tables = add_registers(assemble_tables(returns, reference), returns,
+                           contracts_folder(survey_dir, contracts_dir), reference, snapshot)
     with staged_release(out_dir) as staging:
         for name, table in TABLES.items():
             write_table(tables[name], table, staging)
