@@ -27,6 +27,7 @@ from openpyxl import Workbook
 from .paths import REFERENCE_DIR
 from .reference import Reference, fold, load_reference
 from .synth_mess import EXTERNAL_SYSTEMS, TITLES, UNKNOWN_AREAS, Typist
+from .synth_registers import generate_registers
 
 #: The survey round and its snapshot date (the "as of" date of every chapter).
 ROUND = "2019"
@@ -1101,8 +1102,9 @@ def generate_survey(
     *,
     n_authorities: int | None = None,
     systems_per_authority: float | None = None,
+    contracts_dir: Path | None = None,
 ) -> str:
-    """Generate the synthetic survey round: the returns, ``round.json`` and the truth.
+    """Generate the synthetic survey round: the returns, ``round.json``, the registers and the truth.
 
     Parameters
     ----------
@@ -1121,6 +1123,9 @@ def generate_survey(
         included). At most the number of authorities in the reference.
     systems_per_authority
         Mean systems per responding authority; ``None`` calibrates the round to 809 systems.
+    contracts_dir
+        Folder for every authority's contract register (:mod:`.synth_registers`); ``None``
+        is the ``contracts`` folder beside ``out_dir``.
 
     Returns
     -------
@@ -1162,7 +1167,13 @@ def generate_survey(
         frame = frame.sort_values(sort_keys[name], kind="stable")
         file = "truth_rows.csv" if name == "truth_rows" else f"{name}.csv"
         _write_csv(frame, truth_dir / file)
-    _write_csv(_london_frame(london).sort_values("system_id"), truth_dir / "london.csv")
+    london_frame = _london_frame(london).sort_values("system_id")
+    _write_csv(london_frame, truth_dir / "london.csv")
+    registers = generate_registers(
+        london_frame, reference, seed=seed, snapshot=SNAPSHOT_DATE,
+        out_dir=out_dir.parent / "contracts" if contracts_dir is None else Path(contracts_dir),
+        truth_dir=truth_dir, names_2019=NAMES_IN_2019,
+    )
     scenario = dict(london.scenario, seed=seed, round=ROUND)
     (truth_dir / "scenario.json").write_text(json.dumps(scenario, indent=2) + "\n", encoding="utf-8")
     kept = sum(1 for r in truth["truth_rows"] if r["outcome"] == "kept")
@@ -1174,5 +1185,5 @@ def generate_survey(
         f"has {total} systems, {len(truth['systems'])} of them in the returns. Wrote "
         f"{len(responding)} workbooks to {out_dir} with {data_rows} data rows ({kept} to keep, "
         f"{rejected} to reject); {messy_rows} rows ({messy_rows / max(data_rows, 1):.0%}) carry "
-        f"mess, {typist.typos_made} name typos. Truth in {truth_dir}."
+        f"mess, {typist.typos_made} name typos. {registers} Truth in {truth_dir}."
     )
