@@ -167,6 +167,45 @@ def _row_measures(prefix: str, comparison: pd.DataFrame, fields) -> list[dict]:
     return rows
 
 
+#: The sheet name that marks contract-register rows in ``rejected.csv`` and ``corrections.csv``.
+REGISTER_SHEET = "Contract register"
+#: Tolerance for a yearly cost derived from a register's total value, in pounds.
+DERIVED_COST_TOLERANCE_GBP = 1.0
+
+
+def survey_view(systems: pd.DataFrame, corrections: pd.DataFrame | None) -> pd.DataFrame:
+    """The systems a cleaning of the returns alone would give: register rows and fills undone.
+
+    Rows with ``source`` ``register`` are dropped, and every value filled from a register
+    (a correction whose rule ends in ``from_register``) is emptied again (an end date's status
+    back to ``unknown``), so that the survey's cleaning is measured on its own.
+
+    Parameters
+    ----------
+    systems, corrections
+        The processed tables as text.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
+    if "source" in systems:
+        systems = systems[systems["source"].isin(["survey", "both", ""])]
+    systems = _key_frame(systems).reset_index(drop=True)
+    if corrections is None or "rule" not in corrections or systems.empty:
+        return systems
+    fills = _key_frame(corrections[corrections["rule"].str.endswith("from_register")])
+    where = {key: i for i, key in enumerate(zip(systems["source_file"], systems["source_row"]))}
+    for file, row, column in zip(fills["source_file"], fills["source_row"], fills["column"]):
+        index = where.get((file, row))
+        if index is None or column not in systems:
+            continue
+        systems.loc[index, column] = ""
+        if column == "contract_end":
+            systems.loc[index, "contract_end_status"] = "unknown"
+    return systems
+
+
 def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
     """Measure how much of the synthetic truth a cleaning run recovered.
 
@@ -208,6 +247,8 @@ def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         truth, processed = _read(truth_dir / f"{name}.csv"), _read(processed_dir / f"{name}.csv")
         if truth is None or processed is None:
             continue
+        if name == "systems":  # the survey's own rows and values (see survey_view)
+            processed = survey_view(processed, _read(processed_dir / "corrections.csv"))
         comparison = compare_rows(truth, processed, fields)
         found = _row_measures(name, comparison, fields)
         if name == "systems":
@@ -219,7 +260,7 @@ def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         measures.extend(found)
     rejected = _read(processed_dir / "rejected.csv")
     if rows is not None and rejected is not None:
-        rejected = _key_frame(rejected)
+        rejected = _key_frame(rejected[rejected["sheet"] != REGISTER_SHEET])
         true_rejected = rows[rows["outcome"] == "rejected"]
         got = {(f, fold(s), r): reason for f, s, r, reason in zip(
             rejected["source_file"], rejected["sheet"], rejected["source_row"], rejected["reason"])}
@@ -246,7 +287,7 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
     links, systems = _read(processed_dir / "integrations.csv"), _read(processed_dir / "systems.csv")
     if truth is None or links is None or systems is None:
         return []
-    systems = _key_frame(systems)
+    systems = survey_view(systems, None)
     where = {rid: (f, r) for rid, f, r in zip(systems["record_id"], systems["source_file"],
                                               systems["source_row"])}
     found: dict[tuple, str] = {}
@@ -267,4 +308,129 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
     return [{"measure": "integrations_found", "numerator": right, "denominator": len(truth)}]
 
 
-__all__ = ["COST_TOLERANCE_GBP", "compare_rows", "measure_recovery", "same_value"]
+def _measure(measure: str, numerator: int, denominator: int) -> dict:
+    return {"measure": measure, "numerator": int(numerator), "denominator": int(denominator)}
+
+
+def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
+    """Measure the reading, IT classification and matching of the contract registers.
+
+    Parameters
+    ----------
+    processed_dir
+        A release with ``contracts.csv``, ``systems.csv``, ``rejected.csv`` and
+        ``corrections.csv``.
+    truth_dir
+        The synthetic truth: ``register_rows.csv`` (each register row: kept or rejected with
+        its reason, ``is_it``, the ``system_ids`` it is the contract of, separated by ``|``,
+        and its true product, service area, dates and values), ``systems.csv`` (the survey
+        rows' system ids) and ``london.csv`` (who responded).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure``, ``numerator``, ``denominator``, ``share``; empty when either side has
+        no registers. The measures:
+
+        - ``registers_found``: true kept rows present in ``contracts.csv``;
+          ``registers_rejected``: true rejections in ``rejected.csv`` with the right reason;
+        - ``it_precision``: rows classed IT that are IT; ``it_recall``: IT rows classed IT;
+        - ``match_precision``: matched rows whose system is one the row is the contract of;
+          ``match_recall``: rows that are the contract of a survey system, matched to one
+          of them;
+        - ``added_precision``: register-only systems that are a true system's contract;
+          ``added_recall``: true systems' contracts at non-responding authorities that were
+          added; ``added.product``, ``added.service_area``: added systems with it right;
+        - ``fills``: values filled from a register (``from_register``) that equal the true
+          value (dates exact, yearly costs within £1).
+    """
+    processed_dir, truth_dir = Path(processed_dir), Path(truth_dir)
+    truth = _read(truth_dir / "register_rows.csv")
+    contracts = _read(processed_dir / "contracts.csv")
+    columns = ["measure", "numerator", "denominator", "share"]
+    if truth is None or contracts is None:
+        return pd.DataFrame(columns=columns)
+    truth, contracts = _key_frame(truth), _key_frame(contracts)
+    kept = truth[truth["outcome"] == "kept"]
+    kept = kept.rename(columns={c: f"{c}_true" for c in kept.columns if c not in KEY})
+    joined = kept.merge(contracts, on=KEY, how="left", indicator=True)
+    found = joined[joined["_merge"] == "both"]
+    measures = [_measure("registers_found", len(found), len(kept))]
+    rejected = _read(processed_dir / "rejected.csv")
+    if rejected is not None:
+        rejected = _key_frame(rejected[rejected["sheet"] == REGISTER_SHEET])
+        got = dict(zip(zip(rejected["source_file"], rejected["source_row"]), rejected["reason"]))
+        want = truth[truth["outcome"] == "rejected"]
+        right = sum(got.get(k) == r for k, r in zip(zip(want["source_file"], want["source_row"]),
+                                                    want["reason"]))
+        measures.append(_measure("registers_rejected", right, len(want)))
+    is_it, said_it = found["is_it_true"] == "true", found["is_it"] == "true"
+    measures.append(_measure("it_precision", (is_it & said_it).sum(), said_it.sum()))
+    measures.append(_measure("it_recall", (is_it & said_it).sum(), is_it.sum()))
+    # what each processed record is, in the truth's terms
+    systems = _read(processed_dir / "systems.csv")
+    survey_truth = _read(truth_dir / "systems.csv")
+    london = _read(truth_dir / "london.csv")
+    if systems is None or survey_truth is None or london is None:
+        return _frame(measures, columns)
+    systems = _key_frame(systems)
+    survey_truth = _key_frame(survey_truth)
+    true_id = dict(zip(zip(survey_truth["source_file"], survey_truth["source_row"]),
+                       survey_truth["system_id"]))
+    record_system = {rid: true_id.get((f, r), "") for rid, f, r in zip(
+        systems["record_id"], systems["source_file"], systems["source_row"])}
+    in_survey = set(survey_truth["system_id"])
+    responded = set(london.loc[london["responded"] == "true", "gss_code"])
+    ids = found["system_ids_true"].map(lambda text: set(filter(None, str(text).split("|"))))
+    matched = found["outcome"] == "matched"
+    right = [record_system.get(rid, "") in want for rid, want in zip(found["record_id"], ids)]
+    right = pd.Series(right, index=found.index)
+    matchable = ids.map(lambda group: bool(group & in_survey))
+    measures.append(_measure("match_precision", (matched & right).sum(), matched.sum()))
+    measures.append(_measure("match_recall", (matched & right & matchable).sum(), matchable.sum()))
+    added = found["outcome"] == "added"
+    is_system = found["kind_true"] == "system"
+    elsewhere = is_system & ~found["gss_code_true"].isin(responded)
+    measures.append(_measure("added_precision", (added & is_system).sum(), added.sum()))
+    measures.append(_measure("added_recall", (added & elsewhere).sum(), elsewhere.sum()))
+    by_id = systems.set_index("record_id")
+    good = found[added & is_system]
+    for column in ("product", "service_area"):
+        same = [by_id.at[rid, column] == value if rid in by_id.index else False
+                for rid, value in zip(good["record_id"], good[f"{column}_true"])]
+        measures.append(_measure(f"added.{column}", sum(same), len(good)))
+    measures.append(_fill_measure(processed_dir, systems, found))
+    return _frame(measures, columns)
+
+
+def _fill_measure(processed_dir: Path, systems: pd.DataFrame, found: pd.DataFrame) -> dict:
+    corrections = _read(processed_dir / "corrections.csv")
+    if corrections is None:
+        return _measure("fills", 0, 0)
+    fills = _key_frame(corrections[corrections["rule"].str.endswith("from_register")])
+    record_of = dict(zip(zip(systems["source_file"], systems["source_row"]), systems["record_id"]))
+    truth_of = {rid: row for rid, row in zip(found["record_id"], found.to_dict("records")) if rid}
+    right = 0
+    for file, row, column, value in zip(fills["source_file"], fills["source_row"], fills["column"],
+                                        fills["clean_value"]):
+        register_row = truth_of.get(record_of.get((file, row), ""))
+        if register_row is None:
+            continue
+        if column == "annual_cost_gbp":
+            a, b = _number(value), _number(register_row.get("annual_cost_gbp_true", ""))
+            right += a is not None and b is not None and abs(a - b) <= DERIVED_COST_TOLERANCE_GBP
+        else:
+            right += same_value(register_row.get(f"{column}_true", ""), value, "date")
+    return _measure("fills", right, len(fills))
+
+
+def _frame(measures: list[dict], columns: list[str]) -> pd.DataFrame:
+    frame = pd.DataFrame(measures, columns=columns[:3])
+    frame["numerator"] = frame["numerator"].astype(int)
+    frame["denominator"] = frame["denominator"].astype(int)
+    frame["share"] = [_share(n, d) for n, d in zip(frame["numerator"], frame["denominator"])]
+    return frame
+
+
+__all__ = ["COST_TOLERANCE_GBP", "compare_rows", "measure_recovery", "measure_registers",
+           "same_value", "survey_view"]
