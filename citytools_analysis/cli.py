@@ -24,11 +24,14 @@ def synth(
     out: Path = typer.Option(paths.SURVEY_DIR, help="Folder for the survey workbooks."),
     truth_dir: Path = typer.Option(paths.TRUTH_DIR, help="Folder for the true London (not raw data)."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+    contracts_out: Optional[Path] = typer.Option(
+        None, help="Folder for the contract registers (default: 'contracts' beside --out)."),
 ) -> None:
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
     from .synth import generate_survey
 
-    summary = generate_survey(seed=seed, out_dir=out, truth_dir=truth_dir, reference_dir=reference_dir)
+    summary = generate_survey(seed=seed, out_dir=out, truth_dir=truth_dir, reference_dir=reference_dir,
+                              contracts_dir=contracts_out)
     typer.echo(summary)
 
 
@@ -37,13 +40,17 @@ def clean(
     survey_dir: Path = typer.Option(paths.SURVEY_DIR, help="Folder of survey returns (.xlsx)."),
     out_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Folder for the processed tables."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+    contracts_dir: Optional[Path] = typer.Option(
+        None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
+        "if it has a sources.csv)."),
 ) -> None:
     """Clean the survey returns into the processed tables and their data package."""
     from .cleaning import clean_survey
     from .errors import SurveyInputError
 
     try:
-        result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir)
+        result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir,
+                              contracts_dir=contracts_dir)
     except SurveyInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
