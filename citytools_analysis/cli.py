@@ -62,7 +62,7 @@ def template(
     out: Path = typer.Argument(..., help="The blank survey workbook to write (.xlsx)."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
 ) -> None:
-    """Write the blank survey workbook an authority fills in (drop-downs from the reference data)."""
+    """Write the blank survey workbook an authority fills in, drop-downs from the reference data."""
     from .template import write_template
 
     typer.echo(f"survey template written to {write_template(out, reference_dir=reference_dir)}")
@@ -71,9 +71,11 @@ def template(
 @app.command()
 def validate(
     files: list[Path] = typer.Argument(..., help="Returns (.xlsx) to check, or folders of them."),
-    output_format: str = typer.Option("text", "--format", help="text (for people) or json (for tools)."),
+    output_format: str = typer.Option(
+        "text", "--format", help="text (for people) or json (for tools)."),
     verbose: bool = typer.Option(False, "--verbose", help="Also list values read in another form."),
-    snapshot_date: Optional[str] = typer.Option(None, help="Snapshot date, YYYY-MM-DD (default: round.json)."),
+    snapshot_date: Optional[str] = typer.Option(
+        None, help="Snapshot date, YYYY-MM-DD (default: round.json beside each file)."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
 ) -> None:
     """Check returns before they are sent: exit 0 clean, 1 problems, 2 a file cannot be read."""
@@ -81,10 +83,12 @@ def validate(
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--format")
-    report = validate_returns(files, reference_dir=reference_dir,
-                              snapshot_date=date.fromisoformat(snapshot_date) if snapshot_date else None)
-    text = report.to_json(verbose=verbose) if output_format == "json" else report.to_text(verbose=verbose)
-    typer.echo(text)
+    snapshot = date.fromisoformat(snapshot_date) if snapshot_date else None
+    report = validate_returns(files, reference_dir=reference_dir, snapshot_date=snapshot)
+    if output_format == "json":
+        typer.echo(report.to_json(verbose=verbose))
+    else:
+        typer.echo(report.to_text(verbose=verbose))
     raise typer.Exit(code=report.exit_code)
 
 

@@ -131,7 +131,8 @@ def cell_guidance(reference: Reference, field_name: str) -> str:
     if field_name in DATE_FIELDS:
         return "A date, e.g. 31/03/2021"
     if field_name == "annual_cost_gbp":
-        return f"The cost per year in pounds, as a number from 0 to {MAX_ANNUAL_COST_GBP:,}, e.g. 120000"
+        return (f"The cost per year in pounds, as a number from 0 to {MAX_ANNUAL_COST_GBP:,}, "
+                "e.g. 120000")
     text = accepted_values(reference, field_name)
     return text[:1].upper() + text[1:]
 
@@ -154,7 +155,8 @@ def _write_lists(sheet: Worksheet, reference: Reference) -> dict[str, str]:
         values = choice.values(reference)
         for row, value in enumerate(values, start=2):
             sheet.cell(row, index, value)
-        sheet.column_dimensions[letter].width = max(len(str(v)) for v in [choice.title, *values]) + 2
+        width = max(len(str(v)) for v in [choice.title, *values])
+        sheet.column_dimensions[letter].width = width + 2
         ranges[key] = f"{quote_sheetname(LISTS_SHEET)}!${letter}$2:${letter}${len(values) + 1}"
     return ranges
 
@@ -173,7 +175,8 @@ def _validation_for(field_name: str, header: str, reference: Reference,
     if field_name in DATE_FIELDS:
         style = "warning" if field_name in DATE_OR_WORD_FIELDS else "stop"
         return DataValidation(type="date", operator="greaterThanOrEqual",
-                              formula1=str(_excel_serial(EARLIEST_DATE)), errorStyle=style, **common)
+                              formula1=str(_excel_serial(EARLIEST_DATE)), errorStyle=style,
+                              **common)
     if field_name in DECIMAL_FIELDS:
         low, high = DECIMAL_FIELDS[field_name]
         if high is None:
@@ -195,7 +198,8 @@ def _data_sheet(sheet: Worksheet, columns, reference: Reference, ranges: dict[st
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         width = len(column.header)
         if column.field in FIELD_CHOICE:
-            width = max([width, *(len(str(v)) for v in CHOICES[FIELD_CHOICE[column.field]].values(reference))])
+            choices = CHOICES[FIELD_CHOICE[column.field]].values(reference)
+            width = max([width, *(len(str(v)) for v in choices)])
         sheet.column_dimensions[letter].width = min(max(width, 12), 40) + 2
         validation = _validation_for(column.field, column.header, reference, ranges)
         if validation is not None:
@@ -230,8 +234,10 @@ def _instructions_sheet(sheet: Worksheet, reference: Reference) -> None:
     lines: list[list[str]] = [
         ["How to fill in this survey return"],
         ["Fill in one workbook for your authority. Columns and labels shaded yellow are required."],
-        ["Where a cell offers a drop-down list, choose from it; other cells check dates and numbers."],
-        ["Leave a cell blank when you do not know the answer. Do not rename sheets or column headers."],
+        ["Where a cell offers a drop-down list, choose from it; "
+         "other cells check dates and numbers."],
+        ["Leave a cell blank when you do not know the answer. "
+         "Do not rename sheets or column headers."],
         [],
         ["Sheet", "Required", "What it holds"],
         *[[s.sheet, s.required, s.description] for s in sheets.itertuples()],
@@ -239,7 +245,8 @@ def _instructions_sheet(sheet: Worksheet, reference: Reference) -> None:
         ["Sheet", "Column or label", "Required", "What to enter"],
     ]
     for item in reference.respondent_items.itertuples():
-        lines.append(["Respondent", item.label, item.required, cell_guidance(reference, item.field)])
+        guidance = cell_guidance(reference, item.field)
+        lines.append(["Respondent", item.label, item.required, guidance])
     for sheet_name in sheets.sheet:
         columns = reference.survey_columns[reference.survey_columns.sheet == sheet_name]
         for column in columns.itertuples():

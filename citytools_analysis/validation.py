@@ -86,7 +86,8 @@ def _taxonomy(vocabulary: Vocabulary) -> str:
     names = vocabulary.canonical
     if len(names) <= 6:
         return one_of(names)
-    return f"a {vocabulary.name} from the taxonomy (e.g. {names[0]}, {names[1]} … {len(names)} in all)"
+    return (f"a {vocabulary.name} from the taxonomy "
+            f"(e.g. {names[0]}, {names[1]} … {len(names)} in all)")
 
 
 def scale_choices(scale: dict[int, str]) -> list[str]:
@@ -122,7 +123,10 @@ def answer_choices(reference: Reference) -> list[str]:
 def no_end_date_words(reference: Reference) -> list[str]:
     """One word per contract-end status that stands for "no end date" (``rolling``, ``tbc``)."""
     table = reference.table("contract_end_terms")
-    return list(dict(zip(table.contract_end_status[::-1], table.term[::-1])).values())[::-1]
+    first: dict[str, str] = {}
+    for term, status in zip(table.term, table.contract_end_status):
+        first.setdefault(status, term)
+    return list(first.values())
 
 
 def accepted_values(reference: Reference, field_name: str) -> str:
@@ -212,7 +216,8 @@ def expected_text(
     year_low, year_high = REPLACEMENT_YEAR_RANGE
     cell = CELL_OF_COLUMN.get(field_name, field_name)
     if rule == "missing_required":
-        return "a value in every required column (" + one_of(required_headers or [field_name], last="and") + ")"
+        columns = one_of(required_headers or [field_name], last="and")
+        return f"a value in every required column ({columns})"
     if rule == "duplicate":
         return "each row given once"
     if rule in ("personal_data", "personal_data_removed"):
@@ -356,7 +361,10 @@ def findings_of(
         else:
             notes.append(finding)
     sheets = list(clean.layouts)
-    return sorted(problems, key=lambda f: _order(f, sheets)), sorted(notes, key=lambda f: _order(f, sheets))
+    def order(finding: Finding) -> tuple:
+        return _order(finding, sheets)
+
+    return sorted(problems, key=order), sorted(notes, key=order)
 
 
 def _order(finding: Finding, sheets: list[str]) -> tuple:
@@ -381,7 +389,8 @@ def _finding(clean: CleanReturn, reference: Reference, item: Rejection | Correct
             raw = row.cells.get(cell) if row is not None else None
         required = []
         if layout is not None:
-            required = [layout.headers.get(f, f) for f in reference.required_fields(table_name(layout))]
+            fields = reference.required_fields(table_name(layout))
+            required = [layout.headers.get(f, f) for f in fields]
         return Finding(
             item.source_file, item.sheet, item.source_row, letter, header, field_name,
             _cell_text(raw), expected_text(reference, item.reason, field_name,
@@ -394,7 +403,8 @@ def _finding(clean: CleanReturn, reference: Reference, item: Rejection | Correct
         action = VALUE_NORMALISED
     return Finding(
         item.source_file, item.sheet, item.source_row, letter, header, field_name,
-        item.raw_value, expected_text(reference, item.rule, field_name, snapshot_date=snapshot_date),
+        item.raw_value,
+        expected_text(reference, item.rule, field_name, snapshot_date=snapshot_date),
         action, item.rule, item.clean_value,
     )
 
@@ -466,7 +476,8 @@ class ValidationReport:
                 "gss_code": check.gss_code,
                 "error": None if check.error is None else {
                     "message": check.error.message, "file": check.error.file,
-                    "sheet": check.error.sheet, "row": check.error.row, "column": check.error.column,
+                    "sheet": check.error.sheet, "row": check.error.row,
+                    "column": check.error.column,
                 },
                 "problems": [asdict(p) for p in check.problems],
             }
@@ -487,7 +498,8 @@ def _finding_lines(finding: Finding, *, note: bool = False) -> list[str]:
         clean = repr(finding.detail) if finding.detail else "no value"
         return [f"{indent}{place}{value} → {clean} ({finding.rule})"]
     what = f"{finding.action} ({finding.rule})" + (f": {finding.detail}" if finding.detail else "")
-    return [f"{indent}{place}{value}", f"{indent}  → {what}", f"{indent}  expected: {finding.expected}"]
+    return [f"{indent}{place}{value}", f"{indent}  → {what}",
+            f"{indent}  expected: {finding.expected}"]
 
 
 def expand_paths(paths: list[Path | str]) -> list[Path]:

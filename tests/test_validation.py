@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from typer.testing import CliRunner
 
 from citytools_analysis.cleaning import clean_survey
