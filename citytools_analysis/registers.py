@@ -230,8 +230,9 @@ def _log(corrections: list[dict], file: str, row: int, column: str, raw: Any, cl
     corrections.append({
         "source_file": file, "sheet": REGISTER_SHEET, "source_row": row, "column": column,
         "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-        "clean_value": "" if clean is None else (clean.isoformat() if hasattr(clean, "isoformat")
-                                                 else str(clean)),
+        "clean_value": "" if clean is None else (
+            clean.isoformat() if hasattr(clean, "isoformat")
+            else _number_text(clean) if isinstance(clean, float) else str(clean)),
         "rule": rule,
     })
 
@@ -795,7 +796,7 @@ def _fill(system: dict, row: dict, sheet: str, logged: dict, corrections: list[d
         if column == "contract_end":
             system["contract_end_status"] = "date"
         key = (system["source_file"], sheet, int(system["source_row"]), column)
-        text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+        text = value.isoformat() if hasattr(value, "isoformat") else _number_text(value)
         if key in logged:  # the survey's own value was cleared: one line says both
             logged[key]["clean_value"] = text
             logged[key]["rule"] = f"{logged[key]['rule']}+from_register"
@@ -805,6 +806,12 @@ def _fill(system: dict, row: dict, sheet: str, logged: dict, corrections: list[d
                      "clean_value": text, "rule": "from_register"}
             corrections.append(entry)
             logged[key] = entry
+
+
+def _number_text(value: float) -> str:
+    """A number as the release writes it: no decimals when whole, else pence."""
+    number = round(float(value), 2)
+    return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0")
 
 
 def _check_register_accounting(rows: list[dict], rejections: list[dict]) -> None:

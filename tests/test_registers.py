@@ -1,0 +1,235 @@
+"""Contract registers: hand-made registers read, classed, matched and merged as worked out by hand."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from citytools_analysis.cleaning import clean_survey
+from citytools_analysis.errors import SurveyInputError
+from citytools_analysis.reference import load_reference
+from citytools_analysis.registers import (
+    RegisterRules,
+    annual_cost,
+    classify_it,
+    match_to_systems,
+    read_registers,
+)
+
+from fixture_returns import write_fixture_survey
+
+CAMDEN, BARNET = "E09000007", "E09000003"
+
+# Camden's register: a title line, its own headers, day-first dates, pounds with commas,
+# saved by Excel as Windows-1252 (the £ is one byte). Spreadsheet rows 3-9.
+CAMDEN_REGISTER = (
+    "Camden contracts register (over £5,000)\r\n"
+    "Contract Ref,Contract Title,Supplier Name,Company Reg No,Commencement Date,Expiry Date,"
+    "Total Contract Value (£),CPV\r\n"
+    'C1,iWorld revenues and benefits system support,Northgate Public Services (UK) Ltd,3407020,'
+    '01/04/2015,31/03/2021,"£600,000.00",72267000-4\r\n'  # row 3: IT by CPV, matches iWorld
+    'C2,Civica Pay income management,CIVICA UK LIMITED,,01/06/2017,31/05/2020,"£150,000.00",\r\n'
+    'C3,Refuse and recycling collection,Brackenfold Waste Services Ltd,,01/04/2016,31/03/2024,'
+    '"£12,000,000.00",90511000-2\r\n'  # row 5: not IT (CPV)
+    "C4,Fire alarm system maintenance,Sallowfield Fire Ltd,,01/04/2018,31/03/2021,£45000,\r\n"
+    'C3,Refuse and recycling collection,Brackenfold Waste Services Ltd,,01/04/2016,31/03/2024,'
+    '"£12,000,000.00",90511000-2\r\n'  # row 7: a duplicate of row 5
+    "C5,Planning system hosting,,,01/04/2019,31/03/2022,£30000,\r\n"  # row 8: no supplier
+    "C6,IT suite furniture,Fenwright Furniture Ltd,,01/05/2019,31/07/2019,£12000,39100000\r\n"
+)
+# Barnet did not respond. UTF-8 with a byte-order mark, ISO dates, plain numbers. Rows 2-4.
+BARNET_REGISTER = (
+    "\ufeffTitle,Supplier,Start Date,End Date,Value\n"
+    "Uniform planning system support,Idox Software Ltd,2016-04-01,2021-03-31,500000\n"
+    "Staff Uniforms,Fenwright Workwear Ltd,2018-01-01,2019-12-31,20000\n"
+    "Laptop refresh,Metro Devices Ltd,2019-01-01,2019-12-31,90000\n"
+)
+
+
+def write_registers(folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "cmd.csv").write_bytes(CAMDEN_REGISTER.encode("cp1252"))
+    (folder / "brn.csv").write_bytes(BARNET_REGISTER.encode("utf-8"))
+    (folder / "sources.csv").write_text("file,authority\ncmd.csv,LB Camden\nbrn.csv,Barnet\n",
+                                        encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def rules() -> RegisterRules:
+    return RegisterRules.from_reference(load_reference())
+
+
+# --- reading ------------------------------------------------------------------------------
+
+
+def test_read_registers_rows_rejections_and_values(tmp_path, rules):
+    rows, corrections, rejections = read_registers(write_registers(tmp_path / "contracts"),
+                                                   load_reference(), rules=rules)
+    by_key = {(r["source_file"], r["source_row"]): r for r in rows}
+    assert sorted(by_key) == [("brn.csv", 2), ("brn.csv", 3), ("brn.csv", 4), ("cmd.csv", 3),
+                              ("cmd.csv", 4), ("cmd.csv", 5), ("cmd.csv", 6), ("cmd.csv", 9)]
+    assert {(r["source_file"], r["source_row"], r["reason"]) for r in rejections} == {
+        ("cmd.csv", 7, "duplicate"), ("cmd.csv", 8, "missing_required")}
+    iworld = by_key[("cmd.csv", 3)]
+    assert iworld["gss_code"] == CAMDEN
+    assert iworld["supplier"] == "NEC Software Solutions"  # the 2019 legal name, mapped
+    assert iworld["company_number"] == "03407020"  # leading zero restored
+    assert iworld["contract_start"] == dt.date(2015, 4, 1)
+    assert iworld["contract_end"] == dt.date(2021, 3, 31)
+    assert iworld["value_gbp"] == 600_000.0
+    assert iworld["cpv"] == "72267000"
+    assert by_key[("cmd.csv", 4)]["supplier"] == "Civica"
+    assert by_key[("brn.csv", 2)]["gss_code"] == BARNET
+    assert by_key[("brn.csv", 2)]["value_gbp"] == 500_000.0
+    logged = {(c["source_file"], c["source_row"], c["column"]): c["rule"] for c in corrections}
+    assert logged[("cmd.csv", 3, "company_number")] == "company_number_zero_padded"
+    assert logged[("cmd.csv", 3, "supplier")] == "organisation_alias"
+    # a council's own date and money formats are read, not logged
+    assert ("cmd.csv", 3, "contract_start") not in logged
+    assert ("cmd.csv", 3, "value_gbp") not in logged
+
+
+def test_a_register_missing_from_the_manifest_is_an_error(tmp_path):
+    folder = write_registers(tmp_path / "contracts")
+    (folder / "hck.csv").write_text("Title,Supplier\nx,y\n", encoding="utf-8")
+    with pytest.raises(SurveyInputError, match="not listed in sources.csv"):
+        read_registers(folder, load_reference())
+
+
+# --- classifying ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "supplier", "cpv", "expected"),
+    [
+        ("Revenues system support", "Capita", "48000000", (True, "cpv:48")),
+        ("Refuse collection", "Brackenfold Waste Services Ltd", "90511000", (False, "cpv_not_it")),
+        # an IT contract coded under the service's own CPV: the keyword wins
+        ("Waste round optimisation software", "Bartec Municipal Technologies", "90511000",
+         (True, "keyword:software")),
+        ("Fire alarm system maintenance", "Sallowfield Fire Ltd", "", (False, "exclude:fire alarm")),
+        ("Building management system upgrade", "Capita", "72000000", (True, "cpv:72")),
+        ("Building management system upgrade", "Capita", "", (False, "exclude:building management system")),
+        ("Academy annual support", "Capita", "", (True, "product:Academy")),
+        ("Academy conversion - legal advice", "Rookwhistle Legal LLP", "", (False, "no_it_signal")),
+        ("Staff Uniforms", "Fenwright Workwear Ltd", "", (False, "no_it_signal")),
+        ("Parking system replacement", "Imperial Civil Enforcement Solutions", "",
+         (True, "supplier_and_system")),
+        ("Is it working? Advice", "Rookwhistle Legal LLP", "", (False, "no_it_signal")),
+        # a known false positive, kept to show the keyword rule's limit
+        ("IT suite furniture", "Fenwright Furniture Ltd", "39100000", (True, "keyword:IT")),
+    ],
+)
+def test_classify_it(rules, title, supplier, cpv, expected):
+    row = {"title": title, "description": "", "supplier": supplier, "cpv": cpv}
+    assert classify_it(row, rules) == expected
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+def _system(record_id, product, function, start, end, supplier="Civica"):
+    return {"record_id": record_id, "gss_code": CAMDEN, "supplier": supplier,
+            "manufacturer": supplier, "product": product, "function": function,
+            "service_area": "Libraries", "contract_start": start, "contract_end": end}
+
+
+def _row(number, title, start, end, supplier="Civica"):
+    return {"source_file": "cmd.csv", "source_row": number, "gss_code": CAMDEN, "is_it": True,
+            "title": title, "description": "", "supplier": supplier,
+            "contract_start": start, "contract_end": end}
+
+
+def test_one_row_overlapping_two_systems_goes_to_the_one_it_names(rules):
+    spydus = _system("S1", "Spydus", "Library management", dt.date(2016, 4, 1), dt.date(2021, 3, 31))
+    pay = _system("S2", "Civica Pay", "Payments", dt.date(2017, 6, 1), None)  # rolling: open end
+    rows = [_row(3, "Spydus library management", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
+            _row(4, "Civica annual support", dt.date(2017, 6, 1), dt.date(2020, 5, 31))]
+    # Row 3 overlaps both, but names Spydus; row 4 names no product and overlaps both, and
+    # takes the one left.
+    assert match_to_systems(rows, [spydus, pay], rules) == {("cmd.csv", 3): "S1",
+                                                             ("cmd.csv", 4): "S2"}
+
+
+def test_no_system_is_matched_twice_and_dates_must_overlap(rules):
+    spydus = _system("S1", "Spydus", "", dt.date(2016, 4, 1), dt.date(2021, 3, 31))
+    rows = [_row(3, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
+            _row(4, "Spydus licences", dt.date(2016, 6, 1), dt.date(2021, 3, 31)),
+            _row(5, "Spydus licences", dt.date(2022, 4, 1), dt.date(2025, 3, 31))]
+    # Row 3 has the closer dates; row 4 finds the system taken; row 5 starts after it ends.
+    assert match_to_systems(rows, [spydus], rules) == {("cmd.csv", 3): "S1"}
+
+
+def test_another_supplier_or_authority_is_no_match(rules):
+    spydus = _system("S1", "Spydus", "", dt.date(2016, 4, 1), dt.date(2021, 3, 31))
+    other_supplier = _row(3, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31),
+                          supplier="Softcat")
+    other_authority = dict(_row(4, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
+                           gss_code=BARNET)
+    assert match_to_systems([other_supplier, other_authority], [spydus], rules) == {}
+
+
+def test_annual_cost_is_value_over_the_years():
+    assert annual_cost(150_000.0, dt.date(2017, 6, 1), dt.date(2020, 5, 31)) == 50_000.0
+    # not from a 1st to a month's end: 1,461 days from 15 January 2019 are 4 years of 365.25
+    assert annual_cost(200_000.0, dt.date(2019, 1, 15), dt.date(2023, 1, 14)) == 50_000.0
+    assert annual_cost(None, dt.date(2017, 6, 1), dt.date(2020, 5, 31)) is None
+
+
+# --- merged into the release ---------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def merged(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("registers")
+    survey = write_fixture_survey(root / "survey")
+    write_registers(root / "contracts")  # beside the survey: found without being named
+    clean_survey(survey, root / "processed")
+    return root / "processed"
+
+
+def _csv(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, dtype=str, keep_default_na=False)
+
+
+def test_every_register_row_is_accounted_for(merged):
+    contracts = _csv(merged / "contracts.csv")
+    rejected = _csv(merged / "rejected.csv")
+    register_rejected = rejected[rejected.sheet == "Contract register"]
+    assert len(contracts) == 8 and len(register_rejected) == 2  # 10 data rows read
+    outcome = dict(zip(contracts.source_file + ":" + contracts.source_row, contracts.outcome))
+    assert outcome == {
+        "brn.csv:2": "added", "brn.csv:3": "not_it", "brn.csv:4": "unplaced",
+        "cmd.csv:3": "matched", "cmd.csv:4": "matched", "cmd.csv:5": "not_it",
+        "cmd.csv:6": "not_it", "cmd.csv:9": "unplaced",
+    }
+
+
+def test_systems_carry_their_source_and_what_the_register_adds(merged):
+    systems = _csv(merged / "systems.csv").set_index("record_id")
+    assert systems.source.to_dict() == {
+        "E09000003-R00002": "register", "E09000007-00003": "both", "E09000007-00005": "survey",
+        "E09000007-00009": "both", "E61000001-00002": "survey"}
+    # iWorld: the survey gave its cost, so only the register's total value is added
+    assert systems.loc["E09000007-00003", ["annual_cost_gbp", "contract_value_gbp"]].tolist() == [
+        "120000", "600000"]
+    # Civica Pay: "ask finance" in the survey; £150,000 over three years in the register
+    assert systems.loc["E09000007-00009", ["annual_cost_gbp", "contract_value_gbp",
+                                          "contract_end_status"]].tolist() == ["50000", "150000",
+                                                                               "rolling"]
+    barnet = systems.loc["E09000003-R00002"]
+    assert (barnet["product"], barnet["service_area"], barnet["supplier"]) == (
+        "Uniform", "Planning & Building Control", "Idox")
+    assert (barnet["annual_cost_gbp"], barnet["source_file"], barnet["source_row"]) == (
+        "100000", "brn.csv", "2")
+
+
+def test_a_fill_is_logged_once_with_the_survey_rule_kept(merged):
+    corrections = _csv(merged / "corrections.csv")
+    cost = corrections[(corrections.source_row == "9") & (corrections.column == "annual_cost_gbp")]
+    assert cost[["raw_value", "clean_value", "rule"]].values.tolist() == [
+        ["ask finance", "50000", "unreadable_cost+from_register"]]
