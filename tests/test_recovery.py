@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from citytools_analysis.cleaning import clean_survey
-from citytools_analysis.recovery import measure_recovery, same_value
+from citytools_analysis.recovery import measure_recovery, measure_registers, same_value
 from citytools_analysis.synth import generate_survey
 
 SYSTEM_HEADER = (
@@ -166,3 +166,92 @@ def test_a_small_synthetic_round_is_recovered_by_the_cleaning(tmp_path):
     assert result.loc["rejected_reason", "share"] == 1.0
     assert result.loc["returns_identified", "share"] == 1.0
     assert (result["share"].dropna() >= 0.97).all(), result[result.share < 0.97]
+    registers = measure_registers(tmp_path / "processed", tmp_path / "truth").set_index("measure")
+    assert registers.loc["registers_found", "share"] == 1.0
+    assert registers.loc["it_precision", "denominator"] > 100
+    assert (registers.loc[["it_precision", "match_precision", "added_precision"], "share"] >= 0.95).all()
+
+
+def test_register_rows_and_fills_do_not_count_as_survey_recovery(hand_made):
+    processed, truth = hand_made
+    systems = (processed / "systems.csv").read_text(encoding="utf-8").splitlines()
+    header = systems[0] + ",source"
+    rows = [line + ",survey" for line in systems[1:]]
+    # Row 4's start was empty in the return and filled from a register: not the survey's doing.
+    rows[1] = rows[1].replace("Hosted (supplier's data centre),,", "Hosted (supplier's data centre),2015-04-01,")
+    rows[1] = rows[1].removesuffix(",survey") + ",both"
+    rows.append("E09000003-R00002,E09000003,Housing,,QL,Aareon,Aareon,Frontline,,,,unknown,,,,,,"
+                "brn.csv,2,register")
+    _write(processed, "systems.csv", "\n".join([header, *rows]) + "\n")
+    _write(processed, "corrections.csv",
+           "source_file,sheet,source_row,column,raw_value,clean_value,rule\n"
+           "a.xlsx,Systems,4,contract_start,,2015-04-01,from_register\n")
+    _write(processed, "rejected.csv",
+           "source_file,sheet,source_row,reason,column,detail\n"
+           "a.xlsx,Systems,5,duplicate,,same values as row 3\n"
+           "a.xlsx,Systems,8,missing_required,product,\n"
+           "brn.csv,Contract register,9,duplicate,,\n")
+    result = measure_recovery(processed, truth).set_index("measure")
+    # the same as in test_hand_made_recovery: the register row, the fill and the register
+    # rejection are left out
+    assert (result.loc["systems_precision", "numerator"], result.loc["systems_precision", "denominator"]) == (2, 3)
+    assert (result.loc["systems.contract_start", "numerator"], result.loc["systems.contract_start", "denominator"]) == (2, 2)
+    assert (result.loc["rejected_precision", "numerator"], result.loc["rejected_precision", "denominator"]) == (1, 2)
+
+
+REGISTER_TRUTH_HEADER = (
+    "source_file,source_row,gss_code,outcome,reason,kind,is_it,system_ids,product,service_area,"
+    "supplier,contract_start,contract_end,value_gbp,annual_cost_gbp\n"
+)
+
+
+def test_hand_made_register_measures(tmp_path):
+    truth, processed = tmp_path / "truth", tmp_path / "processed"
+    _write(truth, "register_rows.csv", REGISTER_TRUTH_HEADER
+           # row 2: the contract of two modules, S1 and S2 (S2 is in the survey)
+           + "r.csv,2,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
+             "2016-04-01,2021-03-31,500000.00,100000.00\n"
+           + "r.csv,3,E09000007,kept,,not_it,false,,,,Fenwright Ltd,2018-01-01,2019-12-31,9000.00,\n"
+           + "r.csv,4,E09000007,kept,,it_other,true,,,,BT,2018-01-01,2019-12-31,90000.00,\n"
+           # row 5: a system of Barnet, which did not respond
+           + "r.csv,5,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2017-04-01,2022-03-31,"
+             "250000.00,50000.00\n"
+           + "r.csv,6,E09000007,rejected,duplicate,not_it,false,,,,,2018-01-01,2019-12-31,9000.00,\n")
+    _write(truth, "systems.csv", SYSTEM_HEADER
+           + "a.xlsx,3,S2,E09000007,Revenues & Benefits,,Academy,Capita,Capita,Frontline,,,,"
+             "unknown,,,,,\n")
+    _write(truth, "london.csv", "system_id,gss_code,responded\nS1,E09000007,true\n"
+           "S2,E09000007,true\nS9,E09000003,false\n")
+    _write(processed, "contracts.csv",
+           "source_file,source_row,gss_code,is_it,it_rule,outcome,record_id\n"
+           "r.csv,2,E09000007,true,cpv:48,matched,E09000007-00003\n"
+           "r.csv,3,E09000007,true,keyword:IT,unplaced,\n"  # a false positive
+           "r.csv,4,E09000007,false,no_it_signal,not_it,\n"  # a false negative
+           "r.csv,5,E09000003,true,product:QL,added,E09000003-R00005\n")
+    _write(processed, "systems.csv",
+           "record_id,product,service_area,source,source_file,source_row\n"
+           "E09000007-00003,Academy,Revenues & Benefits,both,a.xlsx,3\n"
+           "E09000003-R00005,QL,Finance,register,r.csv,5\n")  # the wrong service area
+    _write(processed, "rejected.csv", "source_file,sheet,source_row,reason,column,detail\n"
+           "r.csv,Contract register,6,duplicate,,\n")
+    _write(processed, "corrections.csv",
+           "source_file,sheet,source_row,column,raw_value,clean_value,rule\n"
+           "a.xlsx,Systems,3,annual_cost_gbp,,100000,from_register\n"
+           "a.xlsx,Systems,3,contract_start,,2016-05-01,from_register\n")  # one day-month off
+    result = measure_registers(processed, truth).set_index("measure")
+    expected = {  # worked out by hand from the rows above
+        "registers_found": (4, 4),
+        "registers_rejected": (1, 1),
+        "it_precision": (2, 3),  # rows 2, 3, 5 classed IT; row 3 is not
+        "it_recall": (2, 3),  # rows 2, 4, 5 are IT; row 4 was missed
+        "match_precision": (1, 1),  # row 2 matched to S2, one of its modules
+        "match_recall": (1, 1),
+        "added_precision": (1, 1),
+        "added_recall": (1, 1),
+        "added.product": (1, 1),
+        "added.service_area": (0, 1),
+        "fills": (1, 2),
+    }
+    for measure, (numerator, denominator) in expected.items():
+        row = result.loc[measure]
+        assert (row.numerator, row.denominator) == (numerator, denominator), measure
