@@ -13,6 +13,8 @@ from .reference import fold, load_reference
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
+# Contract-register rows carry this sheet name; their kept rows are in ``contracts``.
+REGISTER_SHEET, REGISTER_TABLE = "Contract register", "contracts"
 
 
 def survey_source(processed_dir: Path | str, tables: Sequence[str] = ("systems",)) -> str:
@@ -180,16 +182,24 @@ def row_accounting(data: ProcessedData) -> pd.DataFrame:
     -------
     DataFrame
         ``sheet``, ``read``, ``kept``, ``rejected``; the data sheets in survey order, then
-        any other sheet named in ``rejected`` alphabetically. Sheet names are matched as
+        ``Contract register`` when registers were read (kept rows are in ``contracts``),
+        then any other sheet named in ``rejected`` alphabetically. Sheet names are matched as
         the survey matches them (case and spacing do not matter).
     """
     names = sheet_names(data.rejected["sheet"])
     rejected = names.groupby(names).size()
-    sheets = list(SHEET_TABLES) + sorted(set(map(str, rejected.index)) - set(SHEET_TABLES))
+    tables = dict(SHEET_TABLES)
+    contracts = getattr(data, REGISTER_TABLE, None)
+    if (contracts is not None and len(contracts)) or REGISTER_SHEET in rejected.index:
+        tables[REGISTER_SHEET] = REGISTER_TABLE  # registers read: one more line
+    sheets = list(tables) + sorted(set(map(str, rejected.index)) - set(tables))
     rows = []
     for sheet in sheets:
-        table = SHEET_TABLES.get(sheet)
-        kept = len(getattr(data, table)) if table else 0
+        table = tables.get(sheet)
+        frame = getattr(data, table, None) if table else None
+        if frame is not None and table == "systems" and "source" in frame:
+            frame = frame[frame["source"].astype("string").fillna("survey") != "register"]
+        kept = len(frame) if frame is not None else 0
         dropped = int(rejected.get(sheet, 0))
         rows.append({"sheet": sheet, "read": kept + dropped, "kept": kept, "rejected": dropped})
     return pd.DataFrame(rows, columns=["sheet", "read", "kept", "rejected"])

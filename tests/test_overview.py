@@ -172,3 +172,25 @@ def test_sheet_names_fold_case_and_spacing_and_keep_unknown_names():
 def test_survey_source_says_whether_the_survey_is_synthetic(tmp_path, synthetic, expected):
     (tmp_path / "datapackage.json").write_text(json.dumps({"synthetic": synthetic}))
     assert overview.survey_source(tmp_path, ["systems", "authorities"]) == expected
+
+
+def test_row_accounting_counts_register_rows_apart_from_survey_rows():
+    systems = pd.DataFrame({"record_id": ["A-00002", "A-00003", "B-R00004"],
+                            "source": ["survey", "both", "register"]})
+    rejected = pd.DataFrame({"source_file": ["a.xlsx", "b.csv"],
+                             "sheet": ["Systems", "Contract register"],
+                             "source_row": [5, 9], "reason": ["duplicate", "duplicate"]})
+    data = ProcessedData(
+        authorities=pd.DataFrame(), systems=systems, integrations=pd.DataFrame(),
+        skills=pd.DataFrame({"gss_code": []}), maturity=pd.DataFrame({"gss_code": []}),
+        rejected=rejected, corrections=pd.DataFrame(), snapshot_date=None,
+        contracts=pd.DataFrame({"source_row": [2, 3, 4]}),
+    )
+    table = overview.row_accounting(data)
+    # the register-only system came from a register row, not from a Systems sheet
+    assert table.to_dict("records") == [
+        {"sheet": "Systems", "read": 3, "kept": 2, "rejected": 1},
+        {"sheet": "Skills", "read": 0, "kept": 0, "rejected": 0},
+        {"sheet": "Maturity", "read": 0, "kept": 0, "rejected": 0},
+        {"sheet": "Contract register", "read": 4, "kept": 3, "rejected": 1},
+    ]
