@@ -25,6 +25,7 @@ from .cleaning import (
     LATEST_END_YEARS_AFTER_SNAPSHOT,
     LATEST_START_YEARS_AFTER_SNAPSHOT,
     MAX_ANNUAL_COST_GBP,
+    UNREADABLE_SUFFIXES,
     Cleaner,
     CleanReturn,
     Correction,
@@ -503,11 +504,37 @@ def _finding_lines(finding: Finding, *, note: bool = False) -> list[str]:
 
 
 def expand_paths(paths: list[Path | str]) -> list[Path]:
-    """Files to check: each file as given; a folder stands for the returns in it."""
+    """Files to check: each file as given; a folder stands for the returns in it.
+
+    In a folder, the ``.xlsx`` and ``.xlsm`` returns are taken as ``clean_survey`` takes
+    them, and so are files saved in a spreadsheet format that cannot be read (``.xls``,
+    ``.ods`` …), which ``clean_survey`` refuses; a folder with neither stands for itself.
+    """
     files: list[Path] = []
     for path in map(Path, paths):
-        files.extend(survey_files(path) if path.is_dir() else [path])
+        if not path.is_dir():
+            files.append(path)
+            continue
+        unreadable = sorted(
+            f for f in path.iterdir()
+            if f.is_file() and f.suffix.lower() in UNREADABLE_SUFFIXES
+            and not f.name.startswith(("~$", "."))
+        )
+        found = sorted([*survey_files(path), *unreadable])
+        files.extend(found or [path])
     return files
+
+
+def _readable(path: Path) -> None:
+    """Raise the error ``clean_survey`` would give for a folder or a file it cannot read."""
+    if path.is_dir():
+        raise SurveyInputError(f"no .xlsx returns in {path}")
+    if path.suffix.lower() in UNREADABLE_SUFFIXES:
+        raise SurveyInputError(
+            f"a return in a format that cannot be read ({path.suffix}): open it in a "
+            "spreadsheet program and save it as an Excel Workbook (.xlsx)",
+            file=path.name,
+        )
 
 
 def validate_returns(
@@ -541,6 +568,7 @@ def validate_returns(
         check = ReturnCheck(path)
         checks.append(check)
         try:
+            _readable(path)
             snapshot = snapshot_date
             if snapshot is None:
                 settings = read_round(path.parent)
@@ -563,7 +591,7 @@ def validate_returns(
         for later in group[1:]:
             later.error = SurveyInputError(
                 f"two returns for one authority ({gss_code}): {group[0].file} and {later.file}; "
-                "send only the latest",
+                "keep only the latest",
                 file=later.file, sheet="Respondent",
                 row=later.authority_row, column="B (value)",
             )

@@ -13,10 +13,13 @@ from typer.testing import CliRunner
 
 from citytools_analysis.cleaning import clean_survey
 from citytools_analysis.cli import app
+from citytools_analysis.errors import SurveyInputError
 from citytools_analysis.reference import load_reference
+from citytools_analysis.release import neutralise_formula
 from citytools_analysis.validation import no_value_rules, validate_returns
 
 from fixture_returns import write_fixture_survey
+from hostile import corpus
 
 SYSTEMS_HEADER = [
     "Service area", "Function", "System", "Manufacturer", "Supplier", "Type", "Hosting",
@@ -271,3 +274,35 @@ def test_validate_and_clean_agree(tmp_path: Path, survey_of: str) -> None:
     notes = sum(len(c.notes) for c in report.checks)
     assert notes + sum(p.action == "value cleared" for c in report.checks for p in c.problems) == len(
         result.tables["corrections"])
+
+
+# --- and on every case of the hostile-input corpus -----------------------------------------------
+VALUE_LEVEL_CASES = [
+    "implausible_dates", "bad_costs", "bad_ratings", "unicode_names", "formula_triggers",
+    "script_names", "merged_cells", "hidden_rows", "formula_cells", "huge_cell",
+    "spaced_sheet_names", "whitespace_cells", "far_right_values", "personal_in_public_columns",
+]
+
+
+@pytest.mark.parametrize("case", corpus.ERROR_CASES, ids=lambda case: case.name)
+def test_what_clean_refuses_validate_cannot_read(tmp_path: Path, case) -> None:
+    survey = write_fixture_survey(tmp_path / "survey")
+    case.build(survey)
+    with pytest.raises(SurveyInputError) as refused:
+        clean_survey(survey, tmp_path / "out")
+    report = validate_returns([survey])
+    assert report.exit_code == 2
+    assert str(refused.value) in {str(c.error) for c in report.checks if c.error is not None}
+
+
+@pytest.mark.parametrize("name", VALUE_LEVEL_CASES)
+def test_validate_and_clean_agree_on_hostile_returns(tmp_path: Path, name: str) -> None:
+    survey = write_fixture_survey(tmp_path / "survey")
+    getattr(corpus, name)(survey)
+    report = validate_returns([survey])
+    clean_survey(survey, tmp_path / "out")
+    # the release writes text a spreadsheet would run as a formula with a leading apostrophe
+    problems = {(neutralise_formula(p.file), neutralise_formula(p.sheet), p.row, p.field, p.rule)
+                for c in report.checks for p in c.problems}
+    assert problems == _clean_side(tmp_path / "out")
+    assert report.exit_code == (1 if problems else 0)
