@@ -275,7 +275,7 @@ def _heatmap(
     n_rows, n_cols = values.shape
     longest = max((len(str(label)) for label in column_labels), default=4)
     width = FIGURE_WIDTH
-    height = max(3.0, 0.28 * n_rows + 0.075 * longest + 1.6)
+    height = max(3.0, 0.32 * n_rows + 0.1 * longest + 1.6)
     fig, ax = plt.subplots(figsize=(width, height))
     colours = cmap.with_extremes(bad=missing_colour)
     mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=colours, norm=norm,
@@ -288,10 +288,10 @@ def _heatmap(
                     continue
                 fill = colours(norm(number))
                 ax.text(col + 0.5, row + 0.5, value_format.format(number), ha="center",
-                        va="center", fontsize=7, color=_text_colour(fill))
+                        va="center", fontsize=8, color=_text_colour(fill))
     ax.set_xticks(np.arange(n_cols) + 0.5, [str(label) for label in column_labels],
-                  rotation=90, fontsize=8)
-    ax.set_yticks(np.arange(n_rows) + 0.5, [str(label) for label in row_labels], fontsize=8)
+                  rotation=90, fontsize=10)
+    ax.set_yticks(np.arange(n_rows) + 0.5, [str(label) for label in row_labels], fontsize=10)
     ax.set_xlim(0, n_cols)
     ax.set_ylim(n_rows, 0)
     ax.grid(False)
@@ -419,7 +419,7 @@ def scatter_with_fit(
     if labels:
         for px, py, text in zip(xs, ys, table[labels].fillna("").astype(str)):
             ax.annotate(text.upper(), (px, py), xytext=(4, 3), textcoords="offset points",
-                        fontsize=7, color="#505A5F")
+                        fontsize=8, color="#505A5F")
     fit = least_squares(xs, ys)
     if fit is not None:
         slope, intercept = fit
