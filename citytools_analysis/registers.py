@@ -826,7 +826,37 @@ def _check_register_accounting(rows: list[dict], rejections: list[dict]) -> None
         raise AssertionError("a register row is both kept and rejected")
 
 
+#: The outcomes of a register row, in the order the report lists them.
+OUTCOMES = ("matched", "added", "unplaced", "not_it")
+
+
+def decision_counts(contracts: pd.DataFrame) -> pd.DataFrame:
+    """Register rows counted by outcome and by the kind of rule that classed them.
+
+    Parameters
+    ----------
+    contracts
+        The processed ``contracts`` table (``outcome``, ``it_rule``).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome``, ``rule`` (the rule's kind: ``cpv``, ``keyword``, ``product``,
+        ``supplier_and_system``, ``exclude``, ``cpv_not_it``, ``no_it_signal``), ``rows``;
+        outcomes in the order matched, added, unplaced, not_it, then most rows first.
+    """
+    frame = pd.DataFrame({
+        "outcome": contracts["outcome"].astype(str),
+        "rule": contracts["it_rule"].astype(str).str.split(":").str[0],
+    })
+    table = frame.groupby(["outcome", "rule"]).size().rename("rows").reset_index()
+    table["order"] = table["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
+    table = table.sort_values(["order", "rows", "rule"], ascending=[True, False, True], kind="stable")
+    return table.drop(columns="order").reset_index(drop=True)
+
+
 __all__ = [
+    "OUTCOMES", "decision_counts",
     "MANIFEST", "REGISTER_SHEET", "RegisterRules", "add_registers", "annual_cost", "classify_it",
     "contracts_folder",
     "match_to_systems", "place_system", "read_manifest", "read_registers",

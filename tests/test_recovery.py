@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from citytools_analysis.cleaning import clean_survey
@@ -255,3 +256,18 @@ def test_hand_made_register_measures(tmp_path):
     for measure, (numerator, denominator) in expected.items():
         row = result.loc[measure]
         assert (row.numerator, row.denominator) == (numerator, denominator), measure
+
+
+def test_register_scores_text_gives_precision_and_recall():
+    from citytools_analysis.recovery import register_scores_text
+
+    scores = pd.DataFrame({
+        "measure": ["it_precision", "it_recall", "match_precision", "match_recall",
+                    "added_precision", "added_recall"],
+        "numerator": [9, 9, 4, 4, 0, 0], "denominator": [10, 12, 4, 5, 0, 3],
+    })
+    scores["share"] = [0.9, 0.75, 1.0, 0.8, float("nan"), 0.0]
+    text = register_scores_text(scores)
+    assert "precision 90.0% (9 of 10 rows classed IT), recall 75.0% (9 of 12 IT rows)" in text
+    assert "precision 100.0% (4 of 4 matches made), recall 80.0% (4 of 5 rows" in text
+    assert "precision n/a (0 of 0 added), recall 0.0% (0 of 3 system contracts" in text

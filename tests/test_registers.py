@@ -233,3 +233,20 @@ def test_a_fill_is_logged_once_with_the_survey_rule_kept(merged):
     cost = corrections[(corrections.source_row == "9") & (corrections.column == "annual_cost_gbp")]
     assert cost[["raw_value", "clean_value", "rule"]].values.tolist() == [
         ["ask finance", "50000", "unreadable_cost+from_register"]]
+
+
+def test_decision_counts_by_outcome_then_rows():
+    from citytools_analysis.registers import decision_counts
+
+    contracts = pd.DataFrame({
+        "outcome": ["not_it", "matched", "not_it", "matched", "added", "not_it"],
+        "it_rule": ["no_it_signal", "cpv:48", "cpv_not_it", "keyword:software", "cpv:72",
+                    "no_it_signal"],
+    })
+    assert decision_counts(contracts).to_dict("records") == [
+        {"outcome": "matched", "rule": "cpv", "rows": 1},
+        {"outcome": "matched", "rule": "keyword", "rows": 1},
+        {"outcome": "added", "rule": "cpv", "rows": 1},
+        {"outcome": "not_it", "rule": "no_it_signal", "rows": 2},
+        {"outcome": "not_it", "rule": "cpv_not_it", "rows": 1},
+    ]
