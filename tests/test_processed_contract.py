@@ -122,3 +122,32 @@ def test_cleaning_the_committed_survey_reproduces_the_release(tmp_path: Path) ->
     assert names == sorted(p.name for p in out.iterdir())
     match, mismatch, errors = filecmp.cmpfiles(PROCESSED_DIR, out, names, shallow=False)
     assert not mismatch and not errors, mismatch
+
+
+def test_every_register_row_is_accounted_for() -> None:
+    """For each contract register: non-blank data rows = rows in contracts.csv + rows rejected."""
+    from citytools_analysis.paths import RAW_DIR
+    from citytools_analysis.registers import REGISTER_SHEET, read_registers
+
+    rows, _corrections, rejections = read_registers(RAW_DIR / "contracts", load_reference())
+    contracts = _csv("contracts")
+    rejected = _csv("rejected")
+    rejected = rejected[rejected.sheet == REGISTER_SHEET]
+    kept = set(zip(contracts.source_file, contracts.source_row.astype(int)))
+    dropped = set(zip(rejected.source_file, rejected.source_row.astype(int)))
+    assert not kept & dropped
+    assert kept | dropped == {(r["source_file"], r["source_row"]) for r in rows} | {
+        (r["source_file"], r["source_row"]) for r in rejections}
+    assert contracts.source_file.nunique() == 34
+    # no system is the match of two register rows
+    ids = contracts.record_id[contracts.record_id != ""]
+    assert ids.is_unique
+    systems = _csv("systems")
+    assert set(ids) <= set(systems.record_id)
+    assert set(systems[systems.source == "register"].record_id) == set(
+        contracts.record_id[contracts.outcome == "added"])
+    # every authority appears in the systems, the non-responding ones from their registers
+    authorities = _csv("authorities")
+    assert set(systems.gss_code) == set(authorities.gss_code)
+    silent = set(authorities[authorities.responded == "false"].gss_code)
+    assert set(systems[systems.gss_code.isin(silent)].source) == {"register"}
