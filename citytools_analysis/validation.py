@@ -143,7 +143,8 @@ def accepted_values(reference: Reference, field_name: str) -> str:
     Returns
     -------
     str
-        E.g. ``"On-premises, Cloud (SaaS), Hosted (supplier's data centre) or Hybrid"``.
+        E.g. ``"On-premises, Cloud (SaaS), Hosted (supplier's data centre) or Hybrid"``; a
+        general phrase for a field this function does not know.
     """
     ratings = _scale(reference.rating_scale)
     answers = answer_choices(reference)
@@ -181,9 +182,9 @@ def accepted_values(reference: Reference, field_name: str) -> str:
     if field_name in texts:
         return texts[field_name]
     items = reference.respondent_items
-    if field_name in set(items.field):
+    if field_name in set(items[items.personal == "yes"].field):
         return "optional; used only to contact you, never published"
-    raise KeyError(f"no accepted-values text for field {field_name!r}")
+    return "as the survey format describes"  # a column added to the reference without a text here
 
 
 def expected_text(

@@ -306,3 +306,17 @@ def test_validate_and_clean_agree_on_hostile_returns(tmp_path: Path, name: str) 
                 for c in report.checks for p in c.problems}
     assert problems == _clean_side(tmp_path / "out")
     assert report.exit_code == (1 if problems else 0)
+
+
+def test_expected_text_for_implausible_values_uses_the_snapshot(tmp_path: Path) -> None:
+    survey = write_fixture_survey(tmp_path / "survey")  # round.json: snapshot 2019-09-30
+    corpus.implausible_dates(survey)
+    corpus.bad_costs(survey)
+    expected = {(p.field, p.rule): p.expected
+                for p in validate_returns([survey / corpus.GLA]).checks[0].problems}
+    # start: up to 5 years after the snapshot year; end: up to 50
+    assert expected[("contract_start", "implausible_date")] == "a date from 01/01/1990 to 31/12/2024"
+    assert expected[("contract_end", "implausible_date")] == "a date from 01/01/1990 to 31/12/2069"
+    assert expected[("annual_cost_gbp", "implausible_cost")] == (
+        "an annual amount up to £50,000,000 (check the units)")
+    assert expected[("annual_cost_gbp", "negative_cost")].startswith("an amount in pounds, 0 or more")
