@@ -602,6 +602,37 @@ def survey_files(survey_dir: Path) -> list[Path]:
     )
 
 
+def unreadable_files(survey_dir: Path) -> list[Path]:
+    """Files saved in a spreadsheet format the survey does not accept (.xls, .ods, ...)."""
+    return sorted(
+        path for path in Path(survey_dir).iterdir()
+        if path.is_file() and path.suffix.lower() in UNREADABLE_SUFFIXES
+        and not path.name.startswith(("~$", "."))
+    )
+
+
+def unreadable_format_error(path: Path) -> SurveyInputError:
+    """The error for a return saved in a format that cannot be read."""
+    return SurveyInputError(
+        f"a return in a format that cannot be read ({Path(path).suffix}): "
+        "open it in a spreadsheet program and save it as an Excel Workbook (.xlsx)",
+        file=Path(path).name,
+    )
+
+
+def second_return_error(gss_code: str, first_file: str, second_file: str,
+                        authority_row: int | None) -> SurveyInputError:
+    """The error for a second return from one authority, naming both files."""
+    return SurveyInputError(
+        f"two returns for one authority ({gss_code}): {first_file} and {second_file}; "
+        "keep only the latest",
+        file=second_file,
+        sheet="Respondent",
+        row=authority_row,
+        column="B (value)",
+    )
+
+
 def read_round(survey_dir: Path) -> dict:
     """The survey round's settings (snapshot date, whether synthetic) from ``round.json``."""
     path = Path(survey_dir) / ROUND_FILE
@@ -670,16 +701,9 @@ def clean_survey(
     snapshot = date.fromisoformat(settings["snapshot_date"]) if settings.get("snapshot_date") else None
     cleaner = Cleaner(reference, snapshot)
     returns: list[CleanReturn] = []
-    unreadable = sorted(
-        path.name for path in survey_dir.iterdir()
-        if path.is_file() and path.suffix.lower() in UNREADABLE_SUFFIXES and not path.name.startswith(("~$", "."))
-    )
+    unreadable = unreadable_files(survey_dir)
     if unreadable:
-        raise SurveyInputError(
-            f"a return in a format that cannot be read ({Path(unreadable[0]).suffix}): "
-            "open it in a spreadsheet program and save it as an Excel Workbook (.xlsx)",
-            file=unreadable[0],
-        )
+        raise unreadable_format_error(unreadable[0])
     files = survey_files(survey_dir)
     if not files:
         raise SurveyInputError(f"no .xlsx returns in {survey_dir}")
@@ -690,15 +714,8 @@ def clean_survey(
         by_authority[clean_return.gss_code].append(clean_return)
     for gss_code, group in sorted(by_authority.items()):
         if len(group) > 1:
-            first, second = group[0], group[1]
-            raise SurveyInputError(
-                f"two returns for one authority ({gss_code}): {first.source_file} and "
-                f"{second.source_file}; keep only the latest",
-                file=second.source_file,
-                sheet="Respondent",
-                row=second.authority_row,
-                column="B (value)",
-            )
+            raise second_return_error(gss_code, group[0].source_file, group[1].source_file,
+                                      group[1].authority_row)
     if snapshot is None:
         completed = [r.date_completed for r in returns if r.date_completed is not None]
         snapshot = max(completed) if completed else None

@@ -31,8 +31,11 @@ from .cleaning import (
     Correction,
     Rejection,
     read_round,
+    second_return_error,
     survey_files,
     table_name,
+    unreadable_files,
+    unreadable_format_error,
 )
 from .errors import SurveyInputError
 from .parsing import REPLACEMENT_YEAR_RANGE
@@ -516,12 +519,7 @@ def expand_paths(paths: list[Path | str]) -> list[Path]:
         if not path.is_dir():
             files.append(path)
             continue
-        unreadable = sorted(
-            f for f in path.iterdir()
-            if f.is_file() and f.suffix.lower() in UNREADABLE_SUFFIXES
-            and not f.name.startswith(("~$", "."))
-        )
-        found = sorted([*survey_files(path), *unreadable])
+        found = sorted([*survey_files(path), *unreadable_files(path)])
         files.extend(found or [path])
     return files
 
@@ -531,11 +529,7 @@ def _readable(path: Path) -> None:
     if path.is_dir():
         raise SurveyInputError(f"no .xlsx returns in {path}")
     if path.suffix.lower() in UNREADABLE_SUFFIXES:
-        raise SurveyInputError(
-            f"a return in a format that cannot be read ({path.suffix}): open it in a "
-            "spreadsheet program and save it as an Excel Workbook (.xlsx)",
-            file=path.name,
-        )
+        raise unreadable_format_error(path)
 
 
 def validate_returns(
@@ -590,10 +584,6 @@ def validate_returns(
             by_authority[check.gss_code].append(check)
     for gss_code, group in by_authority.items():
         for later in group[1:]:
-            later.error = SurveyInputError(
-                f"two returns for one authority ({gss_code}): {group[0].file} and {later.file}; "
-                "keep only the latest",
-                file=later.file, sheet="Respondent",
-                row=later.authority_row, column="B (value)",
-            )
+            later.error = second_return_error(gss_code, group[0].file, later.file,
+                                              later.authority_row)
     return ValidationReport(checks)
