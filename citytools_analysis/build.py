@@ -48,6 +48,8 @@ EXPLORE_FOLDER = "explore"
 PROFILE_NOTEBOOK = "borough_profile.ipynb"
 PROFILES_FOLDER = "profiles"
 PROFILE_PARAMETER = "authority"
+# The London-wide tables, computed once per build and read by every profile run.
+CONTEXT_FILE = ".profiles-context.pickle"
 # Parameters naming what a notebook reads: folders and files, by the end of their name.
 PATH_PARAMETER_SUFFIXES = ("_dir", "_path", "_file")
 
@@ -686,10 +688,9 @@ def _failures(runs: Iterable[NotebookRun]) -> list[NotebookRun]:
     return failed
 
 
-def _profile_fingerprints(jobs_source: Path, parameters: Mapping[str, Any],
-                          codes: list[str]) -> dict[str, str]:
-    """Digest of each authority's profile, computed as the profile notebook computes it."""
-    from .profiles import load_london, profile_digests
+def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
+    """The London-wide tables, computed as the profile notebook computes them."""
+    from .profiles import load_london
 
     effective = {**notebook_defaults(jobs_source), **_offered(jobs_source, dict(parameters))}
     options = {name: effective[name] for name in ("horizon_years", "window_months",
@@ -699,8 +700,7 @@ def _profile_fingerprints(jobs_source: Path, parameters: Mapping[str, Any],
         _resolve(effective.get("reference_dir", REFERENCE_DIR)),
         as_of=effective.get("as_of") or None, **options,
     )
-    known = set(london.authorities["gss_code"])
-    return profile_digests(london, [code for code in codes if code in known])
+    return london
 
 
 def build_book_report(
@@ -778,8 +778,14 @@ def build_book_report(
 
     profiles = []
     if planned_profiles:
-        fingerprints = _profile_fingerprints(planned_profiles[0].source, parameters, codes)
-        profiles = plan_profiles(codes, notebooks_dir, generated_dir, parameters, fingerprints)
+        from .profiles import profile_digests, save_context
+
+        london = _profile_context(planned_profiles[0].source, parameters)
+        known = set(london.authorities["gss_code"])
+        fingerprints = profile_digests(london, [code for code in codes if code in known])
+        context = save_context(london, generated_dir / CONTEXT_FILE)
+        profiles = plan_profiles(codes, notebooks_dir, generated_dir,
+                                 {**parameters, "context_file": str(context)}, fingerprints)
     rest = [*chapters, *explorers, *profiles]
     say(f"Chapters {len(chapters)}, explorers {len(explorers)}, profiles {len(profiles)}: "
         f"running those whose sources, parameters, data or package changed ...", flush=True)

@@ -95,12 +95,30 @@ def validate(
 @app.command()
 def build(
     jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
+    force: bool = typer.Option(False, help="Execute every notebook and re-read every page."),
 ) -> None:
-    """Run the notebooks with papermill, then build the web book into _build/html/."""
+    """Run the notebooks with papermill (those whose inputs changed), then build _build/html/."""
     from .build import build_book
 
-    code = build_book(jobs=jobs)
+    try:
+        code = build_book(jobs=jobs, force=force)
+    except ValueError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
     raise typer.Exit(code=code)
+
+
+@app.command()
+def benchmark(
+    scales: str = typer.Option("35,100,350", help="National-scale sizes (authorities), comma-separated; '' for none."),
+    jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
+    workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
+) -> None:
+    """Time cold, no-op and one-changed-return builds, and national-scale synthetic builds."""
+    from .benchmark import run_benchmark
+
+    sizes = [int(part) for part in scales.split(",") if part.strip()]
+    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo)
 
 
 @app.command()

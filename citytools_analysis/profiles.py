@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -143,6 +144,49 @@ def load_london(
     source = survey_source(processed_dir, ["systems", "skills", "maturity"])
     levels = load_reference(reference_dir).skill_levels
     return london_context(data, source=source, skill_levels=levels, **options)
+
+
+def save_context(london: LondonContext, path: Path | str) -> Path:
+    """Write the London-wide tables to a file, so that many profile runs need not recompute them.
+
+    The build computes the context once, writes it here and passes the file to every
+    profile notebook (parameter ``context_file``); the profile's cache key is its digest,
+    not this file.
+
+    Parameters
+    ----------
+    london
+        The London-wide tables.
+    path
+        The file to write (a pickle; a build artefact, never published).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".tmp")
+    with temporary.open("wb") as handle:
+        pickle.dump(london, handle, protocol=pickle.HIGHEST_PROTOCOL)
+    temporary.replace(path)
+    return path
+
+
+def read_context(path: Path | str) -> LondonContext:
+    """Read the London-wide tables written by :func:`save_context` (by this build).
+
+    Raises
+    ------
+    TypeError
+        If the file does not hold a :class:`LondonContext`.
+    """
+    with Path(path).open("rb") as handle:
+        london = pickle.load(handle)  # noqa: S301 - written by this build, never downloaded
+    if not isinstance(london, LondonContext):
+        raise TypeError(f"{path}: not a London context written by the build")
+    return london
 
 
 @dataclass(frozen=True)
