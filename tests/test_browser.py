@@ -1,0 +1,332 @@
+"""The web book in a real browser: Debian's Chromium, driven by Playwright, over localhost.
+
+The book is built once per session from the project's real data in a temporary copy of the
+project (``conftest.built_project``) and served on 127.0.0.1. Every page is opened once;
+console errors, failed or refused requests, requests leaving localhost, figures and links
+as rendered, and an axe-core accessibility scan (WCAG 2.1 A and AA rules) are recorded on
+that visit and checked by the tests below. The checker functions live in
+``browser_support`` and are shown to catch a missing alt text and a broken link on hand-
+broken copies of built pages (these self-tests need no browser).
+
+Without Chromium the browser tests are skipped with a message saying how to install it;
+under ``CI=true`` they fail instead.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from browser_support import (
+    content_image_count,
+    image_problems,
+    internal_link_count,
+    link_problems,
+    serve,
+    site_pages,
+)
+from citytools_analysis.processed import read_table
+
+# axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+FAILING_IMPACTS = ("serious", "critical")
+LOCAL_PREFIXES = ("http://127.0.0.1:", "data:", "blob:", "about:")
+
+
+@dataclass
+class SiteVisit:
+    """What one pass over every page of the book recorded."""
+
+    rendered: dict[str, str] = field(default_factory=dict)  # page -> DOM after scripts ran
+    redirects: dict[str, str] = field(default_factory=dict)  # page -> page it redirected to
+    console_errors: list[str] = field(default_factory=list)
+    request_problems: list[str] = field(default_factory=list)
+    unloaded_images: list[str] = field(default_factory=list)
+    axe_violations: list[str] = field(default_factory=list)  # serious or critical
+    axe_other: list[str] = field(default_factory=list)  # moderate or minor, for the record
+
+
+def _axe_violations(page) -> list[dict]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
+    return Axe().run(page, options=options).response["violations"]
+
+
+@pytest.fixture(scope="module")
+def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
+    """Open every page of the built book once and record what happened."""
+    record = SiteVisit()
+    # Events count while a page loads. axe-core, run afterwards, fetches each stylesheet's
+    # @import again, resolved against the page rather than the stylesheet, which 404s: that
+    # request is the checker's, not the book's, so nothing is recorded while axe runs.
+    current = {"path": "", "loading": False}
+    page = chromium_browser.new_page()
+
+    def on_console(message) -> None:
+        if current["loading"] and message.type == "error":
+            record.console_errors.append(f"{current['path']}: {message.text}")
+
+    def on_page_error(error) -> None:
+        if current["loading"]:
+            record.console_errors.append(f"{current['path']}: uncaught {error}")
+
+    def on_request(request) -> None:
+        if current["loading"] and not request.url.startswith(LOCAL_PREFIXES):
+            record.request_problems.append(f"{current['path']}: leaves localhost: {request.url}")
+
+    def on_failed(request) -> None:
+        if current["loading"]:
+            record.request_problems.append(
+                f"{current['path']}: failed: {request.url} ({request.failure})"
+            )
+
+    def on_response(response) -> None:
+        if current["loading"] and response.status >= 400:
+            record.request_problems.append(
+                f"{current['path']}: HTTP {response.status}: {response.url}"
+            )
+
+    page.on("console", on_console)
+    page.on("pageerror", on_page_error)
+    page.on("request", on_request)
+    page.on("requestfailed", on_failed)
+    page.on("response", on_response)
+    for path in site_pages(built_site):
+        current.update(path=path, loading=True)
+        page.goto(site_url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        current["loading"] = False
+        final = page.url.removeprefix(site_url).split("#")[0].split("?")[0]
+        if final != path:  # index.html sends the reader on to the first page
+            record.redirects[path] = final
+        if final in record.rendered:
+            continue
+        path = final
+        record.rendered[path] = page.content()
+        broken = page.eval_on_selector_all(
+            "article img",
+            "images => images.filter(i => !(i.complete && i.naturalWidth > 0))"
+            ".map(i => (i.getAttribute('src') || '').slice(0, 60))",
+        )
+        record.unloaded_images += [f"{path}: {src}" for src in broken]
+        for violation in _axe_violations(page):
+            line = (f"{path}: {violation['id']} ({violation['impact']}, "
+                    f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
+                    f"{violation['nodes'][0]['html'][:160]}")
+            if violation["impact"] in FAILING_IMPACTS:
+                record.axe_violations.append(line)
+            else:
+                record.axe_other.append(line)
+    page.close()
+    return record
+
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.browser
+def test_every_page_loads_without_console_errors_or_failed_requests(visit, built_site):
+    assert set(visit.rendered) | set(visit.redirects) == set(site_pages(built_site))
+    assert len(visit.rendered) >= 4
+    assert visit.console_errors == []
+    assert visit.request_problems == []
+
+
+@pytest.mark.browser
+def test_every_figure_is_an_image_with_alt_text_that_loads(visit):
+    assert image_problems(visit.rendered) == []
+    assert visit.unloaded_images == []
+    # The findings chapters draw figures: a check over no image would prove nothing.
+    assert content_image_count(visit.rendered) >= 5
+
+
+@pytest.mark.browser
+def test_every_internal_link_and_anchor_resolves(visit, built_site):
+    assert link_problems(visit.rendered, built_site) == []
+    assert internal_link_count(visit.rendered) >= 50
+
+
+@pytest.mark.browser
+def test_no_serious_accessibility_violations_at_wcag21_aa(visit):
+    assert visit.axe_violations == [], "\n".join(visit.axe_violations)
+
+
+@pytest.mark.browser
+def test_search_finds_the_largest_supplier_by_name(chromium_browser, site_url, built_project):
+    systems = read_table("systems", built_project / "data" / "processed")
+    supplier = systems["supplier"].dropna().value_counts().sort_index().sort_values(
+        ascending=False, kind="stable").index[0]
+    page = chromium_browser.new_page()
+    page.goto(site_url + "search.html?q=" + supplier.replace(" ", "+"), wait_until="load")
+    page.wait_for_function(
+        "() => /Search finished/.test(document.getElementById('search-results')?.innerText)"
+    )
+    results = page.eval_on_selector_all("#search-results ul.search li a",
+                                        "links => links.map(a => a.getAttribute('href'))")
+    page.close()
+    assert results, f"searching for {supplier!r} found no page"
+    pages = {path.split("#")[0].split("?")[0] for path in results}
+    texts = [re.sub(r"\s+", " ", (built_project / "_build" / "html" / p).read_text("utf-8"))
+             for p in pages]
+    assert any(supplier in text for text in texts)
+
+
+def _borough_to_filter_by(processed: Path) -> tuple[str, int]:
+    """The authority with most systems whose name is in no other's name, and that count."""
+    systems = read_table("systems", processed)
+    authorities = read_table("authorities", processed)
+    names = dict(zip(authorities["gss_code"], authorities["short_name"]))
+    counts = systems["gss_code"].value_counts()
+    distinct = [code for code in sorted(counts.index, key=lambda c: (-counts[c], c))
+                if sum(names[code] in other for other in names.values()) == 1]
+    return names[distinct[0]], int(counts[distinct[0]])
+
+
+@pytest.mark.browser
+def test_an_explorer_table_filters_by_borough(visit, chromium_browser, site_url, built_project):
+    explorers = [path for path, text in visit.rendered.items()
+                 if re.search(r'class="[^"]*\bdt-container\b', text)]
+    if not explorers:
+        pytest.skip("this build has no explorer page (an interactive itables table)")
+    processed = built_project / "data" / "processed"
+    borough, systems_there = _borough_to_filter_by(processed)
+    total_systems = len(read_table("systems", processed))
+    page = chromium_browser.new_page()
+    checked = []
+    for path in explorers:
+        page.goto(site_url + path, wait_until="load")
+        page.wait_for_load_state("networkidle")
+        table = page.get_attribute(".dt-search input[type=search]", "aria-controls")
+        box = page.locator('input[type="text"][placeholder="Authority"]')
+        if not table or not box.count():
+            continue  # no Authority column filter on this page
+        info = page.locator(f"#{table}_info")
+        before = info.inner_text()
+        column = box.first.evaluate("input => input.closest('th').cellIndex") + 1
+        box.first.press_sequentially(borough)  # the filter listens to key presses
+        page.wait_for_function("([el, old]) => el.innerText !== old",
+                               arg=[info.element_handle(), before])
+        shown = page.eval_on_selector_all(f"#{table} > tbody > tr > td:nth-child({column})",
+                                          "cells => cells.map(c => c.innerText.trim())")
+        after = info.inner_text()
+        assert shown and set(shown) == {borough}, (path, shown[:5])
+        assert _entries(after) < _entries(before), (path, before, after)
+        if _entries(before) == total_systems:  # one row per system: the count is known
+            assert _entries(after) == systems_there, (path, after)
+        checked.append(path)
+    page.close()
+    assert checked, "no explorer page has an Authority column filter"
+
+
+def _entries(info: str) -> int:
+    """The number of matching rows in a DataTables summary ("Showing 1 to 10 of 27 entries")."""
+    return int(re.search(r"of ([\d,]+) entries", info).group(1).replace(",", ""))
+
+
+# --- the checkers catch breakage (no browser needed) -----------------------------------
+
+
+def _page_with_figures(site: Path) -> str:
+    pages = site_pages(site)
+    return next(path for path, text in sorted(pages.items())
+                if content_image_count({path: text}) and "citytools-figure" in text)
+
+
+def test_checkers_pass_the_built_pages_as_written(built_site):
+    pages = site_pages(built_site)
+    assert image_problems(pages) == []
+    assert link_problems(pages, built_site) == []
+
+
+def test_checkers_report_a_figure_whose_alt_text_was_removed(built_site, tmp_path):
+    site = tmp_path / "html"
+    shutil.copytree(built_site, site)
+    path = _page_with_figures(site)
+    page = site / path
+    text = page.read_text(encoding="utf-8")
+    broken, count = re.subn(r'(<img\b[^>]*?)\balt="[^"]*"', r'\1alt=""', text, count=1)
+    assert count == 1
+    page.write_text(broken, encoding="utf-8")
+
+    problems = image_problems(site_pages(site))
+
+    assert len(problems) == 1 and problems[0].startswith(f"{path}: <img")
+    assert "empty alt text" in problems[0]
+    removed = re.sub(r'(<img\b[^>]*?)\balt="[^"]*"', r"\1", text, count=1)
+    assert "no alt attribute" in image_problems({path: removed})[0]
+
+
+def test_checkers_report_a_broken_link_and_a_missing_anchor(built_site, tmp_path):
+    site = tmp_path / "html"
+    shutil.copytree(built_site, site)
+    page = site / "book" / "intro.html"
+    text = page.read_text(encoding="utf-8")
+    link = re.search(r'<a class="reference internal" href="([^"#]+\.html)', text)
+    assert link, "the introduction links to no other page"
+    target = link.group(1)
+    broken = text.replace(f'href="{target}"', 'href="no-such-page.html"', 1)
+    broken = broken.replace('href="#main-content"', 'href="#no-such-anchor"', 1)
+    page.write_text(broken, encoding="utf-8")
+
+    problems = link_problems(site_pages(site), site)
+
+    assert any("'no-such-page.html'" in line and "does not exist" in line for line in problems)
+    assert any("'#no-such-anchor'" in line and "no id 'no-such-anchor'" in line
+               for line in problems)
+    assert all(line.startswith("book/intro.html: ") for line in problems)
+
+
+def test_link_checker_on_a_hand_written_site(tmp_path):
+    pages = {
+        "index.html": ('<a id="top" href="#top">top</a><a href="a/">folder</a>'
+                       '<a href="a/page.html#sec">section</a><a href="https://example.org/">out</a>'
+                       '<a href="mailto:x@example.org">mail</a>'),
+        "a/index.html": '<a href="../index.html#missing">bad anchor</a><img src="../img.png" alt="">',
+        "a/page.html": ('<h2 id="sec">S</h2><a href="../../outside.html">escape</a>'
+                        '<link rel="stylesheet" href="style.css">'),
+        "redirect.html": '<meta http-equiv="Refresh" content="0; url=a/gone.html" />',
+    }
+    for path, text in pages.items():
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / path).write_text(text, encoding="utf-8")
+
+    assert link_problems(pages, tmp_path) == [
+        "a/index.html: <a> '../index.html#missing': no id 'missing' in index.html",
+        "a/index.html: <img> '../img.png': img.png does not exist",
+        "a/page.html: <a> '../../outside.html' points outside the site",
+        "a/page.html: <link> 'style.css': a/style.css does not exist",
+        "redirect.html: <meta> 'a/gone.html': a/gone.html does not exist",
+    ]
+    assert internal_link_count(pages) == 8  # 3 + 2 + 2 + 1: the web and mail links are out
+
+
+def test_image_checker_on_a_hand_written_page():
+    page = ('<img src="logo.png"><article><figure><img src="f.png" alt=" "></figure>'
+            '<figure><p>a table, not an image</p></figure><img src="ok.png" alt="Bar chart">'
+            '<pre>&lt;Figure size 640x480 with 1 Axes&gt;</pre></article>'
+            '<img src="decoration.png" alt="">')
+    assert image_problems({"p.html": page}) == [
+        "p.html: <img src='logo.png'> has no alt attribute",
+        "p.html: <img src='f.png'> in the content has empty alt text",
+        "p.html: 1 <figure>(s) without an <img>",
+        "p.html: a matplotlib figure repr is shown instead of an image",
+    ]
+    assert content_image_count({"p.html": page}) == 2
+
+
+@pytest.mark.browser
+def test_axe_reports_an_image_without_alt_text(chromium_browser, tmp_path):
+    (tmp_path / "index.html").write_text(
+        '<!DOCTYPE html><html lang="en"><head><title>Test</title></head><body><main>'
+        '<h1>Test</h1><img src="chart.png"></main></body></html>', encoding="utf-8")
+    with serve(tmp_path) as url:
+        page = chromium_browser.new_page()
+        page.goto(url + "index.html", wait_until="load")
+        violations = _axe_violations(page)
+        page.close()
+    assert [(v["id"], v["impact"]) for v in violations] == [("image-alt", "critical")]
