@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from .processed import ProcessedData
+from . import coverage
+from .processed import ProcessedData, read_table
 from .reference import fold, load_reference
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
@@ -17,25 +18,63 @@ SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"
 REGISTER_SHEET, REGISTER_TABLE = "Contract register", "contracts"
 
 
-def survey_source(processed_dir: Path | str, tables: Sequence[str] = ("systems",)) -> str:
-    """The source line for a figure: the survey, whether it is synthetic, the tables used.
+def survey_source(
+    processed_dir: Path | str,
+    tables: Sequence[str] = ("systems",),
+    systems: pd.DataFrame | None = None,
+    columns: Sequence[str] | None = None,
+) -> str:
+    """The source line for a figure: the survey, the contract registers or both, whether they
+    are synthetic, and the tables used.
+
+    Which sources a figure names follows from the data it shows. Without ``systems`` the
+    figure draws on the survey, and on the registers too when ``tables`` names
+    ``contracts`` (``contracts`` alone: the registers only). With ``systems``, the rows the
+    figure actually draws on, the ``source`` of those rows decides (see
+    :func:`citytools_analysis.coverage.register_derived`): a register-only system, or a
+    value a register filled in one of ``columns``, makes the registers a source.
 
     Parameters
     ----------
     processed_dir
-        Folder of processed tables; its ``datapackage.json`` says whether the survey was
-        synthetic.
+        Folder of processed tables; its ``datapackage.json`` says whether the data are
+        synthetic, and its ``corrections.csv`` which values a register filled.
     tables
         Processed tables the figure draws on, named as in the open data release.
+    systems
+        The rows of ``systems`` the figure draws on (e.g. ``data.systems``, or the systems
+        of responding authorities only).
+    columns
+        The columns of ``systems`` the figure shows values of (e.g. ``["satisfaction"]``);
+        ``None`` when it counts systems.
 
     Returns
     -------
     str
-        E.g. ``"City Tools: London survey (synthetic), data/processed/systems.csv"``.
+        E.g. ``"City Tools: London survey (synthetic), data/processed/systems.csv"`` or
+        ``"City Tools: London survey and councils' contract registers (both synthetic),
+        data/processed/systems.csv"``.
     """
-    package = json.loads((Path(processed_dir) / "datapackage.json").read_text(encoding="utf-8"))
-    kind = " (synthetic)" if package.get("synthetic") else ""
+    processed_dir = Path(processed_dir)
+    package = json.loads((processed_dir / "datapackage.json").read_text(encoding="utf-8"))
+    synthetic = bool(package.get("synthetic"))
     files = " and ".join(f"data/processed/{name}.csv" for name in tables)
+    if systems is None:
+        registers = REGISTER_TABLE in tables
+        survey = any(name != REGISTER_TABLE for name in tables)
+    else:
+        corrections = None
+        if columns is not None and (processed_dir / "corrections.csv").exists():
+            corrections = read_table("corrections", processed_dir)
+        registers = (REGISTER_TABLE in tables
+                     or bool(coverage.register_derived(systems, columns, corrections).any()))
+        survey = bool(coverage.survey_derived(systems, columns).any()) or not registers
+    if survey and registers:
+        kind = " (both synthetic)" if synthetic else ""
+        return f"City Tools: London survey and councils' contract registers{kind}, {files}"
+    kind = " (synthetic)" if synthetic else ""
+    if registers:
+        return f"Councils' contract registers{kind}, {files}"
     return f"City Tools: London survey{kind}, {files}"
 
 
