@@ -333,6 +333,7 @@ def tile_map(
     highlight: str | None = None,
     value_format: str = "{:,.0f}",
     no_data_label: str = "No data",
+    note_column: str | None = None,
 ) -> Figure:
     """The London squared tile map: one square per authority, coloured and labelled by a value.
 
@@ -364,12 +365,17 @@ def tile_map(
         Format of the value written in each square.
     no_data_label
         Legend label for squares without a value.
+    note_column
+        Optional column of ``values`` whose text is written in each square under the value
+        (e.g. where the value comes from), so that a category is read, not only coloured.
 
     Returns
     -------
     Figure
     """
-    table = authorities.merge(values[["gss_code", value_column]], on="gss_code", how="left")
+    carried = ["gss_code", value_column] + ([note_column] if note_column else [])
+    table = authorities.drop(columns=[note_column] if note_column in authorities else [])
+    table = table.merge(values[carried], on="gss_code", how="left")
     numbers = pd.to_numeric(table[value_column], errors="coerce").astype(float)
     rows = pd.to_numeric(table["tile_row"], errors="coerce").astype(float)
     cols = pd.to_numeric(table["tile_col"], errors="coerce").astype(float)
@@ -419,10 +425,16 @@ def tile_map(
         shown = value_format.format(value) if has_value else "–"
         colour = _text_colour(fill) if has_value else TEXT_COLOUR
         centre_x, centre_y = cols[index] + 0.5, rows[index] + 0.5
-        ax.text(centre_x, centre_y - 0.14, text, ha="center", va="center", fontsize=8,
+        note = table.at[index, note_column] if note_column else pd.NA
+        has_note = pd.notna(note) and bool(str(note).strip())
+        label_y, value_y = (-0.22, 0.02) if note_column else (-0.14, 0.18)
+        ax.text(centre_x, centre_y + label_y, text, ha="center", va="center", fontsize=8,
                 fontweight="bold", color=colour, zorder=4)
-        ax.text(centre_x, centre_y + 0.18, shown, ha="center", va="center", fontsize=8,
+        ax.text(centre_x, centre_y + value_y, shown, ha="center", va="center", fontsize=8,
                 color=colour, zorder=4)
+        if has_note:
+            ax.text(centre_x, centre_y + 0.25, str(note), ha="center", va="center",
+                    fontsize=6.5, color=colour, zorder=4)
 
     ax.set_xlim(-0.1, max_col + 2.6)
     ax.set_ylim(min_row + n_rows + 0.1, min_row - 0.1)  # row 0 at the top

@@ -177,3 +177,17 @@ def test_table_html_drops_index_and_separates_thousands():
     assert "<td>5</td>" not in page and "<th>5</th>" not in page  # no index
     assert '<th>Rows read</th>' in page
     assert plots.table_html(table) == page
+
+
+def test_tile_map_writes_a_note_under_each_value(authorities):
+    values = pd.DataFrame({"gss_code": ["E09000007", "E09000029"], "systems": [40, 10],
+                           "from": ["Survey", "Register"]})
+    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
+                         title="Systems", value_label="Systems (count)", note_column="from")
+    texts = {text.get_text(): text.get_position() for text in fig.axes[0].texts}
+    # Camden (row 2, col 3): its note sits below its value, inside its square (y runs down).
+    assert texts["Survey"][0] == pytest.approx(3.5)
+    assert texts["40"][1] < texts["Survey"][1] < 3.0
+    # Squares without a note get none: one "Survey" and one "Register" in all.
+    words = [text.get_text() for text in fig.axes[0].texts]
+    assert words.count("Survey") == 1 and words.count("Register") == 1
