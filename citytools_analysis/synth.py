@@ -2,13 +2,15 @@
 
 The real 2019 City Tools: London returns are not public, so the pipeline is built and tested
 on a synthetic round. :func:`generate_survey` builds a true London from the reference data
-(which authorities respond, which product runs in which service area, contracts, costs,
-suppliers, ratings, integrations, skills, maturity), calibrated to what the 2019 release
-published (about 22 respondents and 809 systems; ten suppliers hold more than half of the
-systems; authorities with more suppliers are less satisfied). It then writes one workbook
-per responding authority, typed the way people type (see :mod:`.synth_mess`), and writes the
-truth: what a perfect cleaning of those workbooks must give, so that recovery can be
-measured (:mod:`.recovery`). The truth lives outside ``data/raw/``.
+and the scenario in ``data/raw/synthetic/`` (:mod:`.synth_scenario`: shared arrangements,
+2019 company names, typical costs, the patterns it plants): which authorities respond, which
+product runs in which service area, contracts, costs, suppliers, ratings, integrations,
+skills, maturity. The world is calibrated to what the 2019 release published (about 22
+respondents and 809 systems; ten suppliers hold more than half of the systems; authorities
+with more suppliers are less satisfied). It then writes one workbook per responding
+authority, typed the way people type (see :mod:`.synth_mess`), and writes the truth: what a
+perfect cleaning of those workbooks must give, so that recovery can be measured
+(:mod:`.recovery`). The truth lives outside ``data/raw/``.
 """
 
 from __future__ import annotations
@@ -26,8 +28,9 @@ from openpyxl import Workbook
 
 from .paths import REFERENCE_DIR
 from .reference import Reference, fold, load_reference
-from .synth_mess import EXTERNAL_SYSTEMS, TITLES, UNKNOWN_AREAS, Typist
+from .synth_mess import Typist
 from .synth_registers import generate_registers
+from .synth_scenario import SCENARIO_DIR, Arrangement, Scenario, load_scenario
 
 #: The survey round and its snapshot date (the "as of" date of every chapter).
 ROUND = "2019"
@@ -45,86 +48,8 @@ MESSY_ROW_SHARE = 0.11
 DUPLICATE_ROW_CHANCE = 0.45
 INVALID_ROW_CHANCE = 0.5
 
-# --- the scenario: patterns of the 2019 London market, as the synthetic world plants them ---
-# (authority, product, organisation and service-area names here are checked against the
-# reference data when the world is built; a name the reference lacks is skipped.)
-
-
-@dataclass(frozen=True)
-class Arrangement:
-    """A system several authorities share or bought together, with aligned contract dates."""
-
-    name: str
-    product: str
-    service_area: str
-    members: tuple[str, ...]
-    supplier: str
-    start: dt.date
-    end: dt.date
-    annual_cost_gbp: float
-    known_as: str | None = None  # the name the members use for it
-    random_members: int = 0  # further members drawn at random
-    min_respondents: int = 0  # members that must respond (so the pattern shows)
-
-
-SHARED_ARRANGEMENTS = (
-    Arrangement("Athena shared Oracle ERP", "Oracle E-Business Suite", "Finance",
-                ("Barking and Dagenham", "Brent", "Lambeth", "Lewisham", "Havering", "Croydon"),
-                "Oracle", dt.date(2015, 4, 1), dt.date(2020, 3, 31), 310_000.0, "Athena",
-                min_respondents=4),
-    Arrangement("Sutton, Merton and Kingston HR and payroll", "iTrent", "HR & Payroll",
-                ("Sutton", "Merton", "Kingston upon Thames"), "MHR",
-                dt.date(2018, 4, 1), dt.date(2022, 3, 31), 185_000.0, min_respondents=3),
-    Arrangement("Sutton and Kingston finance", "Unit4 ERP", "Finance",
-                ("Sutton", "Kingston upon Thames"), "Unit4",
-                dt.date(2016, 10, 1), dt.date(2020, 9, 30), 200_000.0, min_respondents=2),
-    Arrangement("The Libraries Consortium", "Symphony", "Libraries", ("Sutton",), "SirsiDynix",
-                dt.date(2019, 4, 1), dt.date(2024, 3, 31), 42_000.0, random_members=8,
-                min_respondents=1),
-)
-#: The manufacturer names of 2019 where an owner changed since (returns use the 2019 name).
-NAMES_IN_2019 = {
-    "NEC Software Solutions": "Northgate Public Services",
-    "System C": "Liquidlogic",
-    "Access Group": "Servelec",
-    "Brightly Software": "Pitney Bowes Software",
-    "Zellis": "NorthgateArinso",
-}
-#: Service areas that often run a product of another area (Uniform for licensing and land
-#: charges), with the chance of doing so.
-BORROWED_AREAS = {
-    "Land Charges": (("Planning & Building Control", "Regulatory Services"), 0.6),
-    "Regulatory Services": (("Planning & Building Control",), 0.35),
-}
-#: The GLA is not a borough: beside the corporate service areas it runs only these.
-GLA_FRONTLINE_AREAS = ("Customer Contact", "Planning & Building Control")
-#: Systems other systems link to (CRM, finance, payments, GIS, documents).
-INTEGRATION_HUB_AREAS = (
-    "Customer Contact", "Finance", "Payments & Income", "GIS & Address", "Document Management",
-)
-#: Service areas with long (10-year) contracts.
-LONG_CONTRACT_AREAS = ("Parking", "Libraries")
-#: Service areas where several authorities rate their systems poorly (a case for working
-#: together); one more Frontline area is drawn at random.
-UNDERPERFORMING_AREAS = ("Housing",)
-#: Typical annual cost of the main system of a service area (GBP), from contract examples.
-ANNUAL_COST_MEDIAN_GBP = {
-    "Revenues & Benefits": 320_000, "Adult Social Care": 260_000,
-    "Children's Social Care": 220_000, "Education": 110_000, "Housing": 210_000,
-    "Planning & Building Control": 95_000, "Regulatory Services": 60_000,
-    "Waste & Street Services": 70_000, "Highways & Transport": 85_000, "Parking": 120_000,
-    "Libraries": 45_000, "Registration & Bereavement": 18_000, "Electoral Services": 40_000,
-    "Land Charges": 15_000, "Public Health": 35_000, "Customer Contact": 150_000,
-    "Finance": 380_000, "HR & Payroll": 190_000, "Document Management": 90_000,
-    "GIS & Address": 60_000, "Payments & Income": 75_000,
-    "Data & Business Intelligence": 40_000, "Infrastructure & Productivity": 260_000,
-}
-DEFAULT_COST_MEDIAN_GBP = {"Frontline": 80_000, "Corporate": 100_000}
-#: Contract terms (years, as written in tenders) and how common they are.
-TERMS = ((5, "3+2", 0.3), (7, "5+2", 0.15), (4, "2+1+1", 0.2), (3, "3", 0.15), (5, "5", 0.12),
-         (10, "5+5", 0.08))
-LONG_TERMS = ((10, "10", 0.6), (10, "5+5", 0.2), (7, "5+2", 0.2))
-HOSTING = ("On-premises", "Cloud (SaaS)", "Hosted (supplier's data centre)", "Hybrid")
+# The scenario (shared arrangements, 2019 names, cost medians, planted patterns, word lists)
+# is data: data/raw/synthetic/, read and checked against the reference by .synth_scenario.
 
 SYSTEMS_COLUMNS = [
     "system_id", "gss_code", "responded", "service_area", "function", "product", "manufacturer",
@@ -201,9 +126,10 @@ class TrueLondon:
 
 
 class _WorldBuilder:
-    def __init__(self, reference: Reference, rng: np.random.Generator) -> None:
+    def __init__(self, reference: Reference, rng: np.random.Generator, scenario: Scenario) -> None:
         self.ref = reference
         self.rng = rng
+        self.scenario = scenario
         products = reference.products
         self.manufacturer = dict(zip(products["product"], products["manufacturer"]))
         self.products_by_area: dict[str, list[str]] = {}
@@ -273,15 +199,16 @@ class _WorldBuilder:
             ))
         return result
 
-    def _member_codes(self, arrangement: Arrangement) -> list[str]:
-        codes = [self.ref.authority_names.lookup(m) for m in arrangement.members]
-        return [c for c in codes if c is not None]
+    @staticmethod
+    def _member_codes(arrangement: Arrangement) -> list[str]:
+        return list(arrangement.members)
 
     # --- systems ------------------------------------------------------------------------
     def areas_of(self, authority: TrueAuthority) -> list[str]:
         areas = list(self.ref.service_areas["service_area"])
         if authority.kind == "gla":
-            return [a for a in areas if self.default_type[a] == "Corporate" or a in GLA_FRONTLINE_AREAS]
+            return [a for a in areas if self.default_type[a] == "Corporate"
+                    or a in self.scenario.gla_frontline_areas]
         return areas
 
     def system_counts(self, authority: TrueAuthority, total: int) -> dict[str, int]:
@@ -307,8 +234,7 @@ class _WorldBuilder:
 
         candidates = [s for s in self.ref.service_area_names.canonical_to_synonyms[area]
                       if not variant(s)]
-        generic = ["Case management", "Mobile working", "Customer portal", "Reporting",
-                   "Document storage", "Scheduling", "Online forms", "Integration"]
+        generic = self.scenario.words["generic_function"]
         order = list(self.rng.permutation(len(candidates))) if candidates else []
         chosen = [candidates[i] for i in order] + [
             generic[i] for i in self.rng.permutation(len(generic))]
@@ -319,7 +245,7 @@ class _WorldBuilder:
 
     def pick_product(self, authority: TrueAuthority, area: str, preferred: set[str],
                      used: dict[str, str]) -> str:
-        lender_rule = BORROWED_AREAS.get(area)
+        lender_rule = self.scenario.borrowed_areas.get(area)
         if lender_rule is not None:
             lenders, chance = lender_rule
             borrowed = [used[a] for a in lenders if a in used]
@@ -346,9 +272,11 @@ class _WorldBuilder:
         return maker
 
     def contract(self, area: str) -> tuple[dt.date | None, dt.date | None, str, str]:
-        terms = LONG_TERMS if area in LONG_CONTRACT_AREAS else TERMS
-        weights = np.array([t[2] for t in terms])
-        years, label, _ = terms[int(self.rng.choice(len(terms), p=weights / weights.sum()))]
+        terms = (self.scenario.long_contract_terms if area in self.scenario.long_contract_areas
+                 else self.scenario.contract_terms)
+        weights = np.array([t.weight for t in terms])
+        chosen = terms[int(self.rng.choice(len(terms), p=weights / weights.sum()))]
+        years, label = chosen.years, chosen.term
         months_ago = int(self.rng.integers(0, years * 12 + 18))
         month_index = SNAPSHOT_DATE.year * 12 + SNAPSHOT_DATE.month - 1 - months_ago
         if self.rng.random() < 0.45:  # many contracts start with the financial year
@@ -370,8 +298,8 @@ class _WorldBuilder:
     def cost(self, authority: TrueAuthority, area: str, secondary: bool) -> float | None:
         if self.rng.random() < 0.07:
             return None
-        median = ANNUAL_COST_MEDIAN_GBP.get(area, DEFAULT_COST_MEDIAN_GBP.get(
-            self.default_type[area], 80_000))
+        median = self.scenario.cost_median_gbp.get(
+            area, self.scenario.default_cost_median_gbp[self.default_type[area]])
         value = median * authority.size ** 0.7 * float(self.rng.lognormal(0.0, 0.45))
         if secondary:
             value *= 0.35
@@ -386,8 +314,10 @@ class _WorldBuilder:
         if self.rng.random() < 0.04:
             return None
         cloud = self.cloud_propensity[product]
-        weights = np.array([1.0 - cloud, cloud, 0.35, 0.12])
-        return HOSTING[int(self.rng.choice(len(HOSTING), p=weights / weights.sum()))]
+        hosting = self.scenario.hosting_weights
+        weights = np.array([cloud if w == "cloud" else 1.0 - cloud if w == "not_cloud" else w
+                            for _, w in hosting])
+        return hosting[int(self.rng.choice(len(hosting), p=weights / weights.sum()))][0]
 
     def build_systems(self, authority: TrueAuthority, total: int,
                       arrangements: list[tuple[Arrangement, list[str]]]) -> None:
@@ -488,7 +418,8 @@ class _WorldBuilder:
     def integrations(self, authority: TrueAuthority) -> None:
         product_count = Counter(s.product for s in authority.systems)
         hubs = [s for s in authority.systems
-                if s.service_area in INTEGRATION_HUB_AREAS and product_count[s.product] == 1]
+                if s.service_area in self.scenario.integration_hub_areas
+                and product_count[s.product] == 1]
         for system in authority.systems:
             targets = [h for h in hubs if h.product != system.product]
             if not targets or self.rng.random() > 0.45:
@@ -497,7 +428,8 @@ class _WorldBuilder:
             chosen = self.rng.choice(len(targets), size=k, replace=False)
             system.links = [targets[i].system_id for i in sorted(chosen)]
             if self.rng.random() < 0.08:
-                system.external_links = [EXTERNAL_SYSTEMS[int(self.rng.integers(len(EXTERNAL_SYSTEMS)))]]
+                external = self.scenario.words["external_system"]
+                system.external_links = [external[int(self.rng.integers(len(external)))]]
 
     def skills_and_maturity(self, authority: TrueAuthority) -> None:
         for area in self.ref.skill_area_names.canonical:
@@ -517,6 +449,7 @@ def build_london(
     *,
     n_respondents: int = RESPONDING_AUTHORITIES,
     systems_per_respondent: float = SYSTEMS_MAPPED / RESPONDING_AUTHORITIES,
+    scenario: Scenario | None = None,
 ) -> TrueLondon:
     """Build the true London: authorities, systems, ratings, integrations, skills, maturity.
 
@@ -531,16 +464,17 @@ def build_london(
     systems_per_respondent
         Mean number of systems per authority; the responding ones together hold
         ``round(n_respondents * systems_per_respondent)`` systems.
+    scenario
+        The planted patterns (:func:`.synth_scenario.load_scenario`); ``None`` reads
+        ``data/raw/synthetic/``.
 
     Returns
     -------
     TrueLondon
     """
-    builder = _WorldBuilder(reference, rng)
-    arrangements = [a for a in SHARED_ARRANGEMENTS
-                    if a.product in builder.manufacturer
-                    and a.service_area in reference.default_system_type
-                    and builder._member_codes(a)]
+    scenario = load_scenario(reference) if scenario is None else scenario
+    builder = _WorldBuilder(reference, rng, scenario)
+    arrangements = list(scenario.arrangements)  # every name checked against the reference
     authorities = builder.authorities(n_respondents, arrangements)
     codes = [a.gss_code for a in authorities if a.kind != "gla"]
     members: list[tuple[Arrangement, list[str]]] = []
@@ -565,8 +499,8 @@ def build_london(
             total = max(5, round(systems_per_respondent * authority.size / mean_size))
         builder.build_systems(authority, int(total), members)
     frontline = sorted(a for a, t in builder.default_type.items() if t == "Frontline"
-                       and a not in UNDERPERFORMING_AREAS)
-    cluster_areas = [a for a in UNDERPERFORMING_AREAS if a in builder.default_type]
+                       and a not in scenario.underperforming_areas)
+    cluster_areas = list(scenario.underperforming_areas)
     cluster_areas.append(frontline[int(rng.integers(len(frontline)))])
     clusters: dict[str, list[str]] = {}
     for area in cluster_areas:
@@ -577,7 +511,7 @@ def build_london(
     for authority in authorities:
         builder.integrations(authority)
         builder.skills_and_maturity(authority)
-    scenario = {
+    planted = {
         "snapshot_date": SNAPSHOT_DATE.isoformat(),
         "shared_arrangements": [
             {"name": a.name, "product": a.product, "service_area": a.service_area,
@@ -591,7 +525,7 @@ def build_london(
             for area, codes in clusters.items()
         ],
     }
-    return TrueLondon(authorities, scenario)
+    return TrueLondon(authorities, planted)
 
 
 # ------------------------------------------------------------------------------------------
@@ -612,10 +546,12 @@ class _Row:
 
 
 class _ReturnWriter:
-    def __init__(self, reference: Reference, rng: np.random.Generator, typist: Typist) -> None:
+    def __init__(self, reference: Reference, rng: np.random.Generator, typist: Typist,
+                 scenario: Scenario) -> None:
         self.ref = reference
         self.rng = rng
         self.typist = typist
+        self.scenario = scenario
         self.default_type = reference.default_system_type
         self.area_synonyms = reference.service_area_names.canonical_to_synonyms
         self.hosting_synonyms = reference.hosting_names.canonical_to_synonyms
@@ -625,11 +561,7 @@ class _ReturnWriter:
         self.rating_labels = reference.rating_scale
         self.domain = "example"
         self.level_labels = reference.skill_levels
-        known = reference.organisations["organisation"]
-        self.names_2019 = {
-            canonical: name for canonical, name in NAMES_IN_2019.items()
-            if canonical in set(known) and name in set(self.typist.org_aliases.get(canonical, []))
-        }
+        self.names_2019 = scenario.names_2019  # each an alias of its organisation (checked)
 
     def usual_name(self, organisation: str) -> str:
         return self.names_2019.get(organisation, organisation)
@@ -757,8 +689,8 @@ class _ReturnWriter:
         if kind == "missing_area":
             cells["service_area"] = None
             return _Row(cells, "rejected", "missing_required")
-        unknown = [u for u in UNKNOWN_AREAS if self.ref.service_area_names.lookup(u) is None]
-        cells["service_area"] = t.pick(unknown)
+        # not in the taxonomy (checked when the scenario is read)
+        cells["service_area"] = t.pick(self.scenario.words["unknown_service_area"])
         return _Row(cells, "rejected", "unknown_service_area")
 
     # --- signature: rows the cleaner must keep apart ---------------------------------------
@@ -869,7 +801,7 @@ def _write_return(
                                   completed.strftime("%d/%m/%Y"), completed.isoformat()))
     respondent_rows: list[list] = []
     if typist.chance(0.6):
-        respondent_rows += [[typist.pick(TITLES)], [None]]
+        respondent_rows += [[typist.pick(writer.scenario.words["title"])], [None]]
     respondent_rows += [
         [label("authority"), authority_text],
         [label("completed_by"), respondent.name],
@@ -897,7 +829,7 @@ def _write_return(
     written_as: dict[str, str] = {}
     for system in order:
         aliases = typist.product_aliases.get(system.product, [])
-        arrangement = next((a for a in SHARED_ARRANGEMENTS if a.name == system.arrangement), None)
+        arrangement = writer.scenario.arrangement(system.arrangement)
         if arrangement is not None and arrangement.known_as:
             written_as[system.system_id] = arrangement.known_as
         elif aliases and product_count[system.product] == 1 and typist.chance(0.12):
@@ -933,7 +865,7 @@ def _write_return(
     title_rows: list[list] = []
     n_titles = int(rng.choice([0, 1, 2], p=[0.45, 0.35, 0.2]))
     for i in range(n_titles):
-        title_rows.append([typist.pick(TITLES) if i == 0 else None])
+        title_rows.append([typist.pick(writer.scenario.words["title"]) if i == 0 else None])
     header_line = [headers[f] for f in fields] + extra_headers
     sheet_rows: list[list] = [*title_rows, header_line]
     body = []
@@ -1103,6 +1035,7 @@ def generate_survey(
     n_authorities: int | None = None,
     systems_per_authority: float | None = None,
     contracts_dir: Path | None = None,
+    scenario_dir: Path = SCENARIO_DIR,
 ) -> str:
     """Generate the synthetic survey round: the returns, ``round.json``, the registers and the truth.
 
@@ -1126,6 +1059,9 @@ def generate_survey(
     contracts_dir
         Folder for every authority's contract register (:mod:`.synth_registers`); ``None``
         is the ``contracts`` folder beside ``out_dir``.
+    scenario_dir
+        Folder of the planted patterns and word lists (:mod:`.synth_scenario`); every name
+        in it must be in the reference.
 
     Returns
     -------
@@ -1134,14 +1070,15 @@ def generate_survey(
     """
     out_dir, truth_dir = Path(out_dir), Path(truth_dir)
     reference = load_reference(reference_dir)
+    scenario = load_scenario(reference, scenario_dir)
     rng = np.random.default_rng(seed)
     n_respondents = RESPONDING_AUTHORITIES if n_authorities is None else int(n_authorities)
     per_authority = (SYSTEMS_MAPPED / RESPONDING_AUTHORITIES if systems_per_authority is None
                      else float(systems_per_authority))
     london = build_london(reference, rng, n_respondents=n_respondents,
-                          systems_per_respondent=per_authority)
-    typist = Typist(rng, reference)
-    writer = _ReturnWriter(reference, rng, typist)
+                          systems_per_respondent=per_authority, scenario=scenario)
+    typist = Typist(rng, reference, scenario.words)
+    writer = _ReturnWriter(reference, rng, typist, scenario)
     out_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
     for old in sorted(out_dir.glob("*.xlsx")):
@@ -1172,7 +1109,7 @@ def generate_survey(
     registers = generate_registers(
         london_frame, reference, seed=seed, snapshot=SNAPSHOT_DATE,
         out_dir=out_dir.parent / "contracts" if contracts_dir is None else Path(contracts_dir),
-        truth_dir=truth_dir, names_2019=NAMES_IN_2019,
+        truth_dir=truth_dir, scenario=scenario,
     )
     scenario = dict(london.scenario, seed=seed, round=ROUND)
     (truth_dir / "scenario.json").write_text(json.dumps(scenario, indent=2) + "\n", encoding="utf-8")

@@ -7,69 +7,24 @@ typo. Every method returns what is written *and* what the survey format says tha
 means, so the truth stays exact: "March 2021" as an end date means 31 March 2021 whatever
 day the contract really ends, and "ask finance" means no value.
 
-All names, e-mail addresses and telephone numbers made here are fictional: surnames are
-invented, e-mail domains end in ``.example`` (reserved, RFC 2606) and telephone numbers are
-from Ofcom's ranges set aside for drama (020 7946 0xxx, 07700 900xxx).
+All names, e-mail addresses and telephone numbers made here are fictional: first names and
+invented surnames, roles, titles, file-name patterns and unreadable answers come from
+``data/raw/synthetic/word_lists.csv`` (:mod:`.synth_scenario`), e-mail domains end in
+``.example`` (reserved, RFC 2606) and telephone numbers are from Ofcom's ranges set aside
+for drama (020 7946 0xxx, 07700 900xxx).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 
 from .reference import Reference, fold
+from .synth_scenario import load_scenario
 
-#: First names for the fictional respondents and contacts (combined with invented surnames).
-FIRST_NAMES = (
-    "Aisha", "Ben", "Chloe", "Dev", "Ella", "Femi", "Grace", "Hamza", "Imogen", "Jonah",
-    "Kiran", "Lena", "Marcus", "Nadia", "Owen", "Priya", "Quinn", "Rosa", "Sami", "Tess",
-    "Umar", "Vera", "Wes", "Yasmin", "Zac",
-)
-#: Invented surnames, chosen not to be common British surnames.
-SURNAMES = (
-    "Ashcombe-Tilly", "Brackenfold", "Cindermoor", "Dunsworthy", "Elderquist", "Fenwright",
-    "Gallowmere", "Hollingtree", "Ivybridge-Lowe", "Jessamond", "Kettlewick", "Larkspurr",
-    "Marlowby", "Nettlecombe", "Oakenshaw-Rye", "Pemberdell", "Quenby-Marsh", "Rookwhistle",
-    "Sallowfield", "Thistlegate", "Umberlea", "Vantongeren-Pike", "Wrenfield", "Yarrowdale",
-)
-#: Job titles of people who return the survey.
-ROLES = (
-    "Head of ICT", "Applications Manager", "Chief Information Officer", "Business Analyst",
-    "IT Contracts Officer", "Digital Programme Manager", "Head of Digital",
-    "Enterprise Architect", "ICT Service Manager", "Assistant Director, Technology",
-)
-#: Unreadable answers people give instead of a value (cleared by the cleaner, row kept).
-UNREADABLE_COSTS = ("ask finance", "see contract", "varies by year", "included in Capita deal?")
-UNREADABLE_DATES = ("soon", "end of next year", "after restructure", "when Phase 2 ends")
-UNREADABLE_RATINGS = ("n/k", "depends", "mixed")
-#: Names in "Integrates with" of systems that are not in any return (external services).
-EXTERNAL_SYSTEMS = (
-    "GOV.UK Notify", "GOV.UK Pay", "DWP Searchlight", "Valuation Office feed", "Tell Us Once",
-    "Bank file (BACS)",
-)
-#: Service-area labels that are not in the taxonomy (rows rejected as unknown).
-UNKNOWN_AREAS = ("Misc", "Other", "Corporate systems", "Various", "Shared services")
-#: Titles typed above a header row.
-TITLES = (
-    "City Tools: London survey 2019",
-    "City Tools London - technology survey",
-    "LOTI City Tools survey 2019 - return",
-    "Please complete one row per system",
-    "IT systems and contracts",
-)
-#: File name patterns for returns ({short}, {abbr}, {n} filled in). The name means nothing.
-FILE_PATTERNS = (
-    "City Tools survey - {short}.xlsx",
-    "{ABBR}_return_final_v2.xlsx",
-    "{short} City Tools return 2019.xlsx",
-    "citytools_{abbr}_{n}.xlsx",
-    "Copy of City Tools London survey template ({short}).xlsx",
-    "CT survey {short} FINAL.xlsx",
-    "return_{n}.xlsx",
-    "{short} - systems survey (updated).xlsx",
-)
 _MONTHS = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
     "October", "November", "December",
@@ -106,11 +61,16 @@ class Typist:
         The generator's random state (shared, so one seed fixes every choice).
     reference
         The reference data (synonyms and aliases come from it).
+    words
+        The scenario's word lists (first names, surnames, roles, file-name patterns,
+        unreadable answers); ``None`` reads them from ``data/raw/synthetic/``.
     """
 
-    def __init__(self, rng: np.random.Generator, reference: Reference) -> None:
+    def __init__(self, rng: np.random.Generator, reference: Reference,
+                 words: Mapping[str, tuple[str, ...]] | None = None) -> None:
         self.rng = rng
         self.reference = reference
+        self.words = load_scenario(reference).words if words is None else words
         self.typos_made = 0
         aliases = reference.organisation_aliases
         self.org_aliases: dict[str, list[str]] = {}
@@ -137,19 +97,19 @@ class Typist:
     # --- people and files ------------------------------------------------------------------
     def person(self, domain: str) -> Person:
         """A fictional person at ``domain`` (a ``.example`` domain)."""
-        first, last = self.pick(FIRST_NAMES), self.pick(SURNAMES)
+        first, last = self.pick(self.words["first_name"]), self.pick(self.words["surname"])
         email = f"{fold(first).replace(' ', '')}.{fold(last).replace(' ', '')}@{domain}"
         if self.chance(0.5):
             phone = f"020 7946 0{int(self.rng.integers(0, 1000)):03d}"
         else:
             phone = f"07700 900{int(self.rng.integers(0, 1000)):03d}"
-        return Person(f"{first} {last}", email, phone, self.pick(ROLES))
+        return Person(f"{first} {last}", email, phone, self.pick(self.words["role"]))
 
     def file_name(self, short_name: str, abbreviation: str, taken: set[str]) -> str:
         """A file name for a return; unique within ``taken`` (which it updates)."""
         abbr = abbreviation or fold(short_name).replace(" ", "")[:4]
         while True:
-            pattern = self.pick(FILE_PATTERNS)
+            pattern = self.pick(self.words["file_pattern"])
             name = pattern.format(
                 short=short_name, abbr=abbr.lower(), ABBR=("LB" + abbr[:1]).upper()
                 if abbreviation else abbr.upper(), n=int(self.rng.integers(1, 400))
@@ -223,7 +183,7 @@ class Typist:
 
     def unreadable_date(self) -> str:
         """An answer in a date cell that is not a date (cleared, row kept)."""
-        return self.pick(UNREADABLE_DATES)
+        return self.pick(self.words["unreadable_date"])
 
     # --- money -----------------------------------------------------------------------------
     def money(self, value: float | None, messy: bool) -> tuple[object, float | None]:
@@ -253,7 +213,7 @@ class Typist:
 
     def unreadable_cost(self) -> str:
         """An answer in a cost cell that is not an amount (cleared, row kept)."""
-        return self.pick(UNREADABLE_COSTS)
+        return self.pick(self.words["unreadable_cost"])
 
     # --- ratings and levels ----------------------------------------------------------------
     def scale(self, value: int | None, labels: dict[int, str], messy: bool) -> object:
@@ -276,7 +236,7 @@ class Typist:
 
     def unreadable_rating(self) -> str:
         """An answer in a rating cell that is not a score (cleared, row kept)."""
-        return self.pick(UNREADABLE_RATINGS)
+        return self.pick(self.words["unreadable_rating"])
 
     # --- names -----------------------------------------------------------------------------
     def organisation(self, canonical: str, usual: str, messy: bool) -> str:

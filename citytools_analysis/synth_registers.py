@@ -10,9 +10,11 @@ and file encoding; supplier names come as people and finance systems write them 
 names, old names, capitals, typos). The truth (``register_rows.csv``) says for every row
 whether it is IT, which true system it is the contract of, and what it must be read as.
 
-All supplier names other than the IT organisations of the reference data are invented, and
-so are all company numbers and contract references. The registers draw on their own random
-stream, so adding them leaves the survey workbooks unchanged.
+The kinds of contract that are not systems (titles, CPV codes, value ranges, suppliers),
+departments, procurement routes and places are data: ``data/raw/synthetic/`` (read by
+:mod:`.synth_scenario`). All supplier names other than the organisations of the reference
+data are invented, and so are all company numbers and contract references. The registers
+draw on their own random stream, so adding them leaves the survey workbooks unchanged.
 """
 
 from __future__ import annotations
@@ -21,15 +23,14 @@ import csv
 import datetime as dt
 import io
 import zlib
-from collections.abc import Mapping
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from .reference import Reference, fold
-from .synth_mess import FIRST_NAMES, SURNAMES, Typist
+from .synth_mess import Typist
+from .synth_scenario import ContractTemplate, Scenario, load_scenario
 
 #: The register threshold of the Transparency Code (contracts over this value are listed).
 REGISTER_THRESHOLD_GBP = 5_000
@@ -48,12 +49,6 @@ TRUTH_COLUMNS = [
     "product", "service_area", "supplier", "contract_start", "contract_end", "value_gbp",
     "annual_cost_gbp",
 ]
-#: Every register's fields in a typical order (headers come from register_columns.csv).
-FIELD_ORDER = (
-    "reference", "title", "description", "department", "supplier", "company_number",
-    "contract_start", "contract_end", "review_date", "value_gbp", "sme", "vcse",
-    "procurement_route", "cpv",
-)
 #: Chance that a council's register has each optional column.
 OPTIONAL_COLUMNS = {
     "reference": 0.9, "description": 0.7, "department": 0.85, "company_number": 0.6,
@@ -62,144 +57,6 @@ OPTIONAL_COLUMNS = {
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%b-%Y", "%d %B %Y", "%d.%m.%Y", "%d/%m/%y")
 MONEY_FORMATS = ("pounds_pence", "pounds", "plain", "plain_pence", "commas")
 ENCODINGS = (("utf-8", 0.6), ("utf-8-sig", 0.25), ("cp1252", 0.15))
-DEPARTMENTS = (
-    "Resources", "Corporate Services", "Digital Services", "Finance", "Place", "People",
-    "Neighbourhoods", "Adults and Health", "Children and Young People", "Housing",
-    "Environment", "Regeneration", "Chief Executive's",
-)
-ROUTES = ("Open", "Restricted", "Competitive dialogue", "G-Cloud", "Crown Commercial Service framework",
-          "ESPO framework", "Call-off from framework", "Direct award", "Waiver", "Quotation")
-SYSTEM_CPV = ("48000000-8", "48100000-9", "48900000-7", "72267000-4", "72260000-5", "72000000-5")
-MISCODED_CPV = ("79400000-8", "50000000-5", "79411000-8")
-
-
-@dataclass(frozen=True)
-class _Template:
-    """A kind of contract that is not an IT system."""
-
-    kind: str  # it_other or not_it
-    title: str
-    cpv: str
-    low: float  # value range, pounds
-    high: float
-    years: tuple[int, ...]
-    suppliers: tuple[str, ...]  # invented names; "@Org" is a reference organisation
-    description: str = ""
-
-
-def _invented(*suffixes: str) -> tuple[str, ...]:
-    """Invented supplier names: a made-up surname and a trade ("Brackenfold Waste Services Ltd")."""
-    out = []
-    for i, suffix in enumerate(suffixes):
-        out.append(f"{SURNAMES[(7 * i + len(suffix)) % len(SURNAMES)]} {suffix}")
-    return tuple(out)
-
-
-TEMPLATES = (
-    # --- IT, but not a system in use ---
-    _Template("it_other", "Laptop and desktop refresh programme", "30213000-5", 80e3, 900e3, (1, 2),
-              ("@Softcat", "@Bytes Software Services", *_invented("Devices Ltd"))),
-    _Template("it_other", "Multi-function printers and print management", "30232110-8", 40e3, 300e3,
-              (3, 4, 5), _invented("Office Solutions Ltd", "Print Ltd")),
-    _Template("it_other", "Wide area network services", "64200000-8", 150e3, 1.5e6, (3, 5),
-              ("@BT", *_invented("Connect Telecoms Ltd"))),
-    _Template("it_other", "Corporate mobile phones and airtime", "64212000-5", 60e3, 400e3, (2, 3),
-              _invented("Mobile Ltd", "Telecoms Ltd")),
-    _Template("it_other", "IT service desk support", "72611000-6", 100e3, 800e3, (2, 3),
-              _invented("Technology Services Ltd")),
-    _Template("it_other", "Penetration testing and cyber security assurance", "72000000-5", 10e3, 80e3,
-              (1, 2), _invented("Security Testing Ltd")),
-    _Template("it_other", "Network switches and wireless access points", "32420000-3", 50e3, 400e3,
-              (1, 3), _invented("Networks Ltd")),
-    # --- not IT ---
-    _Template("not_it", "Refuse and recycling collection service", "90511000-2", 5e6, 40e6, (7, 8, 10),
-              _invented("Waste Services Ltd", "Environmental Ltd"),
-              "Collection of household waste and recycling"),
-    _Template("not_it", "Street cleansing service", "90610000-6", 1e6, 12e6, (5, 7),
-              _invented("Street Services Ltd", "Environmental Ltd")),
-    _Template("not_it", "Clinical waste collection", "90524000-6", 20e3, 150e3, (2, 3),
-              _invented("Clinical Waste Ltd")),
-    _Template("not_it", "Refurbishment of {place} estate", "45453000-7", 500e3, 15e6, (1, 2, 3),
-              _invented("Construction Ltd", "Build Ltd", "Contractors Ltd")),
-    _Template("not_it", "New build housing - {place}", "45211000-9", 2e6, 40e6, (2, 3),
-              _invented("Homes Ltd", "Construction Ltd")),
-    _Template("not_it", "Highways resurfacing programme", "45233142-6", 400e3, 6e6, (1, 2, 4),
-              _invented("Surfacing Ltd", "Highways Ltd")),
-    _Template("not_it", "{place} Primary School expansion", "45214200-2", 1e6, 12e6, (1, 2),
-              _invented("Construction Ltd", "Build Ltd")),
-    _Template("not_it", "Home care services - {place} area", "85000000-9", 500e3, 8e6, (3, 5),
-              _invented("Care Ltd", "Homecare Ltd", "Care Services")),
-    _Template("not_it", "Residential care placements", "85311000-2", 200e3, 5e6, (3, 4),
-              _invented("Care Homes Ltd", "Care Trust")),
-    _Template("not_it", "Supported living - learning disabilities", "85311000-2", 300e3, 4e6, (3, 5),
-              _invented("Support Ltd", "Living Trust")),
-    _Template("not_it", "Children's residential placements", "85311300-5", 100e3, 3e6, (2, 3),
-              _invented("Children's Services Ltd")),
-    _Template("not_it", "Transformation programme - management consultancy", "79411000-8", 50e3, 900e3,
-              (1, 2), _invented("Consulting Ltd", "Partners LLP")),
-    _Template("not_it", "Legal services framework", "79110000-8", 50e3, 2e6, (3, 4),
-              _invented("Legal LLP", "Solicitors LLP")),
-    _Template("not_it", "Temporary agency staff", "79620000-6", 1e6, 20e6, (2, 4),
-              _invented("Recruitment Ltd", "Staffing Ltd")),
-    _Template("not_it", "Office cleaning", "90911200-8", 100e3, 1.5e6, (3, 5),
-              _invented("Cleaning Services Ltd", "Facilities Ltd")),
-    _Template("not_it", "Security guarding services", "79713000-5", 100e3, 1e6, (2, 3),
-              _invented("Security Ltd")),
-    _Template("not_it", "Grounds maintenance", "77310000-6", 200e3, 3e6, (5, 7),
-              _invented("Landscapes Ltd", "Grounds Ltd")),
-    _Template("not_it", "School meals catering", "55524000-9", 1e6, 10e6, (3, 5),
-              _invented("Catering Ltd", "Kitchens Ltd")),
-    _Template("not_it", "Electricity supply", "09310000-5", 1e6, 9e6, (2, 4),
-              _invented("Energy Ltd")),
-    _Template("not_it", "Fleet vehicle lease", "34100000-8", 200e3, 3e6, (4, 5),
-              _invented("Fleet Ltd", "Vehicle Hire Ltd")),
-    _Template("not_it", "Insurance services", "66510000-8", 300e3, 3e6, (3, 5),
-              _invented("Insurance Ltd", "Mutual")),
-    _Template("not_it", "Lift maintenance", "50750000-7", 30e3, 400e3, (3, 5),
-              _invented("Lifts Ltd")),
-    _Template("not_it", "Boiler servicing - council homes", "50720000-8", 200e3, 3e6, (3, 5),
-              _invented("Heating Ltd", "Gas Services Ltd")),
-    _Template("not_it", "Translation and interpreting", "79530000-8", 20e3, 250e3, (2, 3),
-              _invented("Language Services Ltd")),
-    _Template("not_it", "Leisure centre management", "92610000-0", 2e6, 20e6, (10, 15),
-              _invented("Leisure Trust")),
-    _Template("not_it", "Tree surgery in parks and streets", "77211400-6", 30e3, 500e3, (2, 3),
-              _invented("Arboriculture Ltd")),
-    _Template("not_it", "Drug and alcohol treatment services", "85000000-9", 500e3, 6e6, (3, 5),
-              _invented("Recovery Trust")),
-    _Template("not_it", "Home to school transport", "60130000-8", 300e3, 4e6, (3, 4),
-              _invented("Coaches Ltd", "Travel Ltd")),
-    _Template("not_it", "Recruitment advertising", "79341400-0", 20e3, 200e3, (2, 3),
-              ("@Capita",)),
-    _Template("not_it", "Parking enforcement service", "79710000-4", 1e6, 8e6, (5, 7),
-              ("@Conduent", *_invented("Enforcement Ltd"))),
-)
-#: Contracts that are not IT but carry an IT-sounding word or a product's name; one or two
-#: per register. ("IT suite furniture" and "hosting" are meant to fool a keyword rule.)
-TRICKY = (
-    _Template("not_it", "Fire alarm system maintenance - corporate buildings", "50413200-5", 20e3,
-              200e3, (3,), _invented("Fire Protection Ltd")),
-    _Template("not_it", "Building management system upgrade - Civic Centre", "45331000-6", 50e3, 400e3,
-              (1,), _invented("Controls Ltd")),
-    _Template("not_it", "Door entry system replacement - housing blocks", "45312000-7", 100e3, 900e3,
-              (1, 2), _invented("Access Control Ltd")),
-    _Template("not_it", "IT suite furniture - Central Library", "39100000-3", 10e3, 60e3, (1,),
-              _invented("Furniture Ltd")),
-    _Template("not_it", "Academy conversion - legal advice", "79110000-8", 10e3, 80e3, (1,),
-              _invented("Legal LLP")),
-    _Template("not_it", "Staff Uniforms - Parking Services", "18100000-0", 10e3, 90e3, (2,),
-              _invented("Workwear Ltd")),
-    _Template("not_it", "Mosaic public artwork - town centre", "92310000-7", 10e3, 60e3, (1,),
-              _invented("Arts Ltd")),
-    _Template("not_it", "Hosting of civic events and receptions", "55520000-1", 20e3, 150e3, (2,),
-              _invented("Events Ltd")),
-    _Template("not_it", "Data protection officer service", "79140000-7", 15e3, 90e3, (2,),
-              _invented("Compliance Ltd")),
-    _Template("not_it", "Telecare alarm monitoring", "85320000-8", 100e3, 900e3, (3,),
-              _invented("Telecare Ltd")),
-)
-PLACES = ("Northwood", "Riverside", "Elm Park", "Kingsway", "Parkside", "Hillcrest", "Marsh Lane",
-          "Victoria", "Church Street", "Meadowbank", "Southfields", "Oak Tree")
 
 
 def _term_years(term: str) -> int | None:
@@ -254,13 +111,14 @@ def _money(value: float, style: str) -> str:
 
 class _RegisterWriter:
     def __init__(self, reference: Reference, rng: np.random.Generator, snapshot: dt.date,
-                 names_2019: Mapping[str, str]) -> None:
+                 scenario: Scenario) -> None:
         self.ref = reference
         self.rng = rng
         self.snapshot = snapshot
-        self.typist = Typist(rng, reference)
-        self.names_2019 = dict(names_2019)
-        headers = reference.table("register_columns")
+        self.typist = Typist(rng, reference, scenario.words)
+        self.words = scenario.words
+        self.names_2019 = dict(scenario.names_2019)
+        headers = reference.table("register_columns")  # every field, in a typical order
         self.headers = {row.field: [row.header, *[s for s in row.synonyms.split("|") if s]]
                         for row in headers.itertuples()}
         aliases = reference.product_aliases
@@ -277,7 +135,8 @@ class _RegisterWriter:
 
     # --- one council's style ---------------------------------------------------------------
     def style(self) -> dict:
-        fields = [f for f in FIELD_ORDER if f not in OPTIONAL_COLUMNS or self.chance(OPTIONAL_COLUMNS[f])]
+        fields = [f for f in self.headers
+                  if f not in OPTIONAL_COLUMNS or self.chance(OPTIONAL_COLUMNS[f])]
         if self.chance(0.35):
             for _ in range(int(self.rng.integers(1, 3))):
                 i, j = (int(x) for x in self.rng.choice(len(fields), size=2, replace=False))
@@ -368,13 +227,15 @@ class _RegisterWriter:
             "system_id": "|".join(member["system_id"] for member in group), "product": product,
             "service_area": area, "supplier": system["supplier"], "title": title,
             "description": description, "start": start, "end": end, "value": value,
-            "annual": annual, "cpv": self.pick(MISCODED_CPV) if self.chance(MISCODED_CPV_SHARE)
-            else self.pick(SYSTEM_CPV), "sme": False,
+            "annual": annual,
+            "cpv": (self.pick(self.words["miscoded_cpv"]) if self.chance(MISCODED_CPV_SHARE)
+                    else self.pick(self.words["system_cpv"])),
+            "sme": False,
         }
 
-    def other_contract(self, template: _Template) -> dict:
+    def other_contract(self, template: ContractTemplate) -> dict:
         supplier = self.pick(template.suppliers)
-        organisation = supplier[1:] if supplier.startswith("@") else None
+        organisation = supplier if supplier in template.organisations else None
         years = int(self.pick(template.years))
         start = _add_months(dt.date(self.snapshot.year, self.snapshot.month, 1),
                             -int(self.rng.integers(0, 12 * years + 6)))
@@ -383,7 +244,7 @@ class _RegisterWriter:
         end = _add_months(dt.date(start.year, start.month, 1), 12 * years) - dt.timedelta(days=1)
         value = float(np.exp(self.rng.uniform(np.log(template.low), np.log(template.high))))
         value = float(round(value, -3)) if self.chance(0.6) else round(value, 2)
-        title = template.title.format(place=self.pick(PLACES))
+        title = template.title.format(place=self.pick(self.words["place"]))
         return {
             "kind": template.kind, "is_it": template.kind != "not_it", "system_id": "",
             "product": "", "service_area": "", "supplier": organisation or supplier,
@@ -407,7 +268,7 @@ class _RegisterWriter:
             "reference": f"{style['prefix']}{number:05d}",
             "title": row["title"],
             "description": row["description"],
-            "department": self.pick(DEPARTMENTS),
+            "department": self.pick(self.words["department"]),
             "supplier": supplier,
             "company_number": company if self.chance(0.85) else "",
             "contract_start": row["start"].strftime(fmt),
@@ -416,7 +277,7 @@ class _RegisterWriter:
             "value_gbp": _money(row["value"], money),
             "sme": "Y" if row["sme"] else "N",
             "vcse": "Y" if row["sme"] and self.chance(0.2) else "N",
-            "procurement_route": self.pick(ROUTES),
+            "procurement_route": self.pick(self.words["procurement_route"]),
             "cpv": cpv,
         }
 
@@ -447,7 +308,7 @@ def generate_registers(
     snapshot: dt.date,
     out_dir: Path,
     truth_dir: Path,
-    names_2019: Mapping[str, str] | None = None,
+    scenario: Scenario | None = None,
 ) -> str:
     """Write one contract register per authority, the manifest, and the registers' truth.
 
@@ -466,8 +327,9 @@ def generate_registers(
         existing ``.csv`` files there are removed first.
     truth_dir
         Folder for ``register_rows.csv``.
-    names_2019
-        Canonical organisation → the name it traded under in 2019.
+    scenario
+        The scenario (:func:`.synth_scenario.load_scenario`): names used in 2019, contracts
+        that are not systems, word lists; ``None`` reads ``data/raw/synthetic/``.
 
     Returns
     -------
@@ -479,7 +341,8 @@ def generate_registers(
     for old in sorted(out_dir.glob("*.csv")):
         old.unlink()
     rng = np.random.default_rng([int(seed), 1])
-    writer = _RegisterWriter(reference, rng, snapshot, names_2019 or {})
+    scenario = load_scenario(reference) if scenario is None else scenario
+    writer = _RegisterWriter(reference, rng, snapshot, scenario)
     truth: list[dict] = []
     manifest: list[dict] = []
     systems_by_authority = {code: frame for code, frame in london.groupby("gss_code", sort=True)}
@@ -492,14 +355,15 @@ def generate_registers(
                 row = writer.system_contract(group)
                 if row is not None:
                     rows.append(row)
-        it_templates = [t for t in TEMPLATES if t.kind == "it_other"]
-        other_templates = [t for t in TEMPLATES if t.kind == "not_it"]
+        it_templates = [t for t in scenario.register_contracts if t.kind == "it_other"]
+        other_templates = [t for t in scenario.register_contracts if t.kind == "not_it"]
         for _ in range(int(rng.integers(3, 8))):
             rows.append(writer.other_contract(writer.pick(it_templates)))
         for _ in range(int(rng.integers(70, 130))):
             rows.append(writer.other_contract(writer.pick(other_templates)))
-        for index in rng.choice(len(TRICKY), size=int(rng.integers(1, 3)), replace=False):
-            rows.append(writer.other_contract(TRICKY[int(index)]))
+        tricky = scenario.tricky_register_contracts
+        for index in rng.choice(len(tricky), size=int(rng.integers(1, 3)), replace=False):
+            rows.append(writer.other_contract(tricky[int(index)]))
         order = rng.permutation(len(rows))
         rows = [rows[int(i)] for i in order]
         body = []
@@ -530,7 +394,8 @@ def generate_registers(
         for offset, row in enumerate(body, start=1):
             cells = [row["cells"].get(f, "") for f in fields]
             if extra:
-                cells.append(f"{writer.pick(FIRST_NAMES)} {writer.pick(SURNAMES)}")
+                cells.append(f"{writer.pick(writer.words['first_name'])} "
+                             f"{writer.pick(writer.words['surname'])}")
             lines.append(cells)
             kept = row["outcome"] == "kept"
             truth.append({

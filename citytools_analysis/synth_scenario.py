@@ -1,4 +1,4 @@
-"""The synthetic world's scenario, read from ``data/raw/synthetic/`` and checked against the reference.
+"""The synthetic world's scenario: ``data/raw/synthetic/``, read and checked against the reference.
 
 The synthetic survey (:mod:`.synth`) and contract registers (:mod:`.synth_registers`) plant
 patterns of the 2019 London market: systems several authorities share, the names suppliers
@@ -214,7 +214,8 @@ class _Checker:
 
     def organisation(self, name: str, path: Path) -> str:
         if name not in self.organisations:
-            raise ScenarioError(f"organisation {name!r} is not in the reference organisations", path)
+            raise ScenarioError(
+                f"organisation {name!r} is not in the reference organisations", path)
         return name
 
 
@@ -297,7 +298,9 @@ def _words(directory: Path, check: _Checker) -> dict[str, tuple[str, ...]]:
     return {name: tuple(values) for name, values in words.items()}
 
 
-def _register_contracts(directory: Path, check: _Checker) -> tuple[tuple[ContractTemplate, ...], ...]:
+def _register_contracts(
+    directory: Path, check: _Checker
+) -> tuple[tuple[ContractTemplate, ...], tuple[ContractTemplate, ...]]:
     path = directory / "register_contracts.csv"
     frame = _read(directory, path.name, [
         "kind", "tricky", "title", "cpv", "value_low_gbp", "value_high_gbp", "years",
