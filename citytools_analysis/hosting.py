@@ -13,7 +13,8 @@ def hosting_by(systems: pd.DataFrame, by: str | None = "service_area") -> pd.Dat
 
     Metric: the number of systems with each ``hosting`` value and their share of all the
     group's systems; systems without a hosting value are counted as ``Not stated`` so the
-    shares of a group add up to 1.
+    shares of a group add up to 1. Systems known only from a contract register (``source``
+    ``register``) are left out: registers never say how a system is hosted.
 
     Parameters
     ----------
@@ -28,6 +29,8 @@ def hosting_by(systems: pd.DataFrame, by: str | None = "service_area") -> pd.Dat
         Columns ``[by,] hosting, systems, share`` (share in 0–1 within the group), sorted by
         group then systems descending then hosting.
     """
+    if "source" in systems:
+        systems = systems[systems["source"].astype("string").fillna("") != "register"]
     frame = pd.DataFrame({"hosting": systems["hosting"].fillna(NOT_STATED),
                           "record_id": systems["record_id"]})
     keys = ["hosting"]

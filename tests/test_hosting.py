@@ -45,3 +45,14 @@ def test_hosting_by_system_type(systems):
     table = hosting.hosting_by(systems, by="system_type")
     corporate = table[table["system_type"] == "Corporate"]
     assert list(corporate["hosting"]) == [HOSTED]
+
+
+def test_systems_known_only_from_a_register_are_not_counted_as_not_stated(tmp_path):
+    # Ealing did not respond: its register gave a Housing system, with no hosting.
+    from_register = {**system("E09000009-R00007", "E09000009", "Housing", "QL", "Aareon"),
+                     "source": "register", "source_file": "elg_contracts.csv", "source_row": "7"}
+    rows = [{**row, "source": "survey"} for row in SYSTEMS] + [from_register]
+    table = hosting.hosting_by(load_fixture(tmp_path, systems=rows).systems, by=None)
+    # The same five survey systems as without the register row: 2 of 5 on-premises.
+    assert table["systems"].sum() == 5
+    assert table["share"].tolist() == pytest.approx([0.4, 0.2, 0.2, 0.2])
