@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import collaboration, contracts, market, overview, satisfaction, skills
+from . import collaboration, contracts, coverage, market, overview, satisfaction, skills
 from .processed import ProcessedData, load_processed
 from .recommendations import Recommendation, Thresholds, recommend
 
@@ -31,7 +31,7 @@ class Findings:
     window_months: int
     min_authorities: int
     authorities: pd.DataFrame  # the processed authorities table (names for the text)
-    counts: dict[str, int]  # overview.headline_counts, plus distinct authorities
+    counts: dict[str, int]  # overview.headline_counts, coverage.source_counts, authorities
     supplier_shares: pd.DataFrame  # market.shares(by="supplier")
     top_n: int
     top_n_supplier_share: float  # market.top_n_share
@@ -100,7 +100,7 @@ def collect_findings(
         window_months=window_months,
         min_authorities=min_authorities,
         authorities=data.authorities,
-        counts={**overview.headline_counts(systems),
+        counts={**overview.headline_counts(systems), **coverage.source_counts(systems),
                 "authorities": int(systems["gss_code"].nunique())},
         supplier_shares=market.shares(systems, by="supplier"),
         top_n=TOP_N,

@@ -49,6 +49,51 @@ def as_of_sentence(found: Findings) -> str:
             f"least {plural(found.min_authorities, 'authority', 'authorities')}.")
 
 
+def _non_responding(counts: Mapping[str, int]) -> str:
+    """``the 12 authorities that did not respond`` (the authorities registers stand in for)."""
+    n = int(counts.get("register_authorities", 0))
+    return f"the {plural(n, 'authority', 'authorities')} that did not respond"
+
+
+def system_sources(counts: Mapping[str, int]) -> str:
+    """Where the systems counted come from: the survey returns and the contract registers.
+
+    Parameters
+    ----------
+    counts
+        :func:`citytools_analysis.coverage.source_counts` (``Findings.counts`` holds them).
+
+    Returns
+    -------
+    str
+        One sentence; empty when every system comes from the survey alone.
+    """
+    register = int(counts.get("register_systems", 0))
+    matched = int(counts.get("matched_systems", 0))
+    if not register and not matched:
+        return ""
+    survey = int(counts.get("survey_systems", 0))
+    text = (f"Of these {plural(int(counts['systems']), 'system')}, {survey:,} come from the "
+            f"survey returns")
+    if matched:
+        text += (f" ({matched:,} of them matched to a row of the authority's contract "
+                 f"register)")
+    if register:
+        text += (f" and {register:,} only from the contract registers of "
+                 f"{_non_responding(counts)}")
+    return text + "."
+
+
+def _register_note(counts: Mapping[str, int], what: str, noun: str = "system") -> str:
+    """`` {what} include N {noun}s known only from …`` or nothing without register systems."""
+    register = int(counts.get("register_systems", 0))
+    if not register:
+        return ""
+    return (f" {what} include {plural(register, noun)} known only from the contract "
+            f"registers of {_non_responding(counts)}, beside the survey's "
+            f"{plural(int(counts.get('survey_systems', 0)), 'system')}.")
+
+
 def market(found: Findings, *, min_hhi: float = 2500.0, min_systems: int = 5) -> str:
     """Key findings of the market chapter: the top-N share, the largest supplier, concentration.
 
@@ -80,7 +125,7 @@ def market(found: Findings, *, min_hhi: float = 2500.0, min_systems: int = 5) ->
         text += (f" {len(high)} of {len(areas)} service areas are highly concentrated (HHI of "
                  f"at least {min_hhi:,.0f}); the most concentrated is {top['service_area']}, "
                  f"where {top['top']} holds {percent(top['top_share'])} of the systems.")
-    return text
+    return text + _register_note(found.counts, "These shares")
 
 
 def expiry(found: Findings, pipeline: pd.DataFrame) -> str:
@@ -109,7 +154,7 @@ def expiry(found: Findings, pipeline: pd.DataFrame) -> str:
     text += (f". Besides these, {plural(int(totals['rolling']), 'contract')} "
              f"{'rolls' if int(totals['rolling']) == 1 else 'roll'} on with no end date and "
              f"{int(totals['unknown']):,} of {int(totals['systems']):,} have no known end.")
-    return text
+    return text + _register_note(found.counts, "The contracts counted here", "contract")
 
 
 def collaboration(found: Findings, shared: pd.DataFrame) -> str:
@@ -156,6 +201,9 @@ def collaboration(found: Findings, shared: pd.DataFrame) -> str:
         parts.append(f"The replacement most often planned is in {top['service_area']}: "
                      f"{plural(int(top['planning']), 'authority', 'authorities')} by "
                      f"{found.replacement_until_year}.")
+    note = _register_note(found.counts, "Shared products and joint procurement").strip()
+    if note:
+        parts.append(note[:-1] + "; replacement plans come from the survey alone.")
     return " ".join(parts)
 
 

@@ -9,7 +9,8 @@ import pandas as pd
 from citytools_analysis import contracts, narrative, skills
 from citytools_analysis import recommendations as rec
 from citytools_analysis.findings import collect_findings
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
+from fixtures_processed import (AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, load_fixture,
+                                system)
 
 CODES = [BARNET, BRENT, CAMDEN, EALING]
 NAMES = {BARNET: "Barnet", BRENT: "Brent", CAMDEN: "Camden", EALING: "Ealing"}
@@ -113,3 +114,36 @@ def test_recommendations_html_shows_evidence_links_and_counts_the_rest():
     assert "and 2 more of this kind (3 in all)" in html
     assert narrative.recommendation_counts(groups) == (
         "The rules make **3 recommendations**: 3 for boroughs.")
+
+
+def _with_registers(tmp_path):
+    """Barnet and Brent responded (Brent's Uniform matched to its register); Camden did
+    not, and its register gave one Uniform system."""
+    rows = planning(ENDS[:3])
+    rows[0]["source"], rows[1]["source"] = "survey", "both"
+    rows[2] = {**rows[2], "record_id": f"{CAMDEN}-R00004", "source": "register",
+               "source_file": "cmd_contracts.csv", "source_row": "4", "satisfaction": ""}
+    authorities = [{**row, "responded": "false"} if row["gss_code"] == CAMDEN else row
+                   for row in AUTHORITIES]
+    return load_fixture(tmp_path, systems=rows, authorities=authorities)
+
+
+def test_sentences_say_when_registers_add_systems(tmp_path):
+    data = _with_registers(tmp_path)
+    found = collect_findings(data)
+    assert narrative.system_sources(found.counts) == (
+        "Of these 3 systems, 2 come from the survey returns (1 of them matched to a row of "
+        "the authority's contract register) and 1 only from the contract registers of the "
+        "1 authority that did not respond.")
+    note = ("include 1 system known only from the contract registers of the 1 authority "
+            "that did not respond, beside the survey's 2 systems.")
+    assert narrative.market(found).endswith("These shares " + note)
+    pipeline = contracts.expiry_pipeline(data.systems, found.as_of, 3, by=None)
+    assert narrative.expiry(found, pipeline).endswith(
+        "The contracts counted here " + note.replace("1 system known", "1 contract known"))
+
+
+def test_sentences_of_a_survey_only_release_say_nothing_of_registers(tmp_path):
+    found = collect_findings(load_fixture(tmp_path, systems=planning(ENDS)))
+    assert narrative.system_sources(found.counts) == ""
+    assert "register" not in narrative.market(found)
