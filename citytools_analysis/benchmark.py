@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from .build import BuildReport, build_book_report
-from .paths import BOOK_DIR, PROJECT_ROOT, REFERENCE_DIR, SURVEY_DIR, TRUTH_DIR
+from .paths import BOOK_DIR, PROJECT_ROOT, REFERENCE_DIR, SURVEY_DIR
 from .reference import fold, load_reference
 
 #: London's 2019 round: 22 of 34 authorities responded with 809 systems.
@@ -190,7 +190,7 @@ def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[M
     generated = time.perf_counter() - started
     root = stage_book(base / "root")
     parameters = {"survey_dir": str(base / "survey"), "processed_dir": str(base / "processed"),
-                  "truth_dir": str(base / "truth"), "reference_dir": str(reference)}
+                  "truth_dir": "", "reference_dir": str(reference)}
     measure = _build(root, parameters, jobs, f"national scale, {authorities} authorities (cold)")
     kept = pd.read_csv(base / "processed" / "systems.csv", usecols=["record_id"]) \
         if (base / "processed" / "systems.csv").exists() else pd.DataFrame()
@@ -249,9 +249,10 @@ def _london(workdir: Path, jobs: int | None, echo) -> list[Measure]:
     survey = base / "survey"
     shutil.copytree(SURVEY_DIR, survey)
     root = stage_book(base / "root")
-    parameters = {"survey_dir": str(survey), "processed_dir": str(base / "processed")}
-    if TRUTH_DIR.is_dir():
-        parameters["truth_dir"] = str(TRUTH_DIR)
+    # No synthetic truth: the recovery measures are not what is timed, and the project's
+    # truth describes the project's returns, not a changed copy of them.
+    parameters = {"survey_dir": str(survey), "processed_dir": str(base / "processed"),
+                  "truth_dir": ""}
     measures = []
     for label in ("London: cold build", "London: no-op rebuild"):
         echo(f"{label} ...")

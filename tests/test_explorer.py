@@ -1,0 +1,92 @@
+"""Tests for the explorer tables and their interactive, offline HTML."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+import pytest
+
+from citytools_analysis import explorer
+from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
+
+AS_OF = date(2019, 10, 1)
+EBS = "Oracle E-Business Suite"
+
+
+def rows() -> list[dict]:
+    return [
+        system("E09000007-00002", CAMDEN, "Finance", EBS, "Oracle", contract_end="2021-01-31",
+               annual_cost_gbp="500000.4"),
+        system("E09000003-00003", BARNET, "Housing", "Northgate Housing", "Northgate",
+               contract_end_status="rolling"),
+        system("E09000003-00002", BARNET, "Finance", EBS, "Capgemini", manufacturer="Oracle",
+               contract_end="2019-03-31"),
+        system("E09000005-00002", BRENT, "Finance", EBS, "Oracle", contract_end="2023-09-30"),
+        system("E09000005-00003", BRENT, "Housing", "Northgate Housing", None),
+    ]
+
+
+@pytest.fixture()
+def data(tmp_path):
+    return load_fixture(tmp_path, systems=rows())
+
+
+def test_systems_table_one_row_per_system_sorted_by_authority(data):
+    table = explorer.systems_table(data)
+    assert list(table.columns) == list(explorer.SYSTEM_COLUMNS.values())
+    assert table[["Authority", "Service area", "Contract end"]].values.tolist() == [
+        ["Barnet", "Finance", "2019-03-31"],
+        ["Barnet", "Housing", "rolling"],
+        ["Brent", "Finance", "2023-09-30"],
+        ["Brent", "Housing", "unknown"],
+        ["Camden", "Finance", "2021-01-31"],
+    ]
+    assert table["Annual cost (£)"].tolist()[-1] == 500000  # to the pound
+    assert table["Supplier"].tolist()[3] == ""  # missing shown blank, not <NA>
+
+
+def test_who_uses_what_names_every_authority(data):
+    table = explorer.who_uses_what(data)
+    assert table[["Product", "Authorities", "Systems", "Used by"]].values.tolist() == [
+        [EBS, 3, 3, "Barnet, Brent, Camden"],
+        ["Northgate Housing", 2, 2, "Barnet, Brent"],
+    ]
+
+
+def test_suppliers_table_shares_of_rows_naming_a_supplier(data):
+    table = explorer.suppliers_table(data)
+    # 4 rows name a supplier: Oracle 2 (50%), Capgemini 1, Northgate 1 (25% each).
+    assert table[["Supplier", "Systems", "Share (%)", "Rank", "Authorities"]].values.tolist() == [
+        ["Oracle", 2, 50.0, 1, 2], ["Capgemini", 1, 25.0, 2, 1], ["Northgate", 1, 25.0, 2, 1]]
+    assert table["Service area names"].tolist()[0] == "Finance"
+
+
+def test_contracts_table_orders_by_end_with_open_ended_last(data):
+    table = explorer.contracts_table(data, AS_OF, horizon_years=3)
+    assert table[["Contract end", "Year", "Status", "Authority"]].values.tolist() == [
+        ["2019-03-31", "2019", "ended", "Barnet"],
+        ["2021-01-31", "2021", "within horizon", "Camden"],
+        ["2023-09-30", "2023", "after horizon", "Brent"],
+        ["rolling", "", "rolling", "Barnet"],
+        ["unknown", "", "unknown", "Brent"],
+    ]
+
+
+def test_interactive_html_embeds_every_row_and_is_the_same_each_run(data):
+    table = explorer.systems_table(data)
+    html = explorer.interactive_html(table, "explore-systems", caption="Systems",
+                                     panes=["Authority", "Service area"])
+    assert html == explorer.interactive_html(table, "explore-systems", caption="Systems",
+                                             panes=["Authority", "Service area"])
+    assert 'id="explore-systems"' in html
+    assert '"column_filters": "header"' in html and '"searchPanes"' in html
+    assert '"columns": [0, 1]' in html  # the panes' column positions
+    assert "Camden" in html and "downsampl" not in html.lower()
+    # Nothing is fetched from the internet: no script or stylesheet with a URL.
+    assert not re.findall(r'<(?:script|link)\b[^>]*(?:src|href)="?https?:', html)
+
+
+def test_interactive_html_refuses_an_unknown_column(data):
+    with pytest.raises(KeyError, match="Borough"):
+        explorer.interactive_html(explorer.systems_table(data), "t", panes=["Borough"])
