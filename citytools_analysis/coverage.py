@@ -20,7 +20,7 @@ SOURCES = (SURVEY, BOTH, REGISTER)
 #: How a chart legend names each source.
 SOURCE_LABELS = {
     SURVEY: "Survey only",
-    BOTH: "Survey, matched to a register row",
+    BOTH: "Survey and register",
     REGISTER: "Register only",
 }
 #: The values of ``contracts.outcome``, in the order tables and charts show them.
@@ -186,14 +186,15 @@ def source_counts(systems: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def register_outcomes(contracts: pd.DataFrame,
+def register_outcomes(contracts: pd.DataFrame | None,
                       authorities: pd.DataFrame | None = None) -> pd.DataFrame:
     """Contract-register rows counted by outcome, split by whether the authority responded.
 
     Parameters
     ----------
     contracts
-        The processed ``contracts`` table (``gss_code``, ``outcome``).
+        The processed ``contracts`` table (``gss_code``, ``outcome``); ``None`` (a release
+        cleaned without registers) counts as no rows.
     authorities
         The processed ``authorities`` table (``gss_code``, ``responded``); without it every
         row counts as a responding authority's.
@@ -206,6 +207,9 @@ def register_outcomes(contracts: pd.DataFrame,
         ``registers_only`` (rows of the others), ``rows`` (both) and ``share`` (of all rows,
         0–1; 0 when there are none).
     """
+    if contracts is None:
+        contracts = pd.DataFrame({"gss_code": pd.Series(dtype=str),
+                                  "outcome": pd.Series(dtype=str)})
     outcome = contracts["outcome"].astype(str)
     if authorities is None:
         responded = pd.Series(True, index=contracts.index)

@@ -73,8 +73,8 @@ def system_sources(counts: Mapping[str, int]) -> str:
     if not register and not matched:
         return ""
     survey = int(counts.get("survey_systems", 0))
-    text = (f"Of these {plural(int(counts['systems']), 'system')}, {survey:,} come from the "
-            f"survey returns")
+    text = (f"Of these {plural(int(counts['systems']), 'system')}, {survey:,} "
+            f"{'comes' if survey == 1 else 'come'} from the survey returns")
     if matched:
         text += (f" ({matched:,} of them matched to a row of the authority's contract "
                  f"register)")
@@ -92,6 +92,93 @@ def _register_note(counts: Mapping[str, int], what: str, noun: str = "system") -
     return (f" {what} include {plural(register, noun)} known only from the contract "
             f"registers of {_non_responding(counts)}, beside the survey's "
             f"{plural(int(counts.get('survey_systems', 0)), 'system')}.")
+
+
+#: How the coverage sentence names a value that a system may lack.
+KNOWN_FIELD_WORDS = {
+    "satisfaction": "a satisfaction rating",
+    "value_for_money": "a value-for-money rating",
+    "hosting": "a hosting model",
+    "integrations": "a link to another system",
+    "replacement_planned": "a replacement plan",
+    "function": "a described function",
+}
+
+
+def coverage(covered: Mapping[str, int], sources: Mapping[str, int], outcomes: pd.DataFrame,
+             known: pd.DataFrame, register_only: list[str] | None = None) -> str:
+    """Key findings of the coverage chapter: who responded, what registers add, what not.
+
+    Parameters
+    ----------
+    covered
+        :func:`citytools_analysis.coverage.coverage_counts`.
+    sources
+        :func:`citytools_analysis.coverage.source_counts`.
+    outcomes
+        :func:`citytools_analysis.coverage.register_outcomes` (with the authorities).
+    known
+        :func:`citytools_analysis.coverage.known_by_source`; fields no register-only system
+        has a value in (and named in ``KNOWN_FIELD_WORDS``) are named as unknown.
+    register_only
+        Names of the authorities covered by their registers only, for the text.
+
+    Returns
+    -------
+    str
+        Markdown: three short paragraphs.
+    """
+    total = int(covered["authorities"])
+    responded, registers, neither = (int(covered[k]) for k in ("survey", "registers", "none"))
+    register = int(sources["register_systems"])
+    first = (f"**{responded}** of London's {total} local authorities returned the survey.")
+    if registers:
+        named = f" ({', '.join(register_only)})" if register_only else ""
+        first += (f" For {plural(registers, 'other authority', 'others')}{named}, the contract "
+                  f"registers they publish stand in: they give **{plural(register, 'system')}** "
+                  f"that the survey does not have.")
+    first += (" Every authority is covered by one or the other." if not neither else
+              f" {plural(neither, 'authority is', 'authorities are')} covered by neither.")
+    matched = int(sources["matched_systems"])
+    second = (f"All {plural(int(sources['systems']), 'system')} in this release come from the "
+              f"survey returns; no contract register was matched or added.")
+    if matched or register:
+            second = (f"Of the {plural(int(sources['systems']), 'system')} in this release, the "
+                  f"survey alone gives {int(sources['survey_systems']) - matched:,}, the survey "
+                  f"and a matching register row {matched:,} (the register adds the contract's "
+                  f"total value and, where the return left them blank, its dates or cost), and "
+                  f"registers alone {register:,}.")
+    parts = [first, second]
+    rows = known.set_index("field")
+    missing = [KNOWN_FIELD_WORDS[field] for field in rows.index
+               if field in KNOWN_FIELD_WORDS and register
+               and float(rows.at[field, "register"]) == 0.0]
+    third = []
+    if missing:
+        listed = (", ".join(missing[:-1]) + " or " + missing[-1]) if len(missing) > 1 \
+            else missing[0]
+        third.append(f"What registers cannot tell stays unknown: no register-only system has "
+                     f"{listed}, so the figures on ratings, hosting and integrations describe "
+                     f"the survey's {plural(int(sources['survey_systems']), 'system')} only.")
+    counts = outcomes.set_index("outcome")
+    rows_total = int(counts["rows"].sum())
+    added = int(counts.at["added", "rows"]) if rows_total else 0
+    own = "a system of its own" if added == 1 else "systems of their own"
+    if rows_total:
+        it = rows_total - int(counts.at["not_it", "rows"])
+        unplaced = counts.loc["unplaced"]
+        third.append(
+            f"Of the {plural(rows_total, 'contract-register row')}, {it:,} were classed as IT: "
+            f"{int(counts.at['matched', 'rows']):,} matched a survey system, "
+            f"{added:,} became {own}, and "
+            f"**{int(unplaced['rows']):,}** could not be placed "
+            f"({int(unplaced['responded']):,} at authorities that responded, matching none of "
+            f"their survey systems, and {int(unplaced['registers_only']):,} at the others, "
+            f"where no product could be named); "
+            f"{int(counts.at['not_it', 'rows']):,} were not IT.")
+    if third:
+        parts.append(" ".join(third))
+    return "\n\n".join(parts)
 
 
 def market(found: Findings, *, min_hhi: float = 2500.0, min_systems: int = 5) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import re
 
 import nbformat
@@ -11,12 +12,13 @@ from citytools_analysis import build
 from citytools_analysis.paths import BOOK_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from citytools_analysis.recommendations import LINKS
 from citytools_analysis.schema import TABLES
-from fixtures_processed import AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, system, write_processed
+from fixtures_processed import (AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, GLA, system,
+                                write_processed)
 
 CHAPTERS = ("00_executive_summary", "03_market_and_suppliers", "04_contracts_and_expiry",
             "05_collaboration", "06_satisfaction", "07_skills_and_peer_support",
             "08_digital_maturity", "09_interoperability_and_hosting", "10_recommendations",
-            "11_case_studies")
+            "11_case_studies", "12_coverage")
 PARAMETERS = {"as_of", "horizon_years", "window_months", "min_authorities", "processed_dir"}
 
 
@@ -96,3 +98,68 @@ def test_contracts_chapter_text_follows_its_parameters(tmp_path):
     # Three years from 1 April 2020: the June 2020, June 2021 and March 2022 ends, £300k.
     assert "**3 contracts** end between 1 April 2020 and 31 March 2023" in second
     assert "**£300k**" in second and "Figures are as of **1 April 2020**" in second
+
+
+def _register_release(tmp_path):
+    """Barnet, Brent and Ealing responded; Camden did not, and its register gave one system;
+    the GLA is covered by neither. Six register rows: Barnet's matched one and one not IT;
+    Camden's added one, an unplaced one and one not IT; Brent's unplaced one."""
+    placed = [{**row, "tile_row": str(n // 3), "tile_col": str(n % 3),
+               "responded": "false" if row["gss_code"] in (CAMDEN, GLA) else "true"}
+              for n, row in enumerate(AUTHORITIES)]
+    systems = [
+        {**system(f"{BARNET}-00003", BARNET, "Housing", "Cx", "Civica"), "source": "survey"},
+        {**system(f"{BARNET}-00004", BARNET, "Finance", "SAP ECC", "SAP",
+                  contract_end="2021-03-31"), "source": "both", "contract_value_gbp": "90000"},
+        {**system(f"{BRENT}-00003", BRENT, "Housing", "QL", "Aareon"), "source": "survey"},
+        {**system(f"{CAMDEN}-R00002", CAMDEN, "Finance", "SAP ECC", "SAP",
+                  contract_end="2022-03-31"), "source": "register",
+         "source_file": "cmd_contracts.csv", "source_row": "2", "contract_value_gbp": "80000"},
+    ]
+    processed = write_processed(tmp_path / "processed", systems=systems, authorities=placed)
+    rows = [("bar.csv", 2, BARNET, "matched", "true", f"{BARNET}-00004"),
+            ("bar.csv", 3, BARNET, "not_it", "false", ""),
+            ("brt.csv", 2, BRENT, "unplaced", "true", ""),
+            ("cmd_contracts.csv", 2, CAMDEN, "added", "true", f"{CAMDEN}-R00002"),
+            ("cmd_contracts.csv", 3, CAMDEN, "unplaced", "true", ""),
+            ("cmd_contracts.csv", 4, CAMDEN, "not_it", "false", "")]
+    columns = TABLES["contracts"].columns
+    with (processed / "contracts.csv").open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=columns, restval="")
+        writer.writeheader()
+        for file, row, code, outcome, is_it, record in rows:
+            writer.writerow({"source_file": file, "source_row": row, "gss_code": code,
+                             "supplier": "SAP", "is_it": is_it, "it_rule": "cpv:48",
+                             "outcome": outcome, "record_id": record})
+    return processed
+
+
+def test_coverage_chapter_counts_each_source_and_names_it_under_each_figure(tmp_path):
+    processed = _register_release(tmp_path)
+    out = build.run_notebook(NOTEBOOKS_DIR / "12_coverage.ipynb", tmp_path / "12.ipynb",
+                             {"processed_dir": str(processed)})
+    text = _text(out)
+    assert "**3** of London's 5 local authorities returned the survey." in text
+    assert "For 1 other authority (Camden)" in text and "**1 system**" in text
+    assert "1 authority is covered by neither." in text
+    # 4 systems: Barnet's Cx and Brent's QL from the survey alone, Barnet's SAP matched.
+    assert ("Of the 4 systems in this release, the survey alone gives 2, the survey and a "
+            "matching register row 1") in text
+    # 6 rows, 4 of them IT: 1 matched, 1 added, 2 unplaced (Brent's and Camden's).
+    assert ("Of the 6 contract-register rows, 4 were classed as IT: 1 matched a survey system, "
+            "1 became a system of its own, and **2** could not be placed (1 at authorities "
+            "that responded") in text
+    assert "Figures are as of **1 October 2019**" in text
+    notebook = nbformat.read(out, as_version=4)
+    captions = [re.search(r"<figcaption>(.*?)</figcaption>", output["data"]["text/html"])
+                .group(1).replace("&#x27;", "'")
+                for cell in notebook.cells if cell.cell_type == "code"
+                for output in cell.outputs if "<figcaption>" in
+                output.get("data", {}).get("text/html", "")]
+    assert captions == [
+        "Source: City Tools: London survey and councils' contract registers, "
+        "data/processed/systems.csv and data/processed/authorities.csv",
+        "Source: City Tools: London survey and councils' contract registers, "
+        "data/processed/systems.csv",
+        "Source: Councils' contract registers, data/processed/contracts.csv",
+    ]

@@ -96,8 +96,10 @@ def test_register_outcomes_in_fixed_order_split_by_response():
 
 def test_register_outcomes_of_no_rows_are_zero():
     empty = pd.DataFrame({"gss_code": [], "outcome": []})
-    table = coverage.register_outcomes(empty)
-    assert table["rows"].tolist() == [0, 0, 0, 0] and table["share"].tolist() == [0, 0, 0, 0]
+    for contracts in (empty, None):  # None: a release without contracts.csv
+        table = coverage.register_outcomes(contracts, AUTHORITIES)
+        assert table["rows"].tolist() == [0, 0, 0, 0]
+        assert table["share"].tolist() == [0, 0, 0, 0]
 
 
 def test_known_by_source_shows_ratings_and_hosting_only_from_the_survey():

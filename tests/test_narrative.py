@@ -147,3 +147,31 @@ def test_sentences_of_a_survey_only_release_say_nothing_of_registers(tmp_path):
     found = collect_findings(load_fixture(tmp_path, systems=planning(ENDS)))
     assert narrative.system_sources(found.counts) == ""
     assert "register" not in narrative.market(found)
+
+
+def test_coverage_sentence_counts_authorities_sources_and_register_rows():
+    covered = {"authorities": 4, "survey": 2, "registers": 1, "none": 1}
+    sources = {"systems": 6, "survey_systems": 4, "matched_systems": 2, "register_systems": 2,
+               "register_authorities": 1}
+    outcomes = pd.DataFrame({"outcome": ["matched", "added", "unplaced", "not_it"],
+                             "responded": [2, 0, 1, 1], "registers_only": [0, 2, 1, 1],
+                             "rows": [2, 2, 2, 2]})
+    known = pd.DataFrame({"field": ["satisfaction", "hosting", "contract_end"],
+                          "survey": [0.5, 0.5, 0.5], "both": [1.0, 0.5, 0.5],
+                          "register": [0.0, 0.0, 1.0]})
+    text = narrative.coverage(covered, sources, outcomes, known, ["Gamma"])
+    first, second, third = text.split("\n\n")
+    assert first == ("**2** of London's 4 local authorities returned the survey. For 1 other "
+                     "authority (Gamma), the contract registers they publish stand in: they "
+                     "give **2 systems** that the survey does not have. 1 authority is covered "
+                     "by neither.")
+    # 4 survey systems, 2 of them matched: 2 from the survey alone.
+    assert second.startswith("Of the 6 systems in this release, the survey alone gives 2, "
+                             "the survey and a matching register row 2 (")
+    assert second.endswith("and registers alone 2.")
+    # contract_end is known for register systems, so it is not named as unknown.
+    assert "has a satisfaction rating or a hosting model, so" in third
+    assert ("Of the 8 contract-register rows, 6 were classed as IT: 2 matched a survey system, "
+            "2 became systems of their own, and **2** could not be placed (1 at authorities "
+            "that responded") in third
+    assert third.endswith("2 were not IT.")
