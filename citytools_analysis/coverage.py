@@ -46,6 +46,17 @@ FILL_RULE_SUFFIX = "from_register"
 REGISTER_COLUMNS = ("contract_value_gbp",)
 #: ``known_by_source``'s name for "the system is named in an integration".
 INTEGRATIONS = "integrations"
+#: The values ``known_by_source`` looks at in the coverage chapter, with their table labels.
+KNOWN_FIELDS = {
+    "supplier": "Supplier",
+    "contract_end": "Contract end date",
+    "annual_cost_gbp": "Annual cost",
+    "contract_value_gbp": "Total contract value",
+    "satisfaction": "Satisfaction rating",
+    "value_for_money": "Value-for-money rating",
+    "hosting": "Hosting model",
+    INTEGRATIONS: "Link to another system",
+}
 
 
 def system_sources(systems: pd.DataFrame) -> pd.Series:
