@@ -7,12 +7,19 @@ national-scale runs generate a synthetic survey with the project's own generator
 reference folder whose authorities are London's plus numbered synthetic ones (tile positions
 in rows below London's), at several sizes, so that growth with the number of authorities
 shows. It is a measurement, not a test; ``citytools benchmark`` prints its figures.
+
+By default it first copies the project's package, notebooks and data into the work folder
+and runs there (``PYTHONPATH`` pointing at the copy), so that edits made to the project
+while it runs neither change what is measured nor count as package changes.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Sequence
@@ -199,12 +206,25 @@ def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[M
     return measure, f"generated in {generated:.1f} s: {summary}"
 
 
+SNAPSHOT_IGNORE = shutil.ignore_patterns(
+    ".venv*", ".git", "_build", ".build-cache", "_generated", "__pycache__", ".pytest_cache",
+    "*.egg-info", "build", ".ipynb_checkpoints", "tests",
+)
+
+
+def snapshot_project(target: Path) -> Path:
+    """Copy the project (package, notebooks, book sources, data) without build artefacts."""
+    shutil.copytree(PROJECT_ROOT, target, ignore=SNAPSHOT_IGNORE)
+    return target
+
+
 def run_benchmark(
     scales: Sequence[int] = (35, 100, NATIONAL_AUTHORITIES),
     jobs: int | None = None,
     workdir: Path | str | None = None,
     echo=print,
-) -> list[Measure]:
+    snapshot: bool = True,
+) -> list[Measure] | None:
     """Measure the build: London cold, no-op and one changed return; national scales.
 
     Parameters
@@ -217,10 +237,13 @@ def run_benchmark(
         Folder for the copies (default: a temporary folder, removed afterwards).
     echo
         Where progress and figures are written.
+    snapshot
+        Run on a copy of the project in a child process (see the module's description).
 
     Returns
     -------
-    list of Measure
+    list of Measure or None
+        The measures (``None`` when they were taken in a child process and printed there).
     """
     temporary = None
     if workdir is None:
@@ -228,6 +251,15 @@ def run_benchmark(
         workdir = temporary.name
     workdir = Path(workdir)
     try:
+        if snapshot:
+            copy = snapshot_project(workdir / "project")
+            echo(f"Benchmarking a copy of the project in {copy} ...")
+            code = (f"from citytools_analysis.benchmark import run_benchmark; "
+                    f"run_benchmark({list(scales)!r}, {jobs!r}, {str(workdir / 'runs')!r}, "
+                    f"snapshot=False)")
+            env = dict(os.environ, PYTHONPATH=str(copy), PYTHONUNBUFFERED="1")
+            subprocess.run([sys.executable, "-c", code], env=env, cwd=copy, check=True)
+            return None
         measures = _london(workdir, jobs, echo)
         national: list[tuple[int, Measure]] = []
         for authorities in scales:

@@ -386,6 +386,7 @@ def remove_stale(generated_dir: Path | str, keep: Iterable[Path]) -> list[Path]:
     for path in sorted(Path(generated_dir).rglob("*.ipynb")):
         if path.resolve() not in keep:
             path.unlink()
+            build_cache.key_file(path).unlink(missing_ok=True)
             removed.append(path)
     return removed
 
@@ -402,7 +403,11 @@ def jupyter_book_command() -> list[str]:
 
 
 def build_html(
-    book_root: Path | str = PROJECT_ROOT, build_dir: Path | str = BUILD_DIR, *, full: bool = False
+    book_root: Path | str = PROJECT_ROOT,
+    build_dir: Path | str = BUILD_DIR,
+    *,
+    full: bool = False,
+    quiet: bool = False,
 ) -> int:
     """Build the web book strictly (warnings are errors, nitpicky) into ``build_dir/html``.
 
@@ -418,6 +423,8 @@ def build_html(
         The build folder; must be named ``_build`` (Jupyter Book's layout).
     full
         Re-read and re-write every page (``jupyter-book build --all``).
+    quiet
+        Keep Jupyter Book's progress off the standard output (warnings still show).
 
     Returns
     -------
@@ -444,7 +451,8 @@ def build_html(
     ]
     if full:
         command.append("--all")
-    return subprocess.run(command, check=False).returncode
+    stdout = subprocess.DEVNULL if quiet else None
+    return subprocess.run(command, check=False, stdout=stdout).returncode
 
 
 def _offered(source: Path, offered: Mapping[str, Any]) -> dict[str, Any]:
@@ -794,7 +802,7 @@ def build_book_report(
     if _failures(runs):
         return BuildReport(1, runs, executed_at - started, 0.0)
 
-    code = build_html(book_root, build_dir, full=force)
+    code = build_html(book_root, build_dir, full=force, quiet=not progress)
     report = BuildReport(code, runs, executed_at - started, time.perf_counter() - executed_at)
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)

@@ -4,10 +4,11 @@ A notebook's *key* is a SHA-256 over everything that decides its executed copy: 
 notebook's bytes, the parameters it runs with, the content of the files and folders it
 reads, an optional fingerprint of derived data (a borough profile's own tables), the
 source of this package and the versions of the libraries that render the output. After a
-successful run the key is written into the executed notebook's metadata
-(``metadata.citytools.build_key``); on the next build a notebook whose stored key equals
-its current key is reused as it is. Deleting an executed notebook, or editing anything in
-its key, makes it run again.
+successful run the key is written beside the executed notebook, in a hidden file
+(``.<name>.ipynb.build-key``) with a digest of the executed notebook itself, so the
+notebook stays exactly what papermill wrote. On the next build a notebook whose stored key
+equals its current key, and whose bytes are those recorded, is reused as it is. Deleting or
+editing an executed notebook, or changing anything in its key, makes it run again.
 """
 
 from __future__ import annotations
@@ -21,8 +22,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-METADATA_KEY = "citytools"
-KEY_FIELD = "build_key"
+KEY_SUFFIX = ".build-key"
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -169,8 +169,18 @@ def notebook_key(
     return digest.hexdigest()
 
 
+def key_file(output: Path | str) -> Path:
+    """Where the key of an executed notebook is kept: a hidden file beside it."""
+    output = Path(output)
+    return output.with_name(f".{output.name}{KEY_SUFFIX}")
+
+
 def stored_key(output: Path | str) -> str | None:
-    """The key stored in an executed notebook, or ``None`` (missing, unreadable, no key).
+    """The key an executed notebook was made with, or ``None``.
+
+    ``None`` when the notebook or its key file is missing or unreadable, or when the
+    notebook's bytes are no longer those recorded with the key (it was edited or rewritten
+    by another run).
 
     Parameters
     ----------
@@ -181,29 +191,30 @@ def stored_key(output: Path | str) -> str | None:
     -------
     str or None
     """
+    output = Path(output)
     try:
-        notebook = json.loads(Path(output).read_text(encoding="utf-8"))
+        record = json.loads(key_file(output).read_text(encoding="utf-8"))
+        current = file_digest(output)
     except (OSError, ValueError):
         return None
-    value = notebook.get("metadata", {}).get(METADATA_KEY, {}).get(KEY_FIELD)
+    if not isinstance(record, dict) or record.get("output") != current:
+        return None
+    value = record.get("key")
     return value if isinstance(value, str) else None
 
 
 def store_key(output: Path | str, key: str) -> None:
-    """Write ``key`` into an executed notebook's metadata (the rest unchanged).
+    """Record that ``output``, as it is now, was made with ``key``.
 
     Parameters
     ----------
     output
-        An executed notebook; rewritten in place.
+        An executed notebook (left unchanged).
     key
         From :func:`notebook_key`.
     """
-    import nbformat
-
-    notebook = nbformat.read(output, as_version=4)
-    notebook.metadata.setdefault(METADATA_KEY, {})[KEY_FIELD] = key
-    nbformat.write(notebook, output)
+    record = {"key": key, "output": file_digest(output)}
+    key_file(output).write_text(json.dumps(record, sort_keys=True) + "\n", encoding="utf-8")
 
 
 def is_fresh(output: Path | str, key: str) -> bool:
