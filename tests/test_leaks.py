@@ -1,0 +1,373 @@
+"""No personal data leaves the raw returns; names render as text; CSV cells never run as formulas.
+
+The personal values are read from the raw returns themselves: every Respondent item the
+reference marks personal (``respondent_items.csv``), every cell of a column the reference
+marks personal (the Systems sheet's Notes, ``survey_columns.csv``), the names, e-mail
+addresses and telephone numbers found inside those notes, and the respondents recorded in
+the synthetic survey's truth (``data/synthetic_truth/returns.csv``). The open data release
+(committed and freshly built) and every file of the built web book (pages, search index,
+the executed notebooks offered for download) are scanned for each of them.
+
+A tiny book is also built from the hand-written fixture returns plus rows whose supplier and
+product are HTML (``<script>alert(1)</script>``) and whose text starts like a spreadsheet
+formula: the HTML must arrive escaped and never run in a browser, and the CSV cells must be
+neutralised.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+import shutil
+from collections.abc import Iterable
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from openpyxl import load_workbook
+
+import fixture_returns
+from browser_support import require_chromium, serve, site_pages
+from citytools_analysis import build
+from citytools_analysis.paths import BOOK_DIR, PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
+from citytools_analysis.reference import Reference, load_reference
+from citytools_analysis.release import FORMULA_TRIGGERS
+from citytools_analysis.schema import TABLES
+from citytools_analysis.workbook import (
+    find_sheet,
+    open_workbook,
+    read_respondent,
+    read_table_sheet,
+)
+
+EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
+UK_PHONE = re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|\b0)\d(?:[\s.()-]{0,2}\d){8,9}\b")
+TRUTH_PERSONAL_COLUMNS = ("completed_by", "email", "phone", "role")
+# Files of the built book that are the theme's, not the book's.
+THEME_FOLDER = "_static"
+
+
+# --- the personal values ------------------------------------------------------------------
+
+
+def _text(value: object) -> str:
+    return "" if value is None else re.sub(r"\s+", " ", str(value)).strip()
+
+
+def personal_values(
+    survey_dir: Path, reference: Reference, truth_dir: Path | None = None
+) -> set[str]:
+    """Every personal value typed into the raw returns (and the synthetic truth).
+
+    Parameters
+    ----------
+    survey_dir
+        Folder of survey returns (``.xlsx``).
+    reference
+        The reference data, which says which Respondent items and which columns are personal.
+    truth_dir
+        The synthetic survey's truth folder, or ``None``.
+
+    Returns
+    -------
+    set of str
+        Respondent items marked personal; the whole text of every cell in a personal
+        column; and the e-mail addresses, telephone numbers and names (a respondent's first
+        name followed by a capitalised surname) found inside those cells.
+    """
+    items = reference.respondent_items
+    personal_items = set(items.loc[items["personal"] == "yes", "field"])
+    columns = reference.survey_columns
+    personal_columns = columns[columns["personal"] == "yes"]
+    values: set[str] = set()
+    free_text: set[str] = set()
+    for path in sorted(p for p in survey_dir.iterdir() if p.suffix.lower() in (".xlsx", ".xlsm")):
+        workbook = open_workbook(path)
+        respondent = find_sheet(workbook, "Respondent")
+        if respondent is not None:
+            found = read_respondent(respondent, labels=reference.respondent_labels)
+            values |= {_text(item.value) for name, item in found.items() if name in personal_items}
+        for sheet_name, fields in personal_columns.groupby("sheet")["field"]:
+            sheet = find_sheet(workbook, sheet_name)
+            if sheet is None:
+                continue
+            table = read_table_sheet(sheet, file=path.name,
+                                     columns=reference.column_names(sheet_name),
+                                     required=reference.required_fields(sheet_name))
+            free_text |= {_text(row.cells.get(field)) for row in table.rows for field in fields}
+        workbook.close()
+    if truth_dir is not None and (truth_dir / "returns.csv").is_file():
+        truth = pd.read_csv(truth_dir / "returns.csv", dtype=str, keep_default_na=False)
+        for column in TRUTH_PERSONAL_COLUMNS:
+            if column in truth:
+                values |= {_text(value) for value in truth[column]}
+    names = {value for value in values if " " in value and "@" not in value}
+    first_names = {name.split()[0] for name in names}
+    for text in free_text:
+        values |= set(EMAIL.findall(text)) | {m.group(0) for m in UK_PHONE.finditer(text)}
+        for first in first_names:
+            values |= set(re.findall(rf"\b{re.escape(first)} [A-Z][\w'-]+", text))
+    values |= free_text
+    return {value for value in values if value and fold_missing(value, reference)}
+
+
+def fold_missing(value: str, reference: Reference) -> bool:
+    """False for a word the survey reads as "no value" (``N/A``, ``none``): nobody's data."""
+    return value.strip().lower() not in reference.missing_terms
+
+
+PHONE_CANDIDATE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s.()-]{0,2}\d){8,9}(?!\d)")
+
+
+def _digits(phone: str) -> str:
+    """A telephone number as its digits, ``+44`` written as the leading ``0``."""
+    digits = re.sub(r"\D", "", phone)
+    return "0" + digits[2:].removeprefix("0") if phone.lstrip().startswith("+") else digits
+
+
+def leaks(files: Iterable[Path], values: set[str], root: Path) -> list[str]:
+    """Every personal value found in ``files``, as ``file: value``.
+
+    Text is read as UTF-8 with HTML entities decoded (``O&#x27;Brien`` is ``O'Brien``),
+    runs of white space made one space, and case ignored. A telephone number is found
+    however its digits are grouped (``07700900123`` for ``07700 900123``).
+    """
+    phones = {_digits(v): v for v in values if UK_PHONE.fullmatch(v) and not EMAIL.search(v)}
+    texts = {" ".join(v.lower().split()): v for v in values if v not in phones.values()}
+    found = []
+    for path in files:
+        raw = html.unescape(path.read_bytes().decode("utf-8", errors="replace"))
+        text = " ".join(raw.lower().split())
+        hits = {value for key, value in texts.items() if key in text}
+        hits |= {phones[d] for d in map(_digits, PHONE_CANDIDATE.findall(raw)) if d in phones}
+        found += [f"{path.relative_to(root).as_posix()}: {value!r}" for value in sorted(hits)]
+    return found
+
+
+def published_files(project: Path) -> list[Path]:
+    """The release's files and every file of the built book except the theme's assets."""
+    processed = sorted((project / "data" / "processed").rglob("*"))
+    site = project / "_build" / "html"
+    book = sorted(p for p in site.rglob("*") if THEME_FOLDER not in p.relative_to(site).parts)
+    return [path for path in processed + book if path.is_file()]
+
+
+@pytest.fixture(scope="module")
+def real_personal_values() -> set[str]:
+    return personal_values(SURVEY_DIR, load_reference(), TRUTH_DIR)
+
+
+def test_personal_values_of_the_fixture_returns_worked_out_by_hand(tmp_path):
+    survey = fixture_returns.write_fixture_survey(tmp_path / "survey")
+    assert personal_values(survey, load_reference()) == {
+        # Respondent sheets: name, e-mail, phone and role (the date is not personal).
+        "Jo Bloggs", "jo.bloggs@camden.example", "020 7946 0000", "Head of Applications",
+        "Sam Example", "sam.example@gla.example",
+        # The Comments (Notes) column, whole, and what is inside it.
+        "Call Jo Bloggs on 07700 900123", "07700 900123", "ask jo.bloggs@camden.example",
+    }
+    assert set(fixture_returns.PERSONAL_VALUES) <= personal_values(survey, load_reference())
+
+
+def test_the_real_returns_yield_every_respondent_and_note(real_personal_values):
+    truth = pd.read_csv(TRUTH_DIR / "returns.csv", dtype=str, keep_default_na=False)
+    assert set(truth["completed_by"]) - {""} <= real_personal_values
+    assert set(truth["email"]) - {""} <= real_personal_values
+    # Notes hold contact details of people other than the respondent.
+    assert any(EMAIL.fullmatch(v) for v in real_personal_values - set(truth["email"]))
+    assert len(real_personal_values) > 3 * len(truth)
+
+
+def test_the_scanner_finds_a_planted_value_however_it_is_written(tmp_path):
+    values = {"Jo Bloggs", "jo.bloggs@camden.example", "07700 900123"}
+    (tmp_path / "a.html").write_text("<p>Ask Jo&nbsp;Bloggs</p>", encoding="utf-8")
+    (tmp_path / "b.csv").write_text("x\nJO.BLOGGS@CAMDEN.EXAMPLE\n", encoding="utf-8")
+    (tmp_path / "c.js").write_text('{"t": "call 07700900123"}', encoding="utf-8")
+    (tmp_path / "d.html").write_text("<p>Jo Blogger, 07700 900124</p>", encoding="utf-8")
+    files = sorted(tmp_path.iterdir())
+    assert leaks(files, values, tmp_path) == [
+        "a.html: 'Jo Bloggs'",
+        "b.csv: 'jo.bloggs@camden.example'",
+        "c.js: '07700 900123'",
+    ]
+
+
+def test_the_committed_release_holds_no_personal_value(real_personal_values):
+    files = sorted(p for p in PROCESSED_DIR.rglob("*") if p.is_file())
+    assert files
+    assert leaks(files, real_personal_values, PROJECT_ROOT) == []
+
+
+@pytest.mark.slow
+def test_the_built_book_and_release_hold_no_personal_value(built_project, real_personal_values):
+    files = published_files(built_project)
+    assert any(p.suffix == ".html" for p in files) and any(p.suffix == ".csv" for p in files)
+    assert leaks(files, real_personal_values, built_project) == []
+
+
+# --- hostile names: a tiny book from the fixture returns plus HTML and formula text ------
+
+SCRIPT_SUPPLIER = "<script>alert(1)</script>"
+IMAGE_PRODUCT = "<img src=x onerror=alert(2)>"
+FORMULA_FUNCTION = '=HYPERLINK("http://example.org","x")'
+FORMULA_MANUFACTURER = "@SUM(1+1)"
+MINUS_FUNCTION = "-2+3+cmd|' /C calc'!A0"
+# Added to Camden's Systems sheet (after row 9). The supplier is on three systems, so that
+# it is the fixture's largest supplier and any chapter that names suppliers names it.
+HOSTILE_ROWS = [
+    ["Revs & Bens", IMAGE_PRODUCT, FORMULA_MANUFACTURER, SCRIPT_SUPPLIER, "Frontline", "on prem",
+     "01/04/2015", "31/03/2021", 1000, 3, 3, None, "No", None],
+    ["Planning", "Uniform", "Idox Software Ltd", SCRIPT_SUPPLIER, "Frontline", "Hosted",
+     "2016", "March 2022", 85000, 4, 4, None, "No", None],
+    ["Payments", "ICON", "Civica", SCRIPT_SUPPLIER, "Corporate", "SaaS",
+     "2017", "2023", 2000, 3, 3, None, "No", None],
+]
+HOSTILE_FUNCTIONS = [FORMULA_FUNCTION, MINUS_FUNCTION, None]
+
+
+def write_hostile_survey(directory: Path) -> Path:
+    """The fixture returns, with Camden's Systems sheet extended by :data:`HOSTILE_ROWS`.
+
+    Cells are written as text (a cell typed ``=…`` is otherwise stored as a formula, whose
+    value a reader never sees); the Systems sheet's 14 columns have no Function column, so
+    the formula-like functions are written into a 15th column headed ``Function``.
+    """
+    survey = fixture_returns.write_fixture_survey(directory)
+    path = survey / "camden return v2.xlsx"
+    workbook = load_workbook(path)
+    sheet = workbook["SYSTEMS"]
+    sheet.cell(row=2, column=15, value="Function")
+    for row, function in zip(HOSTILE_ROWS, HOSTILE_FUNCTIONS):
+        sheet.append([*row, function])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    workbook.save(path)
+    return survey
+
+
+@pytest.fixture(scope="module")
+def hostile_book(tmp_path_factory) -> Path:
+    """A book built from the hostile fixture survey; returns the root holding ``_build``."""
+    base = tmp_path_factory.mktemp("hostile")
+    root = base / "root"
+    root.mkdir()
+    shutil.copy(PROJECT_ROOT / "_config.yml", root / "_config.yml")
+    shutil.copy(PROJECT_ROOT / "_toc.yml", root / "_toc.yml")
+    shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"))
+    survey = write_hostile_survey(base / "survey")
+    processed = root / "data" / "processed"
+    code = build.build_book(
+        jobs=2, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
+        book_root=root,
+        parameters={"survey_dir": str(survey), "processed_dir": str(processed),
+                    "truth_dir": ""},
+    )
+    assert code == 0, "the book from the hostile fixture survey did not build"
+    return root
+
+
+def test_the_hostile_survey_is_read_as_typed(tmp_path):
+    survey = write_hostile_survey(tmp_path / "survey")
+    sheet = load_workbook(survey / "camden return v2.xlsx")["SYSTEMS"]
+    last = [cell.value for cell in sheet[sheet.max_row - 2]]
+    assert last[1] == IMAGE_PRODUCT and last[3] == SCRIPT_SUPPLIER
+    assert last[14] == FORMULA_FUNCTION  # text, not a formula
+
+
+@pytest.mark.slow
+def test_formula_text_is_neutralised_in_every_csv_cell(hostile_book):
+    processed = hostile_book / "data" / "processed"
+    systems = pd.read_csv(processed / "systems.csv", dtype=str, keep_default_na=False)
+    assert "'" + FORMULA_FUNCTION in set(systems["function"])
+    assert "'" + MINUS_FUNCTION in set(systems["function"])
+    assert SCRIPT_SUPPLIER in set(systems["supplier"])
+    for table in TABLES.values():
+        frame = pd.read_csv(processed / f"{table.name}.csv", dtype=str, keep_default_na=False)
+        for field in table.fields:
+            if field.type != "string" or field.name not in frame:
+                continue
+            live = [v for v in frame[field.name] if v.startswith(FORMULA_TRIGGERS)]
+            assert live == [], f"{table.name}.{field.name} has cells a spreadsheet would run"
+
+
+class _InjectedMarkup(HTMLParser):
+    """Elements the hostile names would make if they reached the page as markup."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_script = False
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if tag == "img" and values.get("src") == "x":
+            self.found.append("<img src=x>")
+        handlers = [name for name, value in attrs if name.startswith("on") and "alert(" in (value or "")]
+        self.found += [f"<{tag} {name}=…alert…>" for name in handlers]
+        self.in_script = tag == "script"
+
+    def handle_endtag(self, tag: str) -> None:
+        self.in_script = False
+
+    def handle_data(self, data: str) -> None:
+        # A script element of its own holding the alert (the string inside a table's data
+        # script, as a JavaScript string, is not markup).
+        if self.in_script and data.strip() == "alert(1)":
+            self.found.append("<script>alert(1)</script>")
+
+
+def injected_markup(text: str) -> list[str]:
+    """The hostile names' markup found as real elements in an HTML page."""
+    parser = _InjectedMarkup()
+    parser.feed(text)
+    parser.close()
+    return parser.found
+
+
+def test_injected_markup_is_found_only_as_elements():
+    assert injected_markup("<p>The largest, <script>alert(1)</script>, holds 43%</p>") == [
+        "<script>alert(1)</script>"]
+    assert injected_markup('<td><img src=x onerror=alert(2)></td>') == [
+        "<img src=x>", "<img onerror=…alert…>"]
+    escaped = "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;</p>"
+    in_data = '<script>var data = ["<img src=x onerror=alert(2)>", "<script>alert(1)<\\/script>"];</script>'
+    assert injected_markup(escaped) == [] and injected_markup(in_data) == []
+
+
+@pytest.mark.slow
+def test_supplier_and_product_names_are_escaped_in_the_html(hostile_book):
+    pages = site_pages(hostile_book / "_build" / "html")
+    escaped = html.escape(SCRIPT_SUPPLIER, quote=False)
+    assert any(escaped in text for text in pages.values()), "the supplier is on no page"
+    found = {path: injected_markup(text) for path, text in pages.items()}
+    assert {path: markup for path, markup in found.items() if markup} == {}
+
+
+@pytest.mark.slow
+@pytest.mark.browser
+def test_supplier_and_product_names_never_run_in_a_browser(hostile_book, chromium_browser):
+    require_chromium()
+    site = hostile_book / "_build" / "html"
+    dialogs: list[str] = []
+    errors: list[str] = []
+    shown = []
+    current = {"path": ""}
+    with serve(site) as url:
+        page = chromium_browser.new_page()
+        page.on("dialog", lambda dialog: (dialogs.append(f"{current['path']}: {dialog.message}"),
+                                          dialog.dismiss()))
+        page.on("pageerror", lambda error: errors.append(f"{current['path']}: {error}"))
+        for path in site_pages(site):
+            current["path"] = path
+            page.goto(url + path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            if SCRIPT_SUPPLIER in page.locator("body").inner_text():
+                shown.append(path)
+        page.close()
+    assert dialogs == [], "a supplier or product name ran as a script"
+    assert errors == []  # a name that broke a page's own scripts
+    assert shown, "no page shows the supplier's name as text"
+
+
