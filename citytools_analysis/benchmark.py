@@ -198,6 +198,8 @@ def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[M
     root = stage_book(base / "root")
     parameters = {"survey_dir": str(base / "survey"), "processed_dir": str(base / "processed"),
                   "truth_dir": "", "reference_dir": str(reference)}
+    if (base / "contracts").is_dir():  # the generator's contract registers, if it writes them
+        parameters["contracts_dir"] = str(base / "contracts")
     measure = _build(root, parameters, jobs, f"national scale, {authorities} authorities (cold)")
     kept = pd.read_csv(base / "processed" / "systems.csv", usecols=["record_id"]) \
         if (base / "processed" / "systems.csv").exists() else pd.DataFrame()
