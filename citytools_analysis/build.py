@@ -574,8 +574,9 @@ def job_inputs(job: NotebookJob) -> tuple[Path, ...]:
 
     ``job.inputs`` when set; otherwise the values of the notebook's ``*_dir``, ``*_path``
     and ``*_file`` parameters (injected or default; empty ones left out), resolved against
-    the project root, plus the reference folder (the package reads it by default), or all
-    of ``data/raw/`` for the cleaning notebook.
+    the project root, plus the reference folder (the package reads it by default), or, for
+    the cleaning notebook, all of ``data/raw/`` and the ``contracts`` folder beside its
+    survey folder.
 
     Parameters
     ----------
@@ -594,6 +595,9 @@ def job_inputs(job: NotebookJob) -> tuple[Path, ...]:
         if name.endswith(PATH_PARAMETER_SUFFIXES) and isinstance(value, (str, Path)) and str(value)
     }
     paths.add(RAW_DIR if job.source.name == CLEANING_NOTEBOOK else REFERENCE_DIR)
+    if job.source.name == CLEANING_NOTEBOOK and effective.get("survey_dir"):
+        # Cleaning reads the contract registers beside the survey folder when not told where.
+        paths.add(_resolve(effective["survey_dir"]).parent / "contracts")
     return tuple(sorted(paths))
 
 

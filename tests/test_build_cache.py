@@ -166,7 +166,7 @@ def test_job_inputs_come_from_path_parameters_and_the_reference(tmp_path):
 
     cleaning = _notebook(tmp_path / build.CLEANING_NOTEBOOK, 'survey_dir = "/s"')
     inputs = build.job_inputs(build.NotebookJob(cleaning, tmp_path / "o.ipynb", {}))
-    assert inputs == tuple(sorted([Path("/s"), RAW_DIR]))
+    assert inputs == tuple(sorted([Path("/s"), Path("/contracts"), RAW_DIR]))
 
     explicit = build.NotebookJob(chapter, tmp_path / "o.ipynb", {}, inputs=(tmp_path,))
     assert build.job_inputs(explicit) == (tmp_path,)
