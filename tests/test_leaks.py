@@ -224,6 +224,8 @@ HOSTILE_ROWS = [
      "2017", "2023", 2000, 3, 3, None, "No", None],
 ]
 HOSTILE_FUNCTIONS = [FORMULA_FUNCTION, MINUS_FUNCTION, None]
+# Profiles of the two authorities the fixture returns come from (Camden, the GLA) only.
+FIXTURE_AUTHORITIES = ["E09000007", "E61000001"]
 
 
 def write_hostile_survey(directory: Path) -> Path:
@@ -260,7 +262,7 @@ def hostile_book(tmp_path_factory) -> Path:
     processed = root / "data" / "processed"
     code = build.build_book(
         jobs=2, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
-        book_root=root,
+        book_root=root, authorities=FIXTURE_AUTHORITIES,
         parameters={"survey_dir": str(survey), "processed_dir": str(processed),
                     "truth_dir": ""},
     )
