@@ -7,7 +7,6 @@ the network would stay empty. Needs Debian's Chromium (skipped without it, excep
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import IPython.display
@@ -15,19 +14,6 @@ import pytest
 
 from citytools_analysis import explorer
 from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
-
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-def _require_browser() -> None:
-    if CHROMIUM.exists():
-        return
-    message = "Chromium not found at /usr/bin/chromium (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message)
-
 
 def _page(tmp_path: Path, monkeypatch) -> Path:
     shown: list[str] = []
@@ -48,10 +34,9 @@ def _page(tmp_path: Path, monkeypatch) -> Path:
     return page
 
 
-def test_the_table_searches_and_filters_offline(tmp_path, monkeypatch):
-    _require_browser()
-    from playwright.sync_api import sync_playwright
-
+def test_the_table_searches_and_filters_offline(tmp_path, monkeypatch, chromium_browser):
+    # The session's one Playwright browser (tests/conftest.py): a second sync Playwright
+    # in the same process fails, and the fixture skips or fails (CI) without Chromium.
     page_file = _page(tmp_path, monkeypatch)
     refused: list[str] = []
 
@@ -63,42 +48,39 @@ def test_the_table_searches_and_filters_offline(tmp_path, monkeypatch):
             refused.append(url)
             route.abort()
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        try:
-            context = browser.new_context()
-            context.route("**/*", local_only)
-            page = context.new_page()
-            errors: list[str] = []
-            page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(page_file.as_uri())
-            page.wait_for_selector("#explore-systems.dataTable tbody tr", timeout=20_000)
-            info = page.locator(".dt-info").first
-            assert info.inner_text() == "Showing 1 to 5 of 5 entries"
+    page = chromium_browser.new_page()
+    page.route("**/*", local_only)
+    try:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector("#explore-systems.dataTable tbody tr", timeout=20_000)
+        info = page.locator(".dt-info").first
+        assert info.inner_text() == "Showing 1 to 5 of 5 entries"
 
-            # The search box: Northgate is in 2 rows.
-            page.locator(".dt-search input").first.press_sequentially("Northgate")
-            page.wait_for_function(
-                "document.querySelector('.dt-info').innerText.includes('of 2 entries')")
-            rows = page.locator("#explore-systems tbody tr").all_inner_texts()
-            assert len(rows) == 2 and all("Northgate" in row for row in rows)
-            page.locator(".dt-search input").first.fill("")
-            page.locator(".dt-search input").first.press("Backspace")
+        # The search box: Northgate is in 2 rows.
+        page.locator(".dt-search input").first.press_sequentially("Northgate")
+        page.wait_for_function(
+            "document.querySelector('.dt-info').innerText.includes('of 2 entries')")
+        rows = page.locator("#explore-systems tbody tr").all_inner_texts()
+        assert len(rows) == 2 and all("Northgate" in row for row in rows)
+        page.locator(".dt-search input").first.fill("")
+        page.locator(".dt-search input").first.press("Backspace")
 
-            # The column filter in the Service area heading: Housing is in 3 rows.
-            page.locator("#explore-systems thead input").nth(1).press_sequentially("Housing")
-            page.wait_for_function(
-                "document.querySelector('.dt-info').innerText.includes('of 3 entries')")
-            authorities = page.locator("#explore-systems tbody tr td:first-child")
-            assert sorted(authorities.all_inner_texts()) == ["Barnet", "Brent", "Camden"]
+        # The column filter in the Service area heading: Housing is in 3 rows.
+        page.locator("#explore-systems thead input").nth(1).press_sequentially("Housing")
+        page.wait_for_function(
+            "document.querySelector('.dt-info').innerText.includes('of 3 entries')")
+        authorities = page.locator("#explore-systems tbody tr td:first-child")
+        assert sorted(authorities.all_inner_texts()) == ["Barnet", "Brent", "Camden"]
 
-            # The Authority pane: tick Camden -> Camden's Housing system only.
-            page.locator(".dtsp-searchPane").first.get_by_text("Camden", exact=True).click()
-            page.wait_for_function(
-                "document.querySelector('.dt-info').innerText.includes('of 1 entries') || "
-                "document.querySelector('.dt-info').innerText.includes('1 to 1 of 1')")
-            assert "Northgate Housing" in page.locator("#explore-systems tbody").inner_text()
-            assert not errors, errors
-        finally:
-            browser.close()
+        # The Authority pane: tick Camden -> Camden's Housing system only.
+        page.locator(".dtsp-searchPane").first.get_by_text("Camden", exact=True).click()
+        page.wait_for_function(
+            "document.querySelector('.dt-info').innerText.includes('of 1 entries') || "
+            "document.querySelector('.dt-info').innerText.includes('1 to 1 of 1')")
+        assert "Northgate Housing" in page.locator("#explore-systems tbody").inner_text()
+        assert not errors, errors
+    finally:
+        page.close()
     assert refused == []
