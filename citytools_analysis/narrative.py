@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from collections.abc import Mapping
 from datetime import date
 
@@ -17,6 +18,18 @@ import pandas as pd
 
 from .findings import Findings
 from .recommendations import RecommendationGroup, format_gbp
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
+
+
+def md(text: object) -> str:
+    """A name from the data, made safe to place in a Markdown sentence.
+
+    HTML is escaped (``<script>`` shows as text, never runs) and Markdown punctuation is
+    backslash-escaped (``*`` or ``_`` in a supplier's name cannot start emphasis).
+    """
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", html.escape(str(text), quote=False))
 
 
 def long_date(day: date | pd.Timestamp) -> str:
@@ -199,7 +212,7 @@ def market(found: Findings, *, min_hhi: float = 2500.0, min_systems: int = 5) ->
     lead = shares.iloc[0]
     n = min(found.top_n, len(shares))
     text = (f"The {n} largest suppliers hold **{percent(found.top_n_supplier_share)}** of the "
-            f"{plural(named, 'system')} that name a supplier. The largest, {lead['supplier']}, "
+            f"{plural(named, 'system')} that name a supplier. The largest, {md(lead['supplier'])}, "
             f"holds {percent(lead['share'])} ({plural(int(lead['systems']), 'system')} at "
             f"{plural(int(lead['authorities']), 'authority', 'authorities')}).")
     areas = found.concentration
@@ -210,8 +223,8 @@ def market(found: Findings, *, min_hhi: float = 2500.0, min_systems: int = 5) ->
     else:
         top = high.iloc[0]
         text += (f" {len(high)} of {len(areas)} service areas are highly concentrated (HHI of "
-                 f"at least {min_hhi:,.0f}); the most concentrated is {top['service_area']}, "
-                 f"where {top['top']} holds {percent(top['top_share'])} of the systems.")
+                 f"at least {min_hhi:,.0f}); the most concentrated is {md(top['service_area'])}, "
+                 f"where {md(top['top'])} holds {percent(top['top_share'])} of the systems.")
     return text + _register_note(found.counts, "These shares")
 
 
@@ -261,7 +274,7 @@ def collaboration(found: Findings, shared: pd.DataFrame) -> str:
         top = shared.iloc[0]
         parts.append(f"{plural(len(shared), 'product')} are used by at least "
                      f"{found.min_authorities} authorities; the most widely shared is "
-                     f"{top['product']}, at "
+                     f"{md(top['product'])}, at "
                      f"{plural(int(top['authorities']), 'authority', 'authorities')}.")
     jp = found.joint_procurement
     products = jp[jp["kind"] == "product"]
@@ -277,7 +290,7 @@ def collaboration(found: Findings, shared: pd.DataFrame) -> str:
             best = products.iloc[0]
             cost = (f", combined annual cost {format_gbp(best['annual_cost_gbp'])}"
                     if best["costed_systems"] else "")
-            parts.append(f"The widest is {best['name']}: "
+            parts.append(f"The widest is {md(best['name'])}: "
                          f"{plural(int(best['authorities']), 'authority', 'authorities')} "
                          f"between {long_date(best['first_end'])} and "
                          f"{long_date(best['last_end'])}{cost}.")
@@ -285,7 +298,7 @@ def collaboration(found: Findings, shared: pd.DataFrame) -> str:
     plans = plans[plans["planning"] > 0]
     if not plans.empty:
         top = plans.iloc[0]
-        parts.append(f"The replacement most often planned is in {top['service_area']}: "
+        parts.append(f"The replacement most often planned is in {md(top['service_area'])}: "
                      f"{plural(int(top['planning']), 'authority', 'authorities')} by "
                      f"{found.replacement_until_year}.")
     note = _register_note(found.counts, "Shared products and joint procurement").strip()
@@ -326,14 +339,14 @@ def satisfaction(found: Findings, ratings: pd.DataFrame, *, min_rated: int = 3) 
     if not suppliers.empty:
         low = suppliers.sort_values(["mean_satisfaction", "supplier"], kind="mergesort").iloc[0]
         parts.append(f"The lowest-rated supplier with at least {min_rated} ratings is "
-                     f"{low['supplier']} ({low['mean_satisfaction']:.1f} over "
+                     f"{md(low['supplier'])} ({low['mean_satisfaction']:.1f} over "
                      f"{plural(int(low['rated_satisfaction']), 'system')}).")
     clusters = found.clusters
     if clusters.empty:
         parts.append(f"No service area is rated poor by {found.min_authorities} or more "
                      f"authorities.")
     else:
-        named = "; ".join(f"{row.service_area} ({row.authorities} of {row.rated_authorities})"
+        named = "; ".join(f"{md(row.service_area)} ({row.authorities} of {row.rated_authorities})"
                           for row in clusters.itertuples(index=False))
         parts.append(f"{plural(len(clusters), 'service area')} "
                      f"{'is an under-performance cluster' if len(clusters) == 1 else 'are under-performance clusters'}, "
@@ -427,7 +440,7 @@ def interoperability(links: pd.DataFrame, connected: pd.DataFrame, isolated: int
         top = connected.iloc[0]
         parts.append(f"The returns name **{plural(total, 'link')}** between systems, joining "
                      f"{plural(len(links), 'pair')} of products. The best-connected product is "
-                     f"{top['product']}, linked to {plural(int(top['partners']), 'other product')}"
+                     f"{md(top['product'])}, linked to {plural(int(top['partners']), 'other product')}"
                      f" at {plural(int(top['authorities']), 'authority', 'authorities')}.")
     if systems:
         parts.append(f"{isolated:,} of {plural(systems, 'system')} ({percent(isolated / systems)}) "
@@ -435,9 +448,9 @@ def interoperability(links: pd.DataFrame, connected: pd.DataFrame, isolated: int
     if not hosting.empty:
         shares = hosting.set_index("hosting")["share"]
         top = hosting.iloc[0]
-        parts.append(f"The most common hosting model is {top['hosting']} "
+        parts.append(f"The most common hosting model is {md(top['hosting'])} "
                      f"({percent(top['share'])} of systems)"
-                     + "".join(f"; {name}: {percent(shares[name])}"
+                     + "".join(f"; {md(name)}: {percent(shares[name])}"
                                for name in hosting["hosting"].iloc[1:3]) + ".")
     return " ".join(parts)
 

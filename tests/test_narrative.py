@@ -175,3 +175,11 @@ def test_coverage_sentence_counts_authorities_sources_and_register_rows():
             "2 became systems of their own, and **2** could not be placed (1 at authorities "
             "that responded") in third
     assert third.endswith("2 were not IT.")
+
+
+def test_names_from_the_data_are_text_in_markdown() -> None:
+    from citytools_analysis.narrative import md
+
+    assert md("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
+    assert md("Acme_Cloud *Pro*") == r"Acme\_Cloud \*Pro\*"
+    assert md("Civica Pay (ICON)") == "Civica Pay (ICON)"
