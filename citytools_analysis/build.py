@@ -38,6 +38,10 @@ from .paths import (BUILD_DIR, GENERATED_DIR, NOTEBOOKS_DIR, PROCESSED_DIR, PROJ
                     RAW_DIR, REFERENCE_DIR)
 
 KERNEL_NAME = "python3"
+# A kernel that fails to start (a port race between parallel processes) is tried again.
+KERNEL_START_ATTEMPTS = 3
+KERNEL_START_SIGNS = ("Address already in use", "Kernel died before replying to kernel_info",
+                      "Kernel didn't respond")
 CLEANING_NOTEBOOK = "01_clean_survey.ipynb"
 NOTEBOOK_PATTERN = "[0-9]*.ipynb"
 # Explorer pages: notebooks/explore_<n>_<name>.ipynb -> <generated>/explore/<n>_<name>.ipynb
@@ -269,14 +273,31 @@ def execute_job(job: NotebookJob) -> NotebookRun:
     NotebookRun
     """
     started = time.perf_counter()
-    try:
-        run_notebook(job.source, job.output, job.parameters)
-        if job.title:
-            set_title(job.output, job.title)
-    except Exception as error:  # noqa: BLE001 - reported to the caller with the notebook's name
-        message = f"{type(error).__name__}: {error}".strip()
-        return NotebookRun(job, time.perf_counter() - started, message)
-    return NotebookRun(job, time.perf_counter() - started)
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            run_notebook(job.source, job.output, job.parameters)
+            if job.title:
+                set_title(job.output, job.title)
+        except Exception as error:  # noqa: BLE001 - reported to the caller with the notebook's name
+            if attempt < KERNEL_START_ATTEMPTS and is_kernel_start_failure(error):
+                continue
+            message = f"{type(error).__name__}: {error}".strip()
+            return NotebookRun(job, time.perf_counter() - started, message)
+        return NotebookRun(job, time.perf_counter() - started)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_kernel_start_failure(error: BaseException) -> bool:
+    """True when a kernel failed to start, not when a notebook's own code failed.
+
+    Kernels started at once in parallel processes can race for the same free TCP port
+    ("Address already in use", then "Kernel died before replying to kernel_info"); such a
+    run is worth one more try. An error raised by a cell is never retried.
+    """
+    if type(error).__name__ == "PapermillExecutionError":
+        return False
+    text = str(error)
+    return any(sign in text for sign in KERNEL_START_SIGNS)
 
 
 def run_jobs(

@@ -193,3 +193,39 @@ def test_a_failing_notebook_fails_the_build(tmp_path):
     )
     assert code == 1
     assert not (root / "_build" / "html" / "index.html").exists()
+
+
+def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
+    from citytools_analysis import build
+
+    calls: list[str] = []
+
+    def flaky(source, output, parameters=None, **_):
+        calls.append(str(source))
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(build, "run_notebook", flaky)
+    job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
+                            parameters={})
+    run = build.execute_job(job)
+    assert run.error is None and len(calls) == 2
+
+
+def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
+    from citytools_analysis import build
+
+    class PapermillExecutionError(Exception):
+        pass
+
+    calls: list[str] = []
+
+    def failing(source, output, parameters=None, **_):
+        calls.append(str(source))
+        raise PapermillExecutionError("Kernel died before replying to kernel_info in a cell")
+
+    monkeypatch.setattr(build, "run_notebook", failing)
+    job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
+                            parameters={})
+    run = build.execute_job(job)
+    assert run.error is not None and len(calls) == 1
