@@ -217,6 +217,11 @@ class AuthorityProfile:
     map_values: pd.DataFrame  # gss_code, value
     map_authorities: pd.DataFrame  # the authorities table the tile map is drawn from
 
+    @property
+    def has_systems(self) -> bool:
+        """Whether any system is known: from the survey, or from a contract register."""
+        return not self.areas.empty
+
 
 def _names_list(codes: Iterable[str], names: Mapping[str, str], limit: int = NAMES_SHOWN) -> str:
     """Short names, alphabetical; past ``limit``, the rest are counted."""
@@ -520,9 +525,17 @@ def summary_markdown(profile: AuthorityProfile) -> str:
     opening = f"**{profile.name}** ({profile.gss_code}) is a {kind}{where}."
     if profile.kind in ("city", "gla"):
         opening = f"**{profile.name}** ({profile.gss_code}) is {kind}{where}."
-    if not profile.responded:
+    if not profile.responded and not profile.has_systems:
         return (f"{opening} It **did not return** the survey, so its systems, contracts, skills "
                 f"and maturity are not known. The map shows which authorities did.")
+    if not profile.responded:
+        systems = int(profile.areas["systems"].sum())
+        return (f"{opening} It **did not return** the survey. Its published contract register "
+                f"shows **{_count(systems, 'system')}** in "
+                f"{_count(len(profile.areas), 'service area')}, from "
+                f"{_count(len(profile.suppliers), 'supplier')}: suppliers, contract dates and "
+                f"costs, but no ratings, hosting, skills or maturity, which only the survey "
+                f"asks for. The map shows which authorities returned the survey.")
     systems = int(profile.areas["systems"].sum()) if not profile.areas.empty else 0
     return (
         f"{opening} It reported **{_count(systems, 'system')}** in "
@@ -607,7 +620,7 @@ def display_suppliers(profile: AuthorityProfile) -> pd.DataFrame:
 
 def expiring_markdown(profile: AuthorityProfile) -> str:
     """One sentence on the contracts ending within the horizon."""
-    if not profile.responded:
+    if not profile.has_systems:
         return NO_RETURN_TEXT
     rows = profile.expiring
     if rows.empty:
@@ -635,7 +648,7 @@ def display_expiring(profile: AuthorityProfile) -> pd.DataFrame:
 
 def partners_markdown(profile: AuthorityProfile) -> str:
     """One sentence on peers and joint procurement windows."""
-    if not profile.responded:
+    if not profile.has_systems:
         return NO_RETURN_TEXT
     text = (f"{_count(len(profile.peers), 'product')} {profile.short_name} runs "
             f"{'is' if len(profile.peers) == 1 else 'are'} run by other authorities too. ")

@@ -191,3 +191,18 @@ def test_display_tables_use_readers_headings(london):
     assert partners.loc[partners["Kind"] == "product", "Window"].tolist() == [
         "2020-03-31 to 2021-01-31"]
     assert isinstance(profiles.display_maturity(barnet), pd.DataFrame)
+
+
+def test_an_authority_known_only_from_its_register_shows_those_systems(tmp_path):
+    register_only = system("E61000001-00002", GLA, "GIS & Address", "ArcGIS", "Esri",
+                           contract_end="2020-12-31", annual_cost_gbp="1000")
+    gla = profiles.authority_profile(
+        context(write(tmp_path, systems=[*systems_rows(), register_only])), GLA)
+    assert not gla.responded and gla.has_systems
+    summary = profiles.summary_markdown(gla)
+    assert "did not return" in summary and "contract register" in summary
+    assert "**1 system** in 1 service area, from 1 supplier" in summary
+    assert profiles.expiring_markdown(gla) != profiles.NO_RETURN_TEXT
+    assert "1 contract end within" in profiles.expiring_markdown(gla)
+    # skills and maturity come only from the survey
+    assert profiles.skills_markdown(gla) == profiles.NO_RETURN_TEXT
