@@ -13,7 +13,7 @@ from typing import Optional
 
 import typer
 
-from . import paths
+from citytools_analysis.core import paths
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 
@@ -28,7 +28,7 @@ def synth(
         None, help="Folder for the contract registers (default: 'contracts' beside --out)."),
 ) -> None:
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
-    from .synth import generate_survey
+    from citytools_analysis.synth.generator import generate_survey
 
     summary = generate_survey(seed=seed, out_dir=out, truth_dir=truth_dir, reference_dir=reference_dir,
                               contracts_dir=contracts_out)
@@ -45,8 +45,8 @@ def clean(
         "if it has a sources.csv)."),
 ) -> None:
     """Clean the survey returns into the processed tables and their data package."""
-    from .cleaning import clean_survey
-    from .errors import SurveyInputError
+    from citytools_analysis.ingest.cleaning import clean_survey
+    from citytools_analysis.core.errors import SurveyInputError
 
     try:
         result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir,
@@ -63,7 +63,7 @@ def template(
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
 ) -> None:
     """Write the blank survey workbook an authority fills in, drop-downs from the reference data."""
-    from .template import write_template
+    from citytools_analysis.ingest.template import write_template
 
     typer.echo(f"survey template written to {write_template(out, reference_dir=reference_dir)}")
 
@@ -79,7 +79,7 @@ def validate(
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
 ) -> None:
     """Check returns before they are sent: exit 0 clean, 1 problems, 2 a file cannot be read."""
-    from .validation import validate_returns
+    from citytools_analysis.ingest.validation import validate_returns
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--format")
@@ -98,7 +98,7 @@ def build(
     force: bool = typer.Option(False, help="Execute every notebook and re-read every page."),
 ) -> None:
     """Run the notebooks with papermill (those whose inputs changed), then build _build/html/."""
-    from .build import build_book
+    from citytools_analysis.build.pipeline import build_book
 
     try:
         code = build_book(jobs=jobs, force=force)
@@ -115,7 +115,7 @@ def benchmark(
     workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
 ) -> None:
     """Time cold, no-op and one-changed-return builds, and national-scale synthetic builds."""
-    from .benchmark import run_benchmark
+    from citytools_analysis.build.benchmark import run_benchmark
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
     run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo)
@@ -130,7 +130,7 @@ def findings(
     min_authorities: int = typer.Option(3, help="Authorities needed for an opportunity."),
 ) -> None:
     """Print the headline findings as JSON."""
-    from .findings import headline_findings_json
+    from citytools_analysis.metrics.headline import headline_findings_json
 
     typer.echo(
         headline_findings_json(

@@ -31,7 +31,7 @@ from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from citytools_analysis.paths import PROJECT_ROOT
+from citytools_analysis.core.paths import PROJECT_ROOT
 
 CHROMIUM = "/usr/bin/chromium"
 # Debian's Chromium, headless, as root, on a machine whose network is closed: without the

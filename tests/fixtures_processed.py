@@ -13,8 +13,8 @@ import json
 from datetime import date
 from pathlib import Path
 
-from citytools_analysis.processed import ProcessedData, load_processed
-from citytools_analysis.schema import TABLES
+from citytools_analysis.release.processed import ProcessedData, load_processed
+from citytools_analysis.release.schema import TABLES
 
 # Five authorities: four boroughs and the GLA (real GSS codes and short names).
 BARNET, BRENT, CAMDEN, EALING, GLA = "E09000003", "E09000005", "E09000007", "E09000009", "E61000001"

@@ -29,7 +29,7 @@ from browser_support import (
     serve,
     site_pages,
 )
-from citytools_analysis.processed import read_table
+from citytools_analysis.release.processed import read_table
 
 # axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]

@@ -10,8 +10,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from citytools_analysis import build
-from citytools_analysis.paths import BOOK_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
+from citytools_analysis.build import pipeline as build
+from citytools_analysis.core.paths import BOOK_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
 from fixture_returns import write_fixture_survey
 
 
@@ -196,7 +196,7 @@ def test_a_failing_notebook_fails_the_build(tmp_path):
 
 
 def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
-    from citytools_analysis import build
+    from citytools_analysis.build import pipeline as build
 
     calls: list[str] = []
 
@@ -213,7 +213,7 @@ def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
 
 
 def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
-    from citytools_analysis import build
+    from citytools_analysis.build import pipeline as build
 
     class PapermillExecutionError(Exception):
         pass

@@ -8,8 +8,9 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from citytools_analysis import build, build_cache
-from citytools_analysis.paths import PROJECT_ROOT, RAW_DIR, REFERENCE_DIR
+from citytools_analysis.build import pipeline as build
+from citytools_analysis.build import cache as build_cache
+from citytools_analysis.core.paths import PROJECT_ROOT, RAW_DIR, REFERENCE_DIR
 
 
 def _notebook(path: Path, parameters: str = 'processed_dir = "data/processed"') -> Path:

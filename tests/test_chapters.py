@@ -8,10 +8,10 @@ import re
 import nbformat
 import pytest
 
-from citytools_analysis import build
-from citytools_analysis.paths import BOOK_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
-from citytools_analysis.recommendations import LINKS
-from citytools_analysis.schema import TABLES
+from citytools_analysis.build import pipeline as build
+from citytools_analysis.core.paths import BOOK_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
+from citytools_analysis.metrics.recommendations import LINKS
+from citytools_analysis.release.schema import TABLES
 from fixtures_processed import (AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, GLA, system,
                                 write_processed)
 

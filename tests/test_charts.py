@@ -12,7 +12,8 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from citytools_analysis import charts, plots  # noqa: E402
+from citytools_analysis.report import charts
+from citytools_analysis.report import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

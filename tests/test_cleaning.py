@@ -11,9 +11,9 @@ import pytest
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from citytools_analysis.cleaning import clean_survey
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
-from citytools_analysis.errors import SurveyInputError
+from citytools_analysis.core.errors import SurveyInputError
 
 from fixture_returns import PERSONAL_VALUES, write_fixture_survey
 
@@ -166,8 +166,8 @@ def test_command_line_exit_and_message(survey_and_release) -> None:
 
 
 def test_product_name_in_supplier_column_gives_its_maker() -> None:
-    from citytools_analysis.cleaning import Cleaner
-    from citytools_analysis.reference import load_reference
+    from citytools_analysis.ingest.cleaning import Cleaner
+    from citytools_analysis.core.reference import load_reference
 
     cleaner = Cleaner(load_reference())
     pending: list[tuple] = []

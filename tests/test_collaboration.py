@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citytools_analysis import collaboration
+from citytools_analysis.metrics import collaboration
 from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system
 
 AS_OF = date(2019, 10, 1)

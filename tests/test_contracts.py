@@ -7,7 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citytools_analysis import contracts
+from citytools_analysis.metrics import contracts
 from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 AS_OF = date(2019, 10, 1)  # horizon of 3 years: [2019-10-01, 2022-10-01)

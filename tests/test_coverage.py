@@ -7,7 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from citytools_analysis import coverage, overview
+from citytools_analysis.metrics import coverage
+from citytools_analysis.metrics import overview
 
 # Four authorities: A and B responded; C did not but its register gave a system; D neither.
 AUTHORITIES = pd.DataFrame({

@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from citytools_analysis import explorer
+from citytools_analysis.report import explorer
 from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
 
 AS_OF = date(2019, 10, 1)

@@ -12,7 +12,7 @@ from pathlib import Path
 import IPython.display
 import pytest
 
-from citytools_analysis import explorer
+from citytools_analysis.report import explorer
 from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
 
 def _page(tmp_path: Path, monkeypatch) -> Path:

@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from citytools_analysis.cli import app
-from citytools_analysis.findings import headline_findings
+from citytools_analysis.metrics.headline import headline_findings
 from fixtures_processed import (BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system,
                                 write_processed)
 

@@ -17,11 +17,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from citytools_analysis.cleaning import clean_survey
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
-from citytools_analysis.errors import SurveyInputError
-from citytools_analysis.reference import load_reference, validate_authority_code
-from citytools_analysis.release import FORMULA_TRIGGERS
+from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.core.reference import load_reference, validate_authority_code
+from citytools_analysis.release.writer import FORMULA_TRIGGERS
 
 from fixture_returns import PERSONAL_VALUES, write_fixture_survey
 from hostile import corpus

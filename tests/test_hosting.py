@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citytools_analysis import hosting
+from citytools_analysis.metrics import hosting
 from fixtures_processed import BARNET, BRENT, load_fixture, system
 
 ON, CLOUD, HOSTED = "On-premises", "Cloud (SaaS)", "Hosted (supplier's data centre)"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citytools_analysis import interoperability as interop
+from citytools_analysis.metrics import interoperability as interop
 from fixtures_processed import BARNET, BRENT, GLA, load_fixture, system
 
 SYSTEMS = [

@@ -29,12 +29,12 @@ from openpyxl import load_workbook
 
 import fixture_returns
 from browser_support import require_chromium, serve, site_pages
-from citytools_analysis import build
-from citytools_analysis.paths import BOOK_DIR, PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
-from citytools_analysis.reference import Reference, load_reference
-from citytools_analysis.release import FORMULA_TRIGGERS
-from citytools_analysis.schema import TABLES
-from citytools_analysis.workbook import (
+from citytools_analysis.build import pipeline as build
+from citytools_analysis.core.paths import BOOK_DIR, PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
+from citytools_analysis.core.reference import Reference, load_reference
+from citytools_analysis.release.writer import FORMULA_TRIGGERS
+from citytools_analysis.release.schema import TABLES
+from citytools_analysis.ingest.workbook import (
     find_sheet,
     open_workbook,
     read_respondent,

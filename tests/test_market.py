@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citytools_analysis import market
+from citytools_analysis.metrics import market
 from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 # Ten systems. Suppliers named on nine: Capita 4, Civica 3, NEC 1, Softcat 1; one without.

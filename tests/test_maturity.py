@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from citytools_analysis import maturity
+from citytools_analysis.metrics import maturity
 from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture
 
 

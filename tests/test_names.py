@@ -1,17 +1,17 @@
-"""Tests for citytools_analysis.names on the real reference tables in data/raw/reference/."""
+"""Tests for citytools_analysis.ingest.names on the real reference tables in data/raw/reference/."""
 
 from __future__ import annotations
 
 import pytest
 
-from citytools_analysis.names import (
+from citytools_analysis.ingest.names import (
     ORGANISATION_THRESHOLD,
     PRODUCT_THRESHOLD,
     NameResolver,
     Resolution,
     resolve_authority,
 )
-from citytools_analysis.reference import Reference, load_reference
+from citytools_analysis.core.reference import Reference, load_reference
 
 
 @pytest.fixture(scope="module")

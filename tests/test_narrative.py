@@ -6,9 +6,11 @@ from datetime import date
 
 import pandas as pd
 
-from citytools_analysis import contracts, narrative, skills
-from citytools_analysis import recommendations as rec
-from citytools_analysis.findings import collect_findings
+from citytools_analysis.metrics import contracts
+from citytools_analysis.report import narrative
+from citytools_analysis.metrics import skills
+from citytools_analysis.metrics import recommendations as rec
+from citytools_analysis.metrics.findings import collect_findings
 from fixtures_processed import (AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, load_fixture,
                                 system)
 
@@ -178,7 +180,7 @@ def test_coverage_sentence_counts_authorities_sources_and_register_rows():
 
 
 def test_names_from_the_data_are_text_in_markdown() -> None:
-    from citytools_analysis.narrative import md
+    from citytools_analysis.report.narrative import md
 
     assert md("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert md("Acme_Cloud *Pro*") == r"Acme\_Cloud \*Pro\*"

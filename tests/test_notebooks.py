@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from citytools_analysis.paths import NOTEBOOKS_DIR
+from citytools_analysis.core.paths import NOTEBOOKS_DIR
 from fixture_returns import write_fixture_survey
 
 

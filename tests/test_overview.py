@@ -7,8 +7,8 @@ import json
 import pandas as pd
 import pytest
 
-from citytools_analysis import overview
-from citytools_analysis.processed import ProcessedData
+from citytools_analysis.metrics import overview
+from citytools_analysis.release.processed import ProcessedData
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Tests for citytools_analysis.parsing: every accepted form of survey-format.md, by hand."""
+"""Tests for citytools_analysis.ingest.parsing: every accepted form of survey-format.md, by hand."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from citytools_analysis.parsing import (
+from citytools_analysis.ingest.parsing import (
     Parsed,
     parse_answer,
     parse_choice,
@@ -20,7 +20,7 @@ from citytools_analysis.parsing import (
     parse_text,
     split_integrations,
 )
-from citytools_analysis.reference import Reference, Vocabulary, load_reference
+from citytools_analysis.core.reference import Reference, Vocabulary, load_reference
 
 D = dt.date
 

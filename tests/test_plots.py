@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from citytools_analysis import plots  # noqa: E402
-from citytools_analysis.paths import REFERENCE_DIR  # noqa: E402
-from citytools_analysis.reference import load_reference  # noqa: E402
+from citytools_analysis.report import plots  # noqa: E402
+from citytools_analysis.core.paths import REFERENCE_DIR  # noqa: E402
+from citytools_analysis.core.reference import load_reference  # noqa: E402
 
 
 @pytest.fixture(autouse=True)

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from citytools_analysis.privacy import REMOVED, looks_personal
+from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 
 
 @pytest.mark.parametrize(

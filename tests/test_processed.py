@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from citytools_analysis.processed import read_table
-from citytools_analysis.release import write_table
-from citytools_analysis.schema import TABLES
+from citytools_analysis.release.processed import read_table
+from citytools_analysis.release.writer import write_table
+from citytools_analysis.release.schema import TABLES
 
 
 def test_round_trip_types_and_neutralised_text(tmp_path: Path) -> None:

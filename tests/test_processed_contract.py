@@ -15,11 +15,11 @@ import pandas as pd
 import pytest
 from frictionless import validate
 
-from citytools_analysis.cleaning import clean_survey, survey_files
-from citytools_analysis.paths import PROCESSED_DIR, SURVEY_DIR
-from citytools_analysis.reference import load_reference
-from citytools_analysis.schema import TABLES
-from citytools_analysis.workbook import find_sheet, open_workbook, read_respondent, read_table_sheet
+from citytools_analysis.ingest.cleaning import clean_survey, survey_files
+from citytools_analysis.core.paths import PROCESSED_DIR, SURVEY_DIR
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.release.schema import TABLES
+from citytools_analysis.ingest.workbook import find_sheet, open_workbook, read_respondent, read_table_sheet
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"(?<![\w-])(?:(?:\+44\s?|0)\d{2,4}\s\d{3,4}\s?\d{3,4}|0\d{10})(?![\w-])")
@@ -126,8 +126,8 @@ def test_cleaning_the_committed_survey_reproduces_the_release(tmp_path: Path) ->
 
 def test_every_register_row_is_accounted_for() -> None:
     """For each contract register: non-blank data rows = rows in contracts.csv + rows rejected."""
-    from citytools_analysis.paths import RAW_DIR
-    from citytools_analysis.registers import REGISTER_SHEET, read_registers
+    from citytools_analysis.core.paths import RAW_DIR
+    from citytools_analysis.ingest.registers import REGISTER_SHEET, read_registers
 
     rows, _corrections, rejections = read_registers(RAW_DIR / "contracts", load_reference())
     contracts = _csv("contracts")

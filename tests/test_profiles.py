@@ -7,8 +7,8 @@ from datetime import date
 import pandas as pd
 import pytest
 
-from citytools_analysis import profiles
-from citytools_analysis.processed import load_processed
+from citytools_analysis.report import profiles
+from citytools_analysis.release.processed import load_processed
 from fixtures_processed import (AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, GLA, system,
                                 write_processed)
 

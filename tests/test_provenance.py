@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from browser_support import site_pages
-from citytools_analysis import provenance
-from citytools_analysis.paths import PROJECT_ROOT, RAW_DIR
+from citytools_analysis.build import provenance
+from citytools_analysis.core.paths import PROJECT_ROOT, RAW_DIR
 
 
 def test_raw_data_hash_follows_the_documented_rule(tmp_path):

@@ -6,10 +6,10 @@ from datetime import date
 
 import pandas as pd
 
-from citytools_analysis import recommendations as rec
-from citytools_analysis.contracts import RenewalCost
-from citytools_analysis.findings import collect_findings
-from citytools_analysis.satisfaction import Correlation
+from citytools_analysis.metrics import recommendations as rec
+from citytools_analysis.metrics.contracts import RenewalCost
+from citytools_analysis.metrics.findings import collect_findings
+from citytools_analysis.metrics.satisfaction import Correlation
 from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 EBS = "Oracle E-Business Suite"

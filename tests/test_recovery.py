@@ -8,9 +8,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from citytools_analysis.cleaning import clean_survey
-from citytools_analysis.recovery import measure_recovery, measure_registers, same_value
-from citytools_analysis.synth import generate_survey
+from citytools_analysis.ingest.cleaning import clean_survey
+from citytools_analysis.synth.recovery import measure_recovery, measure_registers, same_value
+from citytools_analysis.synth.generator import generate_survey
 
 SYSTEM_HEADER = (
     "source_file,source_row,system_id,gss_code,service_area,function,product,manufacturer,"
@@ -259,7 +259,7 @@ def test_hand_made_register_measures(tmp_path):
 
 
 def test_register_scores_text_gives_precision_and_recall():
-    from citytools_analysis.recovery import register_scores_text
+    from citytools_analysis.synth.recovery import register_scores_text
 
     scores = pd.DataFrame({
         "measure": ["it_precision", "it_recall", "match_precision", "match_recall",

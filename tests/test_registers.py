@@ -8,10 +8,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from citytools_analysis.cleaning import clean_survey
-from citytools_analysis.errors import SurveyInputError
-from citytools_analysis.reference import load_reference
-from citytools_analysis.registers import (
+from citytools_analysis.ingest.cleaning import clean_survey
+from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.ingest.registers import (
     RegisterRules,
     annual_cost,
     classify_it,
@@ -236,7 +236,7 @@ def test_a_fill_is_logged_once_with_the_survey_rule_kept(merged):
 
 
 def test_decision_counts_by_outcome_then_rows():
-    from citytools_analysis.registers import decision_counts
+    from citytools_analysis.ingest.registers import decision_counts
 
     contracts = pd.DataFrame({
         "outcome": ["not_it", "matched", "not_it", "matched", "added", "not_it"],

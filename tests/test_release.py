@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from citytools_analysis.release import neutralise_formula, staged_release, write_table
-from citytools_analysis.schema import TABLES
+from citytools_analysis.release.writer import neutralise_formula, staged_release, write_table
+from citytools_analysis.release.schema import TABLES
 
 
 @pytest.mark.parametrize(

@@ -31,8 +31,8 @@ import nbformat
 import pytest
 
 from browser_support import build_environment, copy_project
-from citytools_analysis.build import CLEANING_NOTEBOOK
-from citytools_analysis.paths import PROCESSED_DIR
+from citytools_analysis.build.pipeline import CLEANING_NOTEBOOK
+from citytools_analysis.core.paths import PROCESSED_DIR
 
 NBVAL_TIMEOUT_SECONDS = 3600
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")

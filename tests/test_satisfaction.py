@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from citytools_analysis import satisfaction
+from citytools_analysis.metrics import satisfaction
 from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from citytools_analysis import skills
+from citytools_analysis.metrics import skills
 from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture
 
 CYBER, DATA, CLOUD = "Cyber security", "Data analysis", "Cloud and infrastructure"

@@ -14,10 +14,10 @@ from openpyxl import load_workbook
 from rapidfuzz.distance import DamerauLevenshtein
 from scipy.stats import spearmanr
 
-from citytools_analysis.paths import SURVEY_DIR, TRUTH_DIR
-from citytools_analysis.reference import fold, load_reference
-from citytools_analysis.synth import generate_survey
-from citytools_analysis.synth_mess import Typist
+from citytools_analysis.core.paths import SURVEY_DIR, TRUTH_DIR
+from citytools_analysis.core.reference import fold, load_reference
+from citytools_analysis.synth.generator import generate_survey
+from citytools_analysis.synth.mess import Typist
 
 GLA = "E61000001"
 

@@ -11,10 +11,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from citytools_analysis.reference import load_reference
-from citytools_analysis.synth import generate_survey
-from citytools_analysis.synth_mess import Typist
-from citytools_analysis.synth_scenario import SCENARIO_DIR, ScenarioError, load_scenario
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.synth.generator import generate_survey
+from citytools_analysis.synth.mess import Typist
+from citytools_analysis.synth.scenario import SCENARIO_DIR, ScenarioError, load_scenario
 
 
 @pytest.fixture(scope="module")

@@ -19,13 +19,13 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from typer.testing import CliRunner
 
-from citytools_analysis.cleaning import clean_survey
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
-from citytools_analysis.parsing import parse_level, parse_rating
-from citytools_analysis.paths import REFERENCE_DIR
-from citytools_analysis.reference import load_reference
-from citytools_analysis.template import write_template
-from citytools_analysis.validation import validate_returns
+from citytools_analysis.ingest.parsing import parse_level, parse_rating
+from citytools_analysis.core.paths import REFERENCE_DIR
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.ingest.template import write_template
+from citytools_analysis.ingest.validation import validate_returns
 
 SYSTEMS_HEADERS = [
     "Service area", "Function", "System", "Manufacturer", "Supplier", "Type", "Hosting",

@@ -11,12 +11,12 @@ import pytest
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from citytools_analysis.cleaning import clean_survey
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
-from citytools_analysis.errors import SurveyInputError
-from citytools_analysis.reference import load_reference
-from citytools_analysis.release import neutralise_formula
-from citytools_analysis.validation import no_value_rules, validate_returns
+from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.release.writer import neutralise_formula
+from citytools_analysis.ingest.validation import no_value_rules, validate_returns
 
 from fixture_returns import write_fixture_survey
 from hostile import corpus

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from citytools_analysis.errors import SurveyInputError
-from citytools_analysis.reference import load_reference
-from citytools_analysis.workbook import (
+from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.ingest.workbook import (
     find_sheet,
     open_workbook,
     read_respondent,

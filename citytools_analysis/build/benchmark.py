@@ -1,0 +1,334 @@
+"""Build benchmark: cold, no-op and one-changed-return builds of the book, and national scale.
+
+Everything runs in a temporary folder, never in the project: a copy of the book's sources
+(``_config.yml``, ``_toc.yml``, ``book/``), of the survey returns and of the processed
+tables, built with :func:`.build.build_book_report` from the project's notebooks. The
+national-scale runs generate a synthetic survey with the project's own generator from a
+reference folder whose authorities are London's plus numbered synthetic ones (tile positions
+in rows below London's), at several sizes, so that growth with the number of authorities
+shows. It is a measurement, not a test; ``citytools benchmark`` prints its figures.
+
+By default it first copies the project's package, notebooks and data into the work folder
+and runs there (``PYTHONPATH`` pointing at the copy), so that edits made to the project
+while it runs neither change what is measured nor count as package changes.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+import pandas as pd
+
+from citytools_analysis.build.pipeline import BuildReport, build_book_report
+from citytools_analysis.core.paths import BOOK_DIR, PROJECT_ROOT, REFERENCE_DIR, SURVEY_DIR
+from citytools_analysis.core.reference import fold, load_reference
+
+#: London's 2019 round: 22 of 34 authorities responded with 809 systems.
+RESPONSE_RATE = 22 / 34
+#: The national-scale target: about 15,000 systems across 350 authorities.
+NATIONAL_AUTHORITIES = 350
+NATIONAL_SYSTEMS = 15_000
+SYNTHETIC_COLUMNS = 20  # tiles per row of synthetic authorities
+SEED = 2019
+
+
+@dataclass
+class Measure:
+    """One timed build."""
+
+    label: str
+    seconds: float
+    executed: int
+    reused: int
+    code: int
+    notes: str = ""
+    executed_names: list[str] = field(default_factory=list)
+
+
+def stage_book(root: Path) -> Path:
+    """Copy the book's sources (config, contents, hand-written pages) into ``root``."""
+    root.mkdir(parents=True, exist_ok=True)
+    for name in ("_config.yml", "_toc.yml"):
+        shutil.copy(PROJECT_ROOT / name, root / name)
+    shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"),
+                    dirs_exist_ok=True)
+    return root
+
+
+def _measure(label: str, report: BuildReport, seconds: float, notes: str = "") -> Measure:
+    names = sorted(run.job.output.relative_to(run.job.output.parents[1]).as_posix()
+                   if run.job.output.parent.name in ("profiles", "explore")
+                   else run.job.output.name for run in report.executed)
+    failed = [f"{run.job.output.name}: {run.error}" for run in report.runs if not run.ok]
+    if failed:
+        notes = (notes + " FAILED: " + "; ".join(failed)).strip()
+    return Measure(label, seconds, len(report.executed), len(report.reused), report.code,
+                   notes, names)
+
+
+def _build(root: Path, parameters: dict, jobs: int | None, label: str, notes: str = "") -> Measure:
+    started = time.perf_counter()
+    report = build_book_report(
+        jobs, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
+        parameters=parameters, book_root=root, progress=False,
+    )
+    return _measure(label, report, time.perf_counter() - started, notes)
+
+
+def change_one_return(survey_dir: Path, reference_dir: Path | None = None) -> str:
+    """Move one contract end date in one return by two years, as a corrected return would.
+
+    Parameters
+    ----------
+    survey_dir
+        Folder of returns (a copy: the workbook is rewritten).
+    reference_dir
+        Reference folder (the Systems sheet's column names).
+
+    Returns
+    -------
+    str
+        What was changed: file, row, old and new value.
+
+    Raises
+    ------
+    ValueError
+        If no return has a Systems sheet with a dated contract end.
+    """
+    from openpyxl import load_workbook
+
+    columns = load_reference(reference_dir).column_names("Systems")
+    for path in sorted(survey_dir.glob("*.xlsx")):
+        workbook = load_workbook(path)
+        for sheet in workbook.worksheets:
+            if fold(sheet.title) != "systems":
+                continue
+            for row in sheet.iter_rows(min_row=1, max_row=15):
+                headers = {columns.lookup(cell.value): cell.column for cell in row
+                           if cell.value is not None}
+                if "contract_end" not in headers:
+                    continue
+                column = headers["contract_end"]
+                for cells in sheet.iter_rows(min_row=row[0].row + 1):
+                    cell = cells[column - 1]
+                    if isinstance(cell.value, (datetime, date)):
+                        old = cell.value
+                        cell.value = old.replace(year=old.year + 2)
+                        workbook.save(path)
+                        return (f"{path.name}, sheet {sheet.title!r}, row {cell.row}: contract end "
+                                f"{old:%Y-%m-%d} -> {cell.value:%Y-%m-%d}")
+                break
+    raise ValueError(f"{survey_dir}: no return with a dated contract end to change")
+
+
+def national_reference(target: Path, authorities: int, source: Path = REFERENCE_DIR) -> Path:
+    """A reference folder with London's authorities and numbered synthetic ones.
+
+    Every other reference table is copied unchanged. Synthetic authority ``i`` is
+    ``Synthetic Authority i`` (GSS-like code ``E07000000 + i``), alternately inner and outer,
+    tiled in rows of ``SYNTHETIC_COLUMNS`` below London's grid.
+
+    Parameters
+    ----------
+    target
+        Folder to write (created).
+    authorities
+        Total authorities, London's included (at least London's count).
+    source
+        The reference folder to start from.
+
+    Returns
+    -------
+    Path
+        ``target``.
+    """
+    shutil.copytree(source, target, dirs_exist_ok=True)
+    london = pd.read_csv(source / "authorities.csv", dtype=str, keep_default_na=False)
+    extra = max(0, authorities - len(london))
+    first_row = int(pd.to_numeric(london["tile_row"], errors="coerce").max()) + 2
+    width = len(str(extra))
+    rows = [{
+        "gss_code": f"E07{number:06d}",
+        "name": f"Synthetic Authority {number:0{width}d}",
+        "short_name": f"Synthetic {number:0{width}d}",
+        "kind": "borough",
+        "inner_outer": "Inner" if number % 2 else "Outer",
+        "tile_row": str(first_row + (number - 1) // SYNTHETIC_COLUMNS),
+        "tile_col": str((number - 1) % SYNTHETIC_COLUMNS),
+        "abbreviation": f"s{number:0{width}d}",
+        "synonyms": "",
+    } for number in range(1, extra + 1)]
+    table = pd.concat([london, pd.DataFrame(rows, columns=london.columns)], ignore_index=True)
+    table.to_csv(target / "authorities.csv", index=False, lineterminator="\n")
+    return target
+
+
+def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[Measure, str]:
+    """Generate a survey of ``authorities`` authorities and build its whole book, cold.
+
+    Systems scale with authorities: ``NATIONAL_SYSTEMS`` at ``NATIONAL_AUTHORITIES``;
+    respondents are London's share.
+
+    Returns
+    -------
+    tuple
+        The build's measure, and the generator's summary with its time.
+    """
+    from citytools_analysis.synth.generator import generate_survey
+
+    base = workdir / f"national-{authorities}"
+    reference = national_reference(base / "reference", authorities)
+    respondents = max(1, round(authorities * RESPONSE_RATE))
+    systems = NATIONAL_SYSTEMS * authorities / NATIONAL_AUTHORITIES
+    started = time.perf_counter()
+    summary = generate_survey(SEED, base / "survey", base / "truth", reference,
+                              n_authorities=respondents,
+                              systems_per_authority=systems / respondents)
+    generated = time.perf_counter() - started
+    root = stage_book(base / "root")
+    parameters = {"survey_dir": str(base / "survey"), "processed_dir": str(base / "processed"),
+                  "truth_dir": "", "reference_dir": str(reference)}
+    if (base / "contracts").is_dir():  # the generator's contract registers, if it writes them
+        parameters["contracts_dir"] = str(base / "contracts")
+    measure = _build(root, parameters, jobs, f"national scale, {authorities} authorities (cold)")
+    kept = pd.read_csv(base / "processed" / "systems.csv", usecols=["record_id"]) \
+        if (base / "processed" / "systems.csv").exists() else pd.DataFrame()
+    measure.notes = (f"{respondents} returns, {len(kept):,} systems cleaned; "
+                     + measure.notes).strip()
+    return measure, f"generated in {generated:.1f} s: {summary}"
+
+
+SNAPSHOT_IGNORE = shutil.ignore_patterns(
+    ".venv*", ".git", "_build", ".build-cache", "_generated", "__pycache__", ".pytest_cache",
+    "*.egg-info", "build", ".ipynb_checkpoints", "tests",
+)
+
+
+def snapshot_project(target: Path) -> Path:
+    """Copy the project (package, notebooks, book sources, data) without build artefacts."""
+    shutil.copytree(PROJECT_ROOT, target, ignore=SNAPSHOT_IGNORE)
+    return target
+
+
+def run_benchmark(
+    scales: Sequence[int] = (35, 100, NATIONAL_AUTHORITIES),
+    jobs: int | None = None,
+    workdir: Path | str | None = None,
+    echo=print,
+    snapshot: bool = True,
+) -> list[Measure] | None:
+    """Measure the build: London cold, no-op and one changed return; national scales.
+
+    Parameters
+    ----------
+    scales
+        Authorities in each national-scale run (empty for none).
+    jobs
+        Notebooks at once (default: one per core).
+    workdir
+        Folder for the copies (default: a temporary folder, removed afterwards).
+    echo
+        Where progress and figures are written.
+    snapshot
+        Run on a copy of the project in a child process (see the module's description).
+
+    Returns
+    -------
+    list of Measure or None
+        The measures (``None`` when they were taken in a child process and printed there).
+    """
+    temporary = None
+    if workdir is None:
+        temporary = tempfile.TemporaryDirectory(prefix="citytools-benchmark-")
+        workdir = temporary.name
+    workdir = Path(workdir)
+    try:
+        if snapshot:
+            copy = snapshot_project(workdir / "project")
+            echo(f"Benchmarking a copy of the project in {copy} ...")
+            code = (f"from citytools_analysis.build.benchmark import run_benchmark; "
+                    f"run_benchmark({list(scales)!r}, {jobs!r}, {str(workdir / 'runs')!r}, "
+                    f"snapshot=False)")
+            env = dict(os.environ, PYTHONPATH=str(copy), PYTHONUNBUFFERED="1")
+            subprocess.run([sys.executable, "-c", code], env=env, cwd=copy, check=True)
+            return None
+        measures = _london(workdir, jobs, echo)
+        national: list[tuple[int, Measure]] = []
+        for authorities in scales:
+            echo(f"National scale: {authorities} authorities ...")
+            measure, generated = national_build(workdir, authorities, jobs)
+            echo(f"  {generated}")
+            echo(f"  {_line(measure)}")
+            national.append((authorities, measure))
+            measures.append(measure)
+        echo(_report(measures, national))
+        return measures
+    finally:
+        if temporary is not None:
+            temporary.cleanup()
+
+
+def _london(workdir: Path, jobs: int | None, echo) -> list[Measure]:
+    base = workdir / "london"
+    survey = base / "survey"
+    shutil.copytree(SURVEY_DIR, survey)
+    root = stage_book(base / "root")
+    # No synthetic truth: the recovery measures are not what is timed, and the project's
+    # truth describes the project's returns, not a changed copy of them.
+    parameters = {"survey_dir": str(survey), "processed_dir": str(base / "processed"),
+                  "truth_dir": ""}
+    measures = []
+    for label in ("London: cold build", "London: no-op rebuild"):
+        echo(f"{label} ...")
+        measures.append(_build(root, parameters, jobs, label))
+        echo(f"  {_line(measures[-1])}")
+    change = change_one_return(survey)
+    echo(f"London: one return changed ({change}) ...")
+    measures.append(_build(root, parameters, jobs, "London: one changed return", change))
+    echo(f"  {_line(measures[-1])}")
+    return measures
+
+
+def _line(measure: Measure) -> str:
+    status = "ok" if measure.code == 0 else f"FAILED ({measure.code})"
+    return (f"{measure.label}: {measure.seconds:.1f} s, {measure.executed} executed, "
+            f"{measure.reused} reused, {status}" + (f"; {measure.notes}" if measure.notes else ""))
+
+
+def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str:
+    lines = ["", "Build benchmark", "==============="]
+    lines += [_line(measure) for measure in measures]
+    cold = next((m for m in measures if m.label == "London: cold build"), None)
+    noop = next((m for m in measures if m.label == "London: no-op rebuild"), None)
+    changed = next((m for m in measures if m.label == "London: one changed return"), None)
+    if cold and noop:
+        lines.append(f"No-op rebuild / cold build: {noop.seconds / cold.seconds:.1%} "
+                     f"(target under 10%)")
+    if changed:
+        profiles = [name for name in changed.executed_names if name.startswith("profiles/")]
+        others = [name for name in changed.executed_names if not name.startswith("profiles/")]
+        lines.append(f"After one changed return, re-executed {changed.executed} notebook(s): "
+                     f"{len(others)} chapter/explorer ({', '.join(others)}) and "
+                     f"{len(profiles)} profile(s) ({', '.join(profiles) or 'none'}); "
+                     f"{changed.reused} reused.")
+    if len(national) >= 2:
+        (small, first), (large, last) = national[0], national[-1]
+        growth = last.seconds / first.seconds
+        lines.append(
+            "National scale, time per authority: "
+            + ", ".join(f"{n}: {m.seconds / n:.2f} s" for n, m in national)
+            + f". From {small} to {large} authorities ({large / small:.1f}x) the build took "
+            f"{growth:.1f}x as long ({'no worse than' if growth <= large / small * 1.05 else 'worse than'}"
+            f" linear; exponent {math.log(growth) / math.log(large / small):.2f})."
+        )
+    return "\n".join(lines)

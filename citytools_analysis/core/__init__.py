@@ -1,0 +1,1 @@
+"""Foundations every layer reads: project paths, the reference data, the input error."""

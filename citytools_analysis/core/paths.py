@@ -1,0 +1,18 @@
+"""Project paths, anchored once at the repository root (no working-directory assumptions)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = PROJECT_ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+REFERENCE_DIR = RAW_DIR / "reference"
+SURVEY_DIR = RAW_DIR / "survey"
+PROCESSED_DIR = DATA_DIR / "processed"
+# The synthetic survey's "true London": kept outside data/raw/ because no real return has one.
+TRUTH_DIR = DATA_DIR / "synthetic_truth"
+NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
+BOOK_DIR = PROJECT_ROOT / "book"
+GENERATED_DIR = BOOK_DIR / "_generated"
+BUILD_DIR = PROJECT_ROOT / "_build"

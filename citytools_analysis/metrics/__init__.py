@@ -1,0 +1,1 @@
+"""The findings: market, contracts, collaboration, satisfaction, skills, maturity, interoperability, hosting, coverage, recommendations."""

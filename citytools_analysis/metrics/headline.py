@@ -1,0 +1,138 @@
+"""The headline findings: the findings and the recommendations drawn from them, as one JSON.
+
+This module sits above :mod:`citytools_analysis.metrics.findings` and
+:mod:`citytools_analysis.metrics.recommendations`, so that neither imports the other's
+consumer (the recommendations read the findings; the headline reads both).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from citytools_analysis.metrics.findings import collect_findings
+from citytools_analysis.metrics.recommendations import Thresholds, recommend
+from citytools_analysis.release.processed import ProcessedData, load_processed
+
+
+def _number(value: float, digits: int) -> float | None:
+    """A float rounded for JSON; ``None`` for a missing or undefined value."""
+    if value is None or pd.isna(value) or math.isinf(value):
+        return None
+    return round(float(value), digits)
+
+
+def _significant(value: float, figures: int = 3) -> float | None:
+    """A small number (a p-value) to ``figures`` significant figures; ``None`` if undefined."""
+    if value is None or pd.isna(value):
+        return None
+    return float(f"{float(value):.{figures}g}")
+
+
+def _pounds(value: float) -> int | None:
+    """Whole pounds for JSON; ``None`` when unknown."""
+    return None if value is None or pd.isna(value) else int(round(float(value)))
+
+
+def headline_findings(
+    data: ProcessedData,
+    *,
+    as_of: date | str | None = None,
+    horizon_years: int = 3,
+    window_months: int = 12,
+    min_authorities: int = 3,
+    thresholds: Thresholds | None = None,
+) -> dict:
+    """The headline findings as a JSON-ready dict, in the documented key order.
+
+    Keys: ``as_of`` (ISO date), ``horizon_years``, ``window_months``, ``min_authorities``,
+    ``systems``, ``authorities`` (distinct authorities with systems), ``products``,
+    ``manufacturers``, ``suppliers``, ``top10_supplier_share`` (0–1),
+    ``supplier_count_satisfaction`` (``rho``, ``p``, ``n``), ``expiring`` (systems whose
+    contracts end within the horizon), ``expiring_annual_cost_gbp`` (their known costs
+    added up), ``horizon_end`` (first day after the horizon), ``rolling_contracts``,
+    ``unknown_contract_end``, ``joint_procurement`` (``kind, name, authorities, first_end,
+    last_end, annual_cost_gbp``), ``peer_support`` (``skill_area, mentor, learner``) and
+    ``recommendations`` (``audience, text, evidence``; the evidence holds the numbers and
+    the ``link`` to the book's figure or table).
+
+    Parameters
+    ----------
+    data
+        The processed release.
+    as_of, horizon_years, window_months, min_authorities
+        As in :func:`collect_findings`.
+    thresholds
+        Recommendation thresholds; ``min_authorities`` is used for the collaborative rules
+        unless ``thresholds`` is given.
+    """
+    found = collect_findings(data, as_of=as_of, horizon_years=horizon_years,
+                             window_months=window_months, min_authorities=min_authorities)
+    if thresholds is None:
+        thresholds = Thresholds(min_authorities=min_authorities)
+    total = found.counts
+    correlation = found.supplier_satisfaction.correlation
+    undated = found.open_ended.iloc[0]
+    return {
+        "as_of": found.as_of.isoformat(),
+        "horizon_years": horizon_years,
+        "window_months": window_months,
+        "min_authorities": min_authorities,
+        "systems": int(total["systems"]),
+        "authorities": int(total["authorities"]),
+        "products": int(total["products"]),
+        "manufacturers": int(total["manufacturers"]),
+        "suppliers": int(total["suppliers"]),
+        "top10_supplier_share": _number(found.top_n_supplier_share, 4),
+        "supplier_count_satisfaction": {
+            "rho": _number(correlation.rho, 3),
+            "p": _significant(correlation.p),
+            "n": int(correlation.n),
+        },
+        "expiring": found.renewal.systems,
+        "expiring_annual_cost_gbp": _pounds(found.renewal.annual_cost_gbp),
+        "horizon_end": found.renewal.horizon_end.isoformat(),
+        "rolling_contracts": int(undated["rolling"]),
+        "unknown_contract_end": int(undated["unknown"]),
+        "joint_procurement": [
+            {
+                "kind": row.kind,
+                "name": row.name,
+                "authorities": list(row.gss_codes),
+                "first_end": row.first_end.date().isoformat(),
+                "last_end": row.last_end.date().isoformat(),
+                "annual_cost_gbp": _pounds(row.annual_cost_gbp) if row.costed_systems else None,
+            }
+            for row in found.joint_procurement.itertuples(index=False)
+        ],
+        "peer_support": [
+            {"skill_area": row.skill_area, "mentor": row.mentor, "learner": row.learner}
+            for row in found.peer_support.itertuples(index=False)
+        ],
+        "recommendations": [item.as_dict() for item in recommend(found, thresholds)],
+    }
+
+
+def headline_findings_json(
+    processed_dir: Path | str,
+    *,
+    as_of: date | str | None = None,
+    horizon_years: int = 3,
+    window_months: int = 12,
+    min_authorities: int = 3,
+) -> str:
+    """The headline findings of a processed folder as indented JSON (stable byte for byte).
+
+    See :func:`headline_findings` for the keys.
+    """
+    found = headline_findings(load_processed(processed_dir), as_of=as_of,
+                              horizon_years=horizon_years, window_months=window_months,
+                              min_authorities=min_authorities)
+    return json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False)
+
+
+__all__ = ["headline_findings", "headline_findings_json"]

@@ -1,0 +1,1 @@
+"""The open data release: its schema, writing it whole, and reading it back."""

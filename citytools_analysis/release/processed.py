@@ -1,0 +1,84 @@
+"""Loading the processed tables (data/processed/) with their proper types.
+
+The layout and meaning of each table is the output contract in the project's methodology
+page; this module is the one place that reads them back.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+
+from citytools_analysis.core.paths import PROCESSED_DIR
+from citytools_analysis.release.writer import FORMULA_TRIGGERS
+from citytools_analysis.release.schema import TABLES as SCHEMA
+
+TABLES = tuple(SCHEMA)
+
+
+def _restore_text(text: str) -> str:
+    """Undo the release's formula neutralising (a leading apostrophe before =, +, -, @)."""
+    return text[1:] if text.startswith("'") and text[1:2] in FORMULA_TRIGGERS else text
+
+
+def read_table(name: str, processed_dir: Path | str = PROCESSED_DIR) -> pd.DataFrame:
+    """Read one processed table with dates as ``datetime64``, counts as nullable integers.
+
+    Parameters
+    ----------
+    name
+        Table name without ``.csv`` (one of ``TABLES``).
+    processed_dir
+        Folder holding the processed tables.
+    """
+    path = Path(processed_dir) / f"{name}.csv"
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8")
+    frame = frame.replace("", pd.NA)
+    for field in SCHEMA[name].fields:
+        column = field.name
+        if column not in frame:
+            continue
+        if field.type == "date":
+            frame[column] = pd.to_datetime(frame[column], format="%Y-%m-%d")
+        elif field.type == "integer":
+            frame[column] = pd.to_numeric(frame[column]).astype("Int64")
+        elif field.type == "number":
+            frame[column] = pd.to_numeric(frame[column]).astype("Float64")
+        elif field.type == "boolean":
+            frame[column] = frame[column].map({"true": True, "false": False}).astype("boolean")
+        elif field.type == "string":
+            frame[column] = frame[column].map(_restore_text, na_action="ignore")
+    return frame
+
+
+def snapshot_date(processed_dir: Path | str = PROCESSED_DIR) -> date | None:
+    """The survey round's snapshot date, as recorded in ``datapackage.json``."""
+    package = json.loads((Path(processed_dir) / "datapackage.json").read_text(encoding="utf-8"))
+    value = package.get("snapshot_date")
+    return date.fromisoformat(value) if value else None
+
+
+@dataclass(frozen=True)
+class ProcessedData:
+    """All processed tables of one release, and its snapshot date."""
+
+    authorities: pd.DataFrame
+    systems: pd.DataFrame
+    integrations: pd.DataFrame
+    skills: pd.DataFrame
+    maturity: pd.DataFrame
+    rejected: pd.DataFrame
+    corrections: pd.DataFrame
+    snapshot_date: date | None
+    contracts: pd.DataFrame | None = None  # contract-register rows; None in older releases
+
+
+def load_processed(processed_dir: Path | str = PROCESSED_DIR) -> ProcessedData:
+    """Read every processed table of ``processed_dir``."""
+    tables = {name: read_table(name, processed_dir) for name in TABLES
+              if name != "contracts" or (Path(processed_dir) / "contracts.csv").exists()}
+    return ProcessedData(**tables, snapshot_date=snapshot_date(processed_dir))

@@ -1,0 +1,297 @@
+"""The explorer pages' tables, and their interactive (searchable, filterable) HTML form.
+
+Each table function returns a plain DataFrame with reader-facing column names, built from
+the metric functions; :func:`interactive_html` turns one into an ITables/DataTables table
+that sorts, searches and filters in the browser. ITables runs in offline mode: its
+JavaScript and CSS are embedded in the page by :func:`init_offline`, so the built book
+needs no network. Table ids are fixed, so the executed notebooks are the same on every run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import date
+
+import pandas as pd
+
+from citytools_analysis.metrics import collaboration
+from citytools_analysis.metrics import contracts
+from citytools_analysis.metrics import market
+from citytools_analysis.release.processed import ProcessedData
+
+ROLLING, UNKNOWN = "rolling", "unknown"
+
+SYSTEM_COLUMNS = {
+    "authority": "Authority",
+    "service_area": "Service area",
+    "function": "Function",
+    "product": "Product",
+    "manufacturer": "Manufacturer",
+    "supplier": "Supplier",
+    "system_type": "Type",
+    "hosting": "Hosting",
+    "contract_end": "Contract end",
+    "annual_cost_gbp": "Annual cost (£)",
+}
+"""Processed column (or derived one) → heading in the explorer's systems table."""
+
+
+def _names(data: ProcessedData) -> dict[str, str]:
+    return dict(zip(data.authorities["gss_code"], data.authorities["short_name"]))
+
+
+def _end_labels(systems: pd.DataFrame) -> pd.Series:
+    """ISO end date, or ``rolling`` / ``unknown`` (a date status without a date is unknown)."""
+    dated = (systems["contract_end_status"] == "date") & systems["contract_end"].notna()
+    labels = pd.Series(UNKNOWN, index=systems.index, dtype="string")
+    labels[dated] = systems.loc[dated, "contract_end"].dt.strftime("%Y-%m-%d")
+    labels[systems["contract_end_status"] == "rolling"] = ROLLING
+    return labels
+
+
+def _pounds(column: pd.Series) -> pd.Series:
+    """Costs to the nearest pound (missing stays missing)."""
+    return column.astype("Float64").round().astype("Int64")
+
+
+def _text(column: pd.Series) -> pd.Series:
+    return column.astype("string").fillna("")
+
+
+def systems_table(data: ProcessedData) -> pd.DataFrame:
+    """Every system at every authority, one row each, for the 'all systems' explorer.
+
+    Parameters
+    ----------
+    data
+        The processed release.
+
+    Returns
+    -------
+    DataFrame
+        Columns as in :data:`SYSTEM_COLUMNS`: the authority's short name, the system's
+        names, its contract end (ISO date, ``rolling`` or ``unknown``) and known annual cost
+        (to the pound).
+        Sorted by authority, service area, function, product, then record id.
+    """
+    systems = data.systems.copy()
+    systems["authority"] = systems["gss_code"].map(_names(data)).fillna(systems["gss_code"])
+    systems["contract_end_label"] = _end_labels(systems)
+    systems = systems.sort_values(["authority", "service_area", "function", "product",
+                                   "record_id"], kind="mergesort", na_position="last")
+    out = pd.DataFrame({
+        heading: (systems["contract_end_label"] if column == "contract_end"
+                  else _pounds(systems[column]) if column == "annual_cost_gbp"
+                  else _text(systems[column]))
+        for column, heading in SYSTEM_COLUMNS.items()
+    })
+    return out.reset_index(drop=True)
+
+
+def who_uses_what(data: ProcessedData) -> pd.DataFrame:
+    """Product → the authorities that run it (the 'who uses what' explorer).
+
+    Built on :func:`citytools_analysis.metrics.collaboration.shared_systems` with every product kept.
+
+    Parameters
+    ----------
+    data
+        The processed release.
+
+    Returns
+    -------
+    DataFrame
+        ``Product``, ``Manufacturer``, ``Service area`` (the product's most frequent ones),
+        ``Authorities`` (count), ``Systems`` (count), ``Used by`` (every authority's short
+        name, alphabetical). Most widely used first, then by product.
+    """
+    names = _names(data)
+    shared = collaboration.shared_systems(data.systems, min_authorities=1)
+    return pd.DataFrame({
+        "Product": _text(shared["product"]),
+        "Manufacturer": _text(shared["manufacturer"]),
+        "Service area": _text(shared["service_area"]),
+        "Authorities": shared["authorities"].astype(int),
+        "Systems": shared["systems"].astype(int),
+        "Used by": [", ".join(sorted(names.get(c, c) for c in codes))
+                    for codes in shared["gss_codes"]],
+    }).reset_index(drop=True)
+
+
+def suppliers_table(data: ProcessedData) -> pd.DataFrame:
+    """Each supplier's systems, authorities, service areas and share (the suppliers explorer).
+
+    Shares are :func:`citytools_analysis.metrics.market.shares` (rows naming a supplier).
+
+    Parameters
+    ----------
+    data
+        The processed release.
+
+    Returns
+    -------
+    DataFrame
+        ``Supplier``, ``Systems``, ``Share (%)`` (one decimal), ``Rank``, ``Authorities``,
+        ``Service areas`` (count), ``Service area names`` and ``Products`` (alphabetical).
+        Largest first.
+    """
+    shares = market.shares(data.systems, by="supplier")
+    named = data.systems[data.systems["supplier"].notna()]
+    grouped = named.groupby("supplier")
+    areas = grouped["service_area"].agg(lambda s: sorted(set(s.dropna())))
+    products = grouped["product"].agg(lambda s: sorted(set(s.dropna())))
+    return pd.DataFrame({
+        "Supplier": _text(shares["supplier"]),
+        "Systems": shares["systems"].astype(int),
+        "Share (%)": (shares["share"] * 100).round(1),
+        "Rank": shares["rank"].astype(int),
+        "Authorities": shares["authorities"].astype(int),
+        "Service areas": shares["supplier"].map(areas.map(len)).astype(int),
+        "Service area names": shares["supplier"].map(areas.map(", ".join)),
+        "Products": shares["supplier"].map(products.map(", ".join)),
+    }).reset_index(drop=True)
+
+
+def contracts_table(
+    data: ProcessedData, as_of: date | str | pd.Timestamp, horizon_years: int = 3
+) -> pd.DataFrame:
+    """Every contract by its end date (the contracts explorer).
+
+    ``Status`` is :func:`citytools_analysis.metrics.contracts.classify_expiry` (ended, within
+    horizon, after horizon, rolling, unknown).
+
+    Parameters
+    ----------
+    data
+        The processed release.
+    as_of, horizon_years
+        The snapshot date and the horizon that ``Status`` refers to.
+
+    Returns
+    -------
+    DataFrame
+        ``Contract end`` (ISO date, ``rolling`` or ``unknown``), ``Year`` (empty when no
+        date), ``Status``, ``Authority``, ``Service area``, ``Product``, ``Supplier``,
+        ``Annual cost (£)``. Dated contracts first by date, then rolling, then unknown;
+        ties by authority and product.
+    """
+    systems = data.systems.copy()
+    systems["authority"] = systems["gss_code"].map(_names(data)).fillna(systems["gss_code"])
+    systems["end_label"] = _end_labels(systems)
+    systems["status"] = contracts.classify_expiry(systems, as_of, horizon_years)
+    dated = systems["end_label"].str.match(r"\d{4}-")
+    systems["order"] = 0
+    systems.loc[systems["end_label"] == ROLLING, "order"] = 1
+    systems.loc[systems["end_label"] == UNKNOWN, "order"] = 2
+    systems = systems.sort_values(["order", "end_label", "authority", "product", "record_id"],
+                                  kind="mergesort", na_position="last")
+    dated = dated[systems.index]
+    years = systems["end_label"].str.slice(0, 4).where(dated, "")
+    return pd.DataFrame({
+        "Contract end": systems["end_label"].astype("string"),
+        "Year": years.astype("string"),
+        "Status": systems["status"].astype("string"),
+        "Authority": _text(systems["authority"]),
+        "Service area": _text(systems["service_area"]),
+        "Product": _text(systems["product"]),
+        "Supplier": _text(systems["supplier"]),
+        "Annual cost (£)": _pounds(systems["annual_cost_gbp"]),
+    }).reset_index(drop=True)
+
+
+def init_offline() -> None:
+    """Load the DataTables library into the page, embedded (no network), once per notebook.
+
+    Call it in the notebook before the first :func:`show_interactive`; it only affects the
+    tables shown explicitly (``all_interactive=False``), not every DataFrame.
+    """
+    import itables
+
+    itables.init_notebook_mode(all_interactive=False, connected=False)
+
+
+def interactive_html(
+    frame: pd.DataFrame,
+    table_id: str,
+    *,
+    caption: str | None = None,
+    panes: Sequence[str] = (),
+    page_length: int = 25,
+    order: Mapping[str, str] | None = None,
+) -> str:
+    """An interactive table: sort by any column, search all, filter per column and by value.
+
+    Every row is embedded (no downsampling). A text box in each column's header filters
+    that column; ``panes`` columns also get a search pane listing their values with counts,
+    so a reader can tick an authority or a service area.
+
+    Parameters
+    ----------
+    frame
+        The table (its column names are the headings; the index is not shown).
+    table_id
+        A fixed HTML id (letters, digits, ``_``, ``-``), unique on the page.
+    caption
+        Table caption (what the table holds).
+    panes
+        Columns offered as search panes (categorical columns).
+    page_length
+        Rows per page.
+    order
+        Initial sort, column name → ``"asc"``/``"desc"`` (default: the frame's order).
+
+    Returns
+    -------
+    str
+        HTML with the table, its data and the script that starts it (it needs
+        :func:`init_offline` to have run on the page).
+
+    Raises
+    ------
+    KeyError
+        If a pane or order column is not in ``frame``.
+    """
+    from itables import to_html_datatable
+
+    columns = list(frame.columns)
+    for column in [*panes, *(order or {})]:
+        if column not in columns:
+            raise KeyError(f"{column!r} is not a column of the table ({columns})")
+    options: dict = {
+        "table_id": table_id,
+        "connected": False,
+        "maxBytes": 0,
+        "maxRows": 0,
+        "showIndex": False,
+        "column_filters": "header",
+        "pageLength": page_length,
+        "lengthMenu": [10, 25, 50, 100, 500],
+        "classes": "display compact cell-border",
+        "display_logo_when_loading": False,
+        "order": [[columns.index(c), way] for c, way in (order or {}).items()],
+        "warn_on_unexpected_types": False,
+    }
+    if panes:
+        options["layout"] = {"top1": "searchPanes"}
+        options["searchPanes"] = {
+            "columns": [columns.index(c) for c in panes],
+            "cascadePanes": True,
+            "layout": f"columns-{min(len(panes), 4)}",
+            "initCollapsed": False,
+        }
+    if caption:
+        options["caption"] = caption
+    return to_html_datatable(frame.reset_index(drop=True), **options)
+
+
+def show_interactive(frame: pd.DataFrame, table_id: str, **options) -> None:
+    """Display :func:`interactive_html` in a notebook (after :func:`init_offline`).
+
+    Parameters
+    ----------
+    frame, table_id, **options
+        As for :func:`interactive_html`.
+    """
+    from IPython.display import HTML, display
+
+    display(HTML(interactive_html(frame, table_id, **options)))

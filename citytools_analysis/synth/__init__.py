@@ -1,0 +1,1 @@
+"""The synthetic world: scenario, true London, typed returns, registers, the mess, and recovery against the truth."""
