@@ -125,9 +125,12 @@ def benchmark(
 def findings(
     processed_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Folder of processed tables."),
     as_of: Optional[str] = typer.Option(None, help="Snapshot date, YYYY-MM-DD."),
-    horizon_years: int = typer.Option(3, help="Expiry horizon in years."),
-    window_months: int = typer.Option(12, help="Joint-procurement window in months."),
-    min_authorities: int = typer.Option(3, help="Authorities needed for an opportunity."),
+    horizon_years: Optional[int] = typer.Option(
+        None, help="Expiry horizon in years (default: data/raw/reference/report_parameters.csv)."),
+    window_months: Optional[int] = typer.Option(
+        None, help="Joint-procurement window in months (default: as configured)."),
+    min_authorities: Optional[int] = typer.Option(
+        None, help="Authorities needed for an opportunity (default: as configured)."),
 ) -> None:
     """Print the headline findings as JSON."""
     from citytools_analysis.metrics.headline import headline_findings_json

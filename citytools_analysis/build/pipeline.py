@@ -54,6 +54,8 @@ PROFILES_FOLDER = "profiles"
 PROFILE_PARAMETER = "authority"
 # The London-wide tables, computed once per build and read by every profile run.
 CONTEXT_FILE = ".profiles-context.pickle"
+# The findings, computed once per build for every chapter (a build artefact, keyed by content).
+FINDINGS_STORE = ".findings.pickle"
 # Parameters naming what a notebook reads: folders and files, by the end of their name.
 PATH_PARAMETER_SUFFIXES = ("_dir", "_path", "_file")
 
@@ -721,6 +723,20 @@ def _failures(runs: Iterable[NotebookRun]) -> list[NotebookRun]:
     return failed
 
 
+def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
+    """Compute the findings once for the chapters that read the store (unless it is current)."""
+    from citytools_analysis.core.parameters import report_parameters
+    from citytools_analysis.metrics.findings_store import write_findings_store
+
+    readers = [job for job in chapters if "findings_store" in job.parameters]
+    if not readers:
+        return
+    effective = {**notebook_defaults(readers[0].source), **dict(readers[0].parameters)}
+    chosen = report_parameters(**{name: effective.get(name) for name in (
+        "as_of", "horizon_years", "window_months", "min_authorities")})
+    write_findings_store(_resolve(effective.get("processed_dir", PROCESSED_DIR)), chosen, store)
+
+
 def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
     """The London-wide tables, computed as the profile notebook computes them."""
     from citytools_analysis.report.profiles import load_london
@@ -796,7 +812,9 @@ def build_book_report(
     generated_dir = Path(generated_dir)
     reference_dir = parameters.get("reference_dir")
     codes = profile_authorities(_resolve(reference_dir) if reference_dir else None, authorities)
-    cleaning, chapters = plan_notebooks(notebooks_dir, generated_dir, parameters)
+    store = generated_dir / FINDINGS_STORE
+    cleaning, chapters = plan_notebooks(notebooks_dir, generated_dir,
+                                        {"findings_store": str(store), **parameters})
     explorers = plan_explorers(notebooks_dir, generated_dir, parameters)
     planned_profiles = plan_profiles(codes, notebooks_dir, generated_dir, parameters)
     remove_stale(generated_dir, [job.output for job in
@@ -809,6 +827,7 @@ def build_book_report(
         return BuildReport(1, first, time.perf_counter() - started, 0.0)
     say("  reused" if first[0].reused else f"  executed in {first[0].seconds:.1f} s", flush=True)
 
+    _store_findings(chapters, store)
     profiles = []
     if planned_profiles:
         from citytools_analysis.report.profiles import profile_digests, save_context

@@ -15,10 +15,9 @@ from citytools_analysis.metrics import market
 from citytools_analysis.metrics import overview
 from citytools_analysis.metrics import satisfaction
 from citytools_analysis.metrics import skills
+from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.release.processed import ProcessedData, load_processed
 
-TOP_N = 10
-"""The headline top-N share is the ten largest suppliers' (the 2019 report's figure)."""
 
 
 @dataclass(frozen=True)
@@ -69,9 +68,10 @@ def collect_findings(
     data: ProcessedData,
     *,
     as_of: date | str | None = None,
-    horizon_years: int = 3,
-    window_months: int = 12,
-    min_authorities: int = 3,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
+    top_n: int | None = None,
 ) -> Findings:
     """Compute every finding the headline summary and the recommendations need.
 
@@ -89,12 +89,21 @@ def collect_findings(
     min_authorities
         Fewest authorities for a joint-procurement opportunity, an under-performance
         cluster or a shared replacement plan.
+    top_n
+        The headline share is the ``top_n`` largest suppliers' share.
+
+    Each of these left as ``None`` takes its value in the report's parameters
+    (``data/raw/reference/report_parameters.csv``, :mod:`citytools_analysis.core.parameters`).
 
     Returns
     -------
     Findings
     """
-    day = resolve_as_of(data, as_of)
+    configured = report_parameters(horizon_years=horizon_years, window_months=window_months,
+                                   min_authorities=min_authorities, top_n=top_n)
+    horizon_years, window_months = configured.horizon_years, configured.window_months
+    min_authorities, top_n = configured.min_authorities, configured.top_n
+    day = resolve_as_of(data, as_of or configured.as_of)
     systems = data.systems
     until_year = contracts.horizon_end(day, horizon_years).year
     return Findings(
@@ -106,8 +115,8 @@ def collect_findings(
         counts={**overview.headline_counts(systems), **coverage.source_counts(systems),
                 "authorities": int(systems["gss_code"].nunique())},
         supplier_shares=market.shares(systems, by="supplier"),
-        top_n=TOP_N,
-        top_n_supplier_share=market.top_n_share(systems, n=TOP_N, by="supplier"),
+        top_n=top_n,
+        top_n_supplier_share=market.top_n_share(systems, n=top_n, by="supplier"),
         concentration=market.concentration(systems),
         renewal=contracts.renewal_cost(systems, day, horizon_years),
         open_ended=contracts.open_ended(systems, by=None),

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.metrics.findings import collect_findings
 from citytools_analysis.metrics.recommendations import Thresholds, recommend
 from citytools_analysis.release.processed import ProcessedData, load_processed
@@ -42,9 +43,9 @@ def headline_findings(
     data: ProcessedData,
     *,
     as_of: date | str | None = None,
-    horizon_years: int = 3,
-    window_months: int = 12,
-    min_authorities: int = 3,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
     thresholds: Thresholds | None = None,
 ) -> dict:
     """The headline findings as a JSON-ready dict, in the documented key order.
@@ -70,18 +71,21 @@ def headline_findings(
         Recommendation thresholds; ``min_authorities`` is used for the collaborative rules
         unless ``thresholds`` is given.
     """
-    found = collect_findings(data, as_of=as_of, horizon_years=horizon_years,
-                             window_months=window_months, min_authorities=min_authorities)
+    configured = report_parameters(as_of=as_of, horizon_years=horizon_years,
+                                   window_months=window_months, min_authorities=min_authorities)
+    found = collect_findings(data, as_of=configured.as_of, horizon_years=configured.horizon_years,
+                             window_months=configured.window_months,
+                             min_authorities=configured.min_authorities, top_n=configured.top_n)
     if thresholds is None:
-        thresholds = Thresholds(min_authorities=min_authorities)
+        thresholds = Thresholds.from_parameters(configured)
     total = found.counts
     correlation = found.supplier_satisfaction.correlation
     undated = found.open_ended.iloc[0]
     return {
         "as_of": found.as_of.isoformat(),
-        "horizon_years": horizon_years,
-        "window_months": window_months,
-        "min_authorities": min_authorities,
+        "horizon_years": found.horizon_years,
+        "window_months": found.window_months,
+        "min_authorities": found.min_authorities,
         "systems": int(total["systems"]),
         "authorities": int(total["authorities"]),
         "products": int(total["products"]),
@@ -121,9 +125,9 @@ def headline_findings_json(
     processed_dir: Path | str,
     *,
     as_of: date | str | None = None,
-    horizon_years: int = 3,
-    window_months: int = 12,
-    min_authorities: int = 3,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
 ) -> str:
     """The headline findings of a processed folder as indented JSON (stable byte for byte).
 

@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from citytools_analysis.core.parameters import ReportParameters, load_report_parameters
+
 if TYPE_CHECKING:  # pragma: no cover
     from citytools_analysis.metrics.contracts import RenewalCost
     from citytools_analysis.metrics.findings import Findings
@@ -35,6 +37,11 @@ LINKS = {
     "peer_support": "07_skills_and_peer_support.html#peer-support",
 }
 """Where each finding is shown in the book: chapter page and anchor (the one place)."""
+
+def _configured(name: str):
+    """A threshold's value in the report's parameters (``report_parameters.csv``)."""
+    return getattr(load_report_parameters(), name)
+
 
 NAMES_SHOWN = 8
 """Authorities named in a sentence before the rest are counted ("and 3 more")."""
@@ -69,19 +76,25 @@ class Thresholds:
     ``min_pipeline_systems``: systems expiring within the horizon for the pipeline rule.
     ``min_peer_matches``: matches for LOTI to broker. ``top_share``: top-N supplier share
     above which central government is asked to scale the approach. ``alpha``: significance
-    level for the supplier-count correlation.
+    level for the supplier-count correlation. Every default is read from the report's
+    parameters (``data/raw/reference/report_parameters.csv``).
     """
 
-    min_authorities: int = 3
-    min_hhi: float = 2500.0
-    min_area_systems: int = 5
-    max_supplier_satisfaction: float = 2.5
-    min_rated_systems: int = 3
-    max_unknown_share: float = 0.1
-    min_pipeline_systems: int = 1
-    min_peer_matches: int = 1
-    top_share: float = 0.5
-    alpha: float = 0.05
+    min_authorities: int = field(default_factory=lambda: _configured("min_authorities"))
+    min_hhi: float = field(default_factory=lambda: _configured("min_hhi"))
+    min_area_systems: int = field(default_factory=lambda: _configured("min_area_systems"))
+    max_supplier_satisfaction: float = field(default_factory=lambda: _configured("max_supplier_satisfaction"))
+    min_rated_systems: int = field(default_factory=lambda: _configured("min_rated_systems"))
+    max_unknown_share: float = field(default_factory=lambda: _configured("max_unknown_share"))
+    min_pipeline_systems: int = field(default_factory=lambda: _configured("min_pipeline_systems"))
+    min_peer_matches: int = field(default_factory=lambda: _configured("min_peer_matches"))
+    top_share: float = field(default_factory=lambda: _configured("top_share"))
+    alpha: float = field(default_factory=lambda: _configured("alpha"))
+
+    @classmethod
+    def from_parameters(cls, parameters: ReportParameters) -> Thresholds:
+        """The thresholds of a set of report parameters."""
+        return cls(**{name: getattr(parameters, name) for name in cls.__dataclass_fields__})
 
 
 # ---------------------------------------------------------------------------- formatting

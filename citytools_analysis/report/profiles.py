@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.metrics import collaboration
 from citytools_analysis.metrics import contracts
 from citytools_analysis.metrics import market
@@ -67,9 +68,9 @@ def london_context(
     source: str,
     skill_levels: Mapping[int, str],
     as_of: date | str | None = None,
-    horizon_years: int = 3,
-    window_months: int = 12,
-    min_authorities: int = 3,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
 ) -> LondonContext:
     """Compute the London-wide tables the profiles share.
 
@@ -98,6 +99,10 @@ def london_context(
     ValueError
         When no ``as_of`` is given and the release records no snapshot date.
     """
+    configured = report_parameters(as_of=as_of, horizon_years=horizon_years,
+                                   window_months=window_months, min_authorities=min_authorities)
+    as_of, horizon_years = configured.as_of, configured.horizon_years
+    window_months, min_authorities = configured.window_months, configured.min_authorities
     if as_of is None or as_of == "":
         if data.snapshot_date is None:
             raise ValueError("no as_of date given and the data package records no snapshot_date")

@@ -1,0 +1,78 @@
+"""What every chapter opens with: the theme, the release, the parameters and the findings.
+
+A chapter notebook's set-up is one call, :func:`open_chapter`, so that no chapter repeats
+how the release is read, how parameters left blank are taken from the report's
+configuration, or how the findings are computed (once per build, see
+:mod:`citytools_analysis.metrics.findings_store`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from citytools_analysis.core.parameters import ReportParameters, report_parameters
+from citytools_analysis.core.paths import PROJECT_ROOT
+from citytools_analysis.metrics.findings import Findings
+from citytools_analysis.metrics.findings_store import chapter_findings
+from citytools_analysis.metrics.recommendations import authority_names
+from citytools_analysis.release.processed import ProcessedData, load_processed
+from citytools_analysis.report import plots
+
+
+@dataclass(frozen=True)
+class Chapter:
+    """A chapter's inputs: the release, its folder, the parameters and the findings."""
+
+    processed_dir: Path
+    data: ProcessedData
+    parameters: ReportParameters
+    found: Findings
+
+    @property
+    def names(self) -> dict[str, str]:
+        """GSS code → authority short name."""
+        return authority_names(self.data.authorities)
+
+    @property
+    def as_of(self) -> date:
+        return self.found.as_of
+
+    @property
+    def horizon_years(self) -> int:
+        return self.found.horizon_years
+
+    @property
+    def window_months(self) -> int:
+        return self.found.window_months
+
+    @property
+    def min_authorities(self) -> int:
+        return self.found.min_authorities
+
+
+def open_chapter(processed_dir: Path | str, *, as_of: str | date | None = None,
+                 horizon_years: int | None = None, window_months: int | None = None,
+                 min_authorities: int | None = None,
+                 findings_store: Path | str | None = None) -> Chapter:
+    """Apply the theme, read the release and take its findings.
+
+    Parameters
+    ----------
+    processed_dir
+        The release folder, relative to the project root or absolute.
+    as_of, horizon_years, window_months, min_authorities
+        The chapter's parameters; ``None`` or ``""`` takes the report's configured value
+        (``data/raw/reference/report_parameters.csv``).
+    findings_store
+        The build's findings store, if any.
+    """
+    plots.apply_theme()
+    folder = Path(processed_dir)
+    folder = folder if folder.is_absolute() else PROJECT_ROOT / folder
+    data = load_processed(folder)
+    parameters = report_parameters(as_of=as_of, horizon_years=horizon_years,
+                                   window_months=window_months, min_authorities=min_authorities)
+    found = chapter_findings(data, folder, parameters, findings_store)
+    return Chapter(folder, data, parameters, found)
