@@ -127,7 +127,7 @@ def test_cleaning_the_committed_survey_reproduces_the_release(tmp_path: Path) ->
 def test_every_register_row_is_accounted_for() -> None:
     """For each contract register: non-blank data rows = rows in contracts.csv + rows rejected."""
     from citytools_analysis.core.paths import RAW_DIR
-    from citytools_analysis.ingest.registers import REGISTER_SHEET, read_registers
+    from citytools_analysis.ingest.register_reader import REGISTER_SHEET, read_registers
 
     rows, _corrections, rejections = read_registers(RAW_DIR / "contracts", load_reference())
     contracts = _csv("contracts")
