@@ -101,8 +101,8 @@ def test_register_outcomes_of_no_rows_are_zero():
     empty = pd.DataFrame({"gss_code": [], "outcome": []})
     for contracts in (empty, None):  # None: a release without contracts.csv
         table = coverage.register_outcomes(contracts, AUTHORITIES)
-        assert table["rows"].tolist() == [0, 0, 0, 0]
-        assert table["share"].tolist() == [0, 0, 0, 0]
+        assert table["rows"].tolist() == [0] * 6
+        assert table["share"].tolist() == [0] * 6
 
 
 def test_known_by_source_shows_ratings_and_hosting_only_from_the_survey():
