@@ -65,7 +65,9 @@ def match_to_systems(rows: list[dict], systems: list[dict], rules: RegisterRules
     product named, the system's function named in the register text, the service area
     named, the closeness of the dates, then whether the row's contract spans the snapshot
     date (so that of a renewal and the contract it replaced, the one in force wins when the
-    survey gives no dates); pairs are taken best first, each row and each system at most once.
+    survey gives no dates); pairs are taken best first, each system at most once and each
+    contract chain (:func:`contract_chains`: a contract, its extensions and renewals, a second
+    listing) at most once, so that an extension cannot be matched to a second system.
 
     Parameters
     ----------
@@ -85,13 +87,17 @@ def match_to_systems(rows: list[dict], systems: list[dict], rules: RegisterRules
         ``(source_file, source_row)`` of a register row → ``record_id`` of its system.
     """
     pairs = candidate_pairs(rows, systems, rules, snapshot)
+    chain_of = contract_chains(rows, rules)
     matched: dict[tuple, str] = {}
     taken: set[str] = set()
+    chains: set[tuple] = set()
     for _score, key, record_id in sorted(pairs):
-        if key in matched or record_id in taken:
+        chain = chain_of.get(key, key)
+        if chain in chains or record_id in taken:
             continue
         matched[key] = record_id
         taken.add(record_id)
+        chains.add(chain)
     return matched
 
 
@@ -296,6 +302,75 @@ def current_contract(rows: list[dict], snapshot: dt.date | None) -> dict:
                                     r["source_file"], int(r["source_row"])))
 
 
-__all__ = ["annual_cost", "candidate_pairs", "current_contract", "ended_before",
+#: Days between one contract's end and the next one's start within which the next continues it.
+CONTINUATION_DAYS = 62
+
+
+def _continues(first: dict, then: dict) -> bool:
+    """Whether ``then`` continues ``first``: it starts just after ``first`` ends, or it is
+    ``first`` listed again (the same dates and value; modules bought at once under separate
+    contracts have values of their own)."""
+    a_start, a_end = first.get("contract_start"), first.get("contract_end")
+    b_start, b_end = then.get("contract_start"), then.get("contract_end")
+    if a_start is not None and (a_start, a_end, first.get("value_gbp")) == (
+            b_start, b_end, then.get("value_gbp")):
+        return True
+    return (a_end is not None and b_start is not None
+            and 0 < (b_start - a_end).days <= CONTINUATION_DAYS)
+
+
+def contract_chains(rows: list[dict], rules: RegisterRules) -> dict[tuple, tuple]:
+    """Register rows that are one contract's history, each row mapped to its chain's first row.
+
+    Two IT rows of one authority with the same canonical supplier are one chain when one
+    continues the other (:func:`_continues`: it starts within :data:`CONTINUATION_DAYS` of
+    the other's end, as an extension or a renewal does, or it has the same dates and value,
+    as a row listed twice does) and they are for the same thing: the same product and service area
+    (:func:`same_system_key`), or, when neither names a product, the one's title holds the
+    other's ("Extension - Housing system replacement").
+
+    Returns
+    -------
+    dict
+        ``(source_file, source_row)`` → the ``(source_file, source_row)`` of its chain's
+        first row in the register; rows alone are their own chain.
+    """
+    parent: dict[tuple, tuple] = {}
+
+    def root(key: tuple) -> tuple:
+        while parent.get(key, key) != key:
+            key = parent[key]
+        return key
+
+    groups: dict[tuple, list[dict]] = {}
+    for row in rows:
+        if row.get("is_it") and not _blank(row.get("supplier")):
+            groups.setdefault((row["gss_code"], fold(row["supplier"])), []).append(row)
+    for members in groups.values():
+        members = sorted(members, key=lambda r: (r.get("contract_start") or dt.date.min,
+                                                 r["source_file"], int(r["source_row"])))
+        keys = [same_system_key(r, rules) for r in members]
+        titles = [fold(r.get("title") or "") for r in members]
+        for i, first in enumerate(members):
+            for j in range(i + 1, len(members)):
+                then = members[j]
+                if keys[i] is not None or keys[j] is not None:
+                    same = keys[i] == keys[j]
+                else:
+                    same = bool(titles[i]) and (titles[i] in titles[j] or titles[j] in titles[i])
+                if same and _continues(first, then):
+                    a, b = root((first["source_file"], first["source_row"])), root(
+                        (then["source_file"], then["source_row"]))
+                    if a != b:
+                        parent[max(a, b, key=_order)] = min(a, b, key=_order)
+    return {(r["source_file"], r["source_row"]): root((r["source_file"], r["source_row"]))
+            for r in rows}
+
+
+def _order(key: tuple) -> tuple:
+    return (key[0], int(key[1]))
+
+
+__all__ = ["annual_cost", "candidate_pairs", "contract_chains", "current_contract", "ended_before",
            "match_to_systems", "place_system", "product_and_area", "same_system_key",
            "spans_snapshot"]

@@ -32,6 +32,7 @@ from citytools_analysis.ingest.register_matching import (
     _blank,
     annual_cost,
     candidate_pairs,
+    contract_chains,
     current_contract,
     ended_before,
     match_to_systems,
@@ -107,7 +108,9 @@ def add_registers(
     - ``added``: the contract a register-only system was made from (``record_id``);
     - ``same_system``: another contract of a system already counted, matched or added
       (``record_id``): an earlier let, an extension, a renewal or re-let to the same product,
-      a row listed twice;
+      a row listed twice. At a responding authority, the rows of a matched row's contract
+      chain (:func:`.register_matching.contract_chains`) are its system's, and so are other
+      rows for a product and service area the return lists;
     - ``ended_before_snapshot``: an IT contract that ended before the snapshot date and that
       no later contract for the same product continues;
     - ``unplaced``: an IT contract that is none of these;
@@ -155,6 +158,8 @@ def add_registers(
         matches = match_to_systems(answering, systems, rules, snapshot)
         candidates = Counter(key for _rank, key, _id in candidate_pairs(answering, systems, rules,
                                                                          snapshot))
+        chain_of = contract_chains(answering, rules)
+        chain_system = {chain_of[key]: record_id for key, record_id in matches.items()}
         by_id = {s["record_id"]: s for s in systems}
         sheets = _systems_sheets(returns)
         logged = {(c["source_file"], c["sheet"], int(c["source_row"]), c["column"]): c
@@ -169,6 +174,8 @@ def add_registers(
                 _fill(system, row, sheets.get(system["source_file"], "Systems"), logged, corrections,
                       alone=candidates[key] == 1)
                 row["outcome"], row["record_id"] = "matched", system["record_id"]
+            elif chain_of.get(key) in chain_system:  # an extension, renewal or relisting
+                row["outcome"], row["record_id"] = "same_system", chain_system[chain_of[key]]
             elif (same := same_system_key(row, rules)) is not None:
                 histories.setdefault(same, []).append(row)
             else:
