@@ -511,10 +511,25 @@ def register_scores_text(scores: pd.DataFrame) -> str:
         f"IT classification: precision {part('it_precision', 'rows classed IT')}, recall "
         f"{part('it_recall', 'IT rows')}. Matching to survey systems: precision "
         f"{part('match_precision', 'matches made')}, recall "
-        f"{part('match_recall', 'rows that are the contract of a survey system')}. Systems "
+        f"{part('match_recall', 'contracts of survey systems')}. Systems "
         f"added for authorities that did not respond: precision "
         f"{part('added_precision', 'added')}, recall "
-        f"{part('added_recall', 'system contracts in their registers')}."
+        f"{part('added_recall', 'products in force in their registers')}."
+        + _history_text(table, part)
+    )
+
+
+def _history_text(table: pd.DataFrame, part) -> str:
+    """The sentence on contract histories and ended contracts, when they were measured."""
+    wanted = ("history_precision", "history_recall", "ended_precision", "ended_recall")
+    if not set(wanted) <= set(table.index):
+        return ""
+    return (
+        f" Other contracts of a system counted (earlier lets, extensions, second listings): "
+        f"precision {part('history_precision', 'rows so placed')}, recall "
+        f"{part('history_recall', 'such rows')}. Contracts ended before the snapshot: "
+        f"precision {part('ended_precision', 'rows taken as ended')}, recall "
+        f"{part('ended_recall', 'contracts of products since replaced')}."
     )
 
 
