@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from citytools_analysis.ingest.cleaning import clean_survey
-from citytools_analysis.synth.recovery import measure_recovery, measure_registers, same_value
 from citytools_analysis.synth.generator import generate_survey
+from citytools_analysis.synth.recovery import measure_recovery, measure_registers, same_value
 
 SYSTEM_HEADER = (
     "source_file,source_row,system_id,gss_code,service_area,function,product,manufacturer,"

@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixture_returns import write_fixture_survey
 
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import load_reference
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.ingest.register_classifier import classify_it
 from citytools_analysis.ingest.register_matching import annual_cost, match_to_systems
 from citytools_analysis.ingest.register_reader import read_registers
 from citytools_analysis.ingest.register_rules import RegisterRules
-
-from fixture_returns import write_fixture_survey
 
 CAMDEN, BARNET = "E09000007", "E09000003"
 

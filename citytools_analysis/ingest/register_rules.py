@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from citytools_analysis.core.reference import Reference, Vocabulary, fold
 from citytools_analysis.ingest.names import NameResolver
 
+
 def _phrase(text: str) -> re.Pattern:
     return re.compile(r"(?<![0-9a-z])" + re.escape(text) + r"(?![0-9a-z])")
 
