@@ -41,6 +41,7 @@ from citytools_analysis.ingest.register_matching import (
 )
 from citytools_analysis.ingest.register_reader import MANIFEST, number_text, read_registers
 from citytools_analysis.ingest.register_rules import RegisterRules
+from citytools_analysis.release.schema import CONTRACT_OUTCOMES, TABLES
 
 # ------------------------------------------------------------------------------------------
 # adding the registers to the survey's tables
@@ -135,8 +136,6 @@ def add_registers(
         The same tables, with ``systems``, ``rejected`` and ``corrections`` extended and a
         ``contracts`` table.
     """
-    from citytools_analysis.release.schema import TABLES
-
     systems = [dict(r) for r in tables["systems"].to_dict("records")]
     for system in systems:
         system["source"] = "survey"
@@ -295,7 +294,7 @@ def _check_register_accounting(rows: list[dict], rejections: list[dict]) -> None
 
 
 #: The outcomes of a register row, in the order the report lists them.
-OUTCOMES = ("matched", "added", "same_system", "ended_before_snapshot", "unplaced", "not_it")
+OUTCOMES = CONTRACT_OUTCOMES
 
 
 def decision_counts(contracts: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,8 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from citytools_analysis.release.schema import CONTRACT_OUTCOMES
+
 SURVEY, BOTH, REGISTER = "survey", "both", "register"
 #: The values of ``systems.source``, in the order tables and charts show them.
 SOURCES = (SURVEY, BOTH, REGISTER)
@@ -26,7 +28,7 @@ SOURCE_LABELS = {
     REGISTER: "Register only",
 }
 #: The values of ``contracts.outcome``, in the order tables and charts show them.
-OUTCOMES = ("matched", "added", "same_system", "ended_before_snapshot", "unplaced", "not_it")
+OUTCOMES = CONTRACT_OUTCOMES
 OUTCOME_LABELS = {
     "matched": "Matched to a survey system",
     "added": "Added as a system",

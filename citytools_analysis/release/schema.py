@@ -66,6 +66,10 @@ _SOURCE = (
           required=True, minimum=1),
 )
 
+#: The outcomes of a contract-register row (``contracts.outcome``), in the order reports list them.
+CONTRACT_OUTCOMES = ("matched", "added", "same_system", "ended_before_snapshot", "unplaced",
+                     "not_it")
+
 TABLES: dict[str, Table] = {
     "authorities": Table(
         "authorities",
@@ -206,8 +210,7 @@ TABLES: dict[str, Table] = {
                   "ended_before_snapshot (an IT contract that ended before the snapshot date "
                   "and that no later contract for the same product continues), unplaced (IT, "
                   "but none of these) or not_it.", required=True,
-                  enum=("matched", "added", "same_system", "ended_before_snapshot", "unplaced",
-                        "not_it")),
+                  enum=CONTRACT_OUTCOMES),
             Field("record_id", "string", "The system in systems.csv the row was matched to, "
                   "added as, or is another contract of (same_system)."),
         ),
