@@ -352,3 +352,34 @@ def test_current_contract_prefers_the_one_in_force_then_the_latest():
     assert current_contract([old, later], snapshot) is later
     assert current_contract([old, dict(old, source_row=5)], snapshot)["source_row"] == 2
     assert current_contract([old, later], None) is later
+
+
+def test_the_synthetic_registers_carry_contract_histories_in_realistic_shares():
+    """The committed registers hold what real ones do: systems listed with their earlier
+    contracts, extensions, second listings, ended contracts of replaced products and exact
+    repeats, so that the register measures cover them."""
+    from citytools_analysis.core.paths import PROCESSED_DIR, TRUTH_DIR
+
+    truth = _csv(TRUTH_DIR / "register_rows.csv")
+    kept = truth[truth.outcome == "kept"]
+    systems = kept[kept.kind == "system"]
+    current = (systems.contract_role == "current").sum()
+    roles = systems.contract_role.value_counts()
+    # about one earlier contract for every two systems listed, a few second listings and
+    # lapsed contracts, and one replaced product for every ten systems
+    assert 0.35 <= roles["earlier"] / current <= 0.75
+    assert 0.01 <= roles["relisted"] / current <= 0.06
+    assert 0.03 <= roles["lapsed"] / current <= 0.15
+    assert 0.05 <= (kept.kind == "replaced").sum() / current <= 0.15
+    assert (truth.reason == "duplicate").sum() >= 10
+    # lapsed contracts and those of replaced products ended before the snapshot date
+    assert (systems[systems.contract_role == "lapsed"].contract_end < "2019-09-30").all()
+    assert (kept[kept.kind == "replaced"].contract_end < "2019-09-30").all()
+    # and the cleaning reads them so: no replaced product is a system, no row of a system
+    # in force is taken as ended
+    contracts = _csv(PROCESSED_DIR / "contracts.csv").merge(
+        kept, on=["source_file", "source_row"], suffixes=("", "_true"))
+    replaced = contracts[contracts.kind == "replaced"]
+    assert set(replaced.outcome) == {"ended_before_snapshot"}
+    in_force = contracts[(contracts.kind == "system") & (contracts.contract_role == "current")]
+    assert "ended_before_snapshot" not in set(in_force.outcome)
