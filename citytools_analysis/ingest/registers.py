@@ -178,20 +178,20 @@ def add_registers(
             elif (same := same_system_key(row, rules)) is not None:
                 histories.setdefault(same, []).append(row)
             else:
-                _history(row, snapshot)
+                _ended_or_unplaced(row, snapshot)
         survey_systems = _survey_systems_by_key(systems, rows)
         for same, members in sorted(histories.items()):
             if same[0] in responded:
                 system = survey_systems.get(same)
                 if system is None:
                     for row in members:
-                        _history(row, snapshot)
+                        _ended_or_unplaced(row, snapshot)
                 else:
                     for row in members:
                         row["outcome"], row["record_id"] = "same_system", system
             elif all(ended_before(row, snapshot) for row in members):
                 for row in members:
-                    _history(row, snapshot)
+                    _ended_or_unplaced(row, snapshot)
             else:
                 current = current_contract(members, snapshot)
                 placed = place_system(current, rules)
@@ -215,7 +215,7 @@ def add_registers(
     return frames
 
 
-def _history(row: dict, snapshot: dt.date | None) -> None:
+def _ended_or_unplaced(row: dict, snapshot: dt.date | None) -> None:
     """The outcome of an IT row that is no system's contract: ended, or unplaced."""
     ended = ended_before(row, snapshot)
     row["outcome"], row["record_id"] = ("ended_before_snapshot" if ended else "unplaced"), None
