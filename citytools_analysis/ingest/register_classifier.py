@@ -66,5 +66,4 @@ def classify_it(row: dict, rules: RegisterRules) -> tuple[bool, str]:
     return False, "no_it_signal"
 
 
-
 __all__ = ["classify_it"]

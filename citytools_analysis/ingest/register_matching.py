@@ -37,25 +37,30 @@ def _overlap(a_start, a_end, b_start, b_end) -> bool:
     """Whether two date ranges overlap; a missing bound is open."""
     if a_start is not None and b_end is not None and a_start > b_end:
         return False
-    if b_start is not None and a_end is not None and b_start > a_end:
-        return False
-    return True
+    return not (b_start is not None and a_end is not None and b_start > a_end)
 
 
 def _distance(row: dict, system: dict) -> int:
-    pairs = [(row.get("contract_start"), _date(system.get("contract_start"))),
-             (row.get("contract_end"), _date(system.get("contract_end")))]
+    pairs = [
+        (row.get("contract_start"), _date(system.get("contract_start"))),
+        (row.get("contract_end"), _date(system.get("contract_end"))),
+    ]
     known = [abs((a - b).days) for a, b in pairs if a is not None and b is not None]
     return sum(known) if known else UNKNOWN_DATE_DISTANCE
 
 
 def _blank(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and value != value) or (
-        isinstance(value, str) and not value.strip())
+    return (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and value != value)
+        or (isinstance(value, str) and not value.strip())
+    )
 
 
-def match_to_systems(rows: list[dict], systems: list[dict], rules: RegisterRules,
-                     snapshot: dt.date | None = None) -> dict[tuple, str]:
+def match_to_systems(
+    rows: list[dict], systems: list[dict], rules: RegisterRules, snapshot: dt.date | None = None
+) -> dict[tuple, str]:
     """Match IT register rows to survey systems, one to one.
 
     A pair is a candidate when the register row and the system belong to the same authority,
@@ -101,8 +106,9 @@ def match_to_systems(rows: list[dict], systems: list[dict], rules: RegisterRules
     return matched
 
 
-def candidate_pairs(rows: list[dict], systems: list[dict], rules: RegisterRules,
-                    snapshot: dt.date | None = None) -> list[tuple[tuple, tuple, str]]:
+def candidate_pairs(
+    rows: list[dict], systems: list[dict], rules: RegisterRules, snapshot: dt.date | None = None
+) -> list[tuple[tuple, tuple, str]]:
     """Every (register row, survey system) pair that could be one contract, with its rank.
 
     See :func:`match_to_systems` for the conditions and the ranking.
@@ -131,8 +137,12 @@ def candidate_pairs(rows: list[dict], systems: list[dict], rules: RegisterRules,
         for system in by_key.get((row["gss_code"], fold(row["supplier"])), []):
             if named is not None and named != system.get("product"):
                 continue
-            if not _overlap(row.get("contract_start"), row.get("contract_end"),
-                            _date(system.get("contract_start")), _date(system.get("contract_end"))):
+            if not _overlap(
+                row.get("contract_start"),
+                row.get("contract_end"),
+                _date(system.get("contract_start")),
+                _date(system.get("contract_end")),
+            ):
                 continue
             function = fold(system.get("function") or "")
             score = (
@@ -142,8 +152,13 @@ def candidate_pairs(rows: list[dict], systems: list[dict], rules: RegisterRules,
                 -_distance(row, system),
                 int(snapshot is not None and spans_snapshot(row, snapshot)),
             )
-            pairs.append((tuple(-s for s in score), (row["source_file"], row["source_row"]),
-                          system["record_id"]))
+            pairs.append(
+                (
+                    tuple(-s for s in score),
+                    (row["source_file"], row["source_row"]),
+                    system["record_id"],
+                )
+            )
     return pairs
 
 
@@ -295,11 +310,23 @@ def current_contract(rows: list[dict], snapshot: dt.date | None) -> dict:
     """
     in_force = [r for r in rows if snapshot is not None and spans_snapshot(r, snapshot)]
     if in_force:
-        return min(in_force, key=lambda r: (-(r.get("contract_start") or dt.date.min).toordinal(),
-                                            r["source_file"], int(r["source_row"])))
-    return min(rows, key=lambda r: (-(r.get("contract_end") or dt.date.max).toordinal(),
-                                    -(r.get("contract_start") or dt.date.min).toordinal(),
-                                    r["source_file"], int(r["source_row"])))
+        return min(
+            in_force,
+            key=lambda r: (
+                -(r.get("contract_start") or dt.date.min).toordinal(),
+                r["source_file"],
+                int(r["source_row"]),
+            ),
+        )
+    return min(
+        rows,
+        key=lambda r: (
+            -(r.get("contract_end") or dt.date.max).toordinal(),
+            -(r.get("contract_start") or dt.date.min).toordinal(),
+            r["source_file"],
+            int(r["source_row"]),
+        ),
+    )
 
 
 #: Days between one contract's end and the next one's start within which the next continues it.
@@ -313,10 +340,16 @@ def _continues(first: dict, then: dict) -> bool:
     a_start, a_end = first.get("contract_start"), first.get("contract_end")
     b_start, b_end = then.get("contract_start"), then.get("contract_end")
     if a_start is not None and (a_start, a_end, first.get("value_gbp")) == (
-            b_start, b_end, then.get("value_gbp")):
+        b_start,
+        b_end,
+        then.get("value_gbp"),
+    ):
         return True
-    return (a_end is not None and b_start is not None
-            and 0 < (b_start - a_end).days <= CONTINUATION_DAYS)
+    return (
+        a_end is not None
+        and b_start is not None
+        and 0 < (b_start - a_end).days <= CONTINUATION_DAYS
+    )
 
 
 def contract_chains(rows: list[dict], rules: RegisterRules) -> dict[tuple, tuple]:
@@ -347,8 +380,14 @@ def contract_chains(rows: list[dict], rules: RegisterRules) -> dict[tuple, tuple
         if row.get("is_it") and not _blank(row.get("supplier")):
             groups.setdefault((row["gss_code"], fold(row["supplier"])), []).append(row)
     for members in groups.values():
-        members = sorted(members, key=lambda r: (r.get("contract_start") or dt.date.min,
-                                                 r["source_file"], int(r["source_row"])))
+        members = sorted(
+            members,
+            key=lambda r: (
+                r.get("contract_start") or dt.date.min,
+                r["source_file"],
+                int(r["source_row"]),
+            ),
+        )
         keys = [same_system_key(r, rules) for r in members]
         titles = [fold(r.get("title") or "") for r in members]
         for i, first in enumerate(members):
@@ -359,18 +398,30 @@ def contract_chains(rows: list[dict], rules: RegisterRules) -> dict[tuple, tuple
                 else:
                     same = bool(titles[i]) and (titles[i] in titles[j] or titles[j] in titles[i])
                 if same and _continues(first, then):
-                    a, b = root((first["source_file"], first["source_row"])), root(
-                        (then["source_file"], then["source_row"]))
+                    a, b = (
+                        root((first["source_file"], first["source_row"])),
+                        root((then["source_file"], then["source_row"])),
+                    )
                     if a != b:
                         parent[max(a, b, key=_order)] = min(a, b, key=_order)
-    return {(r["source_file"], r["source_row"]): root((r["source_file"], r["source_row"]))
-            for r in rows}
+    return {
+        (r["source_file"], r["source_row"]): root((r["source_file"], r["source_row"])) for r in rows
+    }
 
 
 def _order(key: tuple) -> tuple:
     return (key[0], int(key[1]))
 
 
-__all__ = ["annual_cost", "candidate_pairs", "contract_chains", "current_contract", "ended_before",
-           "match_to_systems", "place_system", "product_and_area", "same_system_key",
-           "spans_snapshot"]
+__all__ = [
+    "annual_cost",
+    "candidate_pairs",
+    "contract_chains",
+    "current_contract",
+    "ended_before",
+    "match_to_systems",
+    "place_system",
+    "product_and_area",
+    "same_system_key",
+    "spans_snapshot",
+]

@@ -34,10 +34,18 @@ MANIFEST = "sources.csv"
 #: Encodings tried in turn (a BOM is dropped; Windows-1252 is what Excel saves as "CSV").
 ENCODINGS = ("utf-8-sig", "cp1252")
 #: Parsing rules that only read a register's own date or money format: not logged.
-FORMAT_RULES = frozenset({
-    "", "whitespace", "date_day_first", "date_text", "date_iso", "date_time_dropped",
-    "money_currency_format", "money_rounded",
-})
+FORMAT_RULES = frozenset(
+    {
+        "",
+        "whitespace",
+        "date_day_first",
+        "date_text",
+        "date_iso",
+        "date_time_dropped",
+        "money_currency_format",
+        "money_rounded",
+    }
+)
 #: Plausible contract dates (outside them a date is cleared and logged).
 EARLIEST_DATE = dt.date(1990, 1, 1)
 LATEST_YEARS_AFTER_SNAPSHOT = 50
@@ -79,8 +87,10 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
     """
     path = Path(contracts_dir) / MANIFEST
     if not path.exists():
-        raise SurveyInputError(f"no {MANIFEST} saying which authority published which register",
-                               file=str(contracts_dir))
+        raise SurveyInputError(
+            f"no {MANIFEST} saying which authority published which register",
+            file=str(contracts_dir),
+        )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if not {"file", "authority"} <= set(frame.columns):
         raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
@@ -88,22 +98,35 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
     for row_number, (name, authority) in enumerate(zip(frame["file"], frame["authority"]), start=2):
         code = resolve_authority(authority, reference)
         if code is None:
-            raise SurveyInputError(f"unknown authority {authority!r}", file=MANIFEST,
-                                   row=row_number, column="authority")
+            raise SurveyInputError(
+                f"unknown authority {authority!r}",
+                file=MANIFEST,
+                row=row_number,
+                column="authority",
+            )
         if name in files:
             raise SurveyInputError(f"{name!r} is listed twice", file=MANIFEST, row=row_number)
         if code in files.values():
-            raise SurveyInputError(f"two registers for one authority ({code}): keep one",
-                                   file=MANIFEST, row=row_number)
+            raise SurveyInputError(
+                f"two registers for one authority ({code}): keep one", file=MANIFEST, row=row_number
+            )
         if not (Path(contracts_dir) / name).is_file():
-            raise SurveyInputError(f"{name!r} is listed but not in the folder", file=MANIFEST,
-                                   row=row_number, column="file")
+            raise SurveyInputError(
+                f"{name!r} is listed but not in the folder",
+                file=MANIFEST,
+                row=row_number,
+                column="file",
+            )
         files[name] = code
-    unlisted = sorted(p.name for p in Path(contracts_dir).glob("*.csv")
-                      if p.name != MANIFEST and p.name not in files)
+    unlisted = sorted(
+        p.name
+        for p in Path(contracts_dir).glob("*.csv")
+        if p.name != MANIFEST and p.name not in files
+    )
     if unlisted:
-        raise SurveyInputError(f"not listed in {MANIFEST}: say which authority published it",
-                               file=unlisted[0])
+        raise SurveyInputError(
+            f"not listed in {MANIFEST}: say which authority published it", file=unlisted[0]
+        )
     return files
 
 
@@ -111,20 +134,39 @@ def _text(value: Any) -> str:
     return " ".join(str(value).split()) if not is_blank(value) else ""
 
 
-def _log(corrections: list[dict], file: str, row: int, column: str, raw: Any, clean: Any,
-         rule: str) -> None:
-    corrections.append({
-        "source_file": file, "sheet": REGISTER_SHEET, "source_row": row, "column": column,
-        "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-        "clean_value": "" if clean is None else (
-            clean.isoformat() if hasattr(clean, "isoformat")
-            else number_text(clean) if isinstance(clean, float) else str(clean)),
-        "rule": rule,
-    })
+def _log(
+    corrections: list[dict], file: str, row: int, column: str, raw: Any, clean: Any, rule: str
+) -> None:
+    corrections.append(
+        {
+            "source_file": file,
+            "sheet": REGISTER_SHEET,
+            "source_row": row,
+            "column": column,
+            "raw_value": REMOVED if looks_personal(raw) else _text(raw),
+            "clean_value": ""
+            if clean is None
+            else (
+                clean.isoformat()
+                if hasattr(clean, "isoformat")
+                else number_text(clean)
+                if isinstance(clean, float)
+                else str(clean)
+            ),
+            "rule": rule,
+        }
+    )
 
 
-def _read_row(cells: dict, file: str, excel_row: int, gss_code: str, rules: RegisterRules,
-              snapshot: dt.date | None, corrections: list[dict]) -> dict:
+def _read_row(
+    cells: dict,
+    file: str,
+    excel_row: int,
+    gss_code: str,
+    rules: RegisterRules,
+    snapshot: dt.date | None,
+    corrections: list[dict],
+) -> dict:
     reference = rules.reference
     missing_terms = reference.missing_terms
     row: dict[str, Any] = {"source_file": file, "source_row": excel_row, "gss_code": gss_code}
@@ -139,7 +181,9 @@ def _read_row(cells: dict, file: str, excel_row: int, gss_code: str, rules: Regi
     found = rules.organisations.resolve(written)
     supplier, rule = found.canonical, f"organisation_{found.method}"
     if supplier is None:
-        maker = rules.catalogue.get(rules.product_names.resolve(written).canonical or "", (None,))[0]
+        maker = rules.catalogue.get(rules.product_names.resolve(written).canonical or "", (None,))[
+            0
+        ]
         supplier, rule = (maker, "organisation_from_product_name") if maker else (written, "")
     if supplier != written and rule:
         _log(corrections, file, excel_row, "supplier", written, supplier, rule)
@@ -147,11 +191,26 @@ def _read_row(cells: dict, file: str, excel_row: int, gss_code: str, rules: Regi
     # company number: as at Companies House (eight characters; leading zeros restored)
     company = _text(cells.get("company_number")).upper().replace(" ", "")
     if company and not _COMPANY.match(company):
-        _log(corrections, file, excel_row, "company_number", company, None, "unreadable_company_number")
+        _log(
+            corrections,
+            file,
+            excel_row,
+            "company_number",
+            company,
+            None,
+            "unreadable_company_number",
+        )
         company = ""
     elif company.isdigit() and len(company) < 8:
-        _log(corrections, file, excel_row, "company_number", company, company.zfill(8),
-             "company_number_zero_padded")
+        _log(
+            corrections,
+            file,
+            excel_row,
+            "company_number",
+            company,
+            company.zfill(8),
+            "company_number_zero_padded",
+        )
         company = company.zfill(8)
     row["company_number"] = company
     # dates and value
@@ -166,17 +225,37 @@ def _read_row(cells: dict, file: str, excel_row: int, gss_code: str, rules: Regi
         elif parsed.logged and parsed.rule not in FORMAT_RULES:
             _log(corrections, file, excel_row, column, raw, value, parsed.rule)
         row[column] = value
-    if row["contract_start"] and row["contract_end"] and row["contract_end"] < row["contract_start"]:
-        _log(corrections, file, excel_row, "contract_end", cells.get("contract_end"), None,
-             "end_before_start")
+    if (
+        row["contract_start"]
+        and row["contract_end"]
+        and row["contract_end"] < row["contract_start"]
+    ):
+        _log(
+            corrections,
+            file,
+            excel_row,
+            "contract_end",
+            cells.get("contract_end"),
+            None,
+            "end_before_start",
+        )
         row["contract_end"] = None
     money = parsing.parse_money(cells.get("value_gbp"), missing_terms=missing_terms)
     if money.logged and money.rule not in FORMAT_RULES:
-        _log(corrections, file, excel_row, "value_gbp", cells.get("value_gbp"), money.value, money.rule)
+        _log(
+            corrections,
+            file,
+            excel_row,
+            "value_gbp",
+            cells.get("value_gbp"),
+            money.value,
+            money.rule,
+        )
     row["value_gbp"] = money.value
     for column in ("sme", "vcse"):
-        answer = parsing.parse_answer(cells.get(column), answer_terms=reference.answer_terms,
-                                      missing_terms=missing_terms)
+        answer = parsing.parse_answer(
+            cells.get(column), answer_terms=reference.answer_terms, missing_terms=missing_terms
+        )
         flag = {"Yes": True, "No": False}.get(answer.value) if answer.value else None
         if answer.value is not None and flag is None or answer.outcome == "invalid":
             _log(corrections, file, excel_row, column, cells.get(column), None, "not_yes_or_no")
@@ -228,9 +307,15 @@ def read_registers(
     corrections: list[dict] = []
     rejections: list[dict] = []
     for file, gss_code in sorted(read_manifest(contracts_dir, reference).items()):
-        records = [tuple(record) for record in csv.reader(io.StringIO(_decode(contracts_dir / file)))]
-        table = read_table_sheet(_CsvSheet(REGISTER_SHEET, records), file=file,
-                                 columns=rules.columns, required=rules.required)
+        records = [
+            tuple(record) for record in csv.reader(io.StringIO(_decode(contracts_dir / file)))
+        ]
+        table = read_table_sheet(
+            _CsvSheet(REGISTER_SHEET, records),
+            file=file,
+            columns=rules.columns,
+            required=rules.required,
+        )
         seen: dict[tuple, int] = {}
         read = carried = rejected = 0
         for raw in table.rows:
@@ -246,17 +331,25 @@ def read_registers(
                 reason, detail = "duplicate", f"same values as row {seen[signature]}"
             if reason:
                 rejected += 1
-                rejections.append({"source_file": file, "sheet": REGISTER_SHEET,
-                                   "source_row": raw.excel_row, "reason": reason, "column": column,
-                                   "detail": detail})
+                rejections.append(
+                    {
+                        "source_file": file,
+                        "sheet": REGISTER_SHEET,
+                        "source_row": raw.excel_row,
+                        "reason": reason,
+                        "column": column,
+                        "detail": detail,
+                    }
+                )
                 continue
             seen[signature] = raw.excel_row
             carried += 1
-            rows.append(_read_row(cells, file, raw.excel_row, gss_code, rules, snapshot, corrections))
+            rows.append(
+                _read_row(cells, file, raw.excel_row, gss_code, rules, snapshot, corrections)
+            )
         if read != carried + rejected:  # pragma: no cover - a guard on the loop above
             raise AssertionError(f"row accounting failed for {file}")
     return rows, corrections, rejections
-
 
 
 def number_text(value: float) -> str:

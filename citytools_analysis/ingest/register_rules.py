@@ -55,9 +55,13 @@ class RegisterRules:
             ``it_keywords.csv``, products, aliases and service areas.
         """
         table = reference.table("register_columns")
-        columns = Vocabulary("register column", {
-            row.field: [row.header, *[s for s in row.synonyms.split("|") if s.strip()]]
-            for row in table.itertuples()})
+        columns = Vocabulary(
+            "register column",
+            {
+                row.field: [row.header, *[s for s in row.synonyms.split("|") if s.strip()]]
+                for row in table.itertuples()
+            },
+        )
         required = list(table[table.required == "yes"].field)
         cpv = reference.table("cpv_it")
         families = sorted(zip(cpv.prefix, cpv.family), key=lambda p: (-len(p[0]), p[0]))
@@ -67,16 +71,25 @@ class RegisterRules:
             cased = word.isupper()
             pattern = _cased(word) if cased else _phrase(fold(word))
             keywords.append((row.kind, word, pattern, cased))
-        catalogue = {p: (m, a) for p, m, a in zip(reference.products["product"],
-                                                  reference.products["manufacturer"],
-                                                  reference.products["service_area"])}
-        aliases = dict(zip(reference.product_aliases["alias"], reference.product_aliases["product"]))
+        catalogue = {
+            p: (m, a)
+            for p, m, a in zip(
+                reference.products["product"],
+                reference.products["manufacturer"],
+                reference.products["service_area"],
+            )
+        }
+        aliases = dict(
+            zip(reference.product_aliases["alias"], reference.product_aliases["product"])
+        )
         for product in catalogue:
             aliases.setdefault(product, product)
         # Product names are matched as written (case counts): "Uniform" the product is not
         # "staff uniforms", and "ONE" is not "one". Two-letter aliases are too ambiguous.
-        products = sorted(((a, p, _cased(a)) for a, p in aliases.items() if len(a) >= 3),
-                          key=lambda t: (-len(t[0]), t[0]))
+        products = sorted(
+            ((a, p, _cased(a)) for a, p in aliases.items() if len(a) >= 3),
+            key=lambda t: (-len(t[0]), t[0]),
+        )
         areas = []
         for area, synonyms in reference.service_area_names.canonical_to_synonyms.items():
             for label in {area, *synonyms}:
@@ -87,10 +100,16 @@ class RegisterRules:
         for product, (maker, _area) in sorted(catalogue.items()):
             products_of.setdefault(maker, []).append(product)
         return cls(
-            reference=reference, columns=columns, required=required, cpv_families=families,
-            keywords=keywords, products=products, areas=areas,
+            reference=reference,
+            columns=columns,
+            required=required,
+            cpv_families=families,
+            keywords=keywords,
+            products=products,
+            areas=areas,
             organisations=NameResolver.organisations(reference),
-            product_names=NameResolver.products(reference), catalogue=catalogue,
+            product_names=NameResolver.products(reference),
+            catalogue=catalogue,
             products_of=products_of,
             known_organisations=frozenset(reference.organisations["organisation"]),
         )
@@ -98,7 +117,7 @@ class RegisterRules:
     # --- what a text names -------------------------------------------------------------------
     def product_named(self, text: str) -> str | None:
         """The canonical product a text names (longest alias first, case as written), or None."""
-        for alias, product, pattern in self.products:
+        for _alias, product, pattern in self.products:
             if pattern.search(text):
                 return product
         return None
@@ -110,7 +129,6 @@ class RegisterRules:
             if pattern.search(folded):
                 return area
         return None
-
 
 
 __all__ = ["RegisterRules"]

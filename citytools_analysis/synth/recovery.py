@@ -422,7 +422,7 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
                 for rid, value in zip(good["record_id"], good[f"{column}_true"])]
         measures.append(_measure(f"added.{column}", sum(same), len(good)))
     product_of = dict(zip(systems["record_id"], systems["product"]))
-    same_product = pd.Series([product_of.get(rid, None) == product for rid, product in
+    same_product = pd.Series([product_of.get(rid) == product for rid, product in
                               zip(found["record_id"], found["product_true"])], index=found.index)
     history = found["outcome"] == "same_system"
     measures.append(_measure("history_precision", (history & is_system & same_product).sum(),
