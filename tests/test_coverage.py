@@ -82,25 +82,27 @@ def test_source_counts():
 
 def test_register_outcomes_in_fixed_order_split_by_response():
     contracts = pd.DataFrame({
-        "gss_code": ["A", "A", "A", "B", "C", "C", "C", "C"],
+        "gss_code": ["A", "A", "A", "B", "C", "C", "C", "C", "C", "A"],
         "outcome": ["matched", "not_it", "unplaced", "matched", "added", "added", "not_it",
-                    "unplaced"],
+                    "unplaced", "same_system", "ended_before_snapshot"],
     })
     table = coverage.register_outcomes(contracts, AUTHORITIES)
-    assert table["outcome"].tolist() == ["matched", "added", "unplaced", "not_it"]
-    assert table["responded"].tolist() == [2, 0, 1, 1]
-    assert table["registers_only"].tolist() == [0, 2, 1, 1]
-    assert table["rows"].tolist() == [2, 2, 2, 2]
-    assert table["share"].tolist() == [0.25, 0.25, 0.25, 0.25]
-    assert table["label"].iloc[3] == "Not IT"
+    assert table["outcome"].tolist() == ["matched", "added", "same_system",
+                                         "ended_before_snapshot", "unplaced", "not_it"]
+    assert table["responded"].tolist() == [2, 0, 0, 1, 1, 1]
+    assert table["registers_only"].tolist() == [0, 2, 1, 0, 1, 1]
+    assert table["rows"].tolist() == [2, 2, 1, 1, 2, 2]
+    assert table["share"].tolist() == [0.2, 0.2, 0.1, 0.1, 0.2, 0.2]
+    assert table["label"].iloc[5] == "Not IT"
+    assert table["label"].iloc[3] == "Ended before the snapshot"
 
 
 def test_register_outcomes_of_no_rows_are_zero():
     empty = pd.DataFrame({"gss_code": [], "outcome": []})
     for contracts in (empty, None):  # None: a release without contracts.csv
         table = coverage.register_outcomes(contracts, AUTHORITIES)
-        assert table["rows"].tolist() == [0, 0, 0, 0]
-        assert table["share"].tolist() == [0, 0, 0, 0]
+        assert table["rows"].tolist() == [0] * 6
+        assert table["share"].tolist() == [0] * 6
 
 
 def test_known_by_source_shows_ratings_and_hosting_only_from_the_survey():

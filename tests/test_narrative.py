@@ -177,6 +177,16 @@ def test_coverage_sentence_counts_authorities_sources_and_register_rows():
             "2 became systems of their own, and **2** could not be placed (1 at authorities "
             "that responded") in third
     assert third.endswith("2 were not IT.")
+    # contracts that are history or another contract of a counted system are said apart
+    outcomes = pd.DataFrame({"outcome": ["matched", "added", "same_system",
+                                         "ended_before_snapshot", "unplaced", "not_it"],
+                             "responded": [2, 0, 0, 1, 1, 1], "registers_only": [0, 2, 3, 0, 1, 1],
+                             "rows": [2, 2, 3, 1, 2, 2]})
+    third = narrative.coverage(covered, sources, outcomes, known, ["Gamma"]).split("\n\n")[2]
+    assert ("2 became systems of their own, 3 were other contracts of a system already counted "
+            "(an earlier let, an extension, a renewal), 1 had ended before the snapshot date "
+            "with no later contract for the product, so it is history, and **2** could not be "
+            "placed") in third
 
 
 def test_names_from_the_data_are_text_in_markdown() -> None:

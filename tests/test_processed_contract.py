@@ -127,7 +127,7 @@ def test_cleaning_the_committed_survey_reproduces_the_release(tmp_path: Path) ->
 def test_every_register_row_is_accounted_for() -> None:
     """For each contract register: non-blank data rows = rows in contracts.csv + rows rejected."""
     from citytools_analysis.core.paths import RAW_DIR
-    from citytools_analysis.ingest.registers import REGISTER_SHEET, read_registers
+    from citytools_analysis.ingest.register_reader import REGISTER_SHEET, read_registers
 
     rows, _corrections, rejections = read_registers(RAW_DIR / "contracts", load_reference())
     contracts = _csv("contracts")
@@ -139,9 +139,12 @@ def test_every_register_row_is_accounted_for() -> None:
     assert kept | dropped == {(r["source_file"], r["source_row"]) for r in rows} | {
         (r["source_file"], r["source_row"]) for r in rejections}
     assert contracts.source_file.nunique() == 34
-    # no system is the match of two register rows
+    # no system is the match of two register rows, or made from two; its other contracts
+    # (same_system) name it, and every row naming a system is matched, added or same_system
+    made = contracts[contracts.outcome.isin(["matched", "added"])]
+    assert made.record_id.is_unique and (made.record_id != "").all()
     ids = contracts.record_id[contracts.record_id != ""]
-    assert ids.is_unique
+    assert set(contracts.outcome[contracts.record_id != ""]) == {"matched", "added", "same_system"}
     systems = _csv("systems")
     assert set(ids) <= set(systems.record_id)
     assert set(systems[systems.source == "register"].record_id) == set(

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from citytools_analysis.ingest.cleaning import clean_survey
-from citytools_analysis.synth.recovery import measure_recovery, measure_registers, same_value
 from citytools_analysis.synth.generator import generate_survey
+from citytools_analysis.synth.recovery import measure_recovery, measure_registers, same_value
 
 SYSTEM_HEADER = (
     "source_file,source_row,system_id,gss_code,service_area,function,product,manufacturer,"
@@ -202,7 +202,7 @@ def test_register_rows_and_fills_do_not_count_as_survey_recovery(hand_made):
 
 REGISTER_TRUTH_HEADER = (
     "source_file,source_row,gss_code,outcome,reason,kind,is_it,system_ids,product,service_area,"
-    "supplier,contract_start,contract_end,value_gbp,annual_cost_gbp\n"
+    "supplier,contract_start,contract_end,value_gbp,annual_cost_gbp,contract_role\n"
 )
 
 
@@ -211,28 +211,44 @@ def test_hand_made_register_measures(tmp_path):
     _write(truth, "register_rows.csv", REGISTER_TRUTH_HEADER
            # row 2: the contract of two modules, S1 and S2 (S2 is in the survey)
            + "r.csv,2,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
-             "2016-04-01,2021-03-31,500000.00,100000.00\n"
-           + "r.csv,3,E09000007,kept,,not_it,false,,,,Fenwright Ltd,2018-01-01,2019-12-31,9000.00,\n"
-           + "r.csv,4,E09000007,kept,,it_other,true,,,,BT,2018-01-01,2019-12-31,90000.00,\n"
+             "2016-04-01,2021-03-31,500000.00,100000.00,current\n"
+           + "r.csv,3,E09000007,kept,,not_it,false,,,,Fenwright Ltd,2018-01-01,2019-12-31,9000.00,,\n"
+           + "r.csv,4,E09000007,kept,,it_other,true,,,,BT,2018-01-01,2019-12-31,90000.00,,\n"
            # row 5: a system of Barnet, which did not respond
            + "r.csv,5,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2017-04-01,2022-03-31,"
-             "250000.00,50000.00\n"
-           + "r.csv,6,E09000007,rejected,duplicate,not_it,false,,,,,2018-01-01,2019-12-31,9000.00,\n")
+             "250000.00,50000.00,current\n"
+           + "r.csv,6,E09000007,rejected,duplicate,not_it,false,,,,,2018-01-01,2019-12-31,9000.00,,\n"
+           # row 7: S9's earlier contract; row 8: the product Barnet replaced; row 9: row 2
+           # listed again; row 10: Barnet's Uniform in force, wrongly taken as ended
+           + "r.csv,7,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2012-04-01,2017-03-31,"
+             "240000.00,48000.00,earlier\n"
+           + "r.csv,8,E09000003,kept,,replaced,true,,Orchard Housing,Housing,Orchard,2010-04-01,"
+             "2017-03-31,70000.00,10000.00,\n"
+           + "r.csv,9,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
+             "2016-04-01,2021-03-31,500000.00,100000.00,relisted\n"
+           + "r.csv,10,E09000003,kept,,system,true,S10,Uniform,Planning & Building Control,Idox,"
+             "2016-04-01,2021-03-31,100000.00,20000.00,current\n")
     _write(truth, "systems.csv", SYSTEM_HEADER
            + "a.xlsx,3,S2,E09000007,Revenues & Benefits,,Academy,Capita,Capita,Frontline,,,,"
              "unknown,,,,,\n")
     _write(truth, "london.csv", "system_id,gss_code,responded\nS1,E09000007,true\n"
-           "S2,E09000007,true\nS9,E09000003,false\n")
+           "S2,E09000007,true\nS9,E09000003,false\nS10,E09000003,false\n")
+    _write(truth, "scenario.json", '{"snapshot_date": "2019-09-30"}\n')
     _write(processed, "contracts.csv",
            "source_file,source_row,gss_code,is_it,it_rule,outcome,record_id\n"
            "r.csv,2,E09000007,true,cpv:48,matched,E09000007-00003\n"
            "r.csv,3,E09000007,true,keyword:IT,unplaced,\n"  # a false positive
            "r.csv,4,E09000007,false,no_it_signal,not_it,\n"  # a false negative
-           "r.csv,5,E09000003,true,product:QL,added,E09000003-R00005\n")
+           "r.csv,5,E09000003,true,product:QL,added,E09000003-R00005\n"
+           "r.csv,7,E09000003,true,product:QL,same_system,E09000003-R00005\n"
+           "r.csv,8,E09000003,true,cpv:48,ended_before_snapshot,\n"
+           "r.csv,9,E09000007,true,cpv:48,same_system,E09000007-00003\n"
+           "r.csv,10,E09000003,true,cpv:48,ended_before_snapshot,\n")
     _write(processed, "systems.csv",
-           "record_id,product,service_area,source,source_file,source_row\n"
-           "E09000007-00003,Academy,Revenues & Benefits,both,a.xlsx,3\n"
-           "E09000003-R00005,QL,Finance,register,r.csv,5\n")  # the wrong service area
+           "record_id,gss_code,product,service_area,contract_end,source,source_file,source_row\n"
+           "E09000007-00003,E09000007,Academy,Revenues & Benefits,,both,a.xlsx,3\n"
+           # the wrong service area
+           "E09000003-R00005,E09000003,QL,Finance,2022-03-31,register,r.csv,5\n")
     _write(processed, "rejected.csv", "source_file,sheet,source_row,reason,column,detail\n"
            "r.csv,Contract register,6,duplicate,,\n")
     _write(processed, "corrections.csv",
@@ -241,16 +257,23 @@ def test_hand_made_register_measures(tmp_path):
            "a.xlsx,Systems,3,contract_start,,2016-05-01,from_register\n")  # one day-month off
     result = measure_registers(processed, truth).set_index("measure")
     expected = {  # worked out by hand from the rows above
-        "registers_found": (4, 4),
+        "registers_found": (8, 8),
         "registers_rejected": (1, 1),
-        "it_precision": (2, 3),  # rows 2, 3, 5 classed IT; row 3 is not
-        "it_recall": (2, 3),  # rows 2, 4, 5 are IT; row 4 was missed
+        "it_precision": (6, 7),  # rows 2, 3, 5, 7-10 classed IT; row 3 is not
+        "it_recall": (6, 7),  # rows 2, 4, 5, 7-10 are IT; row 4 was missed
         "match_precision": (1, 1),  # row 2 matched to S2, one of its modules
-        "match_recall": (1, 1),
+        "match_recall": (1, 1),  # the contract S1|S2 (rows 2 and 9) is matched once
         "added_precision": (1, 1),
-        "added_recall": (1, 1),
+        # Barnet's QL in Housing and Uniform in Planning are in force: QL was added, but in
+        # Finance, and Uniform was not
+        "added_recall": (0, 2),
         "added.product": (1, 1),
         "added.service_area": (0, 1),
+        "history_precision": (2, 2),  # rows 7 and 9 go with a system of their product
+        "history_recall": (2, 2),
+        "ended_precision": (1, 2),  # row 10 is Uniform's contract in force
+        "ended_recall": (1, 1),  # row 8, the replaced product
+        "added_on_ended": (1, 1),  # QL's system ends after the snapshot date
         "fills": (1, 2),
     }
     for measure, (numerator, denominator) in expected.items():
@@ -269,5 +292,32 @@ def test_register_scores_text_gives_precision_and_recall():
     scores["share"] = [0.9, 0.75, 1.0, 0.8, float("nan"), 0.0]
     text = register_scores_text(scores)
     assert "precision 90.0% (9 of 10 rows classed IT), recall 75.0% (9 of 12 IT rows)" in text
-    assert "precision 100.0% (4 of 4 matches made), recall 80.0% (4 of 5 rows" in text
-    assert "precision n/a (0 of 0 added), recall 0.0% (0 of 3 system contracts" in text
+    assert "precision 100.0% (4 of 4 matches made), recall 80.0% (4 of 5 contracts" in text
+    assert "precision n/a (0 of 0 added), recall 0.0% (0 of 3 products in force" in text
+    assert "ended before the snapshot" not in text  # not measured: not said
+    history = pd.DataFrame({
+        "measure": ["history_precision", "history_recall", "ended_precision", "ended_recall"],
+        "numerator": [5, 5, 2, 1], "denominator": [5, 6, 2, 1], "share": [1.0, 5 / 6, 1.0, 1.0]})
+    text = register_scores_text(pd.concat([scores, history]))
+    assert text.endswith("Contracts ended before the snapshot: precision 100.0% (2 of 2 rows "
+                         "taken as ended), recall 100.0% (1 of 1 contracts of products since "
+                         "replaced).")
+    assert "second listings): precision 100.0% (5 of 5 rows so placed), recall 83.3%" in text
+
+
+def test_the_committed_round_keeps_contract_history_apart_from_systems():
+    """On the committed registers: no register-only system rests on an ended contract, each
+    true contract becomes at most one system, and histories and ended contracts are placed."""
+    from citytools_analysis.core.paths import PROCESSED_DIR, TRUTH_DIR
+
+    scores = measure_registers(PROCESSED_DIR, TRUTH_DIR).set_index("measure")
+    share = scores["share"]
+    assert scores.loc["added_on_ended", "denominator"] > 150
+    assert share["added_on_ended"] == 1.0  # by the rule, not by chance: see the methodology
+    assert scores.loc["ended_recall", "denominator"] > 50
+    assert share["ended_recall"] >= 0.99 and share["ended_precision"] >= 0.99
+    assert scores.loc["history_recall", "denominator"] > 300
+    assert share["history_precision"] >= 0.99 and share["history_recall"] >= 0.9
+    assert share["added_precision"] >= 0.99 and share["added_recall"] >= 0.85
+    assert share["match_precision"] >= 0.95 and share["match_recall"] >= 0.9
+    assert share["fills"] >= 0.99

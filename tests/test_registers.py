@@ -7,19 +7,15 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixture_returns import write_fixture_survey
 
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import load_reference
-from citytools_analysis.ingest.registers import (
-    RegisterRules,
-    annual_cost,
-    classify_it,
-    match_to_systems,
-    read_registers,
-)
-
-from fixture_returns import write_fixture_survey
+from citytools_analysis.ingest.cleaning import clean_survey
+from citytools_analysis.ingest.register_classifier import classify_it
+from citytools_analysis.ingest.register_matching import annual_cost, match_to_systems
+from citytools_analysis.ingest.register_reader import read_registers
+from citytools_analysis.ingest.register_rules import RegisterRules
 
 CAMDEN, BARNET = "E09000007", "E09000003"
 
@@ -205,7 +201,7 @@ def test_every_register_row_is_accounted_for(merged):
     assert outcome == {
         "brn.csv:2": "added", "brn.csv:3": "not_it", "brn.csv:4": "unplaced",
         "cmd.csv:3": "matched", "cmd.csv:4": "matched", "cmd.csv:5": "not_it",
-        "cmd.csv:6": "not_it", "cmd.csv:9": "unplaced",
+        "cmd.csv:6": "not_it", "cmd.csv:9": "ended_before_snapshot",  # May-July 2019
     }
 
 
@@ -250,3 +246,140 @@ def test_decision_counts_by_outcome_then_rows():
         {"outcome": "not_it", "rule": "no_it_signal", "rows": 2},
         {"outcome": "not_it", "rule": "cpv_not_it", "rows": 1},
     ]
+
+
+# --- a contract is not a system: ended contracts, renewals, extensions, second listings ------
+
+# Barnet did not respond; snapshot 30 September 2019. Rows 2-10 as a spreadsheet shows them.
+BARNET_HISTORY = (
+    "Reference,Title,Supplier,Start Date,End Date,Value\n"
+    "B1,Uniform planning system support,Idox Software Ltd,2011-04-01,2016-03-31,400000\n"  # 2
+    "B2,Uniform planning system support,Idox Software Ltd,2016-04-01,2021-03-31,500000\n"  # 3
+    "B3,iTrent payroll licences,MHR International,2014-04-01,2019-03-31,250000\n"  # 4
+    "B4,Extension - iTrent payroll licences,MHR International,2019-04-01,2020-03-31,60000\n"
+    "B5,Spydus library management,Civica UK Ltd,2012-04-01,2018-03-31,300000\n"  # 6: ended
+    "B6,QL housing management system,Aareon UK Ltd,2017-04-01,2022-03-31,750000\n"  # 7
+    "B7,QL housing management system,Aareon UK Ltd,2017-04-01,2022-03-31,750000\n"  # 8
+    "B8,Mosaic adult social care,Servelec Social Care Ltd,2014-04-01,2019-03-31,900000\n"  # 9
+    "B9,Mosaic adult social care,Servelec Social Care Ltd,2020-04-01,2025-03-31,1000000\n"  # 10
+)
+# Camden responded: row 3 is iWorld's contract (the survey's row 3), row 4 its extension,
+# row 5 iWorld's previous contract, row 6 a contract for a product Camden no longer runs.
+CAMDEN_HISTORY = (
+    "Contract Title,Supplier Name,Commencement Date,Expiry Date,Total Contract Value\n"
+    "iWorld revenues and benefits system support,Northgate Public Services (UK) Ltd,"
+    "01/04/2015,31/03/2021,600000\n"
+    "iWorld revenues and benefits system support - extension,NEC Software Solutions UK Ltd,"
+    "01/04/2021,31/03/2022,110000\n"
+    "iWorld revenues and benefits system support,Northgate Public Services (UK) Ltd,"
+    "01/04/2010,31/03/2015,550000\n"
+    "Academy revenues and benefits system support,Capita Business Services Ltd,"
+    "01/04/2008,31/03/2013,400000\n"
+)
+
+
+@pytest.fixture(scope="module")
+def history(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("history")
+    survey = write_fixture_survey(root / "survey")
+    contracts = root / "contracts"
+    contracts.mkdir()
+    (contracts / "brn.csv").write_text(BARNET_HISTORY, encoding="utf-8")
+    (contracts / "cmd.csv").write_text(CAMDEN_HISTORY, encoding="utf-8")
+    (contracts / "sources.csv").write_text("file,authority\nbrn.csv,Barnet\ncmd.csv,Camden\n",
+                                           encoding="utf-8")
+    clean_survey(survey, root / "processed")
+    return root / "processed"
+
+
+def test_each_register_row_gets_its_place_in_a_contract_history(history):
+    contracts = _csv(history / "contracts.csv")
+    placed = {f"{f}:{r}": (o, i) for f, r, o, i in zip(
+        contracts.source_file, contracts.source_row, contracts.outcome, contracts.record_id)}
+    assert placed == {
+        # Uniform: the renewal in force is the system, the first let its history
+        "brn.csv:2": ("same_system", "E09000003-R00003"),
+        "brn.csv:3": ("added", "E09000003-R00003"),
+        # iTrent: the contract as let ended in March 2019; the extension continues it
+        "brn.csv:4": ("same_system", "E09000003-R00005"),
+        "brn.csv:5": ("added", "E09000003-R00005"),
+        # Spydus ended in 2018 and nothing continues it: history, not a system
+        "brn.csv:6": ("ended_before_snapshot", ""),
+        # QL listed twice under two references: one system
+        "brn.csv:7": ("added", "E09000003-R00007"),
+        "brn.csv:8": ("same_system", "E09000003-R00007"),
+        # Mosaic: no contract in force on the snapshot date, so the latest one
+        "brn.csv:9": ("same_system", "E09000003-R00010"),
+        "brn.csv:10": ("added", "E09000003-R00010"),
+        # Camden's iWorld: matched, its extension and its earlier let are the same system
+        "cmd.csv:2": ("matched", "E09000007-00003"),
+        "cmd.csv:3": ("same_system", "E09000007-00003"),
+        "cmd.csv:4": ("same_system", "E09000007-00003"),
+        # Academy, which Camden's return does not list, ended in 2013
+        "cmd.csv:5": ("ended_before_snapshot", ""),
+    }
+
+
+def test_a_system_from_a_register_takes_the_dates_and_cost_of_its_contract_in_force(history):
+    systems = _csv(history / "systems.csv").set_index("record_id")
+    barnet = systems[systems.source == "register"]
+    assert sorted(barnet["product"]) == ["Mosaic", "QL", "Uniform", "iTrent"]
+    columns = ["contract_start", "contract_end", "annual_cost_gbp", "contract_value_gbp"]
+    assert barnet.loc["E09000003-R00005", columns].tolist() == [
+        "2019-04-01", "2020-03-31", "60000", "60000"]  # the extension's year
+    assert barnet.loc["E09000003-R00003", columns].tolist() == [
+        "2016-04-01", "2021-03-31", "100000", "500000"]
+    assert barnet.loc["E09000003-R00010", columns].tolist() == [
+        "2020-04-01", "2025-03-31", "200000", "1000000"]
+    # no register-only system rests on a contract that ended before the snapshot date
+    assert (barnet["contract_end"] >= "2019-09-30").all()
+    # iWorld keeps the values of the contract it was matched to, not its extension's
+    assert systems.loc["E09000007-00003", "contract_value_gbp"] == "600000"
+
+
+def test_current_contract_prefers_the_one_in_force_then_the_latest():
+    from citytools_analysis.ingest.register_matching import current_contract
+
+    def row(number, start, end):
+        return {"source_file": "r.csv", "source_row": number, "contract_start": start,
+                "contract_end": end}
+
+    snapshot = dt.date(2019, 9, 30)
+    old, rolling, later = (row(2, dt.date(2012, 4, 1), dt.date(2017, 3, 31)),
+                           row(3, dt.date(2017, 4, 1), None),
+                           row(4, dt.date(2020, 4, 1), dt.date(2025, 3, 31)))
+    assert current_contract([old, rolling, later], snapshot) is rolling  # open end: in force
+    assert current_contract([old, later], snapshot) is later
+    assert current_contract([old, dict(old, source_row=5)], snapshot)["source_row"] == 2
+    assert current_contract([old, later], None) is later
+
+
+def test_the_synthetic_registers_carry_contract_histories_in_realistic_shares():
+    """The committed registers hold what real ones do: systems listed with their earlier
+    contracts, extensions, second listings, ended contracts of replaced products and exact
+    repeats, so that the register measures cover them."""
+    from citytools_analysis.core.paths import PROCESSED_DIR, TRUTH_DIR
+
+    truth = _csv(TRUTH_DIR / "register_rows.csv")
+    kept = truth[truth.outcome == "kept"]
+    systems = kept[kept.kind == "system"]
+    current = (systems.contract_role == "current").sum()
+    roles = systems.contract_role.value_counts()
+    # about one earlier contract for every two systems listed, a few second listings and
+    # lapsed contracts, and one replaced product for every ten systems
+    assert 0.35 <= roles["earlier"] / current <= 0.75
+    assert 0.01 <= roles["relisted"] / current <= 0.06
+    assert 0.03 <= roles["lapsed"] / current <= 0.15
+    assert 0.05 <= (kept.kind == "replaced").sum() / current <= 0.15
+    assert (truth.reason == "duplicate").sum() >= 10
+    # lapsed contracts and those of replaced products ended before the snapshot date
+    assert (systems[systems.contract_role == "lapsed"].contract_end < "2019-09-30").all()
+    assert (kept[kept.kind == "replaced"].contract_end < "2019-09-30").all()
+    # and the cleaning reads them so: no replaced product is a system, no row of a system
+    # in force is taken as ended
+    contracts = _csv(PROCESSED_DIR / "contracts.csv").merge(
+        kept, on=["source_file", "source_row"], suffixes=("", "_true"))
+    replaced = contracts[contracts.kind == "replaced"]
+    assert set(replaced.outcome) == {"ended_before_snapshot"}
+    in_force = contracts[(contracts.kind == "system") & (contracts.contract_role == "current")]
+    assert "ended_before_snapshot" not in set(in_force.outcome)

@@ -5,7 +5,9 @@ A system's ``source`` (in ``systems.csv``) is ``survey`` (the authority's return
 value, dates or cost) or ``register`` (known only from the contract register of an
 authority that did not respond). A missing ``source`` (a release cleaned without registers)
 is ``survey``. Register rows (``contracts.csv``) carry an ``outcome``: ``matched``,
-``added``, ``unplaced`` (IT, but neither) or ``not_it``.
+``added``, ``same_system`` (another contract of a system already counted: a renewal, an
+extension, an earlier let), ``ended_before_snapshot`` (an IT contract that had ended and that
+no later contract continues), ``unplaced`` (IT, but none of these) or ``not_it``.
 """
 
 from __future__ import annotations
@@ -13,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 
 import pandas as pd
+
+from citytools_analysis.release.schema import CONTRACT_OUTCOMES
 
 SURVEY, BOTH, REGISTER = "survey", "both", "register"
 #: The values of ``systems.source``, in the order tables and charts show them.
@@ -24,10 +28,12 @@ SOURCE_LABELS = {
     REGISTER: "Register only",
 }
 #: The values of ``contracts.outcome``, in the order tables and charts show them.
-OUTCOMES = ("matched", "added", "unplaced", "not_it")
+OUTCOMES = CONTRACT_OUTCOMES
 OUTCOME_LABELS = {
     "matched": "Matched to a survey system",
     "added": "Added as a system",
+    "same_system": "Another contract of a system counted",
+    "ended_before_snapshot": "Ended before the snapshot",
     "unplaced": "IT, not placed",
     "not_it": "Not IT",
 }
@@ -213,8 +219,7 @@ def register_outcomes(contracts: pd.DataFrame | None,
     Returns
     -------
     DataFrame
-        One row per outcome in the order matched, added, unplaced, not_it (all four, 0 where
-        none): ``outcome``, ``label``, ``responded`` (rows of responding authorities),
+        One row per outcome in the order of :data:`OUTCOMES` (all of them, 0 where none): ``outcome``, ``label``, ``responded`` (rows of responding authorities),
         ``registers_only`` (rows of the others), ``rows`` (both) and ``share`` (of all rows,
         0–1; 0 when there are none).
     """

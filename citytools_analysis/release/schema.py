@@ -66,6 +66,10 @@ _SOURCE = (
           required=True, minimum=1),
 )
 
+#: The outcomes of a contract-register row (``contracts.outcome``), in the order reports list them.
+CONTRACT_OUTCOMES = ("matched", "added", "same_system", "ended_before_snapshot", "unplaced",
+                     "not_it")
+
 TABLES: dict[str, Table] = {
     "authorities": Table(
         "authorities",
@@ -201,10 +205,14 @@ TABLES: dict[str, Table] = {
             Field("it_rule", "string", "The rule that decided is_it (e.g. cpv:48, keyword:software, "
                   "exclude:fire alarm, no_it_signal).", required=True),
             Field("outcome", "string", "matched (to a survey system), added (as a register-only "
-                  "system), unplaced (IT, but neither) or not_it.", required=True,
-                  enum=("matched", "added", "unplaced", "not_it")),
-            Field("record_id", "string", "The system in systems.csv the row was matched to or "
-                  "added as."),
+                  "system), same_system (another contract of a system already counted: an "
+                  "earlier let, an extension, a renewal, a row listed twice), "
+                  "ended_before_snapshot (an IT contract that ended before the snapshot date "
+                  "and that no later contract for the same product continues), unplaced (IT, "
+                  "but none of these) or not_it.", required=True,
+                  enum=CONTRACT_OUTCOMES),
+            Field("record_id", "string", "The system in systems.csv the row was matched to, "
+                  "added as, or is another contract of (same_system)."),
         ),
     ),
     "rejected": Table(

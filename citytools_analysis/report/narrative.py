@@ -180,10 +180,20 @@ def coverage(covered: Mapping[str, int], sources: Mapping[str, int], outcomes: p
     if rows_total:
         it = rows_total - int(counts.at["not_it", "rows"])
         unplaced = counts.loc["unplaced"]
+        history = ""
+        later = int(counts.at["same_system", "rows"]) if "same_system" in counts.index else 0
+        ended = (int(counts.at["ended_before_snapshot", "rows"])
+                 if "ended_before_snapshot" in counts.index else 0)
+        if later:
+            history += (f"{later:,} {'was another contract' if later == 1 else 'were other contracts'}"
+                        f" of a system already counted (an earlier let, an extension, a renewal), ")
+        if ended:
+            history += (f"{ended:,} had ended before the snapshot date with no later contract "
+                        f"for the product, so {'it is' if ended == 1 else 'they are'} history, ")
         third.append(
             f"Of the {plural(rows_total, 'contract-register row')}, {it:,} were classed as IT: "
             f"{int(counts.at['matched', 'rows']):,} matched a survey system, "
-            f"{added:,} became {own}, and "
+            f"{added:,} became {own}, {history}and "
             f"**{int(unplaced['rows']):,}** could not be placed "
             f"({int(unplaced['responded']):,} at authorities that responded, matching none of "
             f"their survey systems, and {int(unplaced['registers_only']):,} at the others, "

@@ -336,11 +336,23 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
           ``registers_rejected``: true rejections in ``rejected.csv`` with the right reason;
         - ``it_precision``: rows classed IT that are IT; ``it_recall``: IT rows classed IT;
         - ``match_precision``: matched rows whose system is one the row is the contract of;
-          ``match_recall``: rows that are the contract of a survey system, matched to one
-          of them;
-        - ``added_precision``: register-only systems that are a true system's contract;
-          ``added_recall``: true systems' contracts at non-responding authorities that were
-          added; ``added.product``, ``added.service_area``: added systems with it right;
+          ``match_recall``: contracts of survey systems (counted once with their history:
+          the rows with one set of true ``system_ids``) with a row matched to one of them;
+        - ``added_precision``: register-only systems made from a true system's contract,
+          each true contract counted once (a second system from another contract of the
+          same system is wrong); ``added_recall``: the products in use at non-responding
+          authorities, by service area, whose contract in force (true ``contract_role``
+          ``current``) is in their register, that are added as a system;
+          ``added.product``, ``added.service_area``: added systems with it right;
+        - ``history_precision``: rows given ``same_system`` that are a contract of a true
+          system of the product their system names; ``history_recall``: the earlier lets and
+          second listings of systems (``contract_role`` ``earlier``, ``relisted``) given
+          ``same_system`` or ``matched`` with a system of their product;
+        - ``ended_precision``: rows given ``ended_before_snapshot`` that are not the contract
+          in force of a system; ``ended_recall``: contracts of products the authority had
+          replaced (``kind`` ``replaced``) given ``ended_before_snapshot``;
+        - ``added_on_ended``: register-only systems whose contract ended before the snapshot
+          date (the measure counts those that did not: it must be all);
         - ``fills``: values filled from a register (``from_register``) that equal the true
           value (dates exact, yearly costs within £1).
     """
@@ -387,20 +399,60 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
     right = pd.Series(right, index=found.index)
     matchable = ids.map(lambda group: bool(group & in_survey))
     measures.append(_measure("match_precision", (matched & right).sum(), matched.sum()))
-    measures.append(_measure("match_recall", (matched & right & matchable).sum(), matchable.sum()))
+    groups = found.loc[matchable, "system_ids_true"]
+    hit = set(found.loc[matchable & matched & right, "system_ids_true"])
+    measures.append(_measure("match_recall", len(hit & set(groups)), groups.nunique()))
     added = found["outcome"] == "added"
     is_system = found["kind_true"] == "system"
-    elsewhere = is_system & ~found["gss_code_true"].isin(responded)
-    measures.append(_measure("added_precision", (added & is_system).sum(), added.sum()))
-    measures.append(_measure("added_recall", (added & elsewhere).sum(), elsewhere.sum()))
+    role = found.get("contract_role_true", pd.Series("current", index=found.index))
+    twice = found[added & is_system]["system_ids_true"].duplicated()
+    right_added = added & is_system & ~twice.reindex(found.index, fill_value=False)
+    measures.append(_measure("added_precision", right_added.sum(), added.sum()))
     by_id = systems.set_index("record_id")
+    register_systems = systems[systems["source"] == "register"]
+    placed = set(zip(register_systems["gss_code"], register_systems["product"],
+                     register_systems["service_area"]))
+    silent = is_system & (role == "current") & ~found["gss_code_true"].isin(responded)
+    wanted = set(zip(found.loc[silent, "gss_code_true"], found.loc[silent, "product_true"],
+                     found.loc[silent, "service_area_true"]))
+    measures.append(_measure("added_recall", len(wanted & placed), len(wanted)))
     good = found[added & is_system]
     for column in ("product", "service_area"):
         same = [by_id.at[rid, column] == value if rid in by_id.index else False
                 for rid, value in zip(good["record_id"], good[f"{column}_true"])]
         measures.append(_measure(f"added.{column}", sum(same), len(good)))
+    product_of = dict(zip(systems["record_id"], systems["product"]))
+    same_product = pd.Series([product_of.get(rid) == product for rid, product in
+                              zip(found["record_id"], found["product_true"])], index=found.index)
+    history = found["outcome"] == "same_system"
+    measures.append(_measure("history_precision", (history & is_system & same_product).sum(),
+                             history.sum()))
+    earlier = is_system & role.isin(["earlier", "relisted"])
+    kept_with = (history | matched) & same_product
+    measures.append(_measure("history_recall", (earlier & kept_with).sum(), earlier.sum()))
+    ended = found["outcome"] == "ended_before_snapshot"
+    in_force = is_system & (role == "current")
+    measures.append(_measure("ended_precision", (ended & ~in_force).sum(), ended.sum()))
+    replaced = found["kind_true"] == "replaced"
+    measures.append(_measure("ended_recall", (ended & replaced).sum(), replaced.sum()))
+    snapshot = _snapshot(truth_dir)
+    if snapshot:
+        ends = register_systems["contract_end"]
+        measures.append(_measure("added_on_ended", int((~((ends != "") & (ends < snapshot))).sum()),
+                                 len(register_systems)))
     measures.append(_fill_measure(processed_dir, systems, found))
     return _frame(measures, columns)
+
+
+def _snapshot(truth_dir: Path) -> str:
+    """The round's snapshot date (ISO) from the truth's ``scenario.json``, or ''."""
+    import json
+
+    path = Path(truth_dir) / "scenario.json"
+    if not path.exists():
+        return ""
+    scenario = json.loads(path.read_text(encoding="utf-8"))
+    return str(scenario.get("snapshot_date") or scenario.get("snapshot") or "")
 
 
 def _fill_measure(processed_dir: Path, systems: pd.DataFrame, found: pd.DataFrame) -> dict:
@@ -409,7 +461,9 @@ def _fill_measure(processed_dir: Path, systems: pd.DataFrame, found: pd.DataFram
         return _measure("fills", 0, 0)
     fills = _key_frame(corrections[corrections["rule"].str.endswith("from_register")])
     record_of = dict(zip(zip(systems["source_file"], systems["source_row"]), systems["record_id"]))
-    truth_of = {rid: row for rid, row in zip(found["record_id"], found.to_dict("records")) if rid}
+    matched = found[found["outcome"] == "matched"]  # the row a fill came from
+    truth_of = {rid: row for rid, row in zip(matched["record_id"], matched.to_dict("records"))
+                if rid}
     right = 0
     for file, row, column, value in zip(fills["source_file"], fills["source_row"], fills["column"],
                                         fills["clean_value"]):
@@ -457,10 +511,25 @@ def register_scores_text(scores: pd.DataFrame) -> str:
         f"IT classification: precision {part('it_precision', 'rows classed IT')}, recall "
         f"{part('it_recall', 'IT rows')}. Matching to survey systems: precision "
         f"{part('match_precision', 'matches made')}, recall "
-        f"{part('match_recall', 'rows that are the contract of a survey system')}. Systems "
+        f"{part('match_recall', 'contracts of survey systems')}. Systems "
         f"added for authorities that did not respond: precision "
         f"{part('added_precision', 'added')}, recall "
-        f"{part('added_recall', 'system contracts in their registers')}."
+        f"{part('added_recall', 'products in force in their registers')}."
+        + _history_text(table, part)
+    )
+
+
+def _history_text(table: pd.DataFrame, part) -> str:
+    """The sentence on contract histories and ended contracts, when they were measured."""
+    wanted = ("history_precision", "history_recall", "ended_precision", "ended_recall")
+    if not set(wanted) <= set(table.index):
+        return ""
+    return (
+        f" Other contracts of a system counted (earlier lets, extensions, second listings): "
+        f"precision {part('history_precision', 'rows so placed')}, recall "
+        f"{part('history_recall', 'such rows')}. Contracts ended before the snapshot: "
+        f"precision {part('ended_precision', 'rows taken as ended')}, recall "
+        f"{part('ended_recall', 'contracts of products since replaced')}."
     )
 
 

@@ -10,6 +10,19 @@ and file encoding; supplier names come as people and finance systems write them 
 names, old names, capitals, typos). The truth (``register_rows.csv``) says for every row
 whether it is IT, which true system it is the contract of, and what it must be read as.
 
+Registers are cumulative: a council lists every contract it let, and rarely removes one when
+it ends. So a system's contract comes with its history, in proportions set below: the
+previous contract for the same product (a renewal with the incumbent, often through a
+national framework, as Hillingdon renewed NEC for 2025-2030), an extension row when the
+contract as let ended before the snapshot date (the "+1" of a 2+1+1 term exercised), the
+same contract listed twice under a second reference, and the ended contract of a product
+the authority has since replaced (as the Libraries Consortium moved from Axiell to
+SirsiDynix in 2019). The truth's ``contract_role`` says which a system's row is:
+``current`` (the contract in force on the snapshot date, or the system's latest),
+``earlier`` (an earlier let or the term an extension continues), ``relisted``, or
+``lapsed`` (the system's only listed contract ended before the snapshot: it runs on out of
+contract, which a register cannot show).
+
 The kinds of contract that are not systems (titles, CPV codes, value ranges, suppliers),
 departments, procurement routes and places are data: ``data/raw/synthetic/`` (read by
 :mod:`.synth_scenario`). All supplier names other than the organisations of the reference
@@ -41,13 +54,28 @@ LISTED_CHANCE = {"date": 0.88, "unknown": 0.8, "rolling": 0.6}
 VAGUE_TITLE_SHARE = 0.05
 #: Share of IT rows given a CPV code outside the IT families (coded by the service).
 MISCODED_CPV_SHARE = 0.12
+#: Share of listed system contracts whose previous contract for the same product is listed too
+#: (a renewal or re-let to the incumbent; most systems outlive one contract).
+RENEWAL_SHARE = 0.3
+#: Share of listed system contracts that ended before the snapshot date (as let) that have an
+#: extension row continuing them; the rest run on out of contract, unlisted.
+EXTENSION_SHARE = 0.75
+#: Share of listed system contracts listed a second time under another reference.
+RELISTED_SHARE = 0.03
+#: Share of listed system contracts preceded by the ended contract of a product the authority
+#: replaced (another product of the same service area, not in use there at the snapshot).
+REPLACED_SHARE = 0.1
+#: Length of an extension, in years (repeated until it reaches the snapshot date).
+EXTENSION_YEARS = (1, 1, 2)
+#: Length of the previous contract in a renewal, in years.
+EARLIER_TERM_YEARS = (3, 4, 5, 5, 7)
 #: The manifest that says which authority published which file.
 MANIFEST = "sources.csv"
 TRUTH_FILE = "register_rows.csv"
 TRUTH_COLUMNS = [
     "source_file", "source_row", "gss_code", "outcome", "reason", "kind", "is_it", "system_ids",
     "product", "service_area", "supplier", "contract_start", "contract_end", "value_gbp",
-    "annual_cost_gbp",
+    "annual_cost_gbp", "contract_role",
 ]
 #: Chance that a council's register has each optional column.
 OPTIONAL_COLUMNS = {
@@ -233,6 +261,74 @@ class _RegisterWriter:
             "sme": False,
         }
 
+    def system_contracts(self, group: list[pd.Series], in_use: set[str]) -> list[dict]:
+        """The register rows of one contract and its history: earlier let, extension, relisting.
+
+        ``in_use`` are the products the authority runs at the snapshot (a replaced product is
+        chosen outside them).
+        """
+        main = self.system_contract(group)
+        if main is None:
+            return []
+        rows = [main]
+        main["role"] = "current"
+        if main["end"] < self.snapshot:
+            if self.chance(EXTENSION_SHARE):
+                start = main["end"] + dt.timedelta(days=1)
+                months = 12 * int(self.pick(EXTENSION_YEARS))
+                end = _add_months(start.replace(day=1), months) - dt.timedelta(days=1)
+                while end < self.snapshot:
+                    months += 12
+                    end = _add_months(start.replace(day=1), months) - dt.timedelta(days=1)
+                title = self.pick((f"Extension - {main['title']}", f"{main['title']} (extension)",
+                                   f"{main['title']} - contract extension",
+                                   f"Variation to extend: {main['title']}"))
+                rows.append(dict(main, title=title, start=start, end=end, role="current",
+                                 value=round(main["annual"] * contract_years(start, end), 2)))
+                main["role"] = "earlier"
+            else:
+                main["role"] = "lapsed"
+        if self.chance(RENEWAL_SHARE):
+            end = main["start"] - dt.timedelta(days=1)
+            start = _add_months(main["start"].replace(day=1), -12 * int(self.pick(EARLIER_TERM_YEARS)))
+            if start.year >= 2003:
+                value = round(main["annual"] * float(self.rng.uniform(0.8, 1.05))
+                              * contract_years(start, end), 2)
+                rows.append(dict(main, start=start, end=end, value=value, role="earlier"))
+        if self.chance(RELISTED_SHARE):
+            rows.append(dict(main, role="relisted"))
+        first = min(rows, key=lambda r: r["start"])
+        if self.chance(REPLACED_SHARE) and (old := self.replaced_contract(first, in_use)):
+            rows.append(old)
+        return rows
+
+    def replaced_contract(self, main: dict, in_use: set[str]) -> dict | None:
+        """The ended contract of a product the authority ran before, in the same service area."""
+        area = main["service_area"]
+        products = self.ref.products
+        options = sorted(p for p, a in zip(products["product"], products["service_area"])
+                         if a == area and p not in in_use and len(p) >= 4)
+        if not options:
+            return None
+        product = self.pick(options)
+        maker = dict(zip(products["product"], products["manufacturer"]))[product]
+        # it ended the month before its successor's first contract started
+        end = min(main["start"], self.snapshot).replace(day=1) - dt.timedelta(days=1)
+        years = int(self.pick(EARLIER_TERM_YEARS))
+        start = _add_months(end.replace(day=1), 1 - 12 * years)
+        annual = float(round(40_000 * float(self.rng.lognormal(0.0, 0.6)), -3))
+        area_text = area.replace("&", "and")
+        title = self.pick((f"{product} licences and support",
+                           f"{product} - {area_text} system support and maintenance",
+                           f"{area_text} software ({product})"))
+        return {
+            "kind": "replaced", "is_it": True, "system_id": "", "product": product,
+            "service_area": area, "supplier": maker, "title": title, "description": "",
+            "start": start, "end": end, "value": round(annual * contract_years(start, end), 2),
+            "annual": annual, "cpv": self.pick(self.words["system_cpv"]), "sme": False,
+            "role": "",
+        }
+
     def other_contract(self, template: ContractTemplate) -> dict:
         supplier = self.pick(template.suppliers)
         organisation = supplier if supplier in template.organisations else None
@@ -351,10 +447,9 @@ def generate_registers(
         rows: list[dict] = []
         systems = systems_by_authority.get(authority.gss_code)
         if systems is not None:
+            in_use = set(systems["product"])
             for group in _contracts_of(systems):
-                row = writer.system_contract(group)
-                if row is not None:
-                    rows.append(row)
+                rows.extend(writer.system_contracts(group, in_use))
         it_templates = [t for t in scenario.register_contracts if t.kind == "it_other"]
         other_templates = [t for t in scenario.register_contracts if t.kind == "not_it"]
         for _ in range(int(rng.integers(3, 8))):
@@ -408,6 +503,7 @@ def generate_registers(
                 "contract_start": row["start"].isoformat(), "contract_end": row["end"].isoformat(),
                 "value_gbp": f"{row['value']:.2f}",
                 "annual_cost_gbp": f"{row['annual']:.2f}" if row["annual"] is not None else "",
+                "contract_role": row.get("role", ""),
             })
         _write_register(out_dir / file_name, style, lines)
         manifest.append({"file": file_name, "authority": authority.name})
