@@ -1,4 +1,4 @@
-"""The ``citytools`` command line: synth, clean, template, validate, build, findings.
+"""The ``citytools`` command line: synth, clean, names, template, validate, build, findings.
 
 Each command is a thin wrapper over a package function, so that notebooks and tests call
 the same code as the command line.
@@ -55,6 +55,46 @@ def clean(
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
     typer.echo(result.summary())
+
+
+@app.command()
+def names(
+    survey_dir: Path = typer.Option(paths.SURVEY_DIR, help="Folder of survey returns (.xlsx)."),
+    contracts_dir: Optional[Path] = typer.Option(
+        None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
+        "if it has a sources.csv)."),
+    out: Optional[Path] = typer.Option(
+        None, help="CSV file for the review (default: the CSV is written to standard output)."),
+    reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+) -> None:
+    """List every raw product and organisation name of a round and how it resolved.
+
+    One row per distinct name: the method (exact, alias, rule, fuzzy, product_name,
+    unresolved), the canonical name, the score, how many rows use it and in which files,
+    and for an unresolved name the three nearest known names. Extend
+    data/raw/reference/product_aliases.csv or organisation_aliases.csv from it.
+    """
+    from citytools_analysis.core.errors import SurveyInputError
+    from citytools_analysis.core.reference import load_reference
+    from citytools_analysis.ingest.name_review import method_counts, review_names, write_review
+    from citytools_analysis.ingest.registers import contracts_folder
+
+    try:
+        if not survey_dir.is_dir():
+            raise SurveyInputError(f"survey folder not found: {survey_dir}")
+        review = review_names(survey_dir, contracts_folder(survey_dir, contracts_dir),
+                              load_reference(reference_dir))
+    except SurveyInputError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if out is None:
+        typer.echo(review.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    write_review(review, out)
+    counts = method_counts(review)
+    summary = "; ".join(f"{row.kind} {row.method} {row.names} ({row.rows} rows)"
+                        for row in counts.itertuples())
+    typer.echo(f"{len(review)} distinct names written to {out}: {summary}.")
 
 
 @app.command()
