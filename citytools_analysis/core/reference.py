@@ -236,6 +236,19 @@ class Reference:
         }
         return Vocabulary("Respondent label", mapping)
 
+    # --- contract registers ----------------------------------------------------------------
+    @cached_property
+    def register_personal_columns(self) -> pd.DataFrame:
+        """Register columns that hold personal data (a contract manager's name, an officer's
+        e-mail or telephone): ``field``, ``header``, ``synonyms``, ``note``. Cleaning never
+        reads them; the leak tests look for their values in everything published."""
+        return self.table("register_personal_columns")
+
+    @cached_property
+    def register_personal_names(self) -> Vocabulary:
+        """Field ← header and synonyms of the personal register columns."""
+        return _vocabulary(self.register_personal_columns, "personal register column", "field")
+
     # --- organisations and products --------------------------------------------------------
     @cached_property
     def organisations(self) -> pd.DataFrame:
