@@ -153,12 +153,15 @@ def benchmark(
     scales: str = typer.Option("35,100,350", help="National-scale sizes (authorities), comma-separated; '' for none."),
     jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
     workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
+    names_only: bool = typer.Option(
+        False, "--names-only", help="Only score name resolution on the labelled corpus."),
 ) -> None:
-    """Time cold, no-op and one-changed-return builds, and national-scale synthetic builds."""
+    """Score name resolution on the labelled corpus; time cold, no-op and one-changed-return
+    builds, and national-scale synthetic builds."""
     from citytools_analysis.build.benchmark import run_benchmark
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
-    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo)
+    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only)
 
 
 @app.command()

@@ -137,3 +137,17 @@ def test_a_corpus_without_its_columns_is_refused(tmp_path: Path) -> None:
     path.write_text("raw_name,kind\nUniform,product\n", encoding="utf-8")
     with pytest.raises(ValueError, match="missing columns"):
         load_corpus(path)
+
+
+def test_the_benchmark_reports_the_corpus_scores(tmp_path: Path) -> None:
+    from citytools_analysis.build.benchmark import NAME_CORPUS, name_resolution_report, run_benchmark
+
+    assert NAME_CORPUS == CORPUS
+    report = name_resolution_report()
+    assert report is not None and "Name resolution (labelled corpus)" in report
+    assert "precision of" in report and "recall of" in report
+    assert name_resolution_report(tmp_path / "none.csv") is None
+    lines: list[str] = []
+    assert run_benchmark(names_only=True, echo=lines.append) == []
+    assert len(lines) == 1  # --names-only: no build is run
+    assert lines[0].split(" resolved in ")[0] == report.split(" resolved in ")[0]
