@@ -151,3 +151,15 @@ def test_the_benchmark_reports_the_corpus_scores(tmp_path: Path) -> None:
     assert run_benchmark(names_only=True, echo=lines.append) == []
     assert len(lines) == 1  # --names-only: no build is run
     assert lines[0].split(" resolved in ")[0] == report.split(" resolved in ")[0]
+
+
+def test_scores_by_form_add_up(scored: tuple[pd.DataFrame, dict]) -> None:
+    from citytools_analysis.ingest.name_review import corpus_by_form
+
+    results, summary = scored
+    table = corpus_by_form(results)
+    assert table["names"].sum() == summary["names"]
+    assert list(table["form"]) == sorted(table["form"])
+    assert (table["share"] == table["right"] / table["names"]).all()
+    new = table.set_index("form").loc["new_entrant"]
+    assert new["right"] == new["names"]

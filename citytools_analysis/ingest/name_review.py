@@ -335,6 +335,27 @@ def score_corpus(corpus: pd.DataFrame, reference: Reference | None = None) -> tu
     return results, summary
 
 
+def corpus_by_form(results: pd.DataFrame) -> pd.DataFrame:
+    """How many corpus names of each form were resolved rightly.
+
+    Parameters
+    ----------
+    results
+        From :func:`score_corpus`.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``form, names, right, share`` (``share`` in 0–1), forms in alphabetical
+        order.
+    """
+    table = (results.groupby("form")
+             .agg(names=("raw_name", "size"), right=("right", "sum")).reset_index())
+    table["right"] = table["right"].astype(int)
+    table["share"] = table["right"] / table["names"]
+    return table.sort_values("form", kind="mergesort").reset_index(drop=True)
+
+
 def corpus_scores_text(summary: dict) -> str:
     """One sentence giving a corpus score's precision, recall and new entrants kept."""
     return (
@@ -352,6 +373,7 @@ __all__ = [
     "METHODS",
     "NEW_ENTRANT",
     "NameJudge",
+    "corpus_by_form",
     "corpus_scores_text",
     "load_corpus",
     "method_counts",
