@@ -418,3 +418,12 @@ def test_every_authority_resolves_by_its_name_and_short_name(ref: Reference) -> 
     for row in ref.authorities.itertuples():
         assert resolve_authority(row.name, ref) == row.gss_code
         assert resolve_authority(row.short_name, ref) == row.gss_code
+
+
+def test_resolve_listed_takes_only_listed_names(products: NameResolver) -> None:
+    assert products.resolve_listed("Northgate Housing") == Resolution(
+        "NEC Housing", "alias", 100.0, "Northgate Housing")
+    assert products.resolve("Echo Solutions").canonical == "Echo"  # a product name plus a word
+    assert products.resolve_listed("Echo Solutions").canonical is None  # but not as a firm
+    assert products.resolve_listed("Liquidlogic Childrens Sytem").method == "unresolved"
+    assert products.resolve_listed(None).method == "blank"

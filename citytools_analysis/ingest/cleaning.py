@@ -382,8 +382,9 @@ class Cleaner:
         tidy = " ".join(str(raw).split())
         found: Resolution = self.organisations.resolve(tidy)
         if found.canonical is None:
-            # A product name in an organisation column ("NEC Housing" as supplier): its maker.
-            as_product = self.products.resolve(tidy)
+            # A product name in an organisation column ("NEC Housing" as supplier): its maker
+            # (the product's name or alias as listed, never a generic-word or fuzzy match).
+            as_product = self.products.resolve_listed(tidy)
             maker = self.product_manufacturer.get(as_product.canonical or "")
             if maker is not None:
                 pending.append((column, raw, maker, "organisation_from_product_name", False))

@@ -76,7 +76,7 @@ class NameJudge:
             return self.products.resolve(raw)
         found = self.organisations.resolve(raw)
         if found.canonical is None:
-            as_product = self.products.resolve(raw)
+            as_product = self.products.resolve_listed(raw)
             maker = self.makers.get(as_product.canonical or "")
             if maker is not None:
                 return Resolution(maker, "product_name", as_product.score, as_product.matched)

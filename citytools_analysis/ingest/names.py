@@ -302,6 +302,24 @@ class NameResolver:
             self._cache[cache_key] = self._resolve(" ".join(text.split()))
         return self._cache[cache_key]
 
+    def resolve_listed(self, raw: object) -> Resolution:
+        """Resolve a raw name only if it is a canonical name or in the alias table.
+
+        Used where a name of the other kind is read as a fallback (a product's name typed
+        as a supplier is read as its maker): there a generic-word or fuzzy match would let
+        a firm such as "Echo Solutions" pass for the maker of the product Echo.
+
+        Returns
+        -------
+        Resolution
+            As :meth:`resolve` for ``exact`` and ``alias`` matches, else unresolved (or
+            blank).
+        """
+        found = self.resolve(raw)
+        if found.method in ("exact", "alias", "blank"):
+            return found
+        return _UNRESOLVED
+
     def __call__(self, raw: object) -> Resolution:
         return self.resolve(raw)
 

@@ -253,7 +253,7 @@ def _read_row(cells: dict, file: str, excel_row: int, gss_code: str, rules: Regi
     found = rules.organisations.resolve(written)
     supplier, rule = found.canonical, f"organisation_{found.method}"
     if supplier is None:
-        maker = rules.catalogue.get(rules.product_names.resolve(written).canonical or "", (None,))[0]
+        maker = rules.catalogue.get(rules.product_names.resolve_listed(written).canonical or "", (None,))[0]
         supplier, rule = (maker, "organisation_from_product_name") if maker else (written, "")
     if supplier != written and rule:
         _log(corrections, file, excel_row, "supplier", written, supplier, rule)
