@@ -258,7 +258,8 @@ def write_review(review: pd.DataFrame, path: Path | str) -> Path:
 
 # --- the labelled corpus --------------------------------------------------------------------
 def load_corpus(path: Path | str) -> pd.DataFrame:
-    """Read a labelled name corpus: ``raw_name, kind, expected, form``.
+    """Read a labelled name corpus: ``raw_name, kind, expected, form`` (and optionally
+    ``batch``, the order in which its parts were written; ``"1"`` when absent).
 
     Raises
     ------
@@ -270,6 +271,8 @@ def load_corpus(path: Path | str) -> pd.DataFrame:
     missing = {"raw_name", "kind", "expected", "form"} - set(corpus.columns)
     if missing:
         raise ValueError(f"{path}: missing columns {sorted(missing)}")
+    if "batch" not in corpus:
+        corpus["batch"] = "1"
     bad = corpus[~corpus["kind"].isin(("product", "organisation"))]
     if len(bad):
         raise ValueError(f"{path}: row {bad.index[0] + 2}: kind must be product or organisation")
@@ -335,25 +338,51 @@ def score_corpus(corpus: pd.DataFrame, reference: Reference | None = None) -> tu
     return results, summary
 
 
-def corpus_by_form(results: pd.DataFrame) -> pd.DataFrame:
-    """How many corpus names of each form were resolved rightly.
+def corpus_by_form(results: pd.DataFrame, by: str = "form") -> pd.DataFrame:
+    """How many corpus names of each form (or batch) were resolved rightly.
 
     Parameters
     ----------
     results
         From :func:`score_corpus`.
+    by
+        The corpus column to group by: ``"form"`` or ``"batch"``.
 
     Returns
     -------
     pandas.DataFrame
-        Columns ``form, names, right, share`` (``share`` in 0–1), forms in alphabetical
-        order.
+        Columns ``<by>, names, right, share`` (``share`` in 0–1), in alphabetical order.
     """
-    table = (results.groupby("form")
+    table = (results.groupby(by)
              .agg(names=("raw_name", "size"), right=("right", "sum")).reset_index())
     table["right"] = table["right"].astype(int)
     table["share"] = table["right"] / table["names"]
-    return table.sort_values("form", kind="mergesort").reset_index(drop=True)
+    return table.sort_values(by, kind="mergesort").reset_index(drop=True)
+
+
+def corpus_scores_by_batch(results: pd.DataFrame) -> pd.DataFrame:
+    """Precision and recall of each batch of a corpus (batches written one after another).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``batch, names, known, resolved, correct, precision, recall, merged`` as in
+        :func:`score_corpus`'s summary, one row per batch in order.
+    """
+    rows = []
+    for batch, group in results.groupby("batch", sort=True):
+        known = group["expected"] != NEW_ENTRANT
+        resolved = group["canonical"] != NEW_ENTRANT
+        correct = int((group["right"] & known).sum())
+        rows.append({
+            "batch": batch, "names": len(group), "known": int(known.sum()),
+            "resolved": int(resolved.sum()), "correct": correct,
+            "precision": correct / int(resolved.sum()) if resolved.any() else float("nan"),
+            "recall": correct / int(known.sum()) if known.any() else float("nan"),
+            "merged": int((~known & resolved).sum()),
+        })
+    return pd.DataFrame(rows, columns=["batch", "names", "known", "resolved", "correct",
+                                       "precision", "recall", "merged"])
 
 
 def corpus_scores_text(summary: dict) -> str:
@@ -374,6 +403,7 @@ __all__ = [
     "NEW_ENTRANT",
     "NameJudge",
     "corpus_by_form",
+    "corpus_scores_by_batch",
     "corpus_scores_text",
     "load_corpus",
     "method_counts",

@@ -383,9 +383,9 @@ class NameResolver:
             tokens = list(tokens)
             variants = [(tokens, ())]
             if self.drop_versions:
-                kept = [token for token in tokens if not _NUMBER.match(token)]
+                kept = _trim_and([token for token in tokens if not _NUMBER.match(token)])
                 dropped = tuple(t for t in tokens if _NUMBER.match(t) and not _YEAR.match(t))
-                if len(kept) < len(tokens):
+                if dropped or len(kept) < len(tokens):
                     variants.append((kept, dropped))
             for words, dropped in variants:
                 for remainder, maker in self._without_maker(words):
@@ -503,6 +503,17 @@ class NameResolver:
         return Resolution(best[1], "fuzzy", round(-best[0], 1), best[2])
 
 
+def _trim_and(tokens: list[str]) -> list[str]:
+    """``tokens`` without an "and" left dangling at either end once generic words are gone
+    ("Virtual Apps and Desktops" → "virtual apps")."""
+    start, end = 0, len(tokens)
+    while start < end and tokens[start] == "and":
+        start += 1
+    while end > start and tokens[end - 1] == "and":
+        end -= 1
+    return tokens[start:end]
+
+
 def _remove_phrases(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
     """``tokens`` without any of ``phrases`` (token tuples, longest first), left to right."""
     kept: list[str] = []
@@ -515,14 +526,14 @@ def _remove_phrases(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[s
         else:
             kept.append(tokens[index])
             index += 1
-    return kept
+    return _trim_and(kept) if len(kept) < len(tokens) else kept
 
 
 def _remove_trailing(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
     """``tokens`` without the shortest of ``phrases`` that ends them (unchanged if none)."""
     for phrase in sorted(phrases, key=lambda phrase: (len(phrase), phrase)):
         if len(phrase) <= len(tokens) and tuple(tokens[-len(phrase):]) == phrase:
-            return tokens[: -len(phrase)]
+            return _trim_and(tokens[: -len(phrase)])
     return tokens
 
 
