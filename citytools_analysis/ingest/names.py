@@ -41,10 +41,11 @@ support"), a descriptor of what the product does ("Mosaic Case Management System
 "Unit4 ERP Cloud"), a version or year ("Spydus 11", "Academy 2019", "SIMS v7"), the
 manufacturer's name in front or behind ("MRI Orchard Housing", "Cx (Civica)") and
 trademark signs. The vocabulary is ``data/raw/reference/name_generic_words.csv``. When the
-alias tables do not know a name, the rule removes these words in two passes (first
-editions, deployment, contract and marketing words; then also descriptors), each first
-keeping and then dropping free-standing numbers, and looks what is left up in the alias
-table, and in the aliases with their own generic words removed. A manufacturer's name is
+alias tables do not know a name, the rule removes first the edition, deployment, contract,
+marketing and version words; then, one at a time from the end, the descriptors; then every
+descriptor (an "and" left dangling at either end goes too). Each of these forms is tried
+first with and then without its free-standing numbers, and looked up in the alias table
+and in the aliases with their own generic words removed. A manufacturer's name is
 removed only when it names the maker of the product found (an alias of that organisation,
 ownership history included): "Capita Uniform" stays unresolved. Numbers are dropped only
 as versions: if the product's canonical name or the matched alias holds digits, the
