@@ -106,3 +106,12 @@ def test_the_command_names_a_missing_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["names", "--survey-dir", str(tmp_path / "none")])
     assert result.exit_code == 2
     assert "survey folder not found" in result.output
+
+
+def test_a_cleaning_run_gives_the_same_review_without_reading_again(tmp_path: Path) -> None:
+    from citytools_analysis.ingest.cleaning import clean_survey
+
+    survey = fixture_returns.write_fixture_survey(tmp_path / "survey")
+    result = clean_survey(survey, tmp_path / "processed", contracts_dir=False)
+    from_run = review_names(None, returns=result.returns)
+    pd.testing.assert_frame_equal(from_run, review_names(survey))

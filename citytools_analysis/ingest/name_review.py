@@ -26,7 +26,13 @@ from citytools_analysis.ingest.cleaning import survey_files
 from citytools_analysis.ingest.names import NameResolver, Resolution
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.registers import RegisterRules, classify_it, read_registers
-from citytools_analysis.ingest.workbook import find_sheet, is_blank, open_workbook, read_table_sheet
+from citytools_analysis.ingest.workbook import (
+    SheetTable,
+    find_sheet,
+    is_blank,
+    open_workbook,
+    read_table_sheet,
+)
 
 #: The expected value of a corpus row whose name is no known product or organisation.
 NEW_ENTRANT = "new entrant"
@@ -100,18 +106,32 @@ def survey_names(survey_dir: Path | str, reference: Reference) -> list[tuple[str
     list of (kind, raw name, column, file)
         One entry per cell (per name of an "Integrates with" cell); blank cells left out.
     """
-    found: list[tuple[str, str, str, str]] = []
+    tables: list[SheetTable] = []
     columns = reference.column_names("Systems")
     required = reference.required_fields("Systems")
     for path in survey_files(Path(survey_dir)):
         workbook = open_workbook(path)
         try:
             sheet = find_sheet(workbook, "Systems")
-            if sheet is None:
-                continue
-            table = read_table_sheet(sheet, file=path.name, columns=columns, required=required)
+            if sheet is not None:
+                tables.append(read_table_sheet(sheet, file=path.name, columns=columns,
+                                               required=required))
         finally:
             workbook.close()
+    return _names_in(tables)
+
+
+def returns_names(returns: list) -> list[tuple[str, str, str, str]]:
+    """As :func:`survey_names`, from the Systems sheets a cleaning run has already read
+    (``CleanResult.returns``), so the workbooks are not opened again."""
+    tables = [table for clean_return in returns for table in clean_return.layouts.values()
+              if "product" in table.headers]
+    return _names_in(tables)
+
+
+def _names_in(tables: list[SheetTable]) -> list[tuple[str, str, str, str]]:
+    found: list[tuple[str, str, str, str]] = []
+    for table in tables:
         for row in table.rows:
             for column, kind in SURVEY_NAME_COLUMNS.items():
                 value = row.cells.get(column)
@@ -119,7 +139,7 @@ def survey_names(survey_dir: Path | str, reference: Reference) -> list[tuple[str
                     continue
                 names = (parsing.split_integrations(value) if column == "integrates_with"
                          else [_tidy(value)])
-                found += [(kind, name, column, path.name) for name in names if name]
+                found += [(kind, name, column, table.file) for name in names if name]
     return found
 
 
@@ -149,17 +169,21 @@ def review_names(
     survey_dir: Path | str | None,
     contracts_dir: Path | str | None = None,
     reference: Reference | None = None,
+    returns: list | None = None,
 ) -> pd.DataFrame:
     """Every distinct raw product and organisation name of a round, with how it resolved.
 
     Parameters
     ----------
     survey_dir
-        Folder of survey returns (``None`` for none).
+        Folder of survey returns (``None`` for none; not read when ``returns`` is given).
     contracts_dir
         Folder of contract registers with its ``sources.csv`` (``None`` for none).
     reference
         The reference data (``data/raw/reference/`` by default).
+    returns
+        The returns of a cleaning run (``CleanResult.returns``) to take the names from
+        instead of reading ``survey_dir`` again.
 
     Returns
     -------
@@ -176,7 +200,9 @@ def review_names(
     """
     reference = reference or load_reference()
     cells: list[tuple[str, str, str, str]] = []
-    if survey_dir is not None:
+    if returns is not None:
+        cells += returns_names(returns)
+    elif survey_dir is not None:
         cells += survey_names(survey_dir, reference)
     if contracts_dir is not None:
         cells += register_names(contracts_dir, reference)
