@@ -160,7 +160,11 @@ def test_a_corpus_without_its_columns_is_refused(tmp_path: Path) -> None:
 
 
 def test_the_benchmark_reports_the_corpus_scores(tmp_path: Path) -> None:
-    from citytools_analysis.build.benchmark import NAME_CORPUS, name_resolution_report, run_benchmark
+    from citytools_analysis.build.benchmark import (
+        NAME_CORPUS,
+        name_resolution_report,
+        run_benchmark,
+    )
 
     assert NAME_CORPUS == CORPUS
     report = name_resolution_report()
