@@ -1,4 +1,4 @@
-"""The ``citytools`` command line: synth, clean, template, validate, build, findings.
+"""The ``citytools`` command line: synth, clean, names, template, validate, build, findings.
 
 Each command is a thin wrapper over a package function, so that notebooks and tests call
 the same code as the command line.
@@ -58,6 +58,46 @@ def clean(
 
 
 @app.command()
+def names(
+    survey_dir: Path = typer.Option(paths.SURVEY_DIR, help="Folder of survey returns (.xlsx)."),
+    contracts_dir: Optional[Path] = typer.Option(
+        None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
+        "if it has a sources.csv)."),
+    out: Optional[Path] = typer.Option(
+        None, help="CSV file for the review (default: the CSV is written to standard output)."),
+    reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
+) -> None:
+    """List every raw product and organisation name of a round and how it resolved.
+
+    One row per distinct name: the method (exact, alias, rule, fuzzy, product_name,
+    unresolved), the canonical name, the score, how many rows use it and in which files,
+    and for an unresolved name the three nearest known names. Extend
+    data/raw/reference/product_aliases.csv or organisation_aliases.csv from it.
+    """
+    from citytools_analysis.core.errors import SurveyInputError
+    from citytools_analysis.core.reference import load_reference
+    from citytools_analysis.ingest.name_review import method_counts, review_names, write_review
+    from citytools_analysis.ingest.registers import contracts_folder
+
+    try:
+        if not survey_dir.is_dir():
+            raise SurveyInputError(f"survey folder not found: {survey_dir}")
+        review = review_names(survey_dir, contracts_folder(survey_dir, contracts_dir),
+                              load_reference(reference_dir))
+    except SurveyInputError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if out is None:
+        typer.echo(review.to_csv(index=False, lineterminator="\n"), nl=False)
+        return
+    write_review(review, out)
+    counts = method_counts(review)
+    summary = "; ".join(f"{row.kind} {row.method} {row.names} ({row.rows} rows)"
+                        for row in counts.itertuples())
+    typer.echo(f"{len(review)} distinct names written to {out}: {summary}.")
+
+
+@app.command()
 def template(
     out: Path = typer.Argument(..., help="The blank survey workbook to write (.xlsx)."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
@@ -113,12 +153,15 @@ def benchmark(
     scales: str = typer.Option("35,100,350", help="National-scale sizes (authorities), comma-separated; '' for none."),
     jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
     workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
+    names_only: bool = typer.Option(
+        False, "--names-only", help="Only score name resolution on the labelled corpus."),
 ) -> None:
-    """Time cold, no-op and one-changed-return builds, and national-scale synthetic builds."""
+    """Score name resolution on the labelled corpus; time cold, no-op and one-changed-return
+    builds, and national-scale synthetic builds."""
     from citytools_analysis.build.benchmark import run_benchmark
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
-    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo)
+    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only)
 
 
 @app.command()

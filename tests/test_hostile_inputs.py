@@ -226,8 +226,11 @@ def test_formula_triggers_are_neutralised_in_every_table(released) -> None:
     assert system["manufacturer"] == "'@Risk Software"
     assert system["supplier"] == "'+Plus Resellers"
     links = tables["integrations"]
-    assert "'" + corpus.FORMULA_TEXT["Integrates_with"] in set(links.linked_name)
+    assert "'" + corpus.FORMULA_TEXT["Integrates_with"] not in set(links.linked_name)
     log = _log(tables, 3, source)
+    # it names no system of the return: logged, neutralised, never stored without a target
+    assert log["integrates_with"] == ("'" + corpus.FORMULA_TEXT["Integrates_with"], "",
+                                      "integration_not_in_return")
     assert log["annual_cost_gbp"] == ("'=1+1", "", "unreadable_cost")
     assert log["contract_end"] == ("'=TODAY()", "", "unreadable_date")
     assert log["value_for_money"] == ("'@5", "", "unreadable_rating")

@@ -4,7 +4,10 @@ The personal values are read from the raw returns themselves: every Respondent i
 reference marks personal (``respondent_items.csv``), every cell of a column the reference
 marks personal (the Systems sheet's Notes, ``survey_columns.csv``), the names, e-mail
 addresses and telephone numbers found inside those notes, and the respondents recorded in
-the synthetic survey's truth (``data/synthetic_truth/returns.csv``). The open data release
+the synthetic survey's truth (``data/synthetic_truth/returns.csv``). From the contract
+registers: every cell of a column the reference marks personal
+(``register_personal_columns.csv``: the contract manager, an officer's e-mail or
+telephone) and every e-mail address and telephone number typed in any other cell. The open data release
 (committed and freshly built) and every file of the built web book (pages, search index,
 the executed notebooks offered for download) are scanned for each of them.
 
@@ -16,7 +19,9 @@ neutralised.
 
 from __future__ import annotations
 
+import csv
 import html
+import io
 import re
 from html.parser import HTMLParser
 import shutil
@@ -31,6 +36,7 @@ import fixture_returns
 from browser_support import require_chromium, serve, site_pages
 from citytools_analysis.build import pipeline as build
 from citytools_analysis.core.paths import BOOK_DIR, PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
+from citytools_analysis.ingest.registers import MANIFEST, RegisterRules
 from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.release.writer import FORMULA_TRIGGERS
 from citytools_analysis.release.schema import TABLES
@@ -112,6 +118,55 @@ def personal_values(
     return {value for value in values if value and fold_missing(value, reference)}
 
 
+CONTRACTS_DIR = SURVEY_DIR.parent / "contracts"
+# Rows searched for a register's header row (title rows may stand above it).
+HEADER_SEARCH_ROWS = 10
+
+
+def _register_text(path: Path) -> str:
+    data = path.read_bytes()
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("cp1252")
+
+
+def register_personal_values(contracts_dir: Path, reference: Reference) -> set[str]:
+    """Every personal value typed into a folder of contract registers.
+
+    Parameters
+    ----------
+    contracts_dir
+        Folder of register CSVs (with their ``sources.csv``); none gives an empty set.
+    reference
+        The reference data: ``register_personal_columns.csv`` says which columns are
+        personal, ``register_columns.csv`` which headers make a header row.
+
+    Returns
+    -------
+    set of str
+        The whole text of every cell in a personal column, and every e-mail address and
+        telephone number found in any cell of a register.
+    """
+    if not (contracts_dir / MANIFEST).is_file():
+        return set()
+    personal = reference.register_personal_names
+    known = RegisterRules.from_reference(reference).columns
+    values: set[str] = set()
+    for path in sorted(p for p in contracts_dir.glob("*.csv") if p.name != MANIFEST):
+        rows = list(csv.reader(io.StringIO(_register_text(path))))
+        header = next((index for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
+                       if any(known.lookup(cell) or personal.lookup(cell) for cell in row)), None)
+        if header is None:
+            continue
+        columns = [index for index, cell in enumerate(rows[header]) if personal.lookup(cell)]
+        for row in rows[header + 1:]:
+            values |= {_text(row[index]) for index in columns if index < len(row)}
+            for cell in row:
+                values |= set(EMAIL.findall(cell)) | {m.group(0) for m in UK_PHONE.finditer(cell)}
+    return {value for value in values if value and fold_missing(value, reference)}
+
+
 def fold_missing(value: str, reference: Reference) -> bool:
     """False for a word the survey reads as "no value" (``N/A``, ``none``): nobody's data."""
     return value.strip().lower() not in reference.missing_terms
@@ -155,7 +210,49 @@ def published_files(project: Path) -> list[Path]:
 
 @pytest.fixture(scope="module")
 def real_personal_values() -> set[str]:
-    return personal_values(SURVEY_DIR, load_reference(), TRUTH_DIR)
+    reference = load_reference()
+    return (personal_values(SURVEY_DIR, reference, TRUTH_DIR)
+            | register_personal_values(CONTRACTS_DIR, reference))
+
+
+def test_register_personal_values_worked_out_by_hand(tmp_path):
+    contracts = tmp_path / "contracts"
+    contracts.mkdir()
+    (contracts / MANIFEST).write_text("file,authority\na.csv,Camden\nb.csv,Barnet\n",
+                                      encoding="utf-8")
+    (contracts / "a.csv").write_text(
+        "Camden contracts register\n"
+        "Title,Supplier,Contract Officer,Value\n"
+        "Planning system,Idox,Jo Bloggs,85000\n"
+        "Cleaning,Acme Ltd,n/a,1000\n"
+        "Printers,\"Ask sam.example@camden.example or 020 7946 0001\",,5000\n",
+        encoding="utf-8")
+    (contracts / "b.csv").write_bytes(
+        "Contract Title,Vendor Name,Contact Email,Telephone\n"
+        "Libraries,Civica,ren\u00e9e.o'brien@barnet.example,07700 900456\n".encode("cp1252"))
+    assert register_personal_values(contracts, load_reference()) == {
+        # a.csv: the Contract Officer column ("n/a" is no value), and what another cell holds
+        "Jo Bloggs", "sam.example@camden.example", "020 7946 0001",
+        # b.csv (saved as Windows-1252): the e-mail and telephone columns, whole
+        "ren\u00e9e.o'brien@barnet.example", "07700 900456",
+    }
+    assert register_personal_values(tmp_path / "none", load_reference()) == set()
+
+
+def test_the_real_registers_yield_every_contract_manager(real_personal_values):
+    reference = load_reference()
+    found = register_personal_values(CONTRACTS_DIR, reference)
+    managers = set()
+    for path in sorted(CONTRACTS_DIR.glob("*_contracts.csv")):
+        rows = list(csv.reader(io.StringIO(_register_text(path))))
+        for index, header in enumerate(rows[:HEADER_SEARCH_ROWS]):
+            if "Contract Manager" in header:
+                column = header.index("Contract Manager")
+                managers |= {_text(row[column]) for row in rows[index + 1:]
+                             if len(row) > column and row[column].strip()}
+                break
+    assert len(managers) > 20, "the committed registers have Contract Manager columns"
+    assert managers <= found <= real_personal_values
 
 
 def test_personal_values_of_the_fixture_returns_worked_out_by_hand(tmp_path):

@@ -97,3 +97,26 @@ def test_changing_a_supplier_changes_the_shares(tmp_path):
     assert list(table["supplier"][:2]) == ["Civica", "Capita"]
     assert market.concentration(systems).set_index("service_area").loc[
         "Revenues & Benefits", "hhi"] == pytest.approx(5000.0)
+
+
+def test_new_entrants_are_listed_under_their_own_names(tmp_path):
+    rows = SYSTEMS + [
+        system("E09000007-00004", CAMDEN, "Customer Contact", "Liberty Create", "Netcall"),
+        system("E09000009-00004", EALING, "Customer Contact", "Liberty Create", "Netcall"),
+        system("E09000009-00005", EALING, "Housing", "DRS", "Kirona Solutions Ltd"),
+    ]
+    systems = load_fixture(tmp_path, systems=rows).systems
+    known = ["Capita", "Civica", "NEC", "Softcat", "Microsoft", "Unit4"]
+    table = market.new_entrants(systems, known)
+    # worked out by hand: Netcall on two systems at Camden and Ealing, Kirona on one
+    assert table.to_dict("records") == [
+        {"supplier": "Netcall", "systems": 2, "authorities": 2,
+         "service_areas": "Customer Contact", "products": "Liberty Create"},
+        {"supplier": "Kirona Solutions Ltd", "systems": 1, "authorities": 1,
+         "service_areas": "Housing", "products": "DRS"},
+    ]
+    makers = market.new_entrants(systems, known, by="manufacturer")
+    assert list(makers["manufacturer"]) == ["Netcall", "Kirona Solutions Ltd", "Orchard"]
+    # and the shares keep them as they are, not merged into anyone
+    assert {"Netcall", "Kirona Solutions Ltd"} <= set(market.shares(systems)["supplier"])
+    assert market.new_entrants(systems, known + ["Netcall", "Kirona Solutions Ltd"]).empty

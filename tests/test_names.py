@@ -126,7 +126,7 @@ def test_organisation_resolution_details(organisations: NameResolver) -> None:
         "Iken Business Ltd",
         "Capgemini",  # not Capita
         "CGI",
-        "Civica Software",  # between Civica and "Capita Software"
+        "Capitol Software",  # 90.3 against "Capita Software", but "capitol" is 2 edits from "capita"
         "Capita Civica",  # two organisations in one name
         "Capita - Civica",
         "Oracle / Mastek",
@@ -216,7 +216,10 @@ def test_products_resolve(products: NameResolver, raw: str, canonical: str, meth
     [
         "Liquidlogic LSC",  # a one-letter change in an acronym is another product
         "Dynamics 356",  # digits must agree
-        "Spydus 11",
+        "Capita Uniform",  # a maker's name is removed only when it is the product's maker
+        "Capita Housing",  # an organisation's name plus a word is no product
+        "Capita Cloud",
+        "Office 2016",  # the number of "Office 365" is no version
         "Confirm / Symology",  # two products
         "Bespoke in-house system",
         "Excel spreadsheet",
@@ -225,6 +228,104 @@ def test_products_resolve(products: NameResolver, raw: str, canonical: str, meth
 )
 def test_products_hard_negatives_stay_unresolved(products: NameResolver, raw: str) -> None:
     assert products.resolve(raw).canonical is None
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        # editions, deployment and contract words
+        ("Uniform Cloud", "Uniform"),
+        ("Idox Uniform Cloud", "Uniform"),
+        ("Dynamics 365 Online", "Dynamics 365"),
+        ("iTrent SaaS", "iTrent"),
+        ("Uniform licence and support", "Uniform"),
+        ("Qlik Sense Enterprise", "Qlik Sense"),
+        # descriptors of the function, removed from the end one at a time
+        ("Mosaic Case Management System", "Mosaic"),
+        ("Unit4 ERP Cloud", "Unit4 ERP"),
+        ("Oracle Fusion Cloud ERP", "Oracle Fusion"),
+        ("Idox Document Management System", "Idox DMS"),
+        ("Capita Open Housing Management System", "OpenHousing"),
+        # versions and years, unless the number is part of the name
+        ("Spydus 11", "Spydus"),
+        ("Oracle EBS R12.2", "Oracle E-Business Suite"),
+        ("SAP ECC 6.0", "SAP ECC"),
+        ("Capita Academy Revenues and Benefits 2019", "Academy"),
+        ("Agresso Business World v7", "Unit4 ERP"),  # the 4 of "Unit4 ERP" is the maker's
+        # the maker's name in front or behind, former owners included
+        ("MRI Orchard Housing", "Orchard Housing"),
+        ("Cx Housing Management System (Civica)", "Cx"),
+        ("Pay360 by Capita", "Pay360"),
+        ("Midland HR iTrent", "iTrent"),
+        ("Servelec Social Care Mosaic", "Mosaic"),
+        # trademark signs
+        ("Uniform\u00ae", "Uniform"),
+        ("iTrent\u2122 Cloud", "iTrent"),
+        ("Alloy (TM)", "Alloy"),
+    ],
+)
+def test_products_with_generic_words_resolve(products: NameResolver, raw: str, canonical: str) -> None:
+    assert products.resolve(raw).canonical == canonical
+
+
+def test_generic_word_matches_are_reported_as_rule(products: NameResolver) -> None:
+    assert products.resolve("Mosaic Case Management System") == Resolution(
+        "Mosaic", "rule", 100.0, "Mosaic")
+    assert products.resolve("Spydus 11") == Resolution("Spydus", "rule", 100.0, "Spydus")
+
+
+@pytest.mark.parametrize(
+    ("raw", "canonical"),
+    [
+        ("Civica Software", "Civica"),
+        ("Civica Cloud", "Civica"),
+        ("Idox Software Solutions", "Idox"),
+        ("Astun Technologies Ltd", "Astun Technology"),
+        ("KANA Software", "Verint"),
+    ],
+)
+def test_organisations_with_generic_words_resolve(
+    organisations: NameResolver, raw: str, canonical: str
+) -> None:
+    result = organisations.resolve(raw)
+    assert (result.canonical, result.method) == (canonical, "rule")
+
+
+def test_distinguishing_tokens_still_block_rule_matches(products: NameResolver) -> None:
+    assert products.resolve("Liquidlogic LCS Cloud").canonical == "LCS"
+    assert products.resolve("Liquidlogic LAS Cloud").canonical == "LAS"
+    assert products.resolve("Liquidlogic LSC Cloud").canonical is None
+    assert products.resolve("Dynamics 365 Finance Cloud").canonical == "Dynamics 365 Finance"
+    assert products.resolve("Dynamics 356 Cloud").canonical is None
+
+
+def test_generic_words_are_reference_data(ref: Reference) -> None:
+    table = ref.name_generic_words
+    assert {"word", "kind", "applies_to"} <= set(table.columns)
+    assert set(table.applies_to) <= {"product", "organisation", "both"}
+    product_words = ref.generic_words("product")
+    assert {"cloud", "case management", "erp", "system", "suite", "platform", "module",
+            "saas", "on premises", "online", "hosted"} <= set(product_words)
+    assert "cloud" in ref.generic_words("organisation")
+    assert "erp" not in ref.generic_words("organisation")
+    # longest phrases first, so "case management system" is removed before "system"
+    lengths = [len(phrase.split()) for phrase in product_words]
+    assert lengths == sorted(lengths, reverse=True)
+
+
+def test_a_rule_without_generic_words_changes_nothing() -> None:
+    resolver = NameResolver({"Alpha": "Alpha"}, kind="test")
+    assert resolver.resolve("Alpha Cloud").canonical is None
+
+
+def test_nearest_names_for_the_steward(products: NameResolver) -> None:
+    nearest = products.nearest("Dynamics 356")
+    assert len(nearest) == 3
+    assert nearest[0] == ("Dynamics 365", "Dynamics 365", 91.7)
+    assert [score for *_rest, score in nearest] == sorted(
+        (score for *_rest, score in nearest), reverse=True)
+    assert len({name for name, *_rest in nearest}) == 3
+    assert products.nearest("") == []
 
 
 def test_product_thresholds_are_documented_values() -> None:
@@ -317,3 +418,12 @@ def test_every_authority_resolves_by_its_name_and_short_name(ref: Reference) -> 
     for row in ref.authorities.itertuples():
         assert resolve_authority(row.name, ref) == row.gss_code
         assert resolve_authority(row.short_name, ref) == row.gss_code
+
+
+def test_resolve_listed_takes_only_listed_names(products: NameResolver) -> None:
+    assert products.resolve_listed("Northgate Housing") == Resolution(
+        "NEC Housing", "alias", 100.0, "Northgate Housing")
+    assert products.resolve("Echo Solutions").canonical == "Echo"  # a product name plus a word
+    assert products.resolve_listed("Echo Solutions").canonical is None  # but not as a firm
+    assert products.resolve_listed("Liquidlogic Childrens Sytem").method == "unresolved"
+    assert products.resolve_listed(None).method == "blank"

@@ -236,6 +236,19 @@ class Reference:
         }
         return Vocabulary("Respondent label", mapping)
 
+    # --- contract registers ----------------------------------------------------------------
+    @cached_property
+    def register_personal_columns(self) -> pd.DataFrame:
+        """Register columns that hold personal data (a contract manager's name, an officer's
+        e-mail or telephone): ``field``, ``header``, ``synonyms``, ``note``. Cleaning never
+        reads them; the leak tests look for their values in everything published."""
+        return self.table("register_personal_columns")
+
+    @cached_property
+    def register_personal_names(self) -> Vocabulary:
+        """Field ← header and synonyms of the personal register columns."""
+        return _vocabulary(self.register_personal_columns, "personal register column", "field")
+
     # --- organisations and products --------------------------------------------------------
     @cached_property
     def organisations(self) -> pd.DataFrame:
@@ -264,6 +277,35 @@ class Reference:
     def product_aliases(self) -> pd.DataFrame:
         """Raw product name → canonical ``product``."""
         return self.table("product_aliases")
+
+    @cached_property
+    def name_generic_words(self) -> pd.DataFrame:
+        """Generic words typed around a product or organisation name: ``word``, ``kind``
+        (deployment, edition, contract, marketing, version, descriptor), ``applies_to``
+        (product, organisation, both), ``note``."""
+        return self.table("name_generic_words")
+
+    def generic_words(self, applies_to: str, kinds: tuple[str, ...] | None = None) -> list[str]:
+        """The folded generic words and phrases for ``"product"`` or ``"organisation"`` names.
+
+        Parameters
+        ----------
+        applies_to
+            ``"product"`` or ``"organisation"`` (rows marked ``both`` are included).
+        kinds
+            Only these kinds (all kinds when ``None``).
+
+        Returns
+        -------
+        list of str
+            Folded phrases, longest (most words) first, then alphabetical.
+        """
+        table = self.name_generic_words
+        rows = table[table.applies_to.isin((applies_to, "both"))]
+        if kinds is not None:
+            rows = rows[rows.kind.isin(kinds)]
+        phrases = {fold(word) for word in rows.word if fold(word)}
+        return sorted(phrases, key=lambda phrase: (-len(phrase.split()), phrase))
 
 
 def load_reference(directory: Path | str | None = None) -> Reference:

@@ -345,7 +345,7 @@ class Cleaner:
             account.carried += 1
             result.systems.append(record)
             kept_rows.append((record, links, cells.get("product")))
-        self._integrations(kept_rows, result)
+        self._integrations(kept_rows, result, table)
 
     @staticmethod
     def _remove_personal(record: dict, links: list[str], pending: list[tuple],
@@ -382,8 +382,9 @@ class Cleaner:
         tidy = " ".join(str(raw).split())
         found: Resolution = self.organisations.resolve(tidy)
         if found.canonical is None:
-            # A product name in an organisation column ("NEC Housing" as supplier): its maker.
-            as_product = self.products.resolve(tidy)
+            # A product name in an organisation column ("NEC Housing" as supplier): its maker
+            # (the product's name or alias as listed, never a generic-word or fuzzy match).
+            as_product = self.products.resolve_listed(tidy)
             maker = self.product_manufacturer.get(as_product.canonical or "")
             if maker is not None:
                 pending.append((column, raw, maker, "organisation_from_product_name", False))
@@ -479,7 +480,16 @@ class Cleaner:
         latest = date(anchor.year + years_after, 12, 31)
         return EARLIEST_DATE <= value <= latest
 
-    def _integrations(self, kept: list[tuple[dict, list[str], Any]], result: CleanReturn) -> None:
+    def _integrations(self, kept: list[tuple[dict, list[str], Any]], result: CleanReturn,
+                      table: SheetTable) -> None:
+        """Link each "Integrates with" name to a system of the same return.
+
+        A name links to the row whose System cell it equals (after ``fold``), or whose
+        canonical product it resolves to (any alias, generic-word or typing-error form).
+        A name that links to no other row of the return is not stored: it is logged in
+        ``corrections.csv`` (rule ``integration_not_in_return``, or
+        ``integration_names_itself`` for a row naming its own system).
+        """
         by_name: dict[str, str] = {}
         for record, _links, raw_product in kept:
             for name in (record["product"], raw_product):
@@ -491,11 +501,17 @@ class Cleaner:
                     resolved = self.products.resolve(name)
                     if resolved.canonical is not None:
                         linked = by_name.get(fold(resolved.canonical))
+                if linked is None or linked == record["record_id"]:
+                    rule = "integration_not_in_return" if linked is None else "integration_names_itself"
+                    result.corrections.append(Correction(
+                        table.file, table.sheet, record["source_row"], "integrates_with",
+                        REMOVED if looks_personal(name) else " ".join(name.split()), "", rule, True))
+                    continue
                 result.integrations.append(
                     {
                         "gss_code": result.gss_code,
                         "record_id": record["record_id"],
-                        "linked_record_id": linked if linked != record["record_id"] else None,
+                        "linked_record_id": linked,
                         "linked_name": " ".join(name.split()),
                     }
                 )

@@ -181,7 +181,7 @@ def _read_row(
     found = rules.organisations.resolve(written)
     supplier, rule = found.canonical, f"organisation_{found.method}"
     if supplier is None:
-        maker = rules.catalogue.get(rules.product_names.resolve(written).canonical or "", (None,))[
+        maker = rules.catalogue.get(rules.product_names.resolve_listed(written).canonical or "", (None,))[
             0
         ]
         supplier, rule = (maker, "organisation_from_product_name") if maker else (written, "")

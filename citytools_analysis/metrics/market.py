@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import pandas as pd
 
 
@@ -152,4 +154,44 @@ def reseller_reach(systems: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(rows, columns=["manufacturer", "systems", "via_resellers",
                                       "reseller_share", "resellers", "authorities"])
     return out.sort_values(["via_resellers", "manufacturer"], ascending=[False, True],
+                           kind="mergesort").reset_index(drop=True)
+
+
+def new_entrants(systems: pd.DataFrame, known: Iterable[str], by: str = "supplier") -> pd.DataFrame:
+    """Suppliers (or manufacturers) that are not in the reference list of organisations.
+
+    Metric: a name in ``by`` that is not a canonical organisation of the reference tables
+    is a name cleaning kept as typed: a new entrant, a small local firm, or an incumbent
+    whose alias is missing. Each is listed under its own name, never grouped into "other",
+    with its systems, the authorities it serves, and the service areas and products.
+
+    Parameters
+    ----------
+    systems
+        The processed ``systems`` table.
+    known
+        The canonical organisation names (``organisations.csv``).
+    by
+        ``"supplier"`` or ``"manufacturer"``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``<by>, systems, authorities, service_areas, products``; the last two are
+        ``"; "``-joined, alphabetical. Sorted by systems descending, then name.
+    """
+    known = set(known)
+    named = systems[systems[by].notna() & ~systems[by].isin(known)]
+    rows = [
+        {
+            by: name,
+            "systems": len(group),
+            "authorities": int(group["gss_code"].nunique()),
+            "service_areas": "; ".join(sorted(group["service_area"].dropna().unique())),
+            "products": "; ".join(sorted(group["product"].dropna().unique())),
+        }
+        for name, group in named.groupby(by, sort=True)
+    ]
+    out = pd.DataFrame(rows, columns=[by, "systems", "authorities", "service_areas", "products"])
+    return out.sort_values(["systems", by], ascending=[False, True],
                            kind="mergesort").reset_index(drop=True)

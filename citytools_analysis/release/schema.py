@@ -145,7 +145,8 @@ TABLES: dict[str, Table] = {
             Field("gss_code", "string", "Authority.", required=True),
             Field("record_id", "string", "The system that names the link.", required=True),
             Field("linked_record_id", "string",
-                  "The linked system; empty when the named system was not found in the return."),
+                  "The linked system of the same return (a name that matches no other system "
+                  "of the return is logged in corrections.csv instead).", required=True),
             Field("linked_name", "string", "The linked system's name as returned.", required=True),
         ),
     ),

@@ -298,13 +298,23 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
         file, row = where[record_id]
         linked_row = where.get(linked_id, ("", ""))[1] if linked_id else ""
         found[(file, row, fold(name))] = linked_row
+    # A name that links to no system of its return is not stored: it is logged instead.
+    logged: set[tuple] = set()
+    corrections = _read(processed_dir / "corrections.csv")
+    if corrections is not None and len(corrections):
+        unlinked = corrections[corrections["column"] == "integrates_with"]
+        logged = {(f, str(r), fold(n)) for f, r, n in zip(
+            unlinked["source_file"], unlinked["source_row"], unlinked["raw_value"])}
     truth = _key_frame(truth)
     right = 0
     for file, row, name, linked_row in zip(truth["source_file"], truth["source_row"],
                                            truth["linked_name"], truth["linked_source_row"]):
         key = (file, row, fold(name))
         linked = str(int(float(linked_row))) if str(linked_row).strip() else ""
-        right += key in found and found[key] == linked
+        if linked:
+            right += key in found and found[key] == linked
+        else:
+            right += key not in found and (file, str(row), fold(name)) in logged
     return [{"measure": "integrations_found", "numerator": right, "denominator": len(truth)}]
 
 
