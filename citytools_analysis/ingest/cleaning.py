@@ -199,7 +199,7 @@ class Cleaner:
         return result
 
     def _respondent(self, file: str, worksheet) -> tuple[str, int, date | None]:
-        items = read_respondent(worksheet, labels=self.reference.respondent_labels)
+        items = read_respondent(worksheet, labels=self.reference.respondent_labels, file=file)
         authority = items.get("authority")
         if authority is None or is_blank(authority.value):
             raise SurveyInputError(
