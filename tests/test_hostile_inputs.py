@@ -18,12 +18,12 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from citytools_analysis.ingest import safe_xlsx
-from citytools_analysis.ingest.cleaning import clean_survey
-from citytools_analysis.ingest.validation import validate_returns
 from citytools_analysis.cli import app
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import load_reference, validate_authority_code
+from citytools_analysis.ingest import safe_xlsx
+from citytools_analysis.ingest.cleaning import clean_survey
+from citytools_analysis.ingest.validation import validate_returns
 from citytools_analysis.release.writer import FORMULA_TRIGGERS
 
 from fixture_returns import PERSONAL_VALUES, write_fixture_survey

@@ -448,7 +448,7 @@ def check_xlsx(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> dict[str, She
             _check_part(archive, path, part, None, "package", limits)
         try:
             sheets = _sheet_parts(archive)
-        except Exception as error:  # the XML is well formed and declaration-free: its content is odd
+        except Exception as error:  # noqa: BLE001  well-formed XML whose content openpyxl-style readers reject
             raise _refuse(path, f"the list of sheets cannot be read ({type(error).__name__}: "
                           f"{error}): {RESAVE}") from None
         extents: dict[str, SheetExtent] = {}
@@ -498,7 +498,7 @@ def open_xlsx(path: Path | str, limits: XlsxLimits = DEFAULT_LIMITS):
     check_xlsx(path, limits)
     try:
         return load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds on a file it cannot understand
+    except Exception as error:  # noqa: BLE001  openpyxl raises many kinds on a file it cannot read
         raise _refuse(path, f"{type(error).__name__}: {error}") from None
 
 
@@ -520,7 +520,7 @@ def sheet_rows(worksheet, *, file: str) -> list[tuple[Any, ...]]:
         return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
     except SurveyInputError:
         raise
-    except Exception as error:  # openpyxl's reading of bad cell content, not a project error
+    except Exception as error:  # noqa: BLE001  openpyxl reading bad cell content: input, not a bug
         raise SurveyInputError(f"{UNREADABLE}: the sheet's content cannot be read "
                                f"({type(error).__name__}: {error}): {RESAVE}",
                                file=file, sheet=worksheet.title) from None

@@ -10,6 +10,7 @@ openpyxl cannot make it (a 100,000-character cell, a formula with a cached value
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -17,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-
 from fixture_returns import GLA_RESPONDENT, GLA_SYSTEMS
+from openpyxl import Workbook, load_workbook
 
 GLA = "gla.xlsx"
 CAMDEN = "camden return v2.xlsx"
@@ -525,8 +525,6 @@ def bomb_under_part_limit(survey: Path) -> None:
 
 def cell_over_length_limit(survey: Path) -> None:
     """Cell B2 holds 1.2 million varied letters (about 1.2 MB: under every size limit)."""
-    import random
-
     letters = random.Random(14).choices("abcdefghijklmnopqrstuvwxyz ", k=1_200_000)
     xml = _systems_xml(survey).replace(GLA_FUNCTION.encode(), "".join(letters).encode())
     replace_part(survey / GLA, SYSTEMS_PART, xml)
