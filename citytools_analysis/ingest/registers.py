@@ -32,6 +32,7 @@ import pandas as pd
 
 from citytools_analysis.ingest import parsing
 from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.ingest.safe_xlsx import read_text_file
 from citytools_analysis.ingest.names import NameResolver, resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.core.reference import Reference, Vocabulary, fold
@@ -173,13 +174,7 @@ class _CsvSheet:
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SurveyInputError("cannot be read as UTF-8 or Windows-1252 text", file=path.name)
+    return read_text_file(path, ENCODINGS)  # within a size limit, or a clear error
 
 
 def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:

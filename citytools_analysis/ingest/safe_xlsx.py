@@ -83,7 +83,7 @@ class XlsxLimits:
     ratio_checked_from_bytes
         The uncompressed size from which a part's ratio is checked.
     rows
-        The highest row number holding a cell, on any worksheet.
+        The highest row number on any worksheet (of a cell, or of a row formatted alone).
     columns
         The highest column number holding a cell, on any worksheet.
     cell_characters
@@ -239,7 +239,7 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLim
 
 @dataclass
 class SheetExtent:
-    """What the checking parser saw of one worksheet: its last row and column with a cell."""
+    """What the checking parser saw of one worksheet: its last row and its last column."""
 
     part: str
     rows: int = 0
@@ -295,6 +295,7 @@ class _PartChecker:
                 reference = attributes.get("r", "")
                 self._row = int(reference) if reference.isdigit() else self._row + 1
                 self._column = 0
+                self._extend()  # a row without cells still makes openpyxl walk down to it
             elif local == "c":
                 match = _CELL_REFERENCE.match(attributes.get("r", ""))
                 if match:
@@ -314,7 +315,7 @@ class _PartChecker:
         extent.rows = max(extent.rows, self._row)
         extent.columns = max(extent.columns, self._column)
         if extent.rows > limits.rows:
-            raise self._error(f"the sheet has cells down to row {extent.rows:,}, over the limit of "
+            raise self._error(f"the sheet reaches down to row {extent.rows:,}, over the limit of "
                               f"{limits.rows:,} rows (limit: rows); a real return has a few "
                               "thousand rows at most: delete the empty or unrelated rows below "
                               "the data, or split the data")
@@ -528,6 +529,8 @@ def sheet_rows(worksheet, *, file: str) -> list[tuple[Any, ...]]:
 
 # --- text files -----------------------------------------------------------------------------------
 
+_ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-1252"}
+
 #: Largest text (CSV) file read, in bytes; published registers are a few MB at most.
 TEXT_FILE_BYTES = 100 * MIB
 
@@ -555,8 +558,9 @@ def read_text_file(path: Path | str, encodings: tuple[str, ...] = ("utf-8-sig", 
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise SurveyInputError(f"cannot be read as text in {' or '.join(encodings)}; save it as "
-                           "UTF-8 CSV", file=path.name)
+    names = dict.fromkeys(_ENCODING_NAMES.get(e, e) for e in encodings)
+    raise SurveyInputError(f"cannot be read as {' or '.join(names)} text; save it as UTF-8 CSV",
+                           file=path.name)
 
 
 __all__ = [

@@ -589,6 +589,14 @@ def cell_at_row_million(survey: Path) -> None:
     _extra_cell(survey, "A1048576")
 
 
+def formatted_row_at_million(survey: Path) -> None:
+    """Row 1048576 given a height of its own and no cells (openpyxl would walk a million
+    empty rows down to it)."""
+    xml = _systems_xml(survey).replace(
+        b"</sheetData>", b'<row r="1048576" ht="30" customHeight="1" /></sheetData>')
+    replace_part(survey / GLA, SYSTEMS_PART, xml)
+
+
 def cell_at_column_xfd(survey: Path) -> None:
     """One cell at XFD2, Excel's last column, in the GLA system's row."""
     _extra_cell(survey, "XFD2")
@@ -635,7 +643,9 @@ UNSAFE_CASES: list[ErrorCase] = [
     ErrorCase("many_members", many_members, GLA,
               words=(_UNREADABLE, "holds 5,010 parts, over the limit of 1,000")),
     ErrorCase("cell_at_row_million", cell_at_row_million, GLA, sheet="Systems",
-              words=(_UNREADABLE, "cells down to row 1,048,576", "limit: rows")),
+              words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows")),
+    ErrorCase("formatted_row_at_million", formatted_row_at_million, GLA, sheet="Systems",
+              words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows")),
     ErrorCase("cell_at_column_xfd", cell_at_column_xfd, GLA, sheet="Systems",
               words=(_UNREADABLE, "cells out to column XFD (16,384)", "limit: columns")),
     ErrorCase("number_cell_holds_text", number_cell_holds_text, GLA, sheet="Systems",
