@@ -45,6 +45,7 @@ import posixpath
 import re
 import struct
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,14 +193,35 @@ def check_archive(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> zipfile.Zi
             struct.error, NotImplementedError) as error:
         raise _refuse(path, f"{type(error).__name__}: {error}") from None
     try:
-        _check_directory(path, archive.infolist(), limits)
+        _check_directory(path, archive.infolist(), limits,
+                         lambda part: _sheet_of(archive, path, part, limits))
     except BaseException:
         archive.close()
         raise
     return archive
 
 
-def _check_directory(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLimits) -> None:
+def _is_package_part(name: str) -> bool:
+    """The parts that say where the sheets are (read first, to name sheets in messages)."""
+    return name == "_rels/.rels" or name.startswith("xl/workbook") \
+        or name == "xl/_rels/workbook.xml.rels"
+
+
+def _sheet_of(archive: zipfile.ZipFile, path: Path, part: str, limits: XlsxLimits) -> str | None:
+    """The sheet a part holds, for a message, if the parts listing sheets are small and sound."""
+    try:
+        for info in archive.infolist():
+            if _is_package_part(info.filename):
+                if info.file_size > MIB:
+                    return None
+                _check_part(archive, path, info.filename, None, "package", limits)
+        return _sheet_parts(archive).get(part)
+    except Exception:  # noqa: BLE001  only a message's detail: without it the part is named
+        return None
+
+
+def _check_directory(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLimits,
+                     sheet_of: Callable[[str], str | None] = lambda part: None) -> None:
     if len(members) > limits.members:
         raise _refuse(path, f"the archive holds {len(members):,} parts, over the limit of "
                       f"{limits.members:,}; Excel writes a few dozen: {RESAVE}")
@@ -218,7 +240,8 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLim
             raise _refuse(path, f"part {name} is {_size(member.file_size)} uncompressed, over the "
                           f"limit of {_size(limits.part_bytes)} for one part (limit: part size); "
                           "a real return's largest part is well under 1 MB: remove large pictures, "
-                          "embedded files and sheets the survey does not ask for, or split the data")
+                          "embedded files and sheets the survey does not ask for, or split the data",
+                          sheet_of(name))
         if member.file_size >= limits.ratio_checked_from_bytes:
             ratio = member.file_size / max(member.compress_size, 1)
             if ratio > limits.compression_ratio:
@@ -226,7 +249,8 @@ def _check_directory(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLim
                               f"({_size(member.compress_size)} to {_size(member.file_size)}), over "
                               f"the limit of {limits.compression_ratio} times (limit: compression "
                               "ratio); real spreadsheet data expands about 5 to 20 times, so this "
-                              f"is a decompression bomb or a sheet of repeated filler: {RESAVE}")
+                              f"is a decompression bomb or a sheet of repeated filler: {RESAVE}",
+                              sheet_of(name))
         total += member.file_size
         if total > limits.total_bytes:
             raise _refuse(path, f"the parts add up to more than {_size(limits.total_bytes)} "
@@ -443,8 +467,7 @@ def check_xlsx(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> dict[str, She
     try:
         names = [m.filename for m in archive.infolist() if _is_xml(m.filename)]
         # The parts that say where the sheets are come first, so later messages name sheets.
-        package = [n for n in names if n == "_rels/.rels" or n.startswith("xl/workbook")
-                   or n == "xl/_rels/workbook.xml.rels"]
+        package = [n for n in names if _is_package_part(n)]
         for part in package:
             _check_part(archive, path, part, None, "package", limits)
         try:
