@@ -455,7 +455,7 @@ def check_xlsx(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> dict[str, She
     Returns
     -------
     dict
-        Sheet name → :class:`SheetExtent` (last row and column holding a cell).
+        Sheet name → :class:`SheetExtent` (the last row and the last column it holds).
 
     Raises
     ------
