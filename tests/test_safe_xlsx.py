@@ -65,3 +65,23 @@ def test_text_files_are_read_within_a_limit_and_in_a_known_encoding(tmp_path: Pa
         read_text_file(path)
     with pytest.raises(SurveyInputError, match="cannot be read"):
         read_text_file(tmp_path / "missing.csv")
+
+
+@pytest.mark.parametrize(
+    "manifest, words",
+    [
+        (b"file,authority\n\x81\x8d,Camden\n", "cannot be read as UTF-8 or Windows-1252 text"),
+        (b"file,authority\ncmd.csv,Camden\nbrn.csv,Barnet,extra,x\n", "cannot be read as CSV"),
+        (b"", "cannot be read as CSV"),
+    ],
+)
+def test_a_register_manifest_that_cannot_be_read_is_an_input_error(
+        tmp_path: Path, manifest: bytes, words: str) -> None:
+    from citytools_analysis.core.reference import load_reference
+    from citytools_analysis.ingest.registers import read_manifest
+
+    (tmp_path / "sources.csv").write_bytes(manifest)
+    with pytest.raises(SurveyInputError) as caught:
+        read_manifest(tmp_path, load_reference())
+    assert caught.value.file == "sources.csv"
+    assert words in caught.value.message

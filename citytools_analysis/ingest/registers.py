@@ -190,7 +190,11 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
     if not path.exists():
         raise SurveyInputError(f"no {MANIFEST} saying which authority published which register",
                                file=str(contracts_dir))
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(io.StringIO(read_text_file(path, ENCODINGS)), dtype=str,
+                            keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
     if not {"file", "authority"} <= set(frame.columns):
         raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
     files: dict[str, str] = {}
