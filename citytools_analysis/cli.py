@@ -45,8 +45,9 @@ def clean(
         "if it has a sources.csv)."),
 ) -> None:
     """Clean the survey returns into the processed tables and their data package."""
-    from citytools_analysis.ingest.cleaning import clean_survey
     from citytools_analysis.core.errors import SurveyInputError
+    from citytools_analysis.ingest.cleaning import clean_survey
+    from citytools_analysis.release.writer import ReleaseWriteError
 
     try:
         result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir,
@@ -54,6 +55,9 @@ def clean(
     except SurveyInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
+    except ReleaseWriteError as error:  # the input was fine; the disk or permissions were not
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=1) from None
     typer.echo(result.summary())
 
 
@@ -123,7 +127,10 @@ def validate(
 
     if output_format not in ("text", "json"):
         raise typer.BadParameter("must be text or json", param_hint="--format")
-    snapshot = date.fromisoformat(snapshot_date) if snapshot_date else None
+    try:
+        snapshot = date.fromisoformat(snapshot_date) if snapshot_date else None
+    except ValueError:
+        raise typer.BadParameter("must be a date, YYYY-MM-DD", param_hint="--snapshot-date") from None
     report = validate_returns(files, reference_dir=reference_dir, snapshot_date=snapshot)
     if output_format == "json":
         typer.echo(report.to_json(verbose=verbose))

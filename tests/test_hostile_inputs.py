@@ -11,16 +11,19 @@ from __future__ import annotations
 
 import csv
 import re
+import zipfile
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import load_reference, validate_authority_code
+from citytools_analysis.ingest import safe_xlsx
+from citytools_analysis.ingest.cleaning import clean_survey
+from citytools_analysis.ingest.validation import validate_returns
 from citytools_analysis.release.writer import FORMULA_TRIGGERS
 
 from fixture_returns import PERSONAL_VALUES, write_fixture_survey
@@ -112,13 +115,13 @@ ROW_CASES = [
     "implausible_dates", "bad_costs", "bad_ratings", "unicode_names", "formula_triggers",
     "script_names", "merged_cells", "hidden_rows", "formula_cells", "huge_cell",
     "spaced_sheet_names", "whitespace_cells", "far_right_values", "personal_in_public_columns",
-    "many_rows", "authority_parameter",
+    "many_rows", "authority_parameter", "million_row_dimension",
 ]
 
 
 def test_readme_lists_every_case() -> None:
     readme = (HOSTILE_DIR / "README.md").read_text(encoding="utf-8")
-    names = [case.name for case in corpus.ERROR_CASES] + ROW_CASES
+    names = [case.name for case in corpus.ERROR_CASES + corpus.UNSAFE_CASES] + ROW_CASES
     assert len(names) >= 15
     missing = [name for name in names if f"`{name}`" not in readme]
     assert not missing
@@ -127,7 +130,8 @@ def test_readme_lists_every_case() -> None:
 # --- returns refused with a clear error, the previous release untouched ------------------------
 
 
-@pytest.mark.parametrize("case", corpus.ERROR_CASES, ids=lambda case: case.name)
+@pytest.mark.parametrize("case", corpus.ERROR_CASES + corpus.UNSAFE_CASES,
+                         ids=lambda case: case.name)
 def test_refused_with_place_and_release_untouched(released, case: corpus.ErrorCase) -> None:
     survey, out = released
     before = _snapshot(out)
@@ -146,6 +150,60 @@ def test_refused_with_place_and_release_untouched(released, case: corpus.ErrorCa
     assert outcome.exit_code == 2
     assert f"error: file {case.file}" in outcome.output
     assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("case", corpus.UNSAFE_CASES, ids=lambda case: case.name)
+def test_validate_reports_an_unsafe_file_as_unreadable(tmp_path: Path,
+                                                       case: corpus.ErrorCase) -> None:
+    survey = write_fixture_survey(tmp_path / "survey")
+    case.build(survey)
+    report = validate_returns([survey / case.file])
+    assert report.exit_code == 2
+    [check] = report.checks
+    assert check.status == "unreadable"
+    assert (check.error.file, check.error.sheet) == (case.file, case.sheet)
+    for words in case.words:
+        assert words in check.error.message
+
+
+def test_external_entity_is_never_resolved(released) -> None:
+    survey, out = released
+    corpus.external_entity(survey)
+    with pytest.raises(SurveyInputError) as caught:
+        clean_survey(survey, out)
+    assert corpus.SECRET_FILE_TEXT not in str(caught.value)
+    assert all(corpus.SECRET_FILE_TEXT not in p.read_text(encoding="utf-8") for p in out.iterdir())
+
+
+def test_a_dimension_claiming_a_million_rows_is_ignored(released) -> None:
+    survey, out = released
+    corpus.million_row_dimension(survey)
+    with zipfile.ZipFile(survey / corpus.GLA) as archive:
+        assert b'<dimension ref="A1:XFD1048576" />' in archive.read(corpus.SYSTEMS_PART)
+    tables = _clean(survey, out)
+    # the sheet's two real rows are read; no padding to 16,384 columns, no million empty rows
+    assert list(_gla(tables, "systems").source_row) == ["2"]
+    assert _rejected(tables) == {}
+
+
+def test_limits_are_generous_for_a_real_survey() -> None:
+    """Every return of the committed survey is far inside every limit."""
+    limits = safe_xlsx.DEFAULT_LIMITS
+    for path in sorted((Path(__file__).parents[1] / "data" / "raw" / "survey").glob("*.xlsx")):
+        extents = safe_xlsx.check_xlsx(path)
+        assert max(e.rows for e in extents.values()) * 10 < limits.rows
+        assert max(e.columns for e in extents.values()) * 5 < limits.columns
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+        assert len(members) * 10 < limits.members
+        assert max(m.file_size for m in members) * 1000 < limits.part_bytes
+        assert max(m.file_size / max(m.compress_size, 1) for m in members) * 5 < limits.compression_ratio
+
+
+def test_openpyxl_parses_with_the_hardened_parser() -> None:
+    import defusedxml  # noqa: F401  a declared dependency
+
+    assert safe_xlsx.HARDENED_PARSER is True
 
 
 # --- returns cleaned, bad values cleared or rows rejected, and logged ---------------------------

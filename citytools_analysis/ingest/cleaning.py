@@ -199,7 +199,7 @@ class Cleaner:
         return result
 
     def _respondent(self, file: str, worksheet) -> tuple[str, int, date | None]:
-        items = read_respondent(worksheet, labels=self.reference.respondent_labels)
+        items = read_respondent(worksheet, labels=self.reference.respondent_labels, file=file)
         authority = items.get("authority")
         if authority is None or is_blank(authority.value):
             raise SurveyInputError(
@@ -655,9 +655,18 @@ def read_round(survey_dir: Path) -> dict:
     if not path.exists():
         return {}
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as error:
+        settings = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SurveyInputError(f"not valid JSON: {error}", file=ROUND_FILE) from None
+    if not isinstance(settings, dict):
+        raise SurveyInputError("must be a JSON object", file=ROUND_FILE)
+    try:
+        if settings.get("snapshot_date"):
+            date.fromisoformat(str(settings["snapshot_date"]))
+    except ValueError:
+        raise SurveyInputError(f"snapshot_date {settings['snapshot_date']!r} is not a date "
+                               "(YYYY-MM-DD)", file=ROUND_FILE) from None
+    return settings
 
 
 def check_accounting(result: CleanReturn) -> None:

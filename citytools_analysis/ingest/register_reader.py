@@ -25,6 +25,7 @@ from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.names import resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.register_rules import RegisterRules
+from citytools_analysis.ingest.safe_xlsx import read_text_file
 from citytools_analysis.ingest.workbook import is_blank, read_table_sheet
 
 #: The name register rows carry in ``rejected.csv`` and ``corrections.csv`` (``sheet``).
@@ -67,13 +68,7 @@ class _CsvSheet:
 
 
 def _decode(path: Path) -> str:
-    data = path.read_bytes()
-    for encoding in ENCODINGS:
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise SurveyInputError("cannot be read as UTF-8 or Windows-1252 text", file=path.name)
+    return read_text_file(path, ENCODINGS)  # within a size limit, or a clear error
 
 
 def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
@@ -91,7 +86,11 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
             f"no {MANIFEST} saying which authority published which register",
             file=str(contracts_dir),
         )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:
+        frame = pd.read_csv(io.StringIO(read_text_file(path, ENCODINGS)), dtype=str,
+                            keep_default_na=False)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
     if not {"file", "authority"} <= set(frame.columns):
         raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
     files: dict[str, str] = {}

@@ -6,17 +6,15 @@ header row that may follow title rows, blank rows skipped) but nothing about cle
 
 from __future__ import annotations
 
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Vocabulary, fold
+from citytools_analysis.ingest.safe_xlsx import open_xlsx, sheet_rows
 
 # A header row must appear within this many rows of the top of a sheet (title rows above it).
 HEADER_SEARCH_ROWS = 30
@@ -62,19 +60,14 @@ def is_blank(value: Any) -> bool:
 
 
 def open_workbook(path: Path):
-    """Open a return read-only; raise :class:`SurveyInputError` if it is not an .xlsx workbook."""
-    try:
-        return load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as error:
-        raise SurveyInputError(
-            f"cannot be read as an Excel workbook (.xlsx): {type(error).__name__}: {error}",
-            file=path.name,
-        ) from None
-    except Exception as error:  # openpyxl raises many kinds on corrupt files
-        raise SurveyInputError(
-            f"cannot be read as an Excel workbook (.xlsx): {type(error).__name__}: {error}",
-            file=path.name,
-        ) from None
+    """Open a return read-only, after the checks of :func:`.safe_xlsx.open_xlsx`.
+
+    Raises
+    ------
+    SurveyInputError
+        Naming the file (and sheet where known) if it is not a readable, safe ``.xlsx``.
+    """
+    return open_xlsx(path)
 
 
 def find_sheet(workbook, name: str):
@@ -86,8 +79,8 @@ def find_sheet(workbook, name: str):
     return None
 
 
-def _rows(worksheet) -> list[tuple[Any, ...]]:
-    return [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+def _rows(worksheet, file: str) -> list[tuple[Any, ...]]:
+    return sheet_rows(worksheet, file=file)
 
 
 def read_table_sheet(
@@ -115,7 +108,7 @@ def read_table_sheet(
     SurveyInputError
         When no row among the first rows holds every required column.
     """
-    rows = _rows(worksheet)
+    rows = _rows(worksheet, file)
     sheet = worksheet.title
     best: tuple[int, set[str]] = (0, set())
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
@@ -190,13 +183,13 @@ class RespondentItem:
     excel_row: int
 
 
-def read_respondent(worksheet, *, labels: Vocabulary) -> dict[str, RespondentItem]:
+def read_respondent(worksheet, *, labels: Vocabulary, file: str = "") -> dict[str, RespondentItem]:
     """Read the Respondent sheet's label/value rows (first non-blank cell is the label).
 
     Unknown labels and title rows are ignored; the first occurrence of a label wins.
     """
     items: dict[str, RespondentItem] = {}
-    for number, row in enumerate(_rows(worksheet), start=1):
+    for number, row in enumerate(_rows(worksheet, file), start=1):
         cells = [cell for cell in row]
         label_index = next((i for i, c in enumerate(cells) if not is_blank(c)), None)
         if label_index is None:

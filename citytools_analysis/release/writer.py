@@ -8,8 +8,12 @@ previous release untouched.
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import json
+import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -119,26 +123,153 @@ def write_datapackage(directory: Path, descriptor: dict) -> Path:
     return path
 
 
+class ReleaseWriteError(Exception):
+    """The release could not be written (a full disk, a permission); the previous one stands."""
+
+
+def _swap_journal(out_dir: Path) -> Path:
+    return out_dir.parent / f".{out_dir.name}.swap.json"
+
+
+def _leftovers(out_dir: Path) -> list[Path]:
+    prefix = f".{out_dir.name}."
+    return sorted(p for p in out_dir.parent.glob(prefix + "*")
+                  if p.name.startswith((prefix + "staging-", prefix + "retired-", prefix + "swap.json")))
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path, ignore_errors=True)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def _fsync_tree(folder: Path) -> None:
+    """Flush a folder's files and the folder itself to disk, so a swap never publishes
+    files whose bytes are still only in memory."""
+    for path in sorted(folder.iterdir()):
+        with path.open("rb") as handle:
+            os.fsync(handle.fileno())
+    _fsync_folder(folder)
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Swap two folders in one atomic step (Linux ``renameat2(RENAME_EXCHANGE)``).
+
+    Returns False, having changed nothing, where the system or file system lacks it.
+    """
+    if not sys.platform.startswith("linux"):
+        return False
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (AttributeError, OSError):
+        return False
+    at_cwd, rename_exchange = -100, 2
+    if renameat2(at_cwd, os.fsencode(first), at_cwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EPERM, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(first))
+
+
+def recover_release(out_dir: Path | str) -> str | None:
+    """Finish or undo a swap that a killed run left half done, and clear its leftovers.
+
+    Called at the start of every :func:`staged_release`. After it, ``out_dir`` is whole: the
+    previous release, or the new one if it had been written completely.
+
+    Returns
+    -------
+    str or None
+        What was done (``"rolled forward"``, ``"rolled back"``, ``"cleared leftovers"``), or
+        ``None`` when there was nothing to do.
+    """
+    out_dir = Path(out_dir)
+    done = None
+    journal = _swap_journal(out_dir)
+    if journal.exists():
+        # The journal is written whole (a temporary file renamed) after the staged release is
+        # complete and flushed, and before the live release is moved: so it names a staged
+        # release that is whole, and a retired one that is the previous release.
+        plan = json.loads(journal.read_text(encoding="utf-8"))
+        staged, retired = out_dir.parent / plan["staged"], out_dir.parent / plan["retired"]
+        if not out_dir.exists():
+            if staged.is_dir():
+                staged.rename(out_dir)
+                done = "rolled forward"
+            elif retired.is_dir():
+                retired.rename(out_dir)
+                done = "rolled back"
+    leftovers = _leftovers(out_dir)
+    for path in leftovers:  # staging folders of killed runs (incomplete), retired releases
+        _remove(path)
+    if leftovers and out_dir.parent.exists():
+        _fsync_folder(out_dir.parent)
+    return done or ("cleared leftovers" if leftovers else None)
+
+
+def _swap_in(staging: Path, out_dir: Path) -> None:
+    """Make ``staging`` the release at ``out_dir`` so that a crash at any point leaves
+    ``out_dir`` whole (old or new), or, where no atomic exchange exists, recoverable."""
+    _fsync_tree(staging)
+    if not out_dir.exists():
+        staging.rename(out_dir)
+    elif _exchange(staging, out_dir):
+        _remove(staging)  # it now holds the previous release
+    else:
+        retired = staging.with_name(staging.name.replace(".staging-", ".retired-"))
+        journal = _swap_journal(out_dir)
+        pending = journal.with_name(journal.name + ".tmp")
+        pending.write_text(json.dumps({"staged": staging.name, "retired": retired.name}),
+                           encoding="utf-8")
+        with pending.open("rb") as handle:
+            os.fsync(handle.fileno())
+        pending.rename(journal)
+        _fsync_folder(out_dir.parent)
+        out_dir.rename(retired)
+        staging.rename(out_dir)
+        _fsync_folder(out_dir.parent)
+        _remove(retired)
+        journal.unlink()
+    _fsync_folder(out_dir.parent)
+
+
 @contextmanager
 def staged_release(out_dir: Path) -> Iterator[Path]:
     """Yield a temporary folder beside ``out_dir``; swap it in only if the block succeeds.
 
-    On any exception the temporary folder is removed and ``out_dir`` is left as it was.
+    Any leftovers of a run killed earlier are recovered first (:func:`recover_release`). On
+    any exception the temporary folder is removed and ``out_dir`` is left as it was; a
+    failure to write (a full disk) is raised as :class:`ReleaseWriteError`. The swap itself
+    is one atomic exchange of folders where the system has it (Linux); elsewhere two renames
+    recorded in a journal that the next run rolls forward.
     """
     out_dir = Path(out_dir)
     out_dir.parent.mkdir(parents=True, exist_ok=True)
+    recover_release(out_dir)
     staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.staging-", dir=out_dir.parent))
     staging.chmod(0o755)
     try:
         yield staging
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        _swap_in(staging, out_dir)
+    except OSError as error:
+        _remove(staging)
+        recover_release(out_dir)
+        if out_dir.exists():
+            raise ReleaseWriteError(
+                f"the release could not be written to {out_dir} ({error.strerror or error}); "
+                "the previous release is unchanged") from error
         raise
-    retired = None
-    if out_dir.exists():
-        retired = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.retired-", dir=out_dir.parent))
-        retired.rmdir()
-        out_dir.rename(retired)
-    staging.rename(out_dir)
-    if retired is not None:
-        shutil.rmtree(retired, ignore_errors=True)
+    except BaseException:
+        _remove(staging)
+        recover_release(out_dir)
+        raise

@@ -10,6 +10,7 @@ openpyxl cannot make it (a 100,000-character cell, a formula with a cached value
 from __future__ import annotations
 
 import io
+import random
 import shutil
 import zipfile
 from collections.abc import Callable
@@ -17,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from openpyxl import Workbook, load_workbook
-
 from fixture_returns import GLA_RESPONDENT, GLA_SYSTEMS
+from openpyxl import Workbook, load_workbook
 
 GLA = "gla.xlsx"
 CAMDEN = "camden return v2.xlsx"
@@ -412,3 +412,242 @@ def many_rows(survey: Path, rows: int) -> None:
             Integrates_with="ArcGIS",
         ))
     workbook.save(survey / GLA)
+
+
+# --- hostile at the zip and XML level: refused before parsing, in bounded time and memory -------
+
+SYSTEMS_PART = "xl/worksheets/sheet2.xml"  # openpyxl writes the GLA Systems sheet second
+WORKBOOK_PART = "xl/workbook.xml"
+GLA_FUNCTION = "Mapping for planning"  # the text of the GLA Systems sheet's cell B2
+MB = 2**20
+
+
+def rebuild_zip(path: Path, change: Callable[[zipfile.ZipFile, zipfile.ZipFile], None]) -> None:
+    """Copy the archive at ``path`` member by member; ``change(source, target)`` writes each
+    member it wants (altered or new) and the rest are copied as they were."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(path) as source, \
+            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+        change(source, target)
+        written = set(target.NameToInfo)
+        for info in source.infolist():
+            if info.filename not in written:
+                target.writestr(info, source.read(info))
+    path.write_bytes(buffer.getvalue())
+
+
+def replace_part(path: Path, part: str, data: bytes) -> None:
+    """Replace one member of an .xlsx by ``data``."""
+    rebuild_zip(path, lambda source, target: target.writestr(part, data))
+
+
+def _systems_xml(survey: Path) -> bytes:
+    with zipfile.ZipFile(survey / GLA) as archive:
+        return archive.read(SYSTEMS_PART)
+
+
+def _stream_part(target: zipfile.ZipFile, part: str, head: bytes, filler: bytes, size: int,
+                 tail: bytes) -> None:
+    """Write ``head``, then ``filler`` repeated to ``size`` bytes, then ``tail``, without
+    ever holding the whole part in memory."""
+    info = zipfile.ZipInfo(part)
+    info.compress_type = zipfile.ZIP_DEFLATED
+    with target.open(info, "w", force_zip64=True) as stream:
+        stream.write(head)
+        block = filler * (MB // len(filler))
+        for _ in range(size // len(block)):
+            stream.write(block)
+        stream.write(tail)
+
+
+def _cell_bomb(survey: Path, size: int) -> None:
+    """The GLA Systems cell B2 holds ``size`` bytes of one letter repeated."""
+    head, tail = _systems_xml(survey).split(GLA_FUNCTION.encode())
+    rebuild_zip(survey / GLA, lambda source, target: _stream_part(
+        target, SYSTEMS_PART, head, b"A", size, tail))
+
+
+def truncated_sheet_xml(survey: Path) -> None:
+    """The Systems sheet's XML cut off half-way, in an otherwise valid zip (a failed save)."""
+    xml = _systems_xml(survey)
+    replace_part(survey / GLA, SYSTEMS_PART, xml[: len(xml) // 2])
+
+
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [\n<!ENTITY lol "lol">\n'
+    + b"".join(b'<!ENTITY lol%d "%s">\n' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+               for n in range(1, 10))
+    + b"]>\n"
+)
+
+
+def entity_expansion(survey: Path) -> None:
+    """The Systems sheet declares nested entities (a 'billion laughs': 10^9 copies of 'lol')
+    and uses the outermost in cell B2."""
+    xml = _systems_xml(survey).replace(GLA_FUNCTION.encode(), b"&lol9;")
+    replace_part(survey / GLA, SYSTEMS_PART, BILLION_LAUGHS + xml)
+
+
+SECRET_FILE_TEXT = "root:x:0:0"  # what /etc/passwd would put into the release if read
+
+
+def external_entity(survey: Path) -> None:
+    """The Systems sheet declares an external entity pointing at /etc/passwd, used in B2."""
+    xml = _systems_xml(survey).replace(GLA_FUNCTION.encode(), b"&xxe;")
+    declaration = b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [\n' \
+                  b'<!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n'
+    replace_part(survey / GLA, SYSTEMS_PART, declaration + xml)
+
+
+def external_dtd_in_workbook_part(survey: Path) -> None:
+    """The workbook part (the list of sheets) names an external DTD on a web server."""
+    with zipfile.ZipFile(survey / GLA) as archive:
+        xml = archive.read(WORKBOOK_PART)
+    replace_part(survey / GLA, WORKBOOK_PART,
+                 b'<!DOCTYPE workbook SYSTEM "http://evil.example/x.dtd">' + xml)
+
+
+def invalid_utf8_sheet(survey: Path) -> None:
+    """Cell B2 of the Systems sheet holds bytes that are not UTF-8 (the part declares none)."""
+    xml = _systems_xml(survey).replace(GLA_FUNCTION.encode(), b"Mapping \xff\xfe planning")
+    replace_part(survey / GLA, SYSTEMS_PART, xml)
+
+
+def bomb_in_cell(survey: Path) -> None:
+    """Cell B2 of the Systems sheet decompresses to 300 MB (the file is about 300 KB)."""
+    _cell_bomb(survey, 300 * MB)
+
+
+def bomb_under_part_limit(survey: Path) -> None:
+    """Cell B2 decompresses to 60 MB: under the part limit, far over the compression ratio."""
+    _cell_bomb(survey, 60 * MB)
+
+
+def cell_over_length_limit(survey: Path) -> None:
+    """Cell B2 holds 1.2 million varied letters (about 1.2 MB: under every size limit)."""
+    letters = random.Random(14).choices("abcdefghijklmnopqrstuvwxyz ", k=1_200_000)
+    xml = _systems_xml(survey).replace(GLA_FUNCTION.encode(), "".join(letters).encode())
+    replace_part(survey / GLA, SYSTEMS_PART, xml)
+
+
+def bomb_in_image(survey: Path) -> None:
+    """A picture part, ``xl/media/image1.png``, that decompresses to 150 MB of zeros."""
+    rebuild_zip(survey / GLA, lambda source, target: _stream_part(
+        target, "xl/media/image1.png", b"\x89PNG\r\n\x1a\n", b"\x00", 150 * MB, b""))
+
+
+def bomb_in_unused_sheet(survey: Path) -> None:
+    """A third sheet, ``Lists`` (not read by cleaning), whose XML decompresses to 150 MB."""
+    edit(survey, GLA, lambda workbook: workbook.create_sheet("Lists"))
+    head = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
+    tail = b"</t></is></c></row></sheetData></worksheet>"
+    rebuild_zip(survey / GLA, lambda source, target: _stream_part(
+        target, "xl/worksheets/sheet3.xml", head, b"x", 150 * MB, tail))
+
+
+def path_traversal_member(survey: Path) -> None:
+    """A member named ``../../../etc/cron.d/citytools`` beside the workbook's parts."""
+    rebuild_zip(survey / GLA, lambda source, target: target.writestr(
+        "../../../etc/cron.d/citytools", "* * * * * root true\n"))
+
+
+def many_members(survey: Path) -> None:
+    """5,000 tiny members (pictures) beside the workbook's parts."""
+    def change(source: zipfile.ZipFile, target: zipfile.ZipFile) -> None:
+        for number in range(5_000):
+            target.writestr(f"xl/media/image{number}.png", b"\x89PNG")
+
+    rebuild_zip(survey / GLA, change)
+
+
+def _sheet_dimension(survey: Path, reference: str) -> None:
+    xml = _systems_xml(survey)
+    replace_part(survey / GLA, SYSTEMS_PART,
+                 xml.replace(b'<dimension ref="A1:O2" />', f'<dimension ref="{reference}" />'.encode()))
+
+
+def million_row_dimension(survey: Path) -> None:
+    """The Systems sheet claims ``A1:XFD1048576`` (a million rows by 16,384 columns) while
+    holding two rows: the claim is ignored."""
+    _sheet_dimension(survey, "A1:XFD1048576")
+
+
+def _extra_cell(survey: Path, reference: str) -> None:
+    cell = f'<c r="{reference}" t="inlineStr"><is><t>x</t></is></c>'
+    row = int("".join(ch for ch in reference if ch.isdigit()))
+    xml = _systems_xml(survey)
+    if row > 2:
+        xml = xml.replace(b"</sheetData>", f'<row r="{row}">{cell}</row></sheetData>'.encode())
+    else:
+        xml = xml.replace(b"</row></sheetData>", f"{cell}</row></sheetData>".encode())
+    replace_part(survey / GLA, SYSTEMS_PART, xml)
+
+
+def cell_at_row_million(survey: Path) -> None:
+    """One cell at A1048576, Excel's last row."""
+    _extra_cell(survey, "A1048576")
+
+
+def formatted_row_at_million(survey: Path) -> None:
+    """Row 1048576 given a height of its own and no cells (openpyxl would walk a million
+    empty rows down to it)."""
+    xml = _systems_xml(survey).replace(
+        b"</sheetData>", b'<row r="1048576" ht="30" customHeight="1" /></sheetData>')
+    replace_part(survey / GLA, SYSTEMS_PART, xml)
+
+
+def cell_at_column_xfd(survey: Path) -> None:
+    """One cell at XFD2, Excel's last column, in the GLA system's row."""
+    _extra_cell(survey, "XFD2")
+
+
+def number_cell_holds_text(survey: Path) -> None:
+    """Cell J2 (Annual cost) is typed as a number but holds the text ``abc``."""
+    xml = _systems_xml(survey)
+    head, rest = xml.split(b'<c r="J2"', 1)
+    rest = rest.split(b"</c>", 1)[1]
+    replace_part(survey / GLA, SYSTEMS_PART, head + b'<c r="J2" t="n"><v>abc</v></c>' + rest)
+
+
+_DAMAGED = "is damaged"
+_DECLARES = "which Excel never writes"
+
+UNSAFE_CASES: list[ErrorCase] = [
+    ErrorCase("truncated_sheet_xml", truncated_sheet_xml, GLA, sheet="Systems",
+              words=(_UNREADABLE, f"the XML of part {SYSTEMS_PART} {_DAMAGED}", "cut off")),
+    ErrorCase("entity_expansion", entity_expansion, GLA, sheet="Systems",
+              words=(_UNREADABLE, "declares a document type", _DECLARES)),
+    ErrorCase("external_entity", external_entity, GLA, sheet="Systems",
+              words=(_UNREADABLE, "declares a document type", _DECLARES)),
+    ErrorCase("external_dtd_in_workbook_part", external_dtd_in_workbook_part, GLA,
+              words=(_UNREADABLE, f"part {WORKBOOK_PART} declares a document type")),
+    ErrorCase("invalid_utf8_sheet", invalid_utf8_sheet, GLA, sheet="Systems",
+              words=(_UNREADABLE, _DAMAGED, "not well-formed (invalid token)")),
+    ErrorCase("bomb_in_cell", bomb_in_cell, GLA, sheet="Systems",
+              words=(_UNREADABLE, f"part {SYSTEMS_PART} is 300 MB uncompressed",
+                     "limit: part size")),
+    ErrorCase("bomb_under_part_limit", bomb_under_part_limit, GLA, sheet="Systems",
+              words=(_UNREADABLE, f"part {SYSTEMS_PART} expands", "limit: compression ratio")),
+    ErrorCase("cell_over_length_limit", cell_over_length_limit, GLA, sheet="Systems",
+              words=(_UNREADABLE, "cell B2 holds more than 1,000,000 characters",
+                     "limit: cell length")),
+    ErrorCase("bomb_in_image", bomb_in_image, GLA,
+              words=(_UNREADABLE, "part xl/media/image1.png is 150 MB uncompressed",
+                     "limit: part size")),
+    ErrorCase("bomb_in_unused_sheet", bomb_in_unused_sheet, GLA, sheet="Lists",
+              words=(_UNREADABLE, "part xl/worksheets/sheet3.xml is 150 MB uncompressed",
+                     "limit: part size")),
+    ErrorCase("path_traversal_member", path_traversal_member, GLA,
+              words=(_UNREADABLE, "'../../../etc/cron.d/citytools'", "a path outside")),
+    ErrorCase("many_members", many_members, GLA,
+              words=(_UNREADABLE, "holds 5,010 parts, over the limit of 1,000")),
+    ErrorCase("cell_at_row_million", cell_at_row_million, GLA, sheet="Systems",
+              words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows")),
+    ErrorCase("formatted_row_at_million", formatted_row_at_million, GLA, sheet="Systems",
+              words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows")),
+    ErrorCase("cell_at_column_xfd", cell_at_column_xfd, GLA, sheet="Systems",
+              words=(_UNREADABLE, "cells out to column XFD (16,384)", "limit: columns")),
+    ErrorCase("number_cell_holds_text", number_cell_holds_text, GLA, sheet="Systems",
+              words=(_UNREADABLE, "the sheet's content cannot be read")),
+]
