@@ -143,6 +143,28 @@ def findings(
     )
 
 
+@app.command()
+def changes(
+    from_dir: Path = typer.Option(..., help="Release folder of the earlier round."),
+    to_dir: Path = typer.Option(..., help="Release folder of the later round."),
+    output_format: str = typer.Option("csv", "--format", help="csv or json."),
+) -> None:
+    """Print one record per system change between two rounds' releases."""
+    from citytools_analysis.metrics.changes import changes_between
+
+    if output_format not in ("csv", "json"):
+        raise typer.BadParameter("must be csv or json", param_hint="--format")
+    try:
+        frame = changes_between(from_dir, to_dir)
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if output_format == "json":
+        typer.echo(frame.to_json(orient="records", indent=2, force_ascii=False))
+    else:
+        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

@@ -1,0 +1,231 @@
+"""What changed between two survey rounds: systems matched across releases and classified.
+
+A system of the earlier release is matched to one of the later release at the same
+authority and in the same service area, by function first, then by product (the rules are
+in the methodology, "Matching systems across rounds"):
+
+1. Candidates are the pairs of the two rounds' systems at one authority and in one service
+   area that share a function (compared without case or spacing; a blank function shares
+   nothing) or a product.
+2. Pairs are taken greedily, best first: a shared function beats a shared product, which
+   beats a shared supplier, which beats a shared contract end date; ties go to the lower
+   record ids. A system is paired at most once.
+3. When exactly one system of each round is left unpaired in an authority's service area
+   and one of them has no function (its return had no Function column), they are paired:
+   the place is the same, the product changed.
+4. Everything else is unpaired: ``retired`` in the earlier round, ``new`` in the later.
+
+Only what an authority said in its return is compared (``source`` ``survey`` or ``both``);
+systems known only from a contract register are not. An authority that answered one round
+and not the other has its systems classed ``not_observed``, never ``retired`` or ``new``.
+
+A pair is ``switched_product`` when the product differs, else ``switched_supplier`` when the
+supplier differs, else ``continued`` when no known fact of the contract differs (start date,
+end date, end status: a fact unknown in either round never counts as a change), else
+``renewed``. The class names and their meaning are data: ``data/raw/reference/change_classes.csv``.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from citytools_analysis.core.paths import REFERENCE_DIR
+from citytools_analysis.release.processed import read_table
+
+CHANGE_COLUMNS = [
+    "gss_code", "service_area", "function", "change",
+    "product_before", "product_after", "manufacturer_before", "manufacturer_after",
+    "supplier_before", "supplier_after", "contract_end_before", "contract_end_after",
+    "contract_end_status_before", "contract_end_status_after",
+    "satisfaction_before", "satisfaction_after", "replacement_planned_before",
+    "record_id_before", "record_id_after",
+]
+#: The survey's own rows; register-only systems are not compared across rounds.
+OBSERVED_SOURCES = ("survey", "both")
+_SIDE_COLUMNS = ("product", "manufacturer", "supplier", "contract_end", "contract_end_status",
+                 "satisfaction")
+
+
+def change_classes(reference_dir: Path | str = REFERENCE_DIR) -> pd.DataFrame:
+    """The change classes (``change``, ``label``, ``meaning``), in the order the report uses."""
+    return pd.read_csv(Path(reference_dir) / "change_classes.csv", dtype=str, keep_default_na=False)
+
+
+@dataclass(frozen=True)
+class RoundRelease:
+    """What the comparison needs of one release: its round, who answered, what they said."""
+
+    round_name: str
+    responded: frozenset[str]
+    systems: pd.DataFrame
+
+
+def read_round_release(release_dir: Path | str) -> RoundRelease:
+    """Read a release's round name, responding authorities and survey systems."""
+    release_dir = Path(release_dir)
+    package = release_dir / "datapackage.json"
+    if not package.is_file():
+        raise FileNotFoundError(f"not a release (no datapackage.json): {release_dir}")
+    round_name = json.loads(package.read_text(encoding="utf-8")).get("round") or ""
+    authorities = read_table("authorities", release_dir)
+    systems = read_table("systems", release_dir)
+    responded = frozenset(authorities.loc[authorities["responded"].fillna(False).astype(bool), "gss_code"])
+    systems = systems[systems["source"].isin(OBSERVED_SOURCES)].copy()
+    return RoundRelease(str(round_name), responded, systems.sort_values("record_id").reset_index(drop=True))
+
+
+def _fold(value: object) -> str:
+    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    return " ".join(str(value).casefold().split())
+
+
+def _known(value: object) -> bool:
+    return not (value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
+                or (not isinstance(value, str) and pd.isna(value)))
+
+
+def _same_contract(before: pd.Series, after: pd.Series) -> bool:
+    """No known fact of the contract differs (unknown in either round is not a change)."""
+    if _known(before["contract_start"]) and _known(after["contract_start"]) \
+            and before["contract_start"] != after["contract_start"]:
+        return False
+    status_before, status_after = before["contract_end_status"], after["contract_end_status"]
+    if not (_known(status_before) and _known(status_after)) or "unknown" in (status_before, status_after):
+        return True
+    if status_before != status_after:
+        return False
+    if status_before == "date" and _known(before["contract_end"]) and _known(after["contract_end"]):
+        return before["contract_end"] == after["contract_end"]
+    return True
+
+
+def classify_pair(before: pd.Series, after: pd.Series) -> str:
+    """The change from one system to its match in the later round."""
+    if before["product"] != after["product"]:
+        return "switched_product"
+    if _known(before["supplier"]) and _known(after["supplier"]) and before["supplier"] != after["supplier"]:
+        return "switched_supplier"
+    return "continued" if _same_contract(before, after) else "renewed"
+
+
+def _score(before: pd.Series, after: pd.Series) -> tuple[bool, bool, bool, bool] | None:
+    function = bool(_fold(before["function"])) and _fold(before["function"]) == _fold(after["function"])
+    product = before["product"] == after["product"]
+    if not (function or product):
+        return None
+    supplier = _known(before["supplier"]) and before["supplier"] == after["supplier"]
+    end = _known(before["contract_end"]) and before["contract_end"] == after["contract_end"]
+    return (function, product, bool(supplier), bool(end))
+
+
+def match_area(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int | None, int | None]]:
+    """Pair one authority's systems in one service area across two rounds (index pairs).
+
+    Returns pairs of row labels of ``before`` and ``after``; ``(label, None)`` is a system
+    with no match in the later round, ``(None, label)`` one with none in the earlier.
+    """
+    candidates = []
+    for i, a in before.iterrows():
+        for j, b in after.iterrows():
+            score = _score(a, b)
+            if score is not None:
+                candidates.append((score, a["record_id"], b["record_id"], i, j))
+    candidates.sort(key=lambda c: (tuple(not s for s in c[0]), c[1], c[2]))
+    used_before: set = set()
+    used_after: set = set()
+    pairs: list[tuple[int | None, int | None]] = []
+    for _score_, _a, _b, i, j in candidates:
+        if i in used_before or j in used_after:
+            continue
+        used_before.add(i)
+        used_after.add(j)
+        pairs.append((i, j))
+    left_before = [i for i in before.index if i not in used_before]
+    left_after = [j for j in after.index if j not in used_after]
+    if len(left_before) == 1 and len(left_after) == 1 and not (
+            _fold(before.at[left_before[0], "function"]) and _fold(after.at[left_after[0], "function"])):
+        pairs.append((left_before[0], left_after[0]))
+        left_before, left_after = [], []
+    pairs += [(i, None) for i in left_before] + [(None, j) for j in left_after]
+    return pairs
+
+
+def _text(value: object) -> str:
+    if not _known(value):
+        return ""
+    if isinstance(value, pd.Timestamp):
+        return value.date().isoformat()
+    return str(value)
+
+
+def _record(gss_code: str, area: str, change: str, before: pd.Series | None,
+            after: pd.Series | None) -> dict:
+    function = ""
+    if after is not None and _known(after["function"]):
+        function = after["function"]
+    elif before is not None and _known(before["function"]):
+        function = before["function"]
+    record = {"gss_code": gss_code, "service_area": area, "function": function, "change": change}
+    for side, row in (("before", before), ("after", after)):
+        for column in _SIDE_COLUMNS:
+            record[f"{column}_{side}"] = _text(row[column]) if row is not None else ""
+        record[f"record_id_{side}"] = row["record_id"] if row is not None else ""
+    record["replacement_planned_before"] = _text(before["replacement_planned"]) if before is not None else ""
+    return record
+
+
+def compare_rounds(before: RoundRelease, after: RoundRelease) -> pd.DataFrame:
+    """One record per change between two rounds (columns ``CHANGE_COLUMNS``), sorted.
+
+    Parameters
+    ----------
+    before, after
+        The earlier and the later round (:func:`read_round_release`).
+    """
+    records: list[dict] = []
+    both = before.responded & after.responded
+    for side, release, other in (("before", before, after), ("after", after, before)):
+        lone = release.systems[~release.systems["gss_code"].isin(other.responded)]
+        for _, row in lone.iterrows():
+            if row["gss_code"] not in release.responded:
+                continue
+            pair = (row, None) if side == "before" else (None, row)
+            records.append(_record(row["gss_code"], row["service_area"], "not_observed", *pair))
+    old = before.systems[before.systems["gss_code"].isin(both)]
+    new = after.systems[after.systems["gss_code"].isin(both)]
+    keys = sorted(set(zip(old["gss_code"], old["service_area"])) | set(zip(new["gss_code"], new["service_area"])))
+    old_groups = {key: group for key, group in old.groupby(["gss_code", "service_area"], sort=True)}
+    new_groups = {key: group for key, group in new.groupby(["gss_code", "service_area"], sort=True)}
+    empty_old, empty_new = old.iloc[0:0], new.iloc[0:0]
+    for key in keys:
+        group_old = old_groups.get(key, empty_old)
+        group_new = new_groups.get(key, empty_new)
+        for i, j in match_area(group_old, group_new):
+            row_old = group_old.loc[i] if i is not None else None
+            row_new = group_new.loc[j] if j is not None else None
+            if row_old is None:
+                change = "new"
+            elif row_new is None:
+                change = "retired"
+            else:
+                change = classify_pair(row_old, row_new)
+            records.append(_record(key[0], key[1], change, row_old, row_new))
+    frame = pd.DataFrame(records, columns=CHANGE_COLUMNS)
+    return frame.sort_values(["gss_code", "service_area", "function", "record_id_before", "record_id_after"],
+                             kind="stable").reset_index(drop=True)
+
+
+def changes_between(from_dir: Path | str, to_dir: Path | str) -> pd.DataFrame:
+    """The changes from the release in ``from_dir`` to the one in ``to_dir``."""
+    return compare_rounds(read_round_release(from_dir), read_round_release(to_dir))
+
+
+def change_counts(changes: pd.DataFrame, reference_dir: Path | str = REFERENCE_DIR) -> pd.Series:
+    """How many records of each change class (every class listed, in the reference order)."""
+    order = list(change_classes(reference_dir)["change"])
+    return changes["change"].value_counts().reindex(order, fill_value=0).astype(int)
