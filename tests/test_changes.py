@@ -59,13 +59,15 @@ BEFORE = [
     # B answered both, without a Function column: two modules of one product
     _system("B-01", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2016-04-01", "2021-03-31"),
     _system("B-02", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2016-04-01", "2024-03-31"),
+    _system("B-03", B, "Electoral Services", "Registration", "Xpress", "Xpress", "Xpress", "2016-04-01", "2020-03-31"),
+    _system("B-04", B, "Electoral Services", "Elections", "Xpress", "Xpress", "Xpress", "2016-04-01", "2020-03-31"),
     # C answered 2019 only
     _system("C-01", C, "Housing", "Allocations", "Cx", "Civica", "Civica", "2016-04-01", "2020-03-31"),
     # E answered neither: its register is not compared
     _system("E-R1", E, "Finance", "", "SAP ECC", "SAP", "SAP", "2015-04-01", "2025-03-31", source="register"),
 ]
 AFTER = [
-    _system("A-01", A, "Revenues & Benefits", "Council Tax", "Academy", "Capita", "Capita", "2017-04-01", "2022-03-31",
+    _system("A-01", A, "Revenues & Benefits", "Council Tax", "Academy", "Capita", "Capita", "", "2022-03-31",
             satisfaction=4),
     _system("A-02", A, "Revenues & Benefits", "Business Rates", "Academy", "Capita", "Capita", "2020-04-01",
             "2025-03-31"),
@@ -84,6 +86,8 @@ AFTER = [
             "2024-03-31"),
     _system("B-01", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2016-04-01", "2024-03-31"),
     _system("B-02", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2021-04-01", "2026-03-31"),
+    _system("B-03", B, "Electoral Services", "", "EROS", "Idox", "Idox", "2020-04-01", "2024-03-31"),
+    _system("B-04", B, "Electoral Services", "", "EROS", "Idox", "Idox", "2020-04-01", "2024-03-31"),
     # D answered 2021 only
     _system("D-01", D, "Libraries", "Library Management", "Koha", "PTFS Europe", "PTFS Europe", "2021-04-01",
             "2031-03-31"),
@@ -92,7 +96,7 @@ AFTER = [
 
 # Hand-worked: (record before, record after) -> change
 EXPECTED = {
-    ("A-01", "A-01"): "continued",          # same product, supplier and contract
+    ("A-01", "A-01"): "continued",          # same product, supplier and contract end (start not given)
     ("A-02", "A-02"): "renewed",            # rolling contract re-let: same product and supplier
     ("A-03", "A-03"): "renewed",            # new contract dates
     ("A-04", "A-04"): "switched_supplier",  # Oracle through another integrator
@@ -108,6 +112,8 @@ EXPECTED = {
     ("", "A-11"): "new",
     ("B-01", "B-02"): "renewed",            # no functions: the module whose end date matches pairs first
     ("B-02", "B-01"): "continued",
+    ("B-03", "B-03"): "switched_product",   # as many left on each side, the later without functions:
+    ("B-04", "B-04"): "switched_product",   #   paired in record order
     ("C-01", ""): "not_observed",           # C did not answer 2021: never "retired"
     ("", "D-01"): "not_observed",           # D did not answer 2019: never "new"
 }
@@ -155,7 +161,7 @@ def test_order_is_deterministic_and_independent_of_row_order(releases, tmp_path:
 
 def test_change_counts_list_every_class(releases) -> None:
     counts = change_counts(changes_between(*releases))
-    assert counts.to_dict() == {"continued": 4, "renewed": 3, "switched_supplier": 1, "switched_product": 2,
+    assert counts.to_dict() == {"continued": 4, "renewed": 3, "switched_supplier": 1, "switched_product": 4,
                                 "new": 3, "retired": 3, "not_observed": 2}
 
 

@@ -8,11 +8,12 @@ in the methodology, "Matching systems across rounds"):
    area that share a function (compared without case or spacing; a blank function shares
    nothing) or a product.
 2. Pairs are taken greedily, best first: a shared function beats a shared product, which
-   beats a shared supplier, which beats a shared contract end date; ties go to the lower
-   record ids. A system is paired at most once.
-3. When exactly one system of each round is left unpaired in an authority's service area
-   and one of them has no function (its return had no Function column), they are paired:
-   the place is the same, the product changed.
+   beats a shared supplier, which beats an unchanged contract; ties go to the lower record
+   ids. A system is paired at most once.
+3. When as many systems of each round are left unpaired in an authority's service area and
+   those of one round have no function (its return had no Function column), they are
+   paired in record order (the order of the return's rows): the places are the same, the
+   product changed.
 4. Everything else is unpaired: ``retired`` in the earlier round, ``new`` in the later.
 
 Only what an authority said in its return is compared (``source`` ``survey`` or ``both``);
@@ -20,9 +21,10 @@ systems known only from a contract register are not. An authority that answered 
 and not the other has its systems classed ``not_observed``, never ``retired`` or ``new``.
 
 A pair is ``switched_product`` when the product differs, else ``switched_supplier`` when the
-supplier differs, else ``continued`` when no known fact of the contract differs (start date,
-end date, end status: a fact unknown in either round never counts as a change), else
-``renewed``. The class names and their meaning are data: ``data/raw/reference/change_classes.csv``.
+supplier differs, else ``continued`` when the contract's end is unchanged (the same end
+date, or rolling in both rounds; an end unknown in either round never counts as a change),
+else ``renewed``. The start date is not compared: a contract register fills in a start the
+return left blank, and a new or extended contract always has a new end. The class names and their meaning are data: ``data/raw/reference/change_classes.csv``.
 """
 
 from __future__ import annotations
@@ -90,10 +92,7 @@ def _known(value: object) -> bool:
 
 
 def _same_contract(before: pd.Series, after: pd.Series) -> bool:
-    """No known fact of the contract differs (unknown in either round is not a change)."""
-    if _known(before["contract_start"]) and _known(after["contract_start"]) \
-            and before["contract_start"] != after["contract_start"]:
-        return False
+    """The contract's end is unchanged (an end unknown in either round is not a change)."""
     status_before, status_after = before["contract_end_status"], after["contract_end_status"]
     if not (_known(status_before) and _known(status_after)) or "unknown" in (status_before, status_after):
         return True
@@ -119,8 +118,7 @@ def _score(before: pd.Series, after: pd.Series) -> tuple[bool, bool, bool, bool]
     if not (function or product):
         return None
     supplier = _known(before["supplier"]) and before["supplier"] == after["supplier"]
-    end = _known(before["contract_end"]) and before["contract_end"] == after["contract_end"]
-    return (function, product, bool(supplier), bool(end))
+    return (function, product, bool(supplier), _same_contract(before, after))
 
 
 def match_area(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int | None, int | None]]:
@@ -147,9 +145,12 @@ def match_area(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int | No
         pairs.append((i, j))
     left_before = [i for i in before.index if i not in used_before]
     left_after = [j for j in after.index if j not in used_after]
-    if len(left_before) == 1 and len(left_after) == 1 and not (
-            _fold(before.at[left_before[0], "function"]) and _fold(after.at[left_after[0], "function"])):
-        pairs.append((left_before[0], left_after[0]))
+    if left_before and len(left_before) == len(left_after) and (
+            not any(_fold(before.at[i, "function"]) for i in left_before)
+            or not any(_fold(after.at[j, "function"]) for j in left_after)):
+        by_record_before = sorted(left_before, key=lambda i: before.at[i, "record_id"])
+        by_record_after = sorted(left_after, key=lambda j: after.at[j, "record_id"])
+        pairs += list(zip(by_record_before, by_record_after))
         left_before, left_after = [], []
     pairs += [(i, None) for i in left_before] + [(None, j) for j in left_after]
     return pairs
