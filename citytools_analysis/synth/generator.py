@@ -562,6 +562,10 @@ class _ReturnWriter:
         self.domain = "example"
         self.level_labels = reference.skill_levels
         self.names_2019 = scenario.names_2019  # each an alias of its organisation (checked)
+        # The round the returns are written for (a later round sets its own).
+        self.round_name = ROUND
+        self.snapshot = SNAPSHOT_DATE
+        self.document_time = DOCUMENT_TIME
 
     def usual_name(self, organisation: str) -> str:
         return self.names_2019.get(organisation, organisation)
@@ -777,13 +781,13 @@ def _write_return(
     respondent = typist.person(domain)
     workbook = Workbook()
     workbook.remove(workbook.active)
-    workbook.properties.created = DOCUMENT_TIME
-    workbook.properties.modified = DOCUMENT_TIME
+    workbook.properties.created = writer.document_time
+    workbook.properties.modified = writer.document_time
     workbook.properties.creator = "City Tools survey"
     workbook.properties.lastModifiedBy = "City Tools survey"
     if typist.chance(0.35):
         _write_sheet(workbook, "Instructions", [
-            ["City Tools: London survey 2019"],
+            [f"City Tools: London survey {writer.round_name}"],
             ["Please fill in one row per IT system in use, one workbook per authority."],
             ["Sheets: Respondent, Systems, Skills, Maturity."],
         ])
@@ -796,7 +800,7 @@ def _write_return(
 
     forms = [authority.name, authority.short_name, *authority.synonyms]
     authority_text = typist.pick(forms)
-    completed = SNAPSHOT_DATE - dt.timedelta(days=int(rng.integers(3, 80)))
+    completed = writer.snapshot - dt.timedelta(days=int(rng.integers(3, 80)))
     completed_cell = typist.pick((dt.datetime(completed.year, completed.month, completed.day),
                                   completed.strftime("%d/%m/%Y"), completed.isoformat()))
     respondent_rows: list[list] = []
@@ -1077,8 +1081,36 @@ def generate_survey(
                      else float(systems_per_authority))
     london = build_london(reference, rng, n_respondents=n_respondents,
                           systems_per_respondent=per_authority, scenario=scenario)
+    return write_round(london, reference, scenario, rng, seed=seed, round_name=ROUND,
+                       snapshot=SNAPSHOT_DATE, out_dir=out_dir, truth_dir=truth_dir,
+                       contracts_dir=contracts_dir, register_seed=seed)
+
+
+def write_round(
+    london: TrueLondon,
+    reference: Reference,
+    scenario: Scenario,
+    rng: np.random.Generator,
+    *,
+    seed: int,
+    round_name: str,
+    snapshot: dt.date,
+    out_dir: Path,
+    truth_dir: Path,
+    contracts_dir: Path | None,
+    register_seed: int,
+    document_time: dt.datetime | None = None,
+) -> str:
+    """Write a true London's returns, ``round.json``, registers and truth for one round.
+
+    ``rng`` types the returns (it continues the stream that built the world in the first
+    round); ``register_seed`` seeds the registers. Returns the one-paragraph summary.
+    """
+    out_dir, truth_dir = Path(out_dir), Path(truth_dir)
     typist = Typist(rng, reference, scenario.words)
     writer = _ReturnWriter(reference, rng, typist, scenario)
+    writer.round_name, writer.snapshot = round_name, snapshot
+    writer.document_time = document_time or dt.datetime(snapshot.year, snapshot.month, snapshot.day, 12)
     out_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
     for old in sorted(out_dir.glob("*.xlsx")):
@@ -1089,9 +1121,11 @@ def generate_survey(
     responding = [a for a in london.authorities if a.responded]
     for authority in responding:
         file_name = typist.file_name(authority.short_name, authority.abbreviation, taken)
+        if round_name != ROUND:  # file patterns name the first round's year
+            file_name = file_name.replace(ROUND, round_name)
         rows, messy = _write_return(authority, writer, typist, out_dir, file_name, truth)
         data_rows, messy_rows = data_rows + rows, messy_rows + messy
-    round_info = {"round": ROUND, "snapshot_date": SNAPSHOT_DATE.isoformat(), "seed": seed,
+    round_info = {"round": round_name, "snapshot_date": snapshot.isoformat(), "seed": seed,
                   "synthetic": True, "generator": "citytools synth"}
     (out_dir / "round.json").write_text(json.dumps(round_info, indent=2) + "\n", encoding="utf-8")
     sort_keys = {"truth_rows": ["source_file", "sheet", "source_row"],
@@ -1107,17 +1141,17 @@ def generate_survey(
     london_frame = _london_frame(london).sort_values("system_id")
     _write_csv(london_frame, truth_dir / "london.csv")
     registers = generate_registers(
-        london_frame, reference, seed=seed, snapshot=SNAPSHOT_DATE,
+        london_frame, reference, seed=register_seed, snapshot=snapshot,
         out_dir=out_dir.parent / "contracts" if contracts_dir is None else Path(contracts_dir),
         truth_dir=truth_dir, scenario=scenario,
     )
-    scenario = dict(london.scenario, seed=seed, round=ROUND)
-    (truth_dir / "scenario.json").write_text(json.dumps(scenario, indent=2) + "\n", encoding="utf-8")
+    planted = dict(london.scenario, seed=seed, round=round_name)
+    (truth_dir / "scenario.json").write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
     kept = sum(1 for r in truth["truth_rows"] if r["outcome"] == "kept")
     rejected = len(truth["truth_rows"]) - kept
     total = sum(len(a.systems) for a in london.authorities)
     return (
-        f"Synthetic round {ROUND} (seed {seed}, snapshot {SNAPSHOT_DATE.isoformat()}): "
+        f"Synthetic round {round_name} (seed {seed}, snapshot {snapshot.isoformat()}): "
         f"{len(responding)} of {len(london.authorities)} authorities responded; the true London "
         f"has {total} systems, {len(truth['systems'])} of them in the returns. Wrote "
         f"{len(responding)} workbooks to {out_dir} with {data_rows} data rows ({kept} to keep, "
