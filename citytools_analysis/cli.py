@@ -191,6 +191,28 @@ def changes(
         typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
 
 
+@app.command(name="change-recovery")
+def change_recovery(
+    from_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Release folder of the earlier synthetic round."),
+    to_dir: Path = typer.Option(paths.RELEASES_DIR / "2021", help="Release folder of the later synthetic round."),
+    from_truth: Path = typer.Option(paths.TRUTH_DIR, help="Truth folder of the earlier round."),
+    to_truth: Path = typer.Option(paths.TRUTH_ROUNDS_DIR / "2021",
+                                  help="Truth folder of the later round (with changes.csv)."),
+) -> None:
+    """Measure the changes found between two synthetic rounds against their truth."""
+    from citytools_analysis.metrics.changes import change_classes, changes_between
+    from citytools_analysis.synth.change_recovery import measure_change_recovery
+
+    try:
+        found = changes_between(from_dir, to_dir)
+        recovery = measure_change_recovery(found, from_dir, to_dir, from_truth, to_truth,
+                                           classes=list(change_classes()["change"]))
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(recovery.text())
+
+
 def main() -> None:  # pragma: no cover - console entry
     app()
 

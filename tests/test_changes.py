@@ -10,7 +10,12 @@ import pytest
 from typer.testing import CliRunner
 
 from citytools_analysis.cli import app
-from citytools_analysis.metrics.changes import CHANGE_COLUMNS, change_classes, change_counts, changes_between
+from citytools_analysis.metrics.changes import (
+    CHANGE_COLUMNS,
+    change_classes,
+    change_counts,
+    changes_between,
+)
 
 A, B, C, D, E = "E09000002", "E09000003", "E09000004", "E09000005", "E09000006"
 SYSTEM_COLUMNS = ["record_id", "gss_code", "service_area", "function", "product", "manufacturer", "supplier",

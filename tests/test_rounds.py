@@ -89,3 +89,6 @@ def test_the_repository_holds_its_rounds() -> None:
         assert (one.release_dir / "datapackage.json").is_file(), one.name
         package = json.loads((one.release_dir / "datapackage.json").read_text(encoding="utf-8"))
         assert package["round"] == one.name
+        tables = sorted(p.name for p in one.release_dir.iterdir())
+        assert tables == sorted(p.name for p in paths.PROCESSED_DIR.iterdir()), one.name  # the same tables
+    assert "2021" in names
