@@ -1,6 +1,6 @@
 """Two years on: a later survey round evolved from the same true London, and every change.
 
-The first round's world (:func:`.generator.build_london`, seed 2019) is rebuilt exactly and
+The first round's world (:func:`.world.build_london`, seed 2019) is rebuilt exactly and
 moved on to the later round's snapshot date with its own random stream. What happens is
 set by ``data/raw/synthetic/evolution.json`` (the shares are justified in the methodology,
 "The second synthetic round"):
@@ -40,18 +40,18 @@ import pandas as pd
 
 from citytools_analysis.core.paths import REFERENCE_DIR
 from citytools_analysis.core.reference import Reference, load_reference
-from citytools_analysis.synth.generator import (
+from citytools_analysis.synth.generator import write_round
+from citytools_analysis.synth.scenario import SCENARIO_DIR, Scenario, load_scenario
+from citytools_analysis.synth.world import (
     RESPONDING_AUTHORITIES,
     SNAPSHOT_DATE,
     SYSTEMS_MAPPED,
     TrueAuthority,
     TrueLondon,
     TrueSystem,
-    _WorldBuilder,
+    WorldBuilder,
     build_london,
-    write_round,
 )
-from citytools_analysis.synth.scenario import SCENARIO_DIR, Scenario, load_scenario
 
 EVOLUTION_FILE = "evolution.json"
 
@@ -131,7 +131,7 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 class _Evolver:
-    def __init__(self, reference: Reference, scenario: Scenario, builder: _WorldBuilder,
+    def __init__(self, reference: Reference, scenario: Scenario, builder: WorldBuilder,
                  rng: np.random.Generator, evolution: Evolution, entrants: set[str]) -> None:
         self.ref = reference
         self.scenario = scenario
@@ -485,7 +485,7 @@ def evolve_london(
     london: TrueLondon,
     reference: Reference,
     scenario: Scenario,
-    builder: _WorldBuilder,
+    builder: WorldBuilder,
     rng: np.random.Generator,
     evolution: Evolution,
 ) -> tuple[TrueLondon, pd.DataFrame, pd.DataFrame]:
@@ -582,7 +582,7 @@ def generate_later_round(
     london = build_london(reference, np.random.default_rng(seed), n_respondents=RESPONDING_AUTHORITIES,
                           systems_per_respondent=SYSTEMS_MAPPED / RESPONDING_AUTHORITIES, scenario=scenario)
     # The builder's market (weights, cloud propensities) is the first thing a seed draws.
-    builder = _WorldBuilder(reference, np.random.default_rng(seed), scenario)
+    builder = WorldBuilder(reference, np.random.default_rng(seed), scenario)
     year = int(evolution.snapshot.year)
     later, changes, opportunities = evolve_london(london, reference, scenario, builder,
                                                   np.random.default_rng([seed, year]), evolution)
