@@ -15,6 +15,14 @@ from citytools_analysis.metrics.changes import (
     change_classes,
     change_counts,
     changes_between,
+    new_entrant_wins,
+    opportunity_outcome,
+    opportunity_outcomes,
+    relet_contracts,
+    satisfaction_change,
+    supplier_flows,
+    supplier_gains,
+    switching_by_area,
 )
 
 A, B, C, D, E = "E09000002", "E09000003", "E09000004", "E09000005", "E09000006"
@@ -45,7 +53,8 @@ BEFORE = [
             satisfaction=4),
     _system("A-02", A, "Revenues & Benefits", "Business Rates", "Academy", "Capita", "Capita", "2014-04-01", "2019-03-31",
             "rolling"),
-    _system("A-03", A, "Housing", "Repairs", "NEC Housing", "NEC", "NEC", "2015-04-01", "2020-03-31"),
+    _system("A-03", A, "Housing", "Repairs", "NEC Housing", "NEC", "NEC", "2015-04-01", "2020-03-31",
+            satisfaction=3, replacement="Yes"),
     _system("A-04", A, "Finance", "General Ledger", "Oracle E-Business Suite", "Oracle", "Mastek", "2016-04-01",
             "2021-03-31"),
     _system("A-05", A, "HR & Payroll", "Payroll", "ResourceLink", "Zellis", "Zellis", "2016-04-01", "2020-03-31",
@@ -64,7 +73,8 @@ BEFORE = [
     # B answered both, without a Function column: two modules of one product
     _system("B-01", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2016-04-01", "2021-03-31"),
     _system("B-02", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2016-04-01", "2024-03-31"),
-    _system("B-03", B, "Electoral Services", "Registration", "Xpress", "Xpress", "Xpress", "2016-04-01", "2020-03-31"),
+    _system("B-03", B, "Electoral Services", "Registration", "Xpress", "Xpress", "Xpress", "2016-04-01", "2020-03-31",
+            satisfaction=3),
     _system("B-04", B, "Electoral Services", "Elections", "Xpress", "Xpress", "Xpress", "2016-04-01", "2020-03-31"),
     # C answered 2019 only
     _system("C-01", C, "Housing", "Allocations", "Cx", "Civica", "Civica", "2016-04-01", "2020-03-31"),
@@ -76,7 +86,8 @@ AFTER = [
             satisfaction=4),
     _system("A-02", A, "Revenues & Benefits", "Business Rates", "Academy", "Capita", "Capita", "2020-04-01",
             "2025-03-31"),
-    _system("A-03", A, "Housing", "Repairs", "NEC Housing", "NEC", "NEC", "2020-04-01", "2025-03-31"),
+    _system("A-03", A, "Housing", "Repairs", "NEC Housing", "NEC", "NEC", "2020-04-01", "2025-03-31",
+            satisfaction=2),
     _system("A-04", A, "Finance", "General Ledger", "Oracle E-Business Suite", "Oracle", "Evosys", "2021-04-01",
             "2024-03-31"),
     _system("A-05", A, "HR & Payroll", "Payroll", "iTrent", "MHR", "MHR", "2020-04-01", "2024-03-31"),
@@ -91,7 +102,8 @@ AFTER = [
             "2024-03-31"),
     _system("B-01", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2016-04-01", "2024-03-31"),
     _system("B-02", B, "Revenues & Benefits", "", "iWorld", "NEC", "NEC", "2021-04-01", "2026-03-31"),
-    _system("B-03", B, "Electoral Services", "", "EROS", "Idox", "Idox", "2020-04-01", "2024-03-31"),
+    _system("B-03", B, "Electoral Services", "", "EROS", "Idox", "Idox", "2020-04-01", "2024-03-31",
+            satisfaction=4),
     _system("B-04", B, "Electoral Services", "", "EROS", "Idox", "Idox", "2020-04-01", "2024-03-31"),
     # D answered 2021 only
     _system("D-01", D, "Libraries", "Library Management", "Koha", "PTFS Europe", "PTFS Europe", "2021-04-01",
@@ -188,3 +200,91 @@ def test_command_names_a_folder_that_is_not_a_release(releases, tmp_path: Path) 
                                       "--to-dir", str(releases[1])])
     assert result.exit_code == 2
     assert "not a release" in result.output and "nowhere" in result.output
+
+
+# --- the chapter's figures, worked by hand on the same releases --------------------------
+
+
+def test_switching_rates_by_service_area(releases) -> None:
+    table = switching_by_area(changes_between(*releases))
+    assert list(table["service_area"]) == [
+        "Customer Contact", "Electoral Services", "Finance", "HR & Payroll",  # every pair switched
+        "Housing", "Planning & Building Control", "Revenues & Benefits", "Waste & Street Services"]
+    revenues = table.set_index("service_area").loc["Revenues & Benefits"]
+    assert (revenues["matched"], revenues["continued"], revenues["renewed"]) == (4, 2, 2)
+    assert revenues["switch_rate"] == 0.0 and revenues["share_renewed"] == 0.5
+    assert table.set_index("service_area").loc["Electoral Services", "switched_product"] == 2
+
+
+def test_who_won_from_whom(releases) -> None:
+    changes = changes_between(*releases)
+    flows = supplier_flows(changes)
+    assert list(flows.itertuples(index=False, name=None)) == [
+        ("Xpress", "Idox", 2), ("Mastek", "Evosys", 1), ("Verint", "Microsoft", 1), ("Zellis", "MHR", 1)]
+    gains = supplier_gains(changes)
+    assert list(zip(gains["supplier"], gains["net"])) == [
+        ("Idox", 2), ("Evosys", 1), ("MHR", 1), ("Microsoft", 1), ("Mastek", -1), ("Verint", -1),
+        ("Zellis", -1), ("Xpress", -2)]
+
+
+def test_renewals_against_reprocurements(releases) -> None:
+    table = relet_contracts(changes_between(*releases))
+    assert list(zip(table["change"], table["systems"])) == [
+        ("renewed", 3), ("switched_supplier", 1), ("switched_product", 4)]
+    assert table["share"].tolist() == [0.375, 0.125, 0.5]
+
+
+def test_new_entrants_are_manufacturers_nobody_ran_before(releases) -> None:
+    before = pd.read_csv(releases[0] / "systems.csv", dtype=str, keep_default_na=False)
+    wins = new_entrant_wins(changes_between(*releases), before)
+    # MHR, Chipside, Microsoft and Cadcorp are new; Idox ran Uniform before; Koha's authority
+    # did not answer the earlier round (not observed), so it is no win.
+    assert sorted(wins["manufacturer_after"]) == ["Cadcorp", "Chipside", "MHR", "Microsoft"]
+
+
+def test_satisfaction_change_for_kept_and_replaced_systems(releases) -> None:
+    table = satisfaction_change(changes_between(*releases)).set_index("group")
+    assert table.loc["kept against a replacement plan", ["systems", "mean_before", "mean_after",
+                                                         "mean_change"]].tolist() == [1, 3.0, 2.0, -1.0]
+    assert table.loc["kept", ["systems", "mean_change"]].tolist() == [1, 0.0]  # A-01, 4 then 4
+    assert table.loc["replaced", ["systems", "mean_change"]].tolist() == [1, 1.0]  # B-03, 3 then 4
+
+
+def _members(*rows) -> pd.DataFrame:
+    return pd.DataFrame(rows, columns=["gss_code", "change", "product_after", "supplier_after",
+                                       "contract_end_after"])
+
+
+@pytest.mark.parametrize(("members", "outcome"), [
+    (_members((A, "switched_product", "iTrent", "MHR", "2025-03-31"), (B, "renewed", "iTrent", "MHR", "2025-03-31"),
+              (C, "switched_product", "iTrent", "MHR", "2025-03-31"), (D, "continued", "SAP", "SAP", "2023-03-31")),
+     "realised together"),
+    (_members((A, "renewed", "iTrent", "MHR", "2025-03-31"), (B, "renewed", "iTrent", "MHR", "2025-03-31"),
+              (C, "switched_product", "Oracle HCM", "Oracle", "2024-03-31"), (D, "continued", "SAP", "SAP", "")),
+     "switched apart"),  # two renewals ending the same day are not three authorities together
+    (_members((A, "continued", "iTrent", "MHR", "2022-03-31"), (B, "continued", "SAP", "SAP", "2022-06-30"),
+              (C, "renewed", "iTrent", "MHR", "2025-03-31")), "still to come"),
+    (_members((A, "switched_product", "iTrent", "MHR", "2025-03-31"),
+              (B, "switched_product", "Oracle HCM", "Oracle", "2024-03-31"), (C, "continued", "SAP", "SAP", "")),
+     "switched apart"),
+    (_members((A, "renewed", "iTrent", "MHR", "2025-03-31"), (B, "switched_supplier", "SAP", "Agilisys", "2024-03-31"),
+              (C, "renewed", "Oracle HCM", "Oracle", "2026-03-31")), "renewed separately"),
+    (_members((A, "not_observed", "", "", ""), (B, "not_observed", "", "", "")), "not observed"),
+    (_members((A, "renewed", "iTrent", "MHR", "2025-03-31"), (B, "renewed", "iTrent", "MHR", "2025-03-31"),
+              (C, "not_observed", "", "", "")), "realised together"),  # both observed moved together
+])
+def test_what_became_of_an_opportunity(members: pd.DataFrame, outcome: str) -> None:
+    assert opportunity_outcome(members) == outcome
+
+
+def test_opportunity_outcomes_follow_their_records(releases) -> None:
+    changes = changes_between(*releases)
+    opportunities = pd.DataFrame({
+        "kind": ["service_area", "product"], "name": ["Revenues & Benefits", "Xpress"],
+        "service_area": ["Revenues & Benefits", "Electoral Services"], "authorities": [2, 1],
+        "first_end": ["2019-03-31", "2020-03-31"], "last_end": ["2021-03-31", "2020-03-31"],
+        "record_ids": [("A-02", "B-01"), ("B-03", "B-04")]})
+    table = opportunity_outcomes(opportunities, changes)
+    assert table["outcome"].tolist() == ["renewed separately", "switched apart"]
+    assert table["observed"].tolist() == [2, 1]
+    assert table["products_after"].tolist() == ["Academy|iWorld", "EROS"]

@@ -230,3 +230,185 @@ def change_counts(changes: pd.DataFrame, reference_dir: Path | str = REFERENCE_D
     """How many records of each change class (every class listed, in the reference order)."""
     order = list(change_classes(reference_dir)["change"])
     return changes["change"].value_counts().reindex(order, fill_value=0).astype(int)
+
+
+# ------------------------------------------------------------------------------------------
+# what the changes say: the figures of the chapter "What changed since the last round"
+# ------------------------------------------------------------------------------------------
+
+#: Changes of a system kept in place (one product, one place, both rounds).
+KEPT = ("continued", "renewed", "switched_supplier")
+#: Changes where a contract was let again: renewed with the incumbent, or re-procured.
+RELET = ("renewed", "switched_supplier", "switched_product")
+#: Classes of a system seen in both rounds (matched pairs).
+MATCHED = ("continued", "renewed", "switched_supplier", "switched_product")
+
+
+def switching_by_area(changes: pd.DataFrame) -> pd.DataFrame:
+    """Per service area, the matched systems and the share of each change among them.
+
+    Returns columns ``service_area, matched`` and, for each class of ``MATCHED``, its count
+    and ``share_<class>``, plus ``switch_rate`` (switched supplier or product over matched);
+    sorted by switch rate, highest first, then service area.
+    """
+    matched = changes[changes["change"].isin(MATCHED)]
+    counts = (matched.groupby(["service_area", "change"]).size().unstack(fill_value=0)
+              .reindex(columns=list(MATCHED), fill_value=0))
+    table = counts.reset_index()
+    table["matched"] = counts.sum(axis=1).to_numpy()
+    for change in MATCHED:
+        table[f"share_{change}"] = table[change] / table["matched"]
+    table["switch_rate"] = (table["switched_supplier"] + table["switched_product"]) / table["matched"]
+    columns = ["service_area", "matched", *MATCHED, *(f"share_{c}" for c in MATCHED), "switch_rate"]
+    return table[columns].sort_values(["switch_rate", "service_area"], ascending=[False, True],
+                                      kind="mergesort").reset_index(drop=True)
+
+
+def supplier_flows(changes: pd.DataFrame) -> pd.DataFrame:
+    """Who won from whom: systems that moved from one supplier to another.
+
+    Returns columns ``supplier_before, supplier_after, systems``, most systems first.
+    """
+    moved = changes[changes["change"].isin(("switched_supplier", "switched_product"))
+                    & (changes["supplier_before"] != changes["supplier_after"])
+                    & (changes["supplier_before"] != "") & (changes["supplier_after"] != "")]
+    flows = moved.groupby(["supplier_before", "supplier_after"]).size().rename("systems").reset_index()
+    return flows.sort_values(["systems", "supplier_before", "supplier_after"], ascending=[False, True, True],
+                             kind="mergesort").reset_index(drop=True)
+
+
+def supplier_gains(changes: pd.DataFrame) -> pd.DataFrame:
+    """Per supplier: systems won from another supplier, lost to one, and the net.
+
+    Returns columns ``supplier, won, lost, net``, largest net first (ties by supplier).
+    """
+    flows = supplier_flows(changes)
+    won = flows.groupby("supplier_after")["systems"].sum()
+    lost = flows.groupby("supplier_before")["systems"].sum()
+    suppliers = sorted(set(won.index) | set(lost.index))
+    table = pd.DataFrame({"supplier": suppliers,
+                          "won": [int(won.get(s, 0)) for s in suppliers],
+                          "lost": [int(lost.get(s, 0)) for s in suppliers]})
+    table["net"] = table["won"] - table["lost"]
+    return table.sort_values(["net", "supplier"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+
+
+def relet_contracts(changes: pd.DataFrame) -> pd.DataFrame:
+    """Contracts let again between the rounds: renewed with the incumbent or re-procured.
+
+    Returns one row per class of ``RELET`` (``change, systems, share``), the share over
+    all of them.
+    """
+    counts = changes["change"].value_counts().reindex(list(RELET), fill_value=0).astype(int)
+    total = int(counts.sum())
+    return pd.DataFrame({"change": list(RELET), "systems": counts.to_list(),
+                         "share": [c / total if total else float("nan") for c in counts]})
+
+
+def new_entrant_wins(changes: pd.DataFrame, before_systems: pd.DataFrame) -> pd.DataFrame:
+    """Systems won by a manufacturer no authority ran in the earlier round.
+
+    ``before_systems`` is the earlier release's ``systems`` table (all sources: a
+    manufacturer known from a contract register is not new). Returns the change records of
+    ``switched_product`` and ``new`` systems whose manufacturer is new, sorted.
+    """
+    known = set(before_systems["manufacturer"].dropna())
+    wins = changes[changes["change"].isin(("switched_product", "new"))
+                   & (changes["manufacturer_after"] != "") & ~changes["manufacturer_after"].isin(known)]
+    return wins.reset_index(drop=True)
+
+
+def satisfaction_change(changes: pd.DataFrame) -> pd.DataFrame:
+    """Mean satisfaction before and after, for kept and replaced systems.
+
+    Groups: ``kept against a replacement plan`` (kept although the earlier round planned a
+    replacement: ``replacement_planned_before`` "Yes"), ``kept`` (other kept systems) and
+    ``replaced`` (``switched_product``). Only systems rated in both rounds count. Returns
+    columns ``group, systems, mean_before, mean_after, mean_change``.
+    """
+    rated = changes[(changes["satisfaction_before"] != "") & (changes["satisfaction_after"] != "")].copy()
+    rated["before"] = rated["satisfaction_before"].astype(float)
+    rated["after"] = rated["satisfaction_after"].astype(float)
+    kept = rated["change"].isin(KEPT)
+    planned = rated["replacement_planned_before"] == "Yes"
+    groups = [("kept against a replacement plan", rated[kept & planned]),
+              ("kept", rated[kept & ~planned]),
+              ("replaced", rated[rated["change"] == "switched_product"])]
+    rows = []
+    for name, group in groups:
+        rows.append({"group": name, "systems": len(group),
+                     "mean_before": group["before"].mean() if len(group) else float("nan"),
+                     "mean_after": group["after"].mean() if len(group) else float("nan"),
+                     "mean_change": (group["after"] - group["before"]).mean() if len(group) else float("nan")})
+    return pd.DataFrame(rows, columns=["group", "systems", "mean_before", "mean_after", "mean_change"])
+
+
+#: What became of a joint-procurement opportunity of the earlier round, in the order checked.
+OPPORTUNITY_OUTCOMES = ("realised together", "still to come", "switched apart", "renewed separately",
+                        "not observed")
+
+
+def opportunity_outcome(members: pd.DataFrame) -> str:
+    """What became of one opportunity, from the change records of its systems.
+
+    - ``not observed``: none of its authorities answered the later round;
+    - ``realised together``: at least half of the authorities observed, and at least three
+      (two when only two were observed), now run one product from one supplier on contracts
+      ending the same day, after changing (not ``continued``);
+    - ``still to come``: most observed systems ``continued`` (their contracts were not yet
+      let again);
+    - ``switched apart``: some moved to another product, not together;
+    - ``renewed separately``: otherwise (renewed or re-let to another supplier one by one).
+    """
+    observed = members[members["change"] != "not_observed"]
+    if observed.empty:
+        return "not observed"
+    changed = observed[observed["change"] != "continued"]
+    if not changed.empty:
+        together = changed.groupby(["product_after", "supplier_after", "contract_end_after"])["gss_code"].nunique()
+        largest = int(together.max())
+        seen = observed["gss_code"].nunique()
+        if largest >= 2 and largest * 2 >= seen and largest >= min(3, seen):
+            return "realised together"
+    if (observed["change"] == "continued").sum() * 2 > len(observed):
+        return "still to come"
+    if (observed["change"] == "switched_product").any():
+        return "switched apart"
+    return "renewed separately"
+
+
+def opportunity_outcomes(opportunities: pd.DataFrame, changes: pd.DataFrame) -> pd.DataFrame:
+    """For each joint-procurement opportunity of the earlier round, what happened.
+
+    Parameters
+    ----------
+    opportunities
+        The earlier release's opportunities
+        (:func:`citytools_analysis.metrics.collaboration.joint_procurement`), with their
+        ``record_ids``.
+    changes
+        The changes from that release to the later one (:func:`compare_rounds`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The opportunity's ``kind, name, service_area, authorities, first_end, last_end``, and
+        ``outcome`` (one of ``OPPORTUNITY_OUTCOMES``), ``observed`` (authorities seen in both
+        rounds), ``products_after`` (the products its systems run now, ``|``-separated).
+    """
+    by_record = changes[changes["record_id_before"] != ""].set_index("record_id_before")
+    rows = []
+    for opportunity in opportunities.itertuples():
+        ids = [r for r in opportunity.record_ids if r in by_record.index]
+        members = by_record.loc[ids].reset_index()
+        observed = members[members["change"] != "not_observed"]
+        rows.append({
+            "kind": opportunity.kind, "name": opportunity.name, "service_area": opportunity.service_area,
+            "authorities": opportunity.authorities, "first_end": opportunity.first_end,
+            "last_end": opportunity.last_end, "outcome": opportunity_outcome(members),
+            "observed": int(observed["gss_code"].nunique()),
+            "products_after": "|".join(sorted(set(observed["product_after"]) - {""})),
+        })
+    columns = ["kind", "name", "service_area", "authorities", "first_end", "last_end", "outcome",
+               "observed", "products_after"]
+    return pd.DataFrame(rows, columns=columns)
