@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from citytools_analysis.core import paths
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.rounds import current_round, get_round, list_rounds, previous_round
 
@@ -92,3 +93,18 @@ def test_the_repository_holds_its_rounds() -> None:
         tables = sorted(p.name for p in one.release_dir.iterdir())
         assert tables == sorted(p.name for p in paths.PROCESSED_DIR.iterdir()), one.name  # the same tables
     assert "2021" in names
+
+
+def test_every_other_rounds_release_is_what_cleaning_its_raw_folder_makes(tmp_path: Path) -> None:
+    others = [r for r in list_rounds(paths.DATA_DIR) if not r.current]
+    assert others
+    for one in others:
+        out = tmp_path / one.name
+        clean_survey(one.survey_dir, out)
+        made = {p.name: p.read_bytes() for p in sorted(out.iterdir())}
+        committed = {p.name: p.read_bytes() for p in sorted(one.release_dir.iterdir())}
+        assert made.keys() == committed.keys()
+        stale = [name for name in made if made[name] != committed[name]]
+        assert not stale, (f"{one.release_dir} is stale ({stale}): run citytools clean --survey-dir "
+                           f"{one.survey_dir.relative_to(paths.PROJECT_ROOT)} --out-dir "
+                           f"{one.release_dir.relative_to(paths.PROJECT_ROOT)}")

@@ -35,7 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from citytools_analysis.core.paths import REFERENCE_DIR
+from citytools_analysis.core.paths import PROJECT_ROOT, REFERENCE_DIR
 from citytools_analysis.release.processed import read_table
 
 CHANGE_COLUMNS = [
@@ -412,3 +412,18 @@ def opportunity_outcomes(opportunities: pd.DataFrame, changes: pd.DataFrame) -> 
     columns = ["kind", "name", "service_area", "authorities", "first_end", "last_end", "outcome",
                "observed", "products_after"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def changes_source(earlier_dir: Path | str, later_dir: Path | str) -> str:
+    """The source line of a figure comparing two rounds: both rounds, synthetic or not, both files."""
+    parts = []
+    for folder in (Path(earlier_dir), Path(later_dir)):
+        package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+        try:
+            where = folder.resolve().relative_to(PROJECT_ROOT).as_posix()
+        except ValueError:
+            where = folder.name
+        synthetic = " (synthetic)" if package.get("synthetic") else ""
+        parts.append((package.get("round") or "?", synthetic, f"{where}/systems.csv"))
+    rounds = " and ".join(f"{name}{synthetic}" for name, synthetic, _ in parts)
+    return f"City Tools: London survey rounds {rounds}, {parts[0][2]} and {parts[1][2]}"
