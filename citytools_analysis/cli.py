@@ -21,17 +21,43 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 @app.command()
 def synth(
     seed: int = typer.Option(2019, help="Random seed: the same seed gives the same survey."),
-    out: Path = typer.Option(paths.SURVEY_DIR, help="Folder for the survey workbooks."),
-    truth_dir: Path = typer.Option(paths.TRUTH_DIR, help="Folder for the true London (not raw data)."),
+    round_name: Optional[str] = typer.Option(
+        None, "--round", help="A later round, evolved two years on from the seed's London "
+        "(data/raw/synthetic/evolution.json names it, e.g. 2021); default the first round."),
+    out: Optional[Path] = typer.Option(
+        None, help="Folder for the survey workbooks (default data/raw/survey, or "
+        "data/raw/rounds/<round>/survey for a later round)."),
+    truth_dir: Optional[Path] = typer.Option(
+        None, help="Folder for the true London, not raw data (default data/synthetic_truth, or "
+        "data/synthetic_truth/rounds/<round>)."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
     contracts_out: Optional[Path] = typer.Option(
         None, help="Folder for the contract registers (default: 'contracts' beside --out)."),
 ) -> None:
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
-    from citytools_analysis.synth.generator import generate_survey
+    if round_name is None:
+        from citytools_analysis.synth.generator import generate_survey
 
-    summary = generate_survey(seed=seed, out_dir=out, truth_dir=truth_dir, reference_dir=reference_dir,
-                              contracts_dir=contracts_out)
+        summary = generate_survey(seed=seed, out_dir=out or paths.SURVEY_DIR,
+                                  truth_dir=truth_dir or paths.TRUTH_DIR, reference_dir=reference_dir,
+                                  contracts_dir=contracts_out)
+    else:
+        from citytools_analysis.synth.evolution import generate_later_round, load_evolution
+
+        try:
+            later = load_evolution().round_name
+        except ValueError as error:
+            typer.echo(f"error: {error}", err=True)
+            raise typer.Exit(code=2) from None
+        if round_name != later:
+            typer.echo(f"error: --round {round_name}: the scenario describes the later round {later} "
+                       "(data/raw/synthetic/evolution.json); leave --round out for the first round",
+                       err=True)
+            raise typer.Exit(code=2)
+        summary = generate_later_round(
+            seed=seed, out_dir=out or paths.ROUNDS_RAW_DIR / round_name / "survey",
+            truth_dir=truth_dir or paths.TRUTH_ROUNDS_DIR / round_name, reference_dir=reference_dir,
+            contracts_dir=contracts_out)
     typer.echo(summary)
 
 
@@ -194,6 +220,50 @@ def findings(
             min_authorities=min_authorities,
         )
     )
+
+
+@app.command()
+def changes(
+    from_dir: Path = typer.Option(..., help="Release folder of the earlier round."),
+    to_dir: Path = typer.Option(..., help="Release folder of the later round."),
+    output_format: str = typer.Option("csv", "--format", help="csv or json."),
+) -> None:
+    """Print one record per system change between two rounds' releases."""
+    from citytools_analysis.metrics.changes import changes_between
+
+    if output_format not in ("csv", "json"):
+        raise typer.BadParameter("must be csv or json", param_hint="--format")
+    try:
+        frame = changes_between(from_dir, to_dir)
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    if output_format == "json":
+        typer.echo(frame.to_json(orient="records", indent=2, force_ascii=False))
+    else:
+        typer.echo(frame.to_csv(index=False, lineterminator="\n"), nl=False)
+
+
+@app.command(name="change-recovery")
+def change_recovery(
+    from_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Release folder of the earlier synthetic round."),
+    to_dir: Path = typer.Option(paths.RELEASES_DIR / "2021", help="Release folder of the later synthetic round."),
+    from_truth: Path = typer.Option(paths.TRUTH_DIR, help="Truth folder of the earlier round."),
+    to_truth: Path = typer.Option(paths.TRUTH_ROUNDS_DIR / "2021",
+                                  help="Truth folder of the later round (with changes.csv)."),
+) -> None:
+    """Measure the changes found between two synthetic rounds against their truth."""
+    from citytools_analysis.metrics.changes import change_classes, changes_between
+    from citytools_analysis.synth.change_recovery import measure_change_recovery
+
+    try:
+        found = changes_between(from_dir, to_dir)
+        recovery = measure_change_recovery(found, from_dir, to_dir, from_truth, to_truth,
+                                           classes=list(change_classes()["change"]))
+    except FileNotFoundError as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(recovery.text())
 
 
 def main() -> None:  # pragma: no cover - console entry

@@ -16,3 +16,10 @@ NOTEBOOKS_DIR = PROJECT_ROOT / "notebooks"
 BOOK_DIR = PROJECT_ROOT / "book"
 GENERATED_DIR = BOOK_DIR / "_generated"
 BUILD_DIR = PROJECT_ROOT / "_build"
+# Survey rounds (core/rounds.py): the current round stays in RAW_DIR's survey/, contracts/ and
+# spend/ with its release in PROCESSED_DIR; every other round has the same sub-folders under
+# ROUNDS_RAW_DIR/<round>/, its release in RELEASES_DIR/<round>/ and, when synthetic, its truth
+# in TRUTH_ROUNDS_DIR/<round>/.
+ROUNDS_RAW_DIR = RAW_DIR / "rounds"
+RELEASES_DIR = DATA_DIR / "releases"
+TRUTH_ROUNDS_DIR = TRUTH_DIR / "rounds"
