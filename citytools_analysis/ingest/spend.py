@@ -42,6 +42,7 @@ from citytools_analysis.core.reference import Reference, Vocabulary, fold
 from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.names import NameResolver, resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
+from citytools_analysis.ingest.spend_rules import PaymentRules
 from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
 
 #: The manifest of a spend folder: which authority published which file.
@@ -56,6 +57,8 @@ ENCODINGS = ("utf-8-sig", "cp1252")
 TEXT_COLUMNS = ("description", "department")
 #: Folded cell texts that mark a totals line below the data.
 _TOTAL_WORDS = re.compile(r"^(?:grand |sub ?|page |report |overall )?totals?\b")
+#: A supplier cell that is a totals label, not a company ("Total Gas and Power" is a company).
+_TOTAL_LABEL = re.compile(r"^(?:grand |sub ?|page |report |overall )?totals?(?: (?:for|of) .*)?$")
 _AMOUNT = re.compile(
     r"^(?P<sign1>[-\u2212])?(?:£|gbp)?(?P<sign2>[-\u2212])?"
     r"(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+(?:\.\d*)?|\.\d+)"
@@ -72,6 +75,7 @@ class SpendRules:
     required: list[str]
     alternatives: dict[str, list[str]]  # group → its fields, one of which the header must hold
     organisations: NameResolver
+    payments: PaymentRules
     redacted_exact: frozenset[str]
     redacted_phrases: list[re.Pattern]
     _resolved: dict[str, tuple[str | None, str]] = field(default_factory=dict)
@@ -93,6 +97,7 @@ class SpendRules:
                    alternatives={group: list(table[table.required == group].field)
                                  for group in dict.fromkeys(table.required) if group not in ("yes", "no")},
                    organisations=NameResolver.organisations(reference),
+                   payments=PaymentRules.from_reference(reference),
                    redacted_exact=exact | frozenset(fold(t) for t in terms.term), redacted_phrases=phrases)
 
     def is_withheld(self, name: str) -> bool:
@@ -104,10 +109,15 @@ class SpendRules:
         return any(p.search(folded) for p in self.redacted_phrases)
 
     def supplier(self, name: str) -> tuple[str | None, str]:
-        """(canonical organisation or None, resolution method), cached per name."""
+        """(canonical organisation or None, resolution method), cached per name. A different
+        company whose name resembles an IT organisation's (``other_company`` in
+        ``spend_it_suppliers.csv``: NEC Group, Northgate Vehicle Hire) is never resolved."""
         if name not in self._resolved:
-            found = self.organisations.resolve(name)
-            self._resolved[name] = (found.canonical, found.method)
+            if self.payments.is_other_company(name):
+                self._resolved[name] = (None, "other_company")
+            else:
+                found = self.organisations.resolve(name)
+                self._resolved[name] = (found.canonical, found.method)
         return self._resolved[name]
 
 
@@ -350,7 +360,7 @@ def read_file(path: Path, gss_code: str, rules: SpendRules) -> tuple[list[dict],
         written = _text(cells.get("supplier"))
         money = "amount" if "amount" in table.headers else "total"
         amount = parse_amount(cells.get(money))
-        if not written or _is_total({"supplier": written}):
+        if not written or _TOTAL_LABEL.match(fold(written)):
             if amount is not None or _is_total(cells):
                 _reject(rejections, file, sheet, raw.excel_row, "total_row", "supplier",
                         "a totals line, not a payment")
