@@ -43,6 +43,9 @@ def clean(
     contracts_dir: Optional[Path] = typer.Option(
         None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
         "if it has a sources.csv)."),
+    spend_dir: Optional[Path] = typer.Option(
+        None, help="Folder of payment (spend) files (default: 'spend' beside the survey folder, "
+        "if it has a sources.csv)."),
 ) -> None:
     """Clean the survey returns into the processed tables and their data package."""
     from citytools_analysis.ingest.cleaning import clean_survey
@@ -50,7 +53,7 @@ def clean(
 
     try:
         result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir,
-                              contracts_dir=contracts_dir)
+                              contracts_dir=contracts_dir, spend_dir=spend_dir)
     except SurveyInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

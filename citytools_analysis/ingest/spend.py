@@ -42,7 +42,8 @@ from citytools_analysis.core.reference import Reference, Vocabulary, fold
 from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.names import NameResolver, resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
-from citytools_analysis.ingest.spend_rules import PaymentRules
+from citytools_analysis.ingest.spend_rules import PaymentRules, classify_payment
+from citytools_analysis.release.schema import TABLES
 from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
 
 #: The manifest of a spend folder: which authority published which file.
@@ -465,5 +466,100 @@ def spend_folder(survey_dir: Path | str, spend_dir: Path | str | None | bool) ->
     return path
 
 
-__all__ = ["CSV_SHEET", "MANIFEST", "SpendRules", "decode", "parse_amount", "read_file",
+# ------------------------------------------------------------------------------------------
+# adding spend to the processed tables
+# ------------------------------------------------------------------------------------------
+
+#: The supplier ``it_spend`` shows for IT payments whose supplier name is withheld.
+WITHHELD = "(withheld)"
+
+
+def financial_year(date: Any) -> str | None:
+    """The financial year (April to March) of a date, as ``"2022-23"``; None for no date.
+
+    >>> import datetime as dt
+    >>> financial_year(dt.date(2022, 3, 31)), financial_year(dt.date(2022, 4, 1))
+    ('2021-22', '2022-23')
+    """
+    if date is None or not hasattr(date, "year"):
+        return None
+    start = date.year if date.month >= 4 else date.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+def it_spend(payments: pd.DataFrame) -> pd.DataFrame:
+    """IT payments summed by authority, financial year and supplier.
+
+    Payments without a date have no financial year and are left out; withheld names are
+    summed under :data:`WITHHELD`.
+
+    Parameters
+    ----------
+    payments
+        Payment rows with ``gss_code``, ``payment_date`` (dates), ``supplier``,
+        ``amount_gbp``, ``is_it``.
+
+    Returns
+    -------
+    DataFrame
+        ``gss_code``, ``financial_year``, ``supplier``, ``payments``, ``amount_gbp``.
+    """
+    columns = ["gss_code", "financial_year", "supplier", "payments", "amount_gbp"]
+    if payments.empty:
+        return pd.DataFrame(columns=columns)
+    frame = payments[payments["is_it"].astype(bool)].copy()
+    frame["financial_year"] = [financial_year(d) for d in frame["payment_date"]]
+    frame = frame[frame["financial_year"].notna()]
+    frame["supplier"] = frame["supplier"].fillna("").replace("", WITHHELD)
+    table = (frame.groupby(["gss_code", "financial_year", "supplier"])
+             .agg(payments=("amount_gbp", "size"), amount_gbp=("amount_gbp", "sum"))
+             .reset_index())
+    table["amount_gbp"] = table["amount_gbp"].round(2)
+    return table[columns]
+
+
+def add_spend(tables: dict[str, pd.DataFrame], spend_dir: Path | str | None,
+              reference: Reference) -> dict[str, pd.DataFrame]:
+    """Add the payment files to the processed tables.
+
+    Every payment row read becomes a ``payments`` row with what the IT rules decided
+    (``is_it``, ``it_rule``, ``outcome``); IT payments are summed into ``it_spend``; rows
+    that are not payments go to ``rejected`` and changed values to ``corrections``.
+
+    Parameters
+    ----------
+    tables
+        The processed tables so far.
+    spend_dir
+        Folder of payment files and their ``sources.csv``, or None for none (``payments``
+        and ``it_spend`` are then empty).
+    reference
+        The reference data.
+    """
+    frames = dict(tables)
+    payments: list[dict] = []
+    if spend_dir is not None:
+        rules = SpendRules.from_reference(reference)
+        rows, corrections, rejections = read_spend(spend_dir, reference, rules=rules)
+        for row in rows:
+            row["is_it"], row["it_rule"] = classify_payment(row, rules.payments)
+            row["outcome"] = ("not_it" if not row["is_it"]
+                              else "withheld" if row["withheld"] else "it")
+            payments.append(row)
+        keys = {(r["source_file"], r["source_row"]) for r in rows}
+        if len(keys) != len(rows) or keys & {(r["source_file"], r["source_row"]) for r in rejections}:
+            raise AssertionError("a payment row is counted twice")  # pragma: no cover - a guard
+        frames["corrections"] = pd.concat(
+            [tables["corrections"], pd.DataFrame(corrections, columns=TABLES["corrections"].columns)],
+            ignore_index=True)
+        frames["rejected"] = pd.concat(
+            [tables["rejected"], pd.DataFrame(rejections, columns=TABLES["rejected"].columns)],
+            ignore_index=True)
+    frames["payments"] = pd.DataFrame(payments, columns=TABLES["payments"].columns)
+    frames["it_spend"] = it_spend(pd.DataFrame(
+        payments, columns=["gss_code", "payment_date", "supplier", "amount_gbp", "is_it"]))
+    return frames
+
+
+__all__ = ["WITHHELD", "add_spend", "financial_year", "it_spend","CSV_SHEET", "MANIFEST", "SpendRules", "decode", "parse_amount", "read_file",
            "read_manifest", "read_spend", "read_table", "repair_text", "spend_folder"]
