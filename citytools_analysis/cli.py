@@ -26,12 +26,14 @@ def synth(
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
     contracts_out: Optional[Path] = typer.Option(
         None, help="Folder for the contract registers (default: 'contracts' beside --out)."),
+    spend_out: Optional[Path] = typer.Option(
+        None, help="Folder for the payment (spend) files (default: 'spend' beside --out)."),
 ) -> None:
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
     from citytools_analysis.synth.generator import generate_survey
 
     summary = generate_survey(seed=seed, out_dir=out, truth_dir=truth_dir, reference_dir=reference_dir,
-                              contracts_dir=contracts_out)
+                              contracts_dir=contracts_out, spend_dir=spend_out)
     typer.echo(summary)
 
 

@@ -9,14 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixture_returns import write_fixture_survey
 from typer.testing import CliRunner
 
 from citytools_analysis.cli import app
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.ingest.spend import financial_year, it_spend
-
-from fixture_returns import write_fixture_survey
 
 SPEND = Path(__file__).parent / "fixtures" / "spend"
 

@@ -43,8 +43,8 @@ from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.names import NameResolver, resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.spend_rules import PaymentRules, classify_payment
-from citytools_analysis.release.schema import TABLES
 from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
+from citytools_analysis.release.schema import TABLES
 
 #: The manifest of a spend folder: which authority published which file.
 MANIFEST = "sources.csv"
@@ -561,5 +561,20 @@ def add_spend(tables: dict[str, pd.DataFrame], spend_dir: Path | str | None,
     return frames
 
 
-__all__ = ["WITHHELD", "add_spend", "financial_year", "it_spend","CSV_SHEET", "MANIFEST", "SpendRules", "decode", "parse_amount", "read_file",
-           "read_manifest", "read_spend", "read_table", "repair_text", "spend_folder"]
+__all__ = [
+    "CSV_SHEET",
+    "MANIFEST",
+    "WITHHELD",
+    "SpendRules",
+    "add_spend",
+    "decode",
+    "financial_year",
+    "it_spend",
+    "parse_amount",
+    "read_file",
+    "read_manifest",
+    "read_spend",
+    "read_table",
+    "repair_text",
+    "spend_folder",
+]

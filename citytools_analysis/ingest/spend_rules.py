@@ -28,6 +28,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from citytools_analysis.core.reference import Reference, fold
 
 
@@ -141,4 +143,39 @@ def classify_payment(row: dict, rules: PaymentRules) -> tuple[bool, str]:
     return False, "no_it_signal"
 
 
-__all__ = ["PaymentRules", "classify_payment"]
+
+
+
+#: The outcomes of a payment row, in the order the report lists them.
+OUTCOMES = ("it", "withheld", "not_it")
+
+
+def payment_decisions(payments: pd.DataFrame) -> pd.DataFrame:
+    """Payment rows and amounts counted by outcome and by the kind of rule that decided.
+
+    Parameters
+    ----------
+    payments
+        The processed ``payments`` table (``outcome``, ``it_rule``, ``amount_gbp``).
+
+    Returns
+    -------
+    DataFrame
+        ``outcome``, ``rule`` (the rule's kind: ``supplier``, ``keyword``, ``exclude``,
+        ``supplier_not_it``, ``no_it_signal``), ``rows``, ``amount_gbp``; outcomes in the
+        order it, withheld, not_it, then most rows first.
+    """
+
+
+    frame = pd.DataFrame({
+        "outcome": payments["outcome"].astype(str),
+        "rule": payments["it_rule"].astype(str).str.split(":").str[0],
+        "amount_gbp": pd.to_numeric(payments["amount_gbp"]).astype(float),
+    })
+    table = (frame.groupby(["outcome", "rule"])
+             .agg(rows=("amount_gbp", "size"), amount_gbp=("amount_gbp", "sum")).reset_index())
+    table["amount_gbp"] = table["amount_gbp"].round(0)
+    table["order"] = table["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
+    table = table.sort_values(["order", "rows", "rule"], ascending=[True, False, True], kind="stable")
+    return table.drop(columns="order").reset_index(drop=True)
+__all__ = ["OUTCOMES", "PaymentRules", "classify_payment", "payment_decisions"]

@@ -30,6 +30,7 @@ from citytools_analysis.core.paths import REFERENCE_DIR
 from citytools_analysis.core.reference import Reference, fold, load_reference
 from citytools_analysis.synth.mess import Typist
 from citytools_analysis.synth.registers import generate_registers
+from citytools_analysis.synth.spend import generate_spend
 from citytools_analysis.synth.scenario import SCENARIO_DIR, Arrangement, Scenario, load_scenario
 
 #: The survey round and its snapshot date (the "as of" date of every chapter).
@@ -1036,6 +1037,7 @@ def generate_survey(
     systems_per_authority: float | None = None,
     contracts_dir: Path | None = None,
     scenario_dir: Path = SCENARIO_DIR,
+    spend_dir: Path | None = None,
 ) -> str:
     """Generate the synthetic survey round: the returns, ``round.json``, the registers and the truth.
 
@@ -1062,6 +1064,9 @@ def generate_survey(
     scenario_dir
         Folder of the planted patterns and word lists (:mod:`.synth_scenario`); every name
         in it must be in the reference.
+    spend_dir
+        Folder for every authority's payment files (:mod:`.spend`); ``None`` is the
+        ``spend`` folder beside ``out_dir``.
 
     Returns
     -------
@@ -1111,6 +1116,11 @@ def generate_survey(
         out_dir=out_dir.parent / "contracts" if contracts_dir is None else Path(contracts_dir),
         truth_dir=truth_dir, scenario=scenario,
     )
+    spend = generate_spend(
+        london_frame, reference, seed=seed, snapshot=SNAPSHOT_DATE,
+        out_dir=out_dir.parent / "spend" if spend_dir is None else Path(spend_dir),
+        truth_dir=truth_dir, scenario_dir=scenario_dir,
+    )
     scenario = dict(london.scenario, seed=seed, round=ROUND)
     (truth_dir / "scenario.json").write_text(json.dumps(scenario, indent=2) + "\n", encoding="utf-8")
     kept = sum(1 for r in truth["truth_rows"] if r["outcome"] == "kept")
@@ -1122,5 +1132,5 @@ def generate_survey(
         f"has {total} systems, {len(truth['systems'])} of them in the returns. Wrote "
         f"{len(responding)} workbooks to {out_dir} with {data_rows} data rows ({kept} to keep, "
         f"{rejected} to reject); {messy_rows} rows ({messy_rows / max(data_rows, 1):.0%}) carry "
-        f"mess, {typist.typos_made} name typos. {registers} Truth in {truth_dir}."
+        f"mess, {typist.typos_made} name typos. {registers} {spend} Truth in {truth_dir}."
     )
