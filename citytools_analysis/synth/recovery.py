@@ -260,6 +260,7 @@ def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         measures.extend(found)
     rejected = _read(processed_dir / "rejected.csv")
     if rows is not None and rejected is not None:
+        rejected = rejected[~rejected["source_file"].isin(_payment_files(processed_dir, truth_dir))]
         rejected = _key_frame(rejected[rejected["sheet"] != REGISTER_SHEET])
         true_rejected = rows[rows["outcome"] == "rejected"]
         got = {(f, fold(s), r): reason for f, s, r, reason in zip(
@@ -306,6 +307,16 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
         linked = str(int(float(linked_row))) if str(linked_row).strip() else ""
         right += key in found and found[key] == linked
     return [{"measure": "integrations_found", "numerator": right, "denominator": len(truth)}]
+
+
+def _payment_files(processed_dir: Path, truth_dir: Path) -> set[str]:
+    """The payment files of a release and its truth (their rejections are not the survey's)."""
+    files: set[str] = set()
+    for frame in (_read(Path(truth_dir) / "payment_rows.csv"),
+                  _read(Path(processed_dir) / "payments.csv")):
+        if frame is not None:
+            files.update(frame["source_file"])
+    return files
 
 
 def _measure(measure: str, numerator: int, denominator: int) -> dict:
