@@ -109,5 +109,11 @@ def test_a_different_company_is_never_resolved_to_an_it_organisation(reference):
     rules = SpendRules.from_reference(reference)
     assert rules.supplier("NEC Group Ltd") == (None, "other_company")
     assert rules.supplier("NORTHGATE VEHICLE HIRE LTD") == (None, "other_company")
-    assert rules.supplier("PITNEY BOWES LTD") == (None, "other_company")  # franking machines
+    # Pitney Bowes is Brightly Software's Confirm to the aliases, and rents franking machines
+    franking = {"supplier": rules.supplier("PITNEY BOWES LTD")[0],
+                "supplier_as_published": "PITNEY BOWES LTD", "description": "Franking machine rental"}
+    assert franking["supplier"] == "Brightly Software"
+    assert classify_payment(franking, rules.payments) == (False, "no_it_signal")
+    confirm = dict(franking, description="Confirm annual licence")
+    assert classify_payment(confirm, rules.payments) == (True, "keyword:licence")
     assert rules.supplier("Northgate Public Services (UK) Ltd")[0] == "NEC Software Solutions"
