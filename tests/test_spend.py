@@ -181,3 +181,15 @@ def test_spend_folder_beside_the_survey(tmp_path):
     assert spend_folder(tmp_path / "survey", False) is None
     with pytest.raises(SurveyInputError, match="spend folder not found"):
         spend_folder(tmp_path / "survey", tmp_path / "nowhere")
+
+
+def test_personal_details_in_text_are_cleared_once(tmp_path, reference):
+    text = ("Supplier,Date,Amount,Description\n"
+            "ACME\u00a0LTD,01/04/2022,50,ask jo.bloggs@acme.example\u00a0now\n")
+    mis_decoded = text.encode("utf-8").decode("cp1252", errors="replace").encode("utf-8")
+    rows, corrections, _r = read_spend(
+        _folder(tmp_path, {"a.csv": mis_decoded}, "file,authority\na.csv,Camden\n"), reference)
+    assert rows[0]["description"] == "" and rows[0]["supplier"] == "ACME LTD"
+    described = [c for c in corrections if c["column"] == "description"]
+    assert [(c["rule"], c["raw_value"]) for c in described] == [("personal_data_removed", "[removed]")]
+    assert "jo.bloggs" not in str(corrections)

@@ -377,7 +377,7 @@ def read_file(path: Path, gss_code: str, rules: SpendRules) -> tuple[list[dict],
                                "gss_code": gss_code, "amount_gbp": amount}
         original = {column: repaired.get((raw.excel_row, positions.get(column, -1)))
                     for column in ("supplier", "description")}
-        if original["description"] is not None:
+        if original["description"] is not None and not looks_personal(cells.get("description")):
             _log(corrections, file, sheet, raw.excel_row, "description", original["description"],
                  cells.get("description"), "text_mis_decoding_repaired")
         when = "payment_date" if "payment_date" in table.headers else "invoice_date"
