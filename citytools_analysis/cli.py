@@ -33,6 +33,8 @@ def synth(
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
     contracts_out: Optional[Path] = typer.Option(
         None, help="Folder for the contract registers (default: 'contracts' beside --out)."),
+    spend_out: Optional[Path] = typer.Option(
+        None, help="Folder for the payment (spend) files (default: 'spend' beside --out)."),
 ) -> None:
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
     if round_name is None:
@@ -40,7 +42,7 @@ def synth(
 
         summary = generate_survey(seed=seed, out_dir=out or paths.SURVEY_DIR,
                                   truth_dir=truth_dir or paths.TRUTH_DIR, reference_dir=reference_dir,
-                                  contracts_dir=contracts_out)
+                                  contracts_dir=contracts_out, spend_dir=spend_out)
     else:
         from citytools_analysis.synth.evolution import generate_later_round, load_evolution
 
@@ -69,6 +71,9 @@ def clean(
     contracts_dir: Optional[Path] = typer.Option(
         None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
         "if it has a sources.csv)."),
+    spend_dir: Optional[Path] = typer.Option(
+        None, help="Folder of payment (spend) files (default: 'spend' beside the survey folder, "
+        "if it has a sources.csv)."),
 ) -> None:
     """Clean the survey returns into the processed tables and their data package."""
     from citytools_analysis.core.errors import SurveyInputError
@@ -77,7 +82,7 @@ def clean(
 
     try:
         result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir,
-                              contracts_dir=contracts_dir)
+                              contracts_dir=contracts_dir, spend_dir=spend_dir)
     except SurveyInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

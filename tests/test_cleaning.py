@@ -93,7 +93,7 @@ def test_two_runs_are_byte_identical(tmp_path: Path) -> None:
     clean_survey(survey, tmp_path / "b")
     names = sorted(p.name for p in (tmp_path / "a").iterdir())
     match, mismatch, errors = filecmp.cmpfiles(tmp_path / "a", tmp_path / "b", names, shallow=False)
-    assert not mismatch and not errors and len(match) == 9
+    assert not mismatch and not errors and len(match) == 11
 
 
 # --- input that cannot be cleaned row by row -------------------------------------------------

@@ -23,6 +23,7 @@ from citytools_analysis.ingest.names import NameResolver, Resolution
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.core.reference import Reference, fold, load_reference
 from citytools_analysis.ingest.registers import add_registers, contracts_folder
+from citytools_analysis.ingest.spend import add_spend, spend_folder
 from citytools_analysis.release.writer import datapackage_descriptor, staged_release, write_datapackage, write_table
 from citytools_analysis.release.schema import TABLES
 from citytools_analysis.ingest.workbook import (
@@ -692,6 +693,7 @@ def clean_survey(
     out_dir: Path | str,
     reference_dir: Path | str | None = None,
     contracts_dir: Path | str | None | bool = None,
+    spend_dir: Path | str | None | bool = None,
 ) -> CleanResult:
     """Clean every return in ``survey_dir`` into the processed tables in ``out_dir``.
 
@@ -707,6 +709,10 @@ def clean_survey(
         Folder of contract registers merged in by :func:`.registers.add_registers`; ``None``
         is the ``contracts`` folder beside ``survey_dir`` when it has a ``sources.csv``,
         ``False`` is none.
+    spend_dir
+        Folder of payment files added by :func:`.spend.add_spend`; ``None`` is the
+        ``spend`` folder beside ``survey_dir`` when it has a ``sources.csv``, ``False`` is
+        none.
 
     Returns
     -------
@@ -748,6 +754,7 @@ def clean_survey(
         check_accounting(clean_return)
     tables = add_registers(assemble_tables(returns, reference), returns,
                            contracts_folder(survey_dir, contracts_dir), reference, snapshot)
+    tables = add_spend(tables, spend_folder(survey_dir, spend_dir), reference)
     with staged_release(out_dir) as staging:
         for name, table in TABLES.items():
             write_table(tables[name], table, staging)

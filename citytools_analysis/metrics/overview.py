@@ -14,6 +14,8 @@ from citytools_analysis.core.reference import fold, load_reference
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
+#: The line of the row accounting that counts the payment (spend) files' rows.
+PAYMENT_SHEET = "Payment files"
 # Contract-register rows carry this sheet name; their kept rows are in ``contracts``.
 REGISTER_SHEET, REGISTER_TABLE = "Contract register", "contracts"
 
@@ -222,10 +224,16 @@ def row_accounting(data: ProcessedData) -> pd.DataFrame:
     DataFrame
         ``sheet``, ``read``, ``kept``, ``rejected``; the data sheets in survey order, then
         ``Contract register`` when registers were read (kept rows are in ``contracts``),
-        then any other sheet named in ``rejected`` alphabetically. Sheet names are matched as
-        the survey matches them (case and spacing do not matter).
+        then ``Payment files`` when payment files were read (kept rows are in ``payments``;
+        rejected rows are those of its files, whatever their sheet), then any other sheet
+        named in ``rejected`` alphabetically. Sheet names are matched as the survey matches
+        them (case and spacing do not matter).
     """
-    names = sheet_names(data.rejected["sheet"])
+    payments = getattr(data, "payments", None)
+    spend_files = set(payments["source_file"]) if payments is not None else set()
+    of_payments = data.rejected["source_file"].isin(spend_files)
+    data_rejected = data.rejected[~of_payments]
+    names = sheet_names(data_rejected["sheet"])
     rejected = names.groupby(names).size()
     tables = dict(SHEET_TABLES)
     contracts = getattr(data, REGISTER_TABLE, None)
@@ -241,6 +249,10 @@ def row_accounting(data: ProcessedData) -> pd.DataFrame:
         kept = len(frame) if frame is not None else 0
         dropped = int(rejected.get(sheet, 0))
         rows.append({"sheet": sheet, "read": kept + dropped, "kept": kept, "rejected": dropped})
+    if payments is not None and len(payments):
+        dropped = int(of_payments.sum())
+        rows.append({"sheet": PAYMENT_SHEET, "read": len(payments) + dropped, "kept": len(payments),
+                     "rejected": dropped})
     return pd.DataFrame(rows, columns=["sheet", "read", "kept", "rejected"])
 
 

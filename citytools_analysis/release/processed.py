@@ -75,10 +75,13 @@ class ProcessedData:
     corrections: pd.DataFrame
     snapshot_date: date | None
     contracts: pd.DataFrame | None = None  # contract-register rows; None in older releases
+    payments: pd.DataFrame | None = None  # payment-file rows; None in older releases
+    it_spend: pd.DataFrame | None = None  # IT spend by authority, year, supplier; likewise
 
 
 def load_processed(processed_dir: Path | str = PROCESSED_DIR) -> ProcessedData:
     """Read every processed table of ``processed_dir``."""
+    optional = {"contracts", "payments", "it_spend"}  # absent from older releases
     tables = {name: read_table(name, processed_dir) for name in TABLES
-              if name != "contracts" or (Path(processed_dir) / "contracts.csv").exists()}
+              if name not in optional or (Path(processed_dir) / f"{name}.csv").exists()}
     return ProcessedData(**tables, snapshot_date=snapshot_date(processed_dir))

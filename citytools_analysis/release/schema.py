@@ -216,6 +216,54 @@ TABLES: dict[str, Table] = {
                   "added as, or is another contract of (same_system)."),
         ),
     ),
+    "payments": Table(
+        "payments",
+        "row of an authority's published payment (spend) file",
+        ("source_file", "source_row"),
+        (
+            Field("source_file", "string", "File name of the payment file.", required=True),
+            Field("source_row", "integer", "Row number as a spreadsheet shows it (1-based, "
+                  "preamble lines and header included).", required=True, minimum=1),
+            Field("gss_code", "string", "Authority that published the file.", required=True),
+            Field("payment_date", "date", "Payment date (the invoice date where a file gives "
+                  "no payment date)."),
+            Field("amount_gbp", "number", "Amount paid in pounds sterling, as published (net "
+                  "where a file gives net and gross); credits are negative.", required=True,
+                  unit="GBP"),
+            Field("supplier", "string", "Canonical supplier (as published when not a known "
+                  "organisation); empty when the name is withheld (payments to individuals, "
+                  "redacted names)."),
+            Field("description", "string", "Expense type and description as published, joined "
+                  "by ' | '."),
+            Field("department", "string", "Directorate, department and service area as "
+                  "published, joined by ' | '."),
+            Field("is_it", "boolean", "Whether the IT rules class the payment as IT.",
+                  required=True),
+            Field("it_rule", "string", "The rule that decided is_it (e.g. supplier:Civica, "
+                  "keyword:software, exclude:temporary accommodation, "
+                  "supplier_not_it:academy, no_it_signal).", required=True),
+            Field("outcome", "string", "it (an IT payment to a named supplier), withheld (an "
+                  "IT payment whose supplier name is withheld) or not_it.", required=True,
+                  enum=("it", "withheld", "not_it")),
+        ),
+    ),
+    "it_spend": Table(
+        "it_spend",
+        "authority × financial year (April to March) × supplier of IT payments",
+        ("gss_code", "financial_year", "supplier"),
+        (
+            Field("gss_code", "string", "Authority.", required=True),
+            Field("financial_year", "string", "Financial year, April to March, e.g. 2022-23.",
+                  required=True),
+            Field("supplier", "string", "Canonical supplier (as published when not a known "
+                  "organisation); '(withheld)' for IT payments whose supplier name is withheld.",
+                  required=True),
+            Field("payments", "integer", "Number of IT payment rows (credits included).",
+                  required=True, minimum=1),
+            Field("amount_gbp", "number", "Net amount paid (payments less credits).",
+                  required=True, unit="GBP"),
+        ),
+    ),
     "rejected": Table(
         "rejected",
         "raw row not carried into a table",

@@ -651,3 +651,78 @@ def readable_min_links(graph: nx.Graph, *, max_products: int = 40) -> int:
         if network_subgraph(graph, min_links=threshold).number_of_nodes() <= max_products:
             return threshold
     return max(weights, default=1)
+
+
+def share_pairs(compared: pd.DataFrame, *, title: str, ylabel: str, top: int = 12) -> Figure:
+    """Each supplier's share of systems beside its share of money paid, as paired bars.
+
+    Parameters
+    ----------
+    compared
+        From :func:`citytools_analysis.metrics.spend.shares_compared` (``supplier``,
+        ``share_systems``, ``share_money``; most money first).
+    title, ylabel
+        Title and the category axis label.
+    top
+        How many suppliers.
+
+    Returns
+    -------
+    Figure
+    """
+    table = compared.head(top).iloc[::-1]
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, _bar_height(len(table) * 2)))
+    positions = np.arange(len(table))
+    height = 0.4
+    ax.barh(positions + height / 2, table["share_systems"] * 100, height=height,
+            color=TWO_SERIES[0], label="Share of systems (survey and registers)")
+    ax.barh(positions - height / 2, table["share_money"] * 100, height=height,
+            color=TWO_SERIES[1], hatch=SERIES_HATCHES[1], label="Share of IT money paid (spend)")
+    ax.set_yticks(positions, table["supplier"].tolist())
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
+    ax.set_title(title)
+    ax.set_xlabel("Share (%)")
+    ax.set_ylabel(ylabel)
+    ax.legend(frameon=False, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def reported_against_paid(check: pd.DataFrame, *, title: str) -> Figure:
+    """Annual costs reported in the survey against what was paid, one point per authority
+    and supplier, on logarithmic axes with the line where the two are equal.
+
+    Parameters
+    ----------
+    check
+        From :func:`citytools_analysis.metrics.spend.cost_check` (``reported_gbp``,
+        ``paid_gbp``). Pairs with nothing paid are drawn on the bottom edge.
+    title
+        The title.
+
+    Returns
+    -------
+    Figure
+    """
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * 0.7))
+    reported = check["reported_gbp"].astype(float).clip(lower=1)
+    paid = check["paid_gbp"].astype(float)
+    floor = max(1.0, float(reported.min()) / 4) if len(check) else 1.0
+    unpaid = paid <= 0
+    ax.scatter(reported[~unpaid], paid[~unpaid], s=30, color=CATEGORICAL[0], edgecolor="white",
+               linewidth=0.6, zorder=3, label="Paid that supplier that year")
+    if unpaid.any():
+        ax.scatter(reported[unpaid], [floor] * int(unpaid.sum()), s=30, marker="v",
+                   color=CATEGORICAL[3], zorder=3, label="Nothing paid that year (drawn at the bottom)")
+    low = min(floor, float(reported.min()) if len(check) else 1.0)
+    high = max(float(reported.max()) if len(check) else 10.0, float(paid.max()) if len(check) else 10.0)
+    ax.plot([low, high], [low, high], color=TEXT_COLOUR, linewidth=1, linestyle="--",
+            label="Paid equals reported", zorder=2)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_title(title)
+    ax.set_xlabel("Annual cost reported in the survey (£, log scale)")
+    ax.set_ylabel("Net IT payments that year (£, log scale)")
+    ax.legend(frameon=False, loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig

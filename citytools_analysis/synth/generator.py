@@ -22,6 +22,7 @@ from citytools_analysis.core.paths import REFERENCE_DIR
 from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.synth.mess import Typist
 from citytools_analysis.synth.registers import generate_registers
+from citytools_analysis.synth.spend import generate_spend
 from citytools_analysis.synth.returns import TRUTH_COLUMNS, ReturnWriter, write_return
 from citytools_analysis.synth.scenario import SCENARIO_DIR, Scenario, load_scenario
 from citytools_analysis.synth.world import (
@@ -49,6 +50,7 @@ def generate_survey(
     systems_per_authority: float | None = None,
     contracts_dir: Path | None = None,
     scenario_dir: Path = SCENARIO_DIR,
+    spend_dir: Path | None = None,
 ) -> str:
     """Generate the synthetic survey round: the returns, ``round.json``, the registers and the truth.
 
@@ -75,6 +77,9 @@ def generate_survey(
     scenario_dir
         Folder of the planted patterns and word lists (:mod:`.synth_scenario`); every name
         in it must be in the reference.
+    spend_dir
+        Folder for every authority's payment files (:mod:`.spend`); ``None`` is the
+        ``spend`` folder beside ``out_dir``.
 
     Returns
     -------
@@ -92,7 +97,9 @@ def generate_survey(
                           systems_per_respondent=per_authority, scenario=scenario)
     return write_round(london, reference, scenario, rng, seed=seed, round_name=ROUND,
                        snapshot=SNAPSHOT_DATE, out_dir=out_dir, truth_dir=truth_dir,
-                       contracts_dir=contracts_dir, register_seed=seed)
+                       contracts_dir=contracts_dir, register_seed=seed,
+                       spend_dir=out_dir.parent / "spend" if spend_dir is None else Path(spend_dir),
+                       scenario_dir=scenario_dir)
 
 
 def write_round(
@@ -109,11 +116,14 @@ def write_round(
     contracts_dir: Path | None,
     register_seed: int,
     document_time: dt.datetime | None = None,
+    spend_dir: Path | None = None,
+    scenario_dir: Path = SCENARIO_DIR,
 ) -> str:
     """Write a true London's returns, ``round.json``, registers and truth for one round.
 
     ``rng`` types the returns (it continues the stream that built the world in the first
-    round); ``register_seed`` seeds the registers. Returns the one-paragraph summary.
+    round); ``register_seed`` seeds the registers. Payment files are written to ``spend_dir``
+    when it is given (the later synthetic round has none). Returns the one-paragraph summary.
     """
     out_dir, truth_dir = Path(out_dir), Path(truth_dir)
     typist = Typist(rng, reference, scenario.words)
@@ -154,6 +164,10 @@ def write_round(
         out_dir=out_dir.parent / "contracts" if contracts_dir is None else Path(contracts_dir),
         truth_dir=truth_dir, scenario=scenario,
     )
+    spend = "" if spend_dir is None else generate_spend(
+        systems, reference, seed=seed, snapshot=snapshot, out_dir=Path(spend_dir),
+        truth_dir=truth_dir, scenario_dir=scenario_dir,
+    ) + " "
     planted = dict(london.scenario, seed=seed, round=round_name)
     (truth_dir / "scenario.json").write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
     kept = sum(1 for r in truth["truth_rows"] if r["outcome"] == "kept")
@@ -165,5 +179,5 @@ def write_round(
         f"has {total} systems, {len(truth['systems'])} of them in the returns. Wrote "
         f"{len(responding)} workbooks to {out_dir} with {data_rows} data rows ({kept} to keep, "
         f"{rejected} to reject); {messy_rows} rows ({messy_rows / max(data_rows, 1):.0%}) carry "
-        f"mess, {typist.typos_made} name typos. {registers} Truth in {truth_dir}."
+        f"mess, {typist.typos_made} name typos. {registers} {spend}Truth in {truth_dir}."
     )

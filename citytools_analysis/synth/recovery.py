@@ -260,6 +260,7 @@ def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         measures.extend(found)
     rejected = _read(processed_dir / "rejected.csv")
     if rows is not None and rejected is not None:
+        rejected = rejected[~rejected["source_file"].isin(_payment_files(processed_dir, truth_dir))]
         rejected = _key_frame(rejected[rejected["sheet"] != REGISTER_SHEET])
         true_rejected = rows[rows["outcome"] == "rejected"]
         got = {(f, fold(s), r): reason for f, s, r, reason in zip(
@@ -316,6 +317,16 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
         else:
             right += key not in found and (file, str(row), fold(name)) in logged
     return [{"measure": "integrations_found", "numerator": right, "denominator": len(truth)}]
+
+
+def _payment_files(processed_dir: Path, truth_dir: Path) -> set[str]:
+    """The payment files of a release and its truth (their rejections are not the survey's)."""
+    files: set[str] = set()
+    for frame in (_read(Path(truth_dir) / "payment_rows.csv"),
+                  _read(Path(processed_dir) / "payments.csv")):
+        if frame is not None:
+            files.update(frame["source_file"])
+    return files
 
 
 def _measure(measure: str, numerator: int, denominator: int) -> dict:
@@ -544,5 +555,59 @@ def _history_text(table: pd.DataFrame, part) -> str:
 
 
 __all__ = ["COST_TOLERANCE_GBP", "compare_rows", "measure_recovery", "measure_registers",
+           "measure_spend",
            "register_scores_text",
            "same_value", "survey_view"]
+
+
+def measure_spend(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
+    """Measure the reading and IT classification of the payment files against the truth.
+
+    Parameters
+    ----------
+    processed_dir
+        A release with ``payments.csv`` and ``rejected.csv``.
+    truth_dir
+        The synthetic truth with ``payment_rows.csv`` (each row: kept or rejected with its
+        reason, ``is_it``, its date and amount).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``measure``, ``numerator``, ``denominator``, ``share``; empty when either side has no
+        spend. The measures: ``payments_found`` (true payments in ``payments.csv``),
+        ``payments_rejected`` (totals and notes in ``rejected.csv`` with the right reason),
+        ``payments.amount_gbp`` and ``payments.payment_date`` (found payments with the true
+        value), ``it_precision`` and ``it_recall`` (of the IT rules).
+    """
+    processed_dir, truth_dir = Path(processed_dir), Path(truth_dir)
+    truth = _read(truth_dir / "payment_rows.csv")
+    payments = _read(processed_dir / "payments.csv")
+    columns = ["measure", "numerator", "denominator", "share"]
+    if truth is None or payments is None:
+        return pd.DataFrame(columns=columns)
+    truth, payments = _key_frame(truth), _key_frame(payments)
+    kept = truth[truth["outcome"] == "kept"]
+    kept = kept.rename(columns={c: f"{c}_true" for c in kept.columns if c not in KEY})
+    joined = kept.merge(payments, on=KEY, how="left", indicator=True)
+    found = joined[joined["_merge"] == "both"]
+    measures = [_measure("payments_found", len(found), len(kept))]
+    rejected = _read(processed_dir / "rejected.csv")
+    want = truth[truth["outcome"] == "rejected"]
+    if rejected is not None:
+        rejected = _key_frame(rejected)
+        got = dict(zip(zip(rejected["source_file"], rejected["source_row"]), rejected["reason"]))
+        right = sum(got.get(k) == r for k, r in zip(zip(want["source_file"], want["source_row"]),
+                                                    want["reason"]))
+        measures.append(_measure("payments_rejected", right, len(want)))
+    amounts = sum(_number(a) is not None and _number(b) is not None
+                  and abs(_number(a) - _number(b)) < 0.005  # to the penny
+                  for a, b in zip(found["amount_gbp_true"], found["amount_gbp"]))
+    measures.append(_measure("payments.amount_gbp", amounts, len(found)))
+    dates = sum(same_value(a, b, "date") for a, b in
+                zip(found["payment_date_true"], found["payment_date"]))
+    measures.append(_measure("payments.payment_date", dates, len(found)))
+    is_it, said_it = found["is_it_true"] == "true", found["is_it"] == "true"
+    measures.append(_measure("it_precision", (is_it & said_it).sum(), said_it.sum()))
+    measures.append(_measure("it_recall", (is_it & said_it).sum(), is_it.sum()))
+    return _frame(measures, columns)
