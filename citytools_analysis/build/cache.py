@@ -3,7 +3,8 @@
 A notebook's *key* is a SHA-256 over everything that decides its executed copy: the source
 notebook's bytes, the parameters it runs with, the content of the files and folders it
 reads, an optional fingerprint of derived data (a borough profile's own tables), the
-source of this package and the versions of the libraries that render the output. After a
+source of the package modules the notebook imports, directly or through other modules
+(:mod:`.imports`; editing a module no notebook imports re-runs nothing), and the versions of the libraries that render the output. After a
 successful run the key is written beside the executed notebook, in a hidden file
 (``.<name>.ipynb.build-key``) with a digest of the executed notebook itself, so the
 notebook stays exactly what papermill wrote. On the next build a notebook whose stored key
@@ -111,6 +112,17 @@ def package_digest(package_dir: Path | str = PACKAGE_DIR) -> str:
         digest.update(file.relative_to(package_dir).as_posix().encode() + b"\0")
         digest.update(file_digest(file).encode() + b"\0")
     return digest.hexdigest()
+
+
+def code_digest(source: Path | str) -> str:
+    """SHA-256 of the package code a notebook runs (the modules it imports, transitively).
+
+    See :func:`citytools_analysis.build.imports.notebook_code_digest`; tests replace this
+    function to stand for a change to the package.
+    """
+    from citytools_analysis.build.imports import notebook_code_digest
+
+    return notebook_code_digest(source)
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,8 @@ and resolves its folder parameters against the project root, so a relative or an
 path both work.
 
 Builds are incremental (:mod:`.build_cache`): a notebook runs again only when its source,
-its parameters, the data it reads or the package changed; otherwise its executed copy is
+its parameters, the data it reads or the package modules it imports (transitively,
+:mod:`.imports`) changed; otherwise its executed copy is
 reused. What a notebook reads: the folders and files named by its ``*_dir``, ``*_path`` and
 ``*_file`` parameters, and the reference folder (the cleaning notebook: all of
 ``data/raw/``). A borough profile is keyed instead on a digest of its own profile tables
@@ -34,6 +35,7 @@ from typing import Any
 import nbformat
 
 from citytools_analysis.build import cache as build_cache
+from citytools_analysis.build import imports as build_imports
 from citytools_analysis.core.paths import (BUILD_DIR, GENERATED_DIR, NOTEBOOKS_DIR, PROCESSED_DIR, PROJECT_ROOT,
                     RAW_DIR, REFERENCE_DIR)
 
@@ -623,7 +625,13 @@ def job_inputs(job: NotebookJob) -> tuple[Path, ...]:
 
 
 def job_key(job: NotebookJob, package: str | None = None) -> str:
-    """The cache key of a job (:func:`.build_cache.notebook_key` over :func:`job_inputs`)."""
+    """The cache key of a job (:func:`.build_cache.notebook_key` over :func:`job_inputs`).
+
+    ``package`` is the digest of the package code the notebook runs; by default the
+    modules it imports, transitively (:func:`.imports.notebook_code_digest`).
+    """
+    if package is None:
+        package = build_imports.notebook_code_digest(job.source)
     return build_cache.notebook_key(job.source, job.parameters, job_inputs(job),
                                     fingerprint=job.fingerprint, package=package)
 
@@ -660,9 +668,14 @@ def run_cached(
         In the order of ``jobs``; reused ones have ``reused=True`` and take no time.
     """
     jobs = list(jobs)
-    package = build_cache.package_digest()
-    stale = [job for job in jobs
-             if force or not build_cache.is_fresh(job.output, job_key(job, package))]
+    code: dict[Path, str] = {}  # source notebook -> digest of the package code it runs
+
+    def key(job: NotebookJob) -> str:
+        if job.source not in code:
+            code[job.source] = build_cache.code_digest(job.source)
+        return job_key(job, code[job.source])
+
+    stale = [job for job in jobs if force or not build_cache.is_fresh(job.output, key(job))]
     stale_ids = {id(job) for job in stale}
     executed = dict(zip(map(id, stale), run_jobs(stale, workers, execute=execute,
                                                   progress=progress)))
@@ -673,7 +686,7 @@ def run_cached(
             continue
         run = executed[id(job)]
         if run.ok:
-            build_cache.store_key(job.output, job_key(job, package))
+            build_cache.store_key(job.output, key(job))
         runs.append(run)
     return runs
 
