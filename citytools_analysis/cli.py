@@ -96,12 +96,16 @@ def validate(
 def build(
     jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
     force: bool = typer.Option(False, help="Execute every notebook and re-read every page."),
+    scheduler: Optional[str] = typer.Option(
+        None, help="Address of a Dask distributed scheduler (tcp://host:8786) to run the "
+        "notebooks on, instead of local processes; its workers must see this project's "
+        "folder at the same path."),
 ) -> None:
     """Run the notebooks with papermill (those whose inputs changed), then build _build/html/."""
     from citytools_analysis.build.pipeline import build_book
 
     try:
-        code = build_book(jobs=jobs, force=force)
+        code = build_book(jobs=jobs, force=force, scheduler=scheduler)
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

@@ -196,6 +196,7 @@ def test_a_failing_notebook_fails_the_build(tmp_path):
 
 
 def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
+    from citytools_analysis.build import execute as build_execute
     from citytools_analysis.build import pipeline as build
 
     calls: list[str] = []
@@ -205,7 +206,7 @@ def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
         if len(calls) == 1:
             raise RuntimeError("Kernel died before replying to kernel_info")
 
-    monkeypatch.setattr(build, "run_notebook", flaky)
+    monkeypatch.setattr(build_execute, "run_notebook", flaky)
     job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
                             parameters={})
     run = build.execute_job(job)
@@ -213,6 +214,7 @@ def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
 
 
 def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
+    from citytools_analysis.build import execute as build_execute
     from citytools_analysis.build import pipeline as build
 
     class PapermillExecutionError(Exception):
@@ -224,7 +226,7 @@ def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
         calls.append(str(source))
         raise PapermillExecutionError("Kernel died before replying to kernel_info in a cell")
 
-    monkeypatch.setattr(build, "run_notebook", failing)
+    monkeypatch.setattr(build_execute, "run_notebook", failing)
     job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
                             parameters={})
     run = build.execute_job(job)
