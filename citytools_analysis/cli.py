@@ -117,12 +117,13 @@ def benchmark(
     scales: str = typer.Option("35,100,350", help="National-scale sizes (authorities), comma-separated; '' for none."),
     jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
     workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
+    dask: bool = typer.Option(True, help="Also build each national scale on a local Dask cluster."),
 ) -> None:
-    """Time cold, no-op and one-changed-return builds, and national-scale synthetic builds."""
+    """Time the floors, cold, no-op and one-changed-return builds, and national-scale builds."""
     from citytools_analysis.build.benchmark import run_benchmark
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
-    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo)
+    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, dask=dask)
 
 
 @app.command()
