@@ -120,25 +120,17 @@ def _stage_book(root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_whole_build_makes_an_offline_book_with_accessible_figures(tmp_path):
-    root = tmp_path / "root"
-    root.mkdir()
-    _stage_book(root)
-    survey = write_fixture_survey(tmp_path / "survey")
-    generated = root / "book" / "_generated"
-    build_dir = root / "_build"
-    parameters = {"survey_dir": str(survey), "processed_dir": str(tmp_path / "processed"),
-                  "truth_dir": ""}
-
-    code = build.build_book(
-        jobs=2, generated_dir=generated, build_dir=build_dir, parameters=parameters,
-        book_root=root,
-    )
+def test_whole_build_makes_an_offline_book_with_accessible_figures(fixture_book, tmp_path):
+    # The session's book from the fixture survey (conftest.fixture_book): every notebook.
+    code = fixture_book.report.code
+    generated, build_dir = fixture_book.generated, fixture_book.build_dir
+    parameters = fixture_book.parameters
+    processed = fixture_book.processed
 
     assert code == 0
     html = build_dir / "html"
     assert (html / "index.html").exists()
-    assert (tmp_path / "processed" / "systems.csv").exists()  # the cleaning notebook ran first
+    assert (processed / "systems.csv").exists()  # the cleaning notebook ran first
     chapters = {path.name for path in (html / "book" / "_generated").glob("*.html")}
     assert {"01_clean_survey.html", "02_overview.html"} <= chapters
     assert (html / "book" / "methodology.html").exists()
@@ -165,13 +157,16 @@ def test_whole_build_makes_an_offline_book_with_accessible_figures(tmp_path):
         hosts = re.findall(r"https?://([^/\"'\s]+)", text)
         assert not [h for h in hosts if re.search(r"cdn|unpkg|jsdelivr|googleapis", h)], page
 
-    # The executed notebooks are the same text when run again.
+    # The executed notebooks are the same bytes when run again (into another folder; the
+    # cleaning notebook writes the same processed tables again).
     first = {path.name: path.read_bytes() for path in generated.glob("*.ipynb")}
-    cleaning_job, others = build.plan_notebooks(NOTEBOOKS_DIR, generated, parameters)
+    again = tmp_path / "again"
+    rerun = {**parameters, "processed_dir": str(processed)}
+    cleaning_job, others = build.plan_notebooks(NOTEBOOKS_DIR, again, rerun)
     runs = build.run_jobs([cleaning_job], 1, progress=False)
     runs += build.run_jobs(others, 2, progress=False)
     assert all(run.ok for run in runs)
-    assert {path.name: path.read_bytes() for path in generated.glob("*.ipynb")} == first
+    assert {path.name: path.read_bytes() for path in again.glob("*.ipynb")} == first
 
 
 @pytest.mark.slow
