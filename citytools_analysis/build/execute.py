@@ -10,6 +10,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -312,6 +313,16 @@ class IPCKernelManager(AsyncKernelManager):
     @default("ip")
     def _default_ip(self) -> str:
         return str(Path(tempfile.mkdtemp(prefix="citytools-kernel-")) / "kernel")
+
+    async def start_kernel(self, **kw: Any) -> None:
+        """Start the kernel with its own log (not the notebook's output) silenced.
+
+        The kernel's standard error carries only its log, e.g. "KeyboardInterrupt caught in
+        kernel" when it is interrupted on shutdown; what the notebook prints is in its
+        outputs, and a kernel that dies is reported by papermill as an error of the job.
+        """
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        await super()._async_start_kernel(**kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
