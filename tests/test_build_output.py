@@ -50,3 +50,46 @@ def test_kernels_use_unix_sockets_in_a_private_folder_removed_afterwards():
     assert folder.is_dir() and folder.name.startswith("citytools-kernel-")
     asyncio.run(manager._async_cleanup_resources())
     assert not folder.exists()
+
+
+FAKE_JUPYTER_BOOK = """
+import sys
+from pathlib import Path
+out = Path(sys.argv[sys.argv.index("--path-output") + 1]) / "_build"
+(out / "html").mkdir(parents=True, exist_ok=True)
+(out / "html" / "index.html").write_text("<p>book</p>")
+with (out.parent / "book-runs.log").open("a") as log:
+    log.write(" ".join(sys.argv[1:]) + "\\n")
+"""
+
+
+def test_the_book_step_is_skipped_when_nothing_it_reads_changed(tmp_path, monkeypatch):
+    from citytools_analysis.build import book
+
+    script = tmp_path / "fake-jupyter-book.py"
+    script.write_text(FAKE_JUPYTER_BOOK, encoding="utf-8")
+    monkeypatch.setattr(book, "jupyter_book_command", lambda: [sys.executable, str(script)])
+    root = tmp_path / "root"
+    (root / "book" / "_generated").mkdir(parents=True)
+    for name in ("_config.yml", "_toc.yml"):
+        (root / name).write_text("title: x\n", encoding="utf-8")
+    page = root / "book" / "_generated" / "02_overview.ipynb"
+    page.write_text("{}", encoding="utf-8")
+
+    def runs() -> int:
+        log = root / "book-runs.log"
+        return len(log.read_text().splitlines()) if log.exists() else 0
+
+    assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 1
+    assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 1  # skipped
+    (root / "book" / "_generated" / ".02_overview.ipynb.build-key").write_text("k")
+    assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 1  # hidden
+    page.write_text('{"changed": 1}', encoding="utf-8")
+    assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 2
+    assert book.build_html(root, root / "_build", quiet=True, full=True) == 0 and runs() == 3
+    (root / "_build" / "html" / "index.html").unlink()  # the book is gone: build it again
+    assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 4
+    raw = root / "data" / "raw"
+    raw.mkdir(parents=True)
+    (raw / "a.csv").write_text("x\n")  # the footer's raw-data hash changes
+    assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 5

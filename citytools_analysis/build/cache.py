@@ -145,6 +145,7 @@ def notebook_key(
     fingerprint: str = "",
     package: str | None = None,
     environment: str | None = None,
+    digests: dict[str, str] | None = None,
 ) -> str:
     """The cache key of one notebook run.
 
@@ -162,6 +163,9 @@ def notebook_key(
         :func:`package_digest` (computed if not given; pass it once for many keys).
     environment
         :func:`environment_digest` (computed if not given).
+    digests
+        Input path → :func:`path_digest`, filled as inputs are hashed: pass one dict for
+        the keys of many jobs that read the same folders, while those folders do not change.
 
     Returns
     -------
@@ -172,8 +176,11 @@ def notebook_key(
     digest.update(b"source\0" + file_digest(source).encode())
     digest.update(b"parameters\0" + json.dumps(dict(parameters), sort_keys=True,
                                                default=str).encode())
+    digests = {} if digests is None else digests
     for path in sorted({str(Path(p)) for p in inputs}):
-        digest.update(b"input\0" + path.encode() + b"\0" + path_digest(path).encode())
+        if path not in digests:
+            digests[path] = path_digest(path)
+        digest.update(b"input\0" + path.encode() + b"\0" + digests[path].encode())
     digest.update(b"fingerprint\0" + fingerprint.encode())
     digest.update(b"package\0" + (package if package is not None else package_digest()).encode())
     digest.update(b"environment\0" + (environment if environment is not None

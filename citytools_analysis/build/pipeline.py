@@ -84,7 +84,8 @@ def remove_stale(generated_dir: Path | str, keep: Iterable[Path]) -> list[Path]:
     return removed
 
 
-def job_key(job: NotebookJob, package: str | None = None) -> str:
+def job_key(job: NotebookJob, package: str | None = None,
+            digests: dict[str, str] | None = None) -> str:
     """The cache key of a job (:func:`.build_cache.notebook_key` over :func:`job_inputs`).
 
     ``package`` is the digest of the package code the notebook runs; by default the
@@ -93,7 +94,8 @@ def job_key(job: NotebookJob, package: str | None = None) -> str:
     if package is None:
         package = build_imports.notebook_code_digest(job.source)
     return build_cache.notebook_key(job.source, job.parameters, job_inputs(job),
-                                    fingerprint=job.fingerprint, package=package)
+                                    fingerprint=job.fingerprint, package=package,
+                                    digests=digests)
 
 
 def run_cached(
@@ -133,19 +135,22 @@ def run_cached(
     """
     jobs = list(jobs)
     code: dict[Path, str] = {}  # source notebook -> digest of the package code it runs
+    before: dict[str, str] = {}  # input path -> digest, before any job runs
 
-    def key(job: NotebookJob) -> str:
+    def key(job: NotebookJob, digests: dict[str, str]) -> str:
         if job.source not in code:
             code[job.source] = build_cache.code_digest(job.source)
-        return job_key(job, code[job.source])
+        return job_key(job, code[job.source], digests)
 
-    stale = [job for job in jobs if force or not build_cache.is_fresh(job.output, key(job))]
+    stale = [job for job in jobs
+             if force or not build_cache.is_fresh(job.output, key(job, before))]
     stale_ids = {id(job) for job in stale}
     if bar is not None:
         bar.update(len(jobs) - len(stale))
     executed = dict(zip(map(id, stale), run_jobs(stale, workers, execute=execute,
                                                   progress=progress, scheduler=scheduler,
                                                   bar=bar)))
+    after: dict[str, str] = {}  # hashed again: a job may write what it is keyed on (cleaning)
     runs = []
     for job in jobs:
         if id(job) not in stale_ids:
@@ -153,7 +158,7 @@ def run_cached(
             continue
         run = executed[id(job)]
         if run.ok:
-            build_cache.store_key(job.output, key(job))
+            build_cache.store_key(job.output, key(job, after))
         runs.append(run)
     return runs
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ast
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -79,10 +80,23 @@ def notebook_defaults(source: Path | str) -> dict[str, Any]:
     dict
         Name → default value.
     """
+    path = Path(source)
+    try:
+        stat = path.stat()
+    except OSError:
+        return _defaults(str(path), -1, -1)
+    return dict(_defaults(str(path.resolve()), stat.st_mtime_ns, stat.st_size))
+
+
+@lru_cache(maxsize=256)
+def _defaults(source: str, mtime_ns: int, size: int) -> dict[str, Any]:
+    """:func:`notebook_defaults`, read once per version of the file (a build asks for each
+    notebook's defaults many times: planning, offering parameters, the cache key)."""
     import papermill
 
+    del mtime_ns, size  # part of the cache key only
     defaults = {}
-    for name, spec in papermill.inspect_notebook(str(source)).items():
+    for name, spec in papermill.inspect_notebook(source).items():
         text = spec.get("default")
         try:
             defaults[name] = ast.literal_eval(text) if text is not None else None
