@@ -1,4 +1,12 @@
-"""Build benchmark: cold, no-op and one-changed-return builds of the book, and national scale.
+"""Build benchmark: the floors, cold, no-op and one-changed-return builds, and national scale.
+
+The floors are measured in the same run and through the same pool as the builds: the *bare
+floor* runs as many notebooks as the cold build executed, each only setting a parameter
+(kernel start and papermill, nothing else); the *import floor* runs as many, each also
+making the imports of the notebook it stands for. The report gives the cold build's ratio
+to each, and the no-op and one-changed-return builds as shares of the cold build. Each
+national scale is built with the local pool and again on a local Dask cluster of the same
+size.
 
 Everything runs in a temporary folder, never in the project: a copy of the book's sources
 (``_config.yml``, ``_toc.yml``, ``book/``), of the survey returns and of the processed
