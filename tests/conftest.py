@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-
 from browser_support import build_copy, chromium_context, require_chromium, serve
 
 
@@ -32,9 +31,10 @@ def fixture_book(tmp_path_factory: pytest.TempPathFactory) -> FixtureBook:
     """The whole book (every notebook, every profile) built once from the fixture survey."""
     import shutil
 
+    from fixture_returns import write_fixture_survey
+
     from citytools_analysis.build import pipeline as build
     from citytools_analysis.core.paths import BOOK_DIR, PROJECT_ROOT
-    from fixture_returns import write_fixture_survey
 
     base = tmp_path_factory.mktemp("fixture-book")
     root = base / "root"

@@ -266,12 +266,12 @@ def run_jobs(
     runs: dict[int, NotebookRun] = {}
     shown = nullcontext(bar) if bar is not None else tqdm(
         total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
-    with shown as bar:
+    with shown as progress_bar:
         if scheduler:
             for number, run in _run_on_cluster(jobs, scheduler, execute):
                 runs[number] = run
-                bar.set_postfix_str(run.job.output.name)
-                bar.update()
+                progress_bar.set_postfix_str(run.job.output.name)
+                progress_bar.update()
         else:
             workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
             context = multiprocessing.get_context("spawn")
@@ -280,15 +280,16 @@ def run_jobs(
                 for future in as_completed(futures):
                     run = future.result()
                     runs[futures[future]] = run
-                    bar.set_postfix_str(run.job.output.name)
-                    bar.update()
+                    progress_bar.set_postfix_str(run.job.output.name)
+                    progress_bar.update()
     return [runs[number] for number in range(len(jobs))]
 
 
 def _run_on_cluster(jobs: list[NotebookJob], scheduler: str,
                     execute: Callable[[NotebookJob], NotebookRun]):
     """Yield ``(number, run)`` as the cluster's workers finish the jobs."""
-    from distributed import Client, as_completed as completed
+    from distributed import Client
+    from distributed import as_completed as completed
 
     with Client(scheduler) as client:
         futures = client.map(execute, jobs, pure=False, key=[

@@ -29,20 +29,52 @@ from typing import Any
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
 from citytools_analysis.build.book import build_html, jupyter_book_command
-from citytools_analysis.build.execute import (KERNEL_NAME, KERNEL_START_ATTEMPTS,
-                                              KERNEL_START_SIGNS, KEPT_PAPERMILL_KEYS,
-                                              PARAMETER_TAGS, REMOVE_CELL, REMOVE_INPUT,
-                                              NotebookRun, execute_job, is_kernel_start_failure,
-                                              prepare_for_book, run_jobs, run_notebook, set_title)
-from citytools_analysis.build.plan import (CLEANING_NOTEBOOK, CONTEXT_FILE, EXPLORE_FOLDER,
-                                           EXPLORER_PATTERN, EXPLORER_PREFIX, NOTEBOOK_PATTERN,
-                                           PATH_PARAMETER_SUFFIXES, PROFILE_NOTEBOOK,
-                                           PROFILE_PARAMETER, PROFILES_FOLDER, NotebookJob,
-                                           _offered, _resolve, declared_parameters, job_inputs,
-                                           notebook_defaults, plan_explorers, plan_notebooks,
-                                           plan_profiles, profile_authorities)
-from citytools_analysis.core.paths import (BUILD_DIR, GENERATED_DIR, NOTEBOOKS_DIR, PROCESSED_DIR,
-                                           PROJECT_ROOT, REFERENCE_DIR)
+from citytools_analysis.build.execute import (
+    KEPT_PAPERMILL_KEYS,
+    KERNEL_NAME,
+    KERNEL_START_ATTEMPTS,
+    KERNEL_START_SIGNS,
+    PARAMETER_TAGS,
+    REMOVE_CELL,
+    REMOVE_INPUT,
+    NotebookRun,
+    execute_job,
+    is_kernel_start_failure,
+    prepare_for_book,
+    run_jobs,
+    run_notebook,
+    set_title,
+)
+from citytools_analysis.build.plan import (
+    CLEANING_NOTEBOOK,
+    CONTEXT_FILE,
+    EXPLORE_FOLDER,
+    EXPLORER_PATTERN,
+    EXPLORER_PREFIX,
+    NOTEBOOK_PATTERN,
+    PATH_PARAMETER_SUFFIXES,
+    PROFILE_NOTEBOOK,
+    PROFILE_PARAMETER,
+    PROFILES_FOLDER,
+    NotebookJob,
+    _offered,
+    _resolve,
+    declared_parameters,
+    job_inputs,
+    notebook_defaults,
+    plan_explorers,
+    plan_notebooks,
+    plan_profiles,
+    profile_authorities,
+)
+from citytools_analysis.core.paths import (
+    BUILD_DIR,
+    GENERATED_DIR,
+    NOTEBOOKS_DIR,
+    PROCESSED_DIR,
+    PROJECT_ROOT,
+    REFERENCE_DIR,
+)
 
 # Planning (plan.py), running (execute.py) and the HTML step (book.py) are their own
 # modules; their public names stay importable from here.

@@ -16,8 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from citytools_analysis.core.paths import (GENERATED_DIR, NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR,
-                                           REFERENCE_DIR)
+from citytools_analysis.core.paths import (
+    GENERATED_DIR,
+    NOTEBOOKS_DIR,
+    PROJECT_ROOT,
+    RAW_DIR,
+    REFERENCE_DIR,
+)
 
 CLEANING_NOTEBOOK = "01_clean_survey.ipynb"
 NOTEBOOK_PATTERN = "[0-9]*.ipynb"
