@@ -28,10 +28,15 @@ class FixtureBook:
 
 @pytest.fixture(scope="session")
 def fixture_book(tmp_path_factory: pytest.TempPathFactory) -> FixtureBook:
-    """The whole book (every notebook, every profile) built once from the fixture survey."""
+    """The whole book (every notebook, every profile) built once from the fixture survey.
+
+    The survey is the hand-written fixture returns plus the hostile rows (HTML and
+    formula-like text in Camden's return, ``fixture_returns.write_hostile_survey``), so the
+    build, notebook and leak tests all read this one book instead of building three.
+    """
     import shutil
 
-    from fixture_returns import write_fixture_survey
+    from fixture_returns import write_hostile_survey
 
     from citytools_analysis.build import pipeline as build
     from citytools_analysis.core.paths import BOOK_DIR, PROJECT_ROOT
@@ -42,14 +47,14 @@ def fixture_book(tmp_path_factory: pytest.TempPathFactory) -> FixtureBook:
     shutil.copy(PROJECT_ROOT / "_config.yml", root / "_config.yml")
     shutil.copy(PROJECT_ROOT / "_toc.yml", root / "_toc.yml")
     shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"))
-    survey = write_fixture_survey(base / "survey")
-    parameters = {"survey_dir": str(survey), "processed_dir": str(base / "processed"),
-                  "truth_dir": ""}
+    survey = write_hostile_survey(base / "survey")
+    processed = root / "data" / "processed"
+    parameters = {"survey_dir": str(survey), "processed_dir": str(processed), "truth_dir": ""}
     report = build.build_book_report(
         2, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
         parameters=parameters, book_root=root, progress=False,
     )
-    return FixtureBook(root, survey, base / "processed", root / "book" / "_generated",
+    return FixtureBook(root, survey, processed, root / "book" / "_generated",
                        root / "_build", parameters, report)
 
 

@@ -141,8 +141,8 @@ def test_whole_build_makes_an_offline_book_with_accessible_figures(fixture_book,
     for image in images:
         alt = re.search(r'\balt="([^"]*)"', image)
         assert alt and alt.group(1).strip()
-    # The fixture: Camden keeps 3 systems (rows 3, 5, 9), the GLA 1.
-    assert "Camden reported the most (3)" in overview
+    # The fixture: Camden keeps 3 systems (rows 3, 5, 9) and the 3 hostile rows, the GLA 1.
+    assert "Camden reported the most (6)" in overview
     assert "<figcaption>Source: City Tools: London survey (synthetic)" in overview
     # Readers see prose and figures, not code or parameters.
     assert "plots.show_figure" not in overview and "processed_dir" not in overview
