@@ -174,12 +174,16 @@ def validate(
 def build(
     jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
     force: bool = typer.Option(False, help="Execute every notebook and re-read every page."),
+    scheduler: Optional[str] = typer.Option(
+        None, help="Address of a Dask distributed scheduler (tcp://host:8786) to run the "
+        "notebooks on, instead of local processes; its workers must see this project's "
+        "folder at the same path."),
 ) -> None:
     """Run the notebooks with papermill (those whose inputs changed), then build _build/html/."""
     from citytools_analysis.build.pipeline import build_book
 
     try:
-        code = build_book(jobs=jobs, force=force)
+        code = build_book(jobs=jobs, force=force, scheduler=scheduler)
     except ValueError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -193,13 +197,15 @@ def benchmark(
     workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
     names_only: bool = typer.Option(
         False, "--names-only", help="Only score name resolution on the labelled corpus."),
+    dask: bool = typer.Option(True, help="Also build each national scale on a local Dask cluster."),
 ) -> None:
-    """Score name resolution on the labelled corpus; time cold, no-op and one-changed-return
-    builds, and national-scale synthetic builds."""
+    """Score name resolution on the labelled corpus; time the floors, cold, no-op and
+    one-changed-return builds, and national-scale builds."""
     from citytools_analysis.build.benchmark import run_benchmark
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
-    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only)
+    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only,
+                  dask=dask)
 
 
 @app.command()

@@ -10,7 +10,7 @@ import json
 from datetime import date, datetime
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 
 CAMDEN_SYSTEMS = [
     ["City Tools: London survey 2019 — systems"],  # row 1: title row
@@ -108,3 +108,44 @@ def write_fixture_survey(directory: Path) -> Path:
         encoding="utf-8",
     )
     return directory
+
+
+# --- hostile names: the fixture returns plus HTML and formula text (tests/test_leaks.py) -----
+
+SCRIPT_SUPPLIER = "<script>alert(1)</script>"
+IMAGE_PRODUCT = "<img src=x onerror=alert(2)>"
+FORMULA_FUNCTION = '=HYPERLINK("http://example.org","x")'
+FORMULA_MANUFACTURER = "@SUM(1+1)"
+MINUS_FUNCTION = "-2+3+cmd|' /C calc'!A0"
+# Added to Camden's Systems sheet (after row 9). The supplier is on three systems, so that
+# it is the fixture's largest supplier and any chapter that names suppliers names it.
+HOSTILE_ROWS = [
+    ["Revs & Bens", IMAGE_PRODUCT, FORMULA_MANUFACTURER, SCRIPT_SUPPLIER, "Frontline", "on prem",
+     "01/04/2015", "31/03/2021", 1000, 3, 3, None, "No", None],
+    ["Planning", "Uniform", "Idox Software Ltd", SCRIPT_SUPPLIER, "Frontline", "Hosted",
+     "2016", "March 2022", 85000, 4, 4, None, "No", None],
+    ["Payments", "ICON", "Civica", SCRIPT_SUPPLIER, "Corporate", "SaaS",
+     "2017", "2023", 2000, 3, 3, None, "No", None],
+]
+HOSTILE_FUNCTIONS = [FORMULA_FUNCTION, MINUS_FUNCTION, None]
+
+
+def write_hostile_survey(directory: Path) -> Path:
+    """The fixture returns, with Camden's Systems sheet extended by :data:`HOSTILE_ROWS`.
+
+    Cells are written as text (a cell typed ``=…`` is otherwise stored as a formula, whose
+    value a reader never sees); the Systems sheet's 14 columns have no Function column, so
+    the formula-like functions are written into a 15th column headed ``Function``.
+    """
+    survey = write_fixture_survey(directory)
+    path = survey / "camden return v2.xlsx"
+    workbook = load_workbook(path)
+    sheet = workbook["SYSTEMS"]
+    sheet.cell(row=2, column=15, value="Function")
+    for row, function in zip(HOSTILE_ROWS, HOSTILE_FUNCTIONS):
+        sheet.append([*row, function])
+        for cell in sheet[sheet.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
+    workbook.save(path)
+    return survey

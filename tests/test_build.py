@@ -120,25 +120,17 @@ def _stage_book(root: Path) -> None:
 
 
 @pytest.mark.slow
-def test_whole_build_makes_an_offline_book_with_accessible_figures(tmp_path):
-    root = tmp_path / "root"
-    root.mkdir()
-    _stage_book(root)
-    survey = write_fixture_survey(tmp_path / "survey")
-    generated = root / "book" / "_generated"
-    build_dir = root / "_build"
-    parameters = {"survey_dir": str(survey), "processed_dir": str(tmp_path / "processed"),
-                  "truth_dir": ""}
-
-    code = build.build_book(
-        jobs=2, generated_dir=generated, build_dir=build_dir, parameters=parameters,
-        book_root=root,
-    )
+def test_whole_build_makes_an_offline_book_with_accessible_figures(fixture_book, tmp_path):
+    # The session's book from the fixture survey (conftest.fixture_book): every notebook.
+    code = fixture_book.report.code
+    generated, build_dir = fixture_book.generated, fixture_book.build_dir
+    parameters = fixture_book.parameters
+    processed = fixture_book.processed
 
     assert code == 0
     html = build_dir / "html"
     assert (html / "index.html").exists()
-    assert (tmp_path / "processed" / "systems.csv").exists()  # the cleaning notebook ran first
+    assert (processed / "systems.csv").exists()  # the cleaning notebook ran first
     chapters = {path.name for path in (html / "book" / "_generated").glob("*.html")}
     assert {"01_clean_survey.html", "02_overview.html"} <= chapters
     assert (html / "book" / "methodology.html").exists()
@@ -149,8 +141,8 @@ def test_whole_build_makes_an_offline_book_with_accessible_figures(tmp_path):
     for image in images:
         alt = re.search(r'\balt="([^"]*)"', image)
         assert alt and alt.group(1).strip()
-    # The fixture: Camden keeps 3 systems (rows 3, 5, 9), the GLA 1.
-    assert "Camden reported the most (3)" in overview
+    # The fixture: Camden keeps 3 systems (rows 3, 5, 9) and the 3 hostile rows, the GLA 1.
+    assert "Camden reported the most (6)" in overview
     assert "<figcaption>Source: City Tools: London survey (synthetic)" in overview
     # Readers see prose and figures, not code or parameters.
     assert "plots.show_figure" not in overview and "processed_dir" not in overview
@@ -165,13 +157,16 @@ def test_whole_build_makes_an_offline_book_with_accessible_figures(tmp_path):
         hosts = re.findall(r"https?://([^/\"'\s]+)", text)
         assert not [h for h in hosts if re.search(r"cdn|unpkg|jsdelivr|googleapis", h)], page
 
-    # The executed notebooks are the same text when run again.
+    # The executed notebooks are the same bytes when run again (into another folder; the
+    # cleaning notebook writes the same processed tables again).
     first = {path.name: path.read_bytes() for path in generated.glob("*.ipynb")}
-    cleaning_job, others = build.plan_notebooks(NOTEBOOKS_DIR, generated, parameters)
+    again = tmp_path / "again"
+    rerun = {**parameters, "processed_dir": str(processed)}
+    cleaning_job, others = build.plan_notebooks(NOTEBOOKS_DIR, again, rerun)
     runs = build.run_jobs([cleaning_job], 1, progress=False)
     runs += build.run_jobs(others, 2, progress=False)
     assert all(run.ok for run in runs)
-    assert {path.name: path.read_bytes() for path in generated.glob("*.ipynb")} == first
+    assert {path.name: path.read_bytes() for path in again.glob("*.ipynb")} == first
 
 
 @pytest.mark.slow
@@ -196,6 +191,7 @@ def test_a_failing_notebook_fails_the_build(tmp_path):
 
 
 def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
+    from citytools_analysis.build import execute as build_execute
     from citytools_analysis.build import pipeline as build
 
     calls: list[str] = []
@@ -205,7 +201,7 @@ def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
         if len(calls) == 1:
             raise RuntimeError("Kernel died before replying to kernel_info")
 
-    monkeypatch.setattr(build, "run_notebook", flaky)
+    monkeypatch.setattr(build_execute, "run_notebook", flaky)
     job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
                             parameters={})
     run = build.execute_job(job)
@@ -213,6 +209,7 @@ def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
 
 
 def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
+    from citytools_analysis.build import execute as build_execute
     from citytools_analysis.build import pipeline as build
 
     class PapermillExecutionError(Exception):
@@ -224,7 +221,7 @@ def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
         calls.append(str(source))
         raise PapermillExecutionError("Kernel died before replying to kernel_info in a cell")
 
-    monkeypatch.setattr(build, "run_notebook", failing)
+    monkeypatch.setattr(build_execute, "run_notebook", failing)
     job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
                             parameters={})
     run = build.execute_job(job)

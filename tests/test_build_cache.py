@@ -10,7 +10,8 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from citytools_analysis.build import pipeline as build
 from citytools_analysis.build import cache as build_cache
-from citytools_analysis.core.paths import PROJECT_ROOT, RAW_DIR, REFERENCE_DIR
+from citytools_analysis.build import imports as build_imports
+from citytools_analysis.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REFERENCE_DIR
 
 
 def _notebook(path: Path, parameters: str = 'processed_dir = "data/processed"') -> Path:
@@ -135,7 +136,7 @@ def test_nothing_changed_reuses_and_each_change_reruns(setting, monkeypatch):
     build.run_cached([changed], 1, execute=fake_execute, progress=False)
     assert len(_runs(out)) == 4  # and then it is fresh again
 
-    monkeypatch.setattr(build_cache, "package_digest", lambda: "another package")
+    monkeypatch.setattr(build_cache, "code_digest", lambda source: "another package")
     build.run_cached([changed], 1, execute=fake_execute, progress=False)  # the package
     assert len(_runs(out)) == 5
 
@@ -229,3 +230,85 @@ def test_build_report_summary_counts_runs(tmp_path):
                                notebook_seconds=2.5, book_seconds=1.0)
     assert report.summary() == ("2 notebook(s): 1 executed, 1 reused in 2.5 s; book built in "
                                 "1.0 s; total 3.5 s.")
+
+
+# --- the package code a notebook runs: the modules it imports, transitively ---------------
+
+
+def test_notebook_imports_read_the_code_cells(tmp_path):
+    path = tmp_path / "n.ipynb"
+    nbformat.write(new_notebook(cells=[
+        new_markdown_cell("import citytools_analysis.synth.generator  (prose, not code)"),
+        new_code_cell("%matplotlib inline\nimport pandas as pd\n"
+                      "from citytools_analysis.report import charts, plots\n"
+                      "import citytools_analysis.metrics.market as market"),
+    ]), path)
+    assert build_imports.notebook_imports(path) == {
+        "citytools_analysis.report", "citytools_analysis.report.charts",
+        "citytools_analysis.report.plots", "citytools_analysis.metrics.market"}
+    modules = build_imports.imported_modules(build_imports.notebook_imports(path))
+    # charts imports plots; every package on the way counts; the generator does not
+    assert {"citytools_analysis", "citytools_analysis.report", "citytools_analysis.report.charts",
+            "citytools_analysis.report.plots", "citytools_analysis.metrics.market"} <= modules
+    assert "citytools_analysis.synth.generator" not in modules
+
+
+def _package_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    copy = tmp_path / "package"
+    shutil.copytree(build_imports.PACKAGE_DIR, copy,
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    return copy
+
+
+def _append(path: Path, text: str) -> None:
+    path.write_text(path.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+
+def _real_jobs(out: Path) -> list[build.NotebookJob]:
+    """A job per source notebook of the project (its own output; no data inputs)."""
+    return [build.NotebookJob(source, out / source.name, {}, inputs=())
+            for source in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))]
+
+
+def test_editing_the_generator_the_benchmark_or_an_unimported_module_reruns_nothing(
+        tmp_path, monkeypatch):
+    package = _package_copy(tmp_path)
+    monkeypatch.setattr(build_cache, "code_digest",
+                        lambda source: build_imports.notebook_code_digest(source, package))
+    out = tmp_path / "out"
+    jobs = _real_jobs(out)
+    build.run_cached(jobs, 1, execute=fake_execute, progress=False)
+    assert len(_runs(out)) == len(jobs)
+
+    _append(package / "synth" / "generator.py", "\n# an edit\n")
+    _append(package / "build" / "benchmark.py", "\n# an edit\n")
+    _append(package / "cli.py", "\n# an edit\n")
+    (package / "metrics" / "unused_module.py").write_text("X = 1\n", encoding="utf-8")
+    again = build.run_cached(jobs, 1, execute=fake_execute, progress=False)
+    assert all(run.reused for run in again) and len(_runs(out)) == len(jobs)
+
+    _append(package / "core" / "paths.py", "\n# an edit\n")  # every notebook imports it
+    build.run_cached(jobs, 1, execute=fake_execute, progress=False)
+    assert len(_runs(out)) == 2 * len(jobs)
+
+
+def test_editing_one_figure_module_reruns_only_the_notebooks_that_import_it(
+        tmp_path, monkeypatch):
+    package = _package_copy(tmp_path)
+    monkeypatch.setattr(build_cache, "code_digest",
+                        lambda source: build_imports.notebook_code_digest(source, package))
+    out = tmp_path / "out"
+    jobs = _real_jobs(out)
+    build.run_cached(jobs, 1, execute=fake_execute, progress=False)
+
+    importing = sorted(
+        job.output.name for job in jobs
+        if "citytools_analysis.report.charts" in build_imports.imported_modules(
+            build_imports.notebook_imports(job.source)))
+    assert importing and len(importing) < len(jobs)  # some chapters draw charts, some do not
+    _append(package / "report" / "charts.py", "\n# a changed figure function\n")
+    runs = build.run_cached(jobs, 1, execute=fake_execute, progress=False)
+    assert sorted(run.job.output.name for run in runs if not run.reused) == importing
+    assert _runs(out)[len(jobs):] == importing

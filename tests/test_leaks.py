@@ -23,29 +23,34 @@ import csv
 import html
 import io
 import re
-from html.parser import HTMLParser
-import shutil
 from collections.abc import Iterable
+from html.parser import HTMLParser
 from pathlib import Path
 
+import fixture_returns
 import pandas as pd
 import pytest
+from browser_support import require_chromium, serve, site_pages
+from fixture_returns import (
+    FORMULA_FUNCTION,
+    IMAGE_PRODUCT,
+    MINUS_FUNCTION,
+    SCRIPT_SUPPLIER,
+    write_hostile_survey,
+)
 from openpyxl import load_workbook
 
-import fixture_returns
-from browser_support import require_chromium, serve, site_pages
-from citytools_analysis.build import pipeline as build
-from citytools_analysis.core.paths import BOOK_DIR, PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
+from citytools_analysis.core.paths import PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
 from citytools_analysis.ingest.registers import MANIFEST, RegisterRules
 from citytools_analysis.core.reference import Reference, load_reference
-from citytools_analysis.release.writer import FORMULA_TRIGGERS
-from citytools_analysis.release.schema import TABLES
 from citytools_analysis.ingest.workbook import (
     find_sheet,
     open_workbook,
     read_respondent,
     read_table_sheet,
 )
+from citytools_analysis.release.schema import TABLES
+from citytools_analysis.release.writer import FORMULA_TRIGGERS
 
 EMAIL = re.compile(r"[\w.%+'-]+@[\w-]+(?:\.[\w-]+)+")
 UK_PHONE = re.compile(r"(?:\+44\s?(?:\(0\)\s?)?|\b0)\d(?:[\s.()-]{0,2}\d){8,9}\b")
@@ -305,66 +310,15 @@ def test_the_built_book_and_release_hold_no_personal_value(built_project, real_p
 
 # --- hostile names: a tiny book from the fixture returns plus HTML and formula text ------
 
-SCRIPT_SUPPLIER = "<script>alert(1)</script>"
-IMAGE_PRODUCT = "<img src=x onerror=alert(2)>"
-FORMULA_FUNCTION = '=HYPERLINK("http://example.org","x")'
-FORMULA_MANUFACTURER = "@SUM(1+1)"
-MINUS_FUNCTION = "-2+3+cmd|' /C calc'!A0"
-# Added to Camden's Systems sheet (after row 9). The supplier is on three systems, so that
-# it is the fixture's largest supplier and any chapter that names suppliers names it.
-HOSTILE_ROWS = [
-    ["Revs & Bens", IMAGE_PRODUCT, FORMULA_MANUFACTURER, SCRIPT_SUPPLIER, "Frontline", "on prem",
-     "01/04/2015", "31/03/2021", 1000, 3, 3, None, "No", None],
-    ["Planning", "Uniform", "Idox Software Ltd", SCRIPT_SUPPLIER, "Frontline", "Hosted",
-     "2016", "March 2022", 85000, 4, 4, None, "No", None],
-    ["Payments", "ICON", "Civica", SCRIPT_SUPPLIER, "Corporate", "SaaS",
-     "2017", "2023", 2000, 3, 3, None, "No", None],
-]
-HOSTILE_FUNCTIONS = [FORMULA_FUNCTION, MINUS_FUNCTION, None]
-# Profiles of the two authorities the fixture returns come from (Camden, the GLA) only.
-FIXTURE_AUTHORITIES = ["E09000007", "E61000001"]
-
-
-def write_hostile_survey(directory: Path) -> Path:
-    """The fixture returns, with Camden's Systems sheet extended by :data:`HOSTILE_ROWS`.
-
-    Cells are written as text (a cell typed ``=…`` is otherwise stored as a formula, whose
-    value a reader never sees); the Systems sheet's 14 columns have no Function column, so
-    the formula-like functions are written into a 15th column headed ``Function``.
-    """
-    survey = fixture_returns.write_fixture_survey(directory)
-    path = survey / "camden return v2.xlsx"
-    workbook = load_workbook(path)
-    sheet = workbook["SYSTEMS"]
-    sheet.cell(row=2, column=15, value="Function")
-    for row, function in zip(HOSTILE_ROWS, HOSTILE_FUNCTIONS):
-        sheet.append([*row, function])
-        for cell in sheet[sheet.max_row]:
-            if isinstance(cell.value, str):
-                cell.data_type = "s"
-    workbook.save(path)
-    return survey
-
-
+# The hostile survey (its rows and writer) is in fixture_returns.py: the session's fixture
+# book (conftest.fixture_book) is built from it, so the build and notebook tests and these
+# share one book.
 @pytest.fixture(scope="module")
-def hostile_book(tmp_path_factory) -> Path:
-    """A book built from the hostile fixture survey; returns the root holding ``_build``."""
-    base = tmp_path_factory.mktemp("hostile")
-    root = base / "root"
-    root.mkdir()
-    shutil.copy(PROJECT_ROOT / "_config.yml", root / "_config.yml")
-    shutil.copy(PROJECT_ROOT / "_toc.yml", root / "_toc.yml")
-    shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"))
-    survey = write_hostile_survey(base / "survey")
-    processed = root / "data" / "processed"
-    code = build.build_book(
-        jobs=2, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
-        book_root=root, authorities=FIXTURE_AUTHORITIES,
-        parameters={"survey_dir": str(survey), "processed_dir": str(processed),
-                    "truth_dir": ""},
-    )
-    assert code == 0, "the book from the hostile fixture survey did not build"
-    return root
+def hostile_book(fixture_book) -> Path:
+    """The session's book from the hostile fixture survey; the root holding ``_build``."""
+    assert fixture_book.report.code == 0, "the book from the hostile fixture survey did not build"
+    assert fixture_book.processed == fixture_book.root / "data" / "processed"
+    return fixture_book.root
 
 
 def test_the_hostile_survey_is_read_as_typed(tmp_path):

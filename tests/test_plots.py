@@ -191,3 +191,41 @@ def test_tile_map_writes_a_note_under_each_value(authorities):
     # Squares without a note get none: one "Survey" and one "Register" in all.
     words = [text.get_text() for text in fig.axes[0].texts]
     assert words.count("Survey") == 1 and words.count("Register") == 1
+
+
+# --- the theme without scipy.stats: the same rcParams, the same PNG bytes -------------------
+
+_THEMED_FIGURE = """
+import hashlib, json, sys
+{first}
+import pandas as pd
+import matplotlib
+from citytools_analysis.report import plots
+plots.apply_theme()
+table = pd.DataFrame({{"supplier": ["Civica", "Capita", "Idox"], "kept": [5, 3, 2],
+                      "ended": [1, 2, 0]}})
+fig = plots.ranked_bar_chart(table, category="supplier", series=["kept", "ended"],
+                             title="Systems per supplier", xlabel="Systems (count)",
+                             ylabel="Supplier")
+params = {{key: str(value) for key, value in matplotlib.rcParams.items()}}
+print(json.dumps({{"stats_imported": "scipy.stats" in sys.modules,
+                  "rc": hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest(),
+                  "png": hashlib.sha256(plots.figure_png(fig)).hexdigest()}}))
+"""
+
+
+def _themed(first: str) -> dict:
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", _THEMED_FIGURE.format(first=first)],
+                            capture_output=True, text=True, check=True)
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_the_theme_does_not_import_scipy_stats_and_draws_the_same_figure():
+    light = _themed("")
+    usual = _themed("import scipy.stats, seaborn  # seaborn imported the usual way")
+    assert light["stats_imported"] is False and usual["stats_imported"] is True
+    assert light["rc"] == usual["rc"] and light["png"] == usual["png"]

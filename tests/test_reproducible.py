@@ -4,7 +4,7 @@ The first build is the session's (``conftest.built_project``: ``citytools build`
 of the project). The second run starts from a fresh copy of the same inputs and re-executes
 every notebook that build executed, under nbval in strict mode: the cleaning notebook
 first (it writes ``data/processed/``), then every other one, each in a new kernel of this
-environment. nbval compares every output of every cell with the first build's.
+environment, split across one nbval process per core. nbval compares every output of every cell with the first build's.
 
 What must be equal
 ------------------
@@ -22,6 +22,7 @@ What must be equal
 from __future__ import annotations
 
 import filecmp
+import os
 import shutil
 import subprocess
 import sys
@@ -98,13 +99,32 @@ def second_run(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess.
         target.write_bytes(path.read_bytes())
         copies.append(target)
     sanitize = _sanitize_file(project / "nbval-sanitize.cfg", [built_project, project])
-    result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-         "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize),
-         *[str(path) for path in copies]],
-        cwd=project, env=build_environment(project), capture_output=True, text=True,
-        timeout=NBVAL_TIMEOUT_SECONDS, check=False,
-    )
+    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
+               "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize)]
+    environment = build_environment(project)
+
+    def nbval(batches: list[list[Path]]) -> list[subprocess.CompletedProcess]:
+        """nbval over each batch at once, one process per batch (as the build's pool)."""
+        running = [subprocess.Popen([*command, *map(str, batch)], cwd=project,
+                                    env=environment, stdout=subprocess.PIPE,
+                                    stderr=subprocess.PIPE, text=True)
+                   for batch in batches if batch]
+        done = []
+        for process in running:
+            out, err = process.communicate(timeout=NBVAL_TIMEOUT_SECONDS)
+            done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
+        return done
+
+    # The cleaning notebook first (it writes data/processed/), then the others split
+    # across one nbval process per core, instead of one after another.
+    cleaning, others = copies[:1], copies[1:]
+    workers = max(1, os.cpu_count() or 1)
+    results = nbval([cleaning])
+    if results[0].returncode == 0:
+        results += nbval([others[number::workers] for number in range(workers)])
+    result = subprocess.CompletedProcess(
+        command, max(r.returncode for r in results),
+        "\n".join(r.stdout for r in results), "\n".join(r.stderr for r in results))
     return project, result
 
 

@@ -1,4 +1,12 @@
-"""Build benchmark: cold, no-op and one-changed-return builds of the book, and national scale.
+"""Build benchmark: the floors, cold, no-op and one-changed-return builds, and national scale.
+
+The floors are measured in the same run and through the same pool as the builds: the *bare
+floor* runs as many notebooks as the cold build executed, each only setting a parameter
+(kernel start and papermill, nothing else); the *import floor* runs as many, each also
+making the imports of the notebook it stands for. The report gives the cold build's ratio
+to each, and the no-op and one-changed-return builds as shares of the cold build. Each
+national scale is built with the local pool and again on a local Dask cluster of the same
+size.
 
 Everything runs in a temporary folder, never in the project: a copy of the book's sources
 (``_config.yml``, ``_toc.yml``, ``book/``), of the survey returns and of the processed
@@ -60,6 +68,9 @@ class Measure:
     code: int
     notes: str = ""
     executed_names: list[str] = field(default_factory=list)
+    sources: list[Path] = field(default_factory=list)
+    notebook_seconds: float = 0.0
+    book_seconds: float = 0.0
 
 
 def stage_book(root: Path) -> Path:
@@ -83,13 +94,88 @@ def _measure(label: str, report: BuildReport, seconds: float, notes: str = "") -
                    notes, names)
 
 
-def _build(root: Path, parameters: dict, jobs: int | None, label: str, notes: str = "") -> Measure:
+def _build(root: Path, parameters: dict, jobs: int | None, label: str, notes: str = "",
+           scheduler: str | None = None) -> Measure:
     started = time.perf_counter()
     report = build_book_report(
         jobs, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
-        parameters=parameters, book_root=root, progress=False,
+        parameters=parameters, book_root=root, progress=False, scheduler=scheduler,
     )
-    return _measure(label, report, time.perf_counter() - started, notes)
+    measure = _measure(label, report, time.perf_counter() - started, notes)
+    measure.sources = [run.job.source for run in report.executed]
+    measure.notebook_seconds = report.notebook_seconds
+    measure.book_seconds = report.book_seconds
+    return measure
+
+
+def import_lines(source: Path) -> list[str]:
+    """The import statements of a notebook's code cells, as written (magics left out)."""
+    import ast
+
+    import nbformat
+
+    lines = []
+    for cell in nbformat.read(source, as_version=4).cells:
+        if cell.cell_type != "code":
+            continue
+        code = "\n".join(line for line in cell.source.splitlines()
+                         if not line.lstrip().startswith(("%", "!")))
+        try:
+            tree = ast.parse(code)
+        except SyntaxError:
+            continue
+        lines += [ast.get_source_segment(code, node) for node in ast.walk(tree)
+                  if isinstance(node, (ast.Import, ast.ImportFrom))]
+    return [line for line in dict.fromkeys(lines) if line]
+
+
+def floor_notebook(path: Path, imports: Sequence[str] = ()) -> Path:
+    """A notebook that only sets a parameter (and, for the import floor, imports ``imports``)."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cells = [new_code_cell("value = 0", metadata={"tags": ["parameters"]})]
+    if imports:
+        cells.append(new_code_cell("\n".join(imports)))
+    notebook = new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(notebook, path)
+    return path
+
+
+def measure_floors(workdir: Path, sources: Sequence[Path], jobs: int | None,
+                   scheduler: str | None = None) -> tuple[Measure, Measure]:
+    """The bare floor and the import floor for ``sources`` (one run each), through the pool.
+
+    The *bare floor* runs as many notebooks as ``sources`` that only set a parameter: kernel
+    start and papermill, nothing else. The *import floor* runs, for each source, a notebook
+    that sets a parameter and makes the source's imports, nothing else. Both go through
+    :func:`.execute.run_jobs`, as a build's notebooks do.
+    """
+    from citytools_analysis.build.execute import run_jobs
+    from citytools_analysis.build.plan import NotebookJob
+
+    bare = floor_notebook(workdir / "floors" / "bare.ipynb")
+    by_source: dict[Path, Path] = {}
+    for source in sources:
+        if source not in by_source:
+            by_source[source] = floor_notebook(
+                workdir / "floors" / f"imports-{len(by_source):02d}.ipynb", import_lines(source))
+    measures = []
+    for label, notebooks in (("bare floor", [bare] * len(sources)),
+                             ("import floor", [by_source[source] for source in sources])):
+        floor_jobs = [NotebookJob(notebook, workdir / "floors" / label.replace(" ", "-")
+                                  / f"{number:03d}.ipynb", {"value": number})
+                      for number, notebook in enumerate(notebooks)]
+        started = time.perf_counter()
+        runs = run_jobs(floor_jobs, jobs, progress=False, scheduler=scheduler)
+        failed = [f"{run.job.output.name}: {run.error}" for run in runs if not run.ok]
+        measures.append(Measure(f"London: {label} ({len(floor_jobs)} notebooks)",
+                                time.perf_counter() - started, len(runs), 0,
+                                1 if failed else 0, "; ".join(failed)))
+    return measures[0], measures[1]
 
 
 def change_one_return(survey_dir: Path, reference_dir: Path | None = None) -> str:
@@ -215,6 +301,29 @@ def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[M
     return measure, f"generated in {generated:.1f} s: {summary}"
 
 
+def national_build_on_dask(workdir: Path, authorities: int, jobs: int | None) -> Measure:
+    """The same national build, cold, with its notebooks on a local Dask cluster.
+
+    The cluster has as many single-threaded worker processes as the local pool has
+    processes; it is started before the clock starts. Run after :func:`national_build`
+    (whose generated survey it reuses), in a fresh book root and processed folder.
+    """
+    from distributed import LocalCluster
+
+    base = workdir / f"national-{authorities}"
+    root = stage_book(base / "root-dask")
+    parameters = {"survey_dir": str(base / "survey"), "processed_dir": str(base / "processed-dask"),
+                  "truth_dir": "", "reference_dir": str(base / "reference")}
+    if (base / "contracts").is_dir():
+        parameters["contracts_dir"] = str(base / "contracts")
+    workers = jobs or os.cpu_count() or 1
+    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        return _build(root, parameters, jobs,
+                      f"national scale, {authorities} authorities (cold, local Dask cluster of "
+                      f"{workers})", scheduler=cluster.scheduler_address)
+
+
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
     ".venv*", ".git", "_build", ".build-cache", "_generated", "__pycache__", ".pytest_cache",
     "*.egg-info", "build", ".ipynb_checkpoints", "tests",
@@ -259,6 +368,7 @@ def run_benchmark(
     echo=print,
     snapshot: bool = True,
     names_only: bool = False,
+    dask: bool = True,
 ) -> list[Measure] | None:
     """Measure the build: London cold, no-op and one changed return; national scales.
 
@@ -276,6 +386,9 @@ def run_benchmark(
         Run on a copy of the project in a child process (see the module's description).
     names_only
         Only measure name resolution on the labelled corpus.
+    dask
+        Also build each national scale with its notebooks on a local Dask cluster of the
+        same size as the local pool.
 
     Returns
     -------
@@ -298,7 +411,7 @@ def run_benchmark(
             echo(f"Benchmarking a copy of the project in {copy} ...")
             code = (f"from citytools_analysis.build.benchmark import run_benchmark; "
                     f"run_benchmark({list(scales)!r}, {jobs!r}, {str(workdir / 'runs')!r}, "
-                    f"snapshot=False)")
+                    f"snapshot=False, dask={dask!r})")
             env = dict(os.environ, PYTHONPATH=str(copy), PYTHONUNBUFFERED="1")
             subprocess.run([sys.executable, "-c", code], env=env, cwd=copy, check=True)
             return None
@@ -311,6 +424,10 @@ def run_benchmark(
             echo(f"  {_line(measure)}")
             national.append((authorities, measure))
             measures.append(measure)
+            if dask:
+                on_dask = national_build_on_dask(workdir, authorities, jobs)
+                echo(f"  {_line(on_dask)}")
+                measures.append(on_dask)
         echo(_report(measures, national))
         return measures
     finally:
@@ -332,6 +449,11 @@ def _london(workdir: Path, jobs: int | None, echo) -> list[Measure]:
         echo(f"{label} ...")
         measures.append(_build(root, parameters, jobs, label))
         echo(f"  {_line(measures[-1])}")
+    cold = measures[0]
+    echo(f"London: the floors, {len(cold.sources)} notebooks each, through the same pool ...")
+    for floor in measure_floors(base, cold.sources, jobs):
+        echo(f"  {_line(floor)}")
+        measures.append(floor)
     change = change_one_return(survey)
     echo(f"London: one return changed ({change}) ...")
     measures.append(_build(root, parameters, jobs, "London: one changed return", change))
@@ -351,9 +473,23 @@ def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str
     cold = next((m for m in measures if m.label == "London: cold build"), None)
     noop = next((m for m in measures if m.label == "London: no-op rebuild"), None)
     changed = next((m for m in measures if m.label == "London: one changed return"), None)
+    bare = next((m for m in measures if m.label.startswith("London: bare floor")), None)
+    imported = next((m for m in measures if m.label.startswith("London: import floor")), None)
+    if cold:
+        lines.append(f"Cold build: {cold.seconds:.1f} s ({cold.notebook_seconds:.1f} s of "
+                     f"notebooks, {cold.book_seconds:.1f} s of book).")
+    if cold and bare:
+        lines.append(f"Cold build / bare floor: {cold.seconds / bare.seconds:.2f} x "
+                     f"(target at most 3 x)")
+    if cold and imported:
+        lines.append(f"Cold build / import floor: {cold.seconds / imported.seconds:.2f} x "
+                     f"(target at most 1.3 x)")
     if cold and noop:
         lines.append(f"No-op rebuild / cold build: {noop.seconds / cold.seconds:.1%} "
-                     f"(target under 10%)")
+                     f"(target at most 5%)")
+    if cold and changed:
+        lines.append(f"One changed return / cold build: {changed.seconds / cold.seconds:.1%} "
+                     f"(target at most 40%)")
     if changed:
         profiles = [name for name in changed.executed_names if name.startswith("profiles/")]
         others = [name for name in changed.executed_names if not name.startswith("profiles/")]
@@ -361,6 +497,10 @@ def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str
                      f"{len(others)} chapter/explorer ({', '.join(others)}) and "
                      f"{len(profiles)} profile(s) ({', '.join(profiles) or 'none'}); "
                      f"{changed.reused} reused.")
+    on_dask = [m for m in measures if "Dask" in m.label]
+    for (n, local), dasked in zip(national, on_dask):
+        lines.append(f"National scale, {n} authorities: local pool {local.seconds:.1f} s, "
+                     f"local Dask cluster {dasked.seconds:.1f} s.")
     if len(national) >= 2:
         (small, first), (large, last) = national[0], national[-1]
         growth = last.seconds / first.seconds

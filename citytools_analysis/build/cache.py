@@ -3,7 +3,8 @@
 A notebook's *key* is a SHA-256 over everything that decides its executed copy: the source
 notebook's bytes, the parameters it runs with, the content of the files and folders it
 reads, an optional fingerprint of derived data (a borough profile's own tables), the
-source of this package and the versions of the libraries that render the output. After a
+source of the package modules the notebook imports, directly or through other modules
+(:mod:`.imports`; editing a module no notebook imports re-runs nothing), and the versions of the libraries that render the output. After a
 successful run the key is written beside the executed notebook, in a hidden file
 (``.<name>.ipynb.build-key``) with a digest of the executed notebook itself, so the
 notebook stays exactly what papermill wrote. On the next build a notebook whose stored key
@@ -113,6 +114,17 @@ def package_digest(package_dir: Path | str = PACKAGE_DIR) -> str:
     return digest.hexdigest()
 
 
+def code_digest(source: Path | str) -> str:
+    """SHA-256 of the package code a notebook runs (the modules it imports, transitively).
+
+    See :func:`citytools_analysis.build.imports.notebook_code_digest`; tests replace this
+    function to stand for a change to the package.
+    """
+    from citytools_analysis.build.imports import notebook_code_digest
+
+    return notebook_code_digest(source)
+
+
 @lru_cache(maxsize=1)
 def environment_digest() -> str:
     """SHA-256 of the Python version and the versions of the rendering libraries."""
@@ -133,6 +145,7 @@ def notebook_key(
     fingerprint: str = "",
     package: str | None = None,
     environment: str | None = None,
+    digests: dict[str, str] | None = None,
 ) -> str:
     """The cache key of one notebook run.
 
@@ -150,6 +163,9 @@ def notebook_key(
         :func:`package_digest` (computed if not given; pass it once for many keys).
     environment
         :func:`environment_digest` (computed if not given).
+    digests
+        Input path → :func:`path_digest`, filled as inputs are hashed: pass one dict for
+        the keys of many jobs that read the same folders, while those folders do not change.
 
     Returns
     -------
@@ -160,8 +176,11 @@ def notebook_key(
     digest.update(b"source\0" + file_digest(source).encode())
     digest.update(b"parameters\0" + json.dumps(dict(parameters), sort_keys=True,
                                                default=str).encode())
+    digests = {} if digests is None else digests
     for path in sorted({str(Path(p)) for p in inputs}):
-        digest.update(b"input\0" + path.encode() + b"\0" + path_digest(path).encode())
+        if path not in digests:
+            digests[path] = path_digest(path)
+        digest.update(b"input\0" + path.encode() + b"\0" + digests[path].encode())
     digest.update(b"fingerprint\0" + fingerprint.encode())
     digest.update(b"package\0" + (package if package is not None else package_digest()).encode())
     digest.update(b"environment\0" + (environment if environment is not None

@@ -6,7 +6,6 @@ import math
 from dataclasses import dataclass
 
 import pandas as pd
-from scipy import stats
 
 
 def ratings_by(systems: pd.DataFrame, by: str = "service_area") -> pd.DataFrame:
@@ -117,6 +116,8 @@ def spearman(x: pd.Series, y: pd.Series) -> Correlation:
     n = len(x)
     if n < 3 or x.nunique() < 2 or y.nunique() < 2:
         return Correlation(math.nan, math.nan, n)
+    from scipy import stats  # here, not at the top: only this needs it (1 s of import)
+
     result = stats.spearmanr(x.astype(float).to_numpy(), y.astype(float).to_numpy())
     return Correlation(float(result.statistic), float(result.pvalue), n)
 

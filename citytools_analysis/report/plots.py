@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import matplotlib.colors as mcolors
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
 from IPython.display import display
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
@@ -35,9 +34,34 @@ SERIES_HATCHES = ("", "///", "...", "xx", "\\\\", "++")
 COLORBAR_LABEL = "<colorbar>"  # matplotlib's label for axes it makes for a colour bar
 
 
+def _seaborn():
+    """seaborn, imported for its theme, without importing ``scipy.stats``.
+
+    Importing seaborn imports ``scipy.stats`` for kernel density estimates (about 1.6 s of
+    CPU in every notebook's kernel, most of seaborn's import time), which the report never
+    draws: the theme is all it uses of seaborn. While seaborn is imported, ``scipy.stats``
+    is marked as unavailable, so seaborn takes its own bundled copy of the estimator; then
+    the mark is removed, and a later ``import scipy.stats`` (Spearman's rho) works as usual.
+    The theme, and so every figure, is the same either way.
+    """
+    import sys
+
+    if "seaborn" in sys.modules or "scipy.stats" in sys.modules:
+        import seaborn
+
+        return seaborn
+    sys.modules["scipy.stats"] = None  # type: ignore[assignment]
+    try:
+        import seaborn
+    finally:
+        if sys.modules.get("scipy.stats", 0) is None:
+            del sys.modules["scipy.stats"]
+    return seaborn
+
+
 def apply_theme() -> None:
     """Set the report's seaborn theme and Analysis Function colours for every later figure."""
-    sns.set_theme(
+    _seaborn().set_theme(
         context="notebook",
         style="whitegrid",
         palette=list(CATEGORICAL),

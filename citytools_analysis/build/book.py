@@ -1,0 +1,157 @@
+"""The web book: Jupyter Book renders the book's pages and the executed notebooks to HTML."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from citytools_analysis.core.paths import BUILD_DIR, PROJECT_ROOT
+
+# Jupyter Book's own output, kept in the build folder when the build is quiet.
+BOOK_LOG = "jupyter-book.log"
+# The key of the last successful book build, in the build folder (see :func:`book_key`).
+BOOK_KEY = ".book-key"
+# Libraries whose version changes the HTML.
+BOOK_LIBRARIES = ("jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme",
+                  "pydata-sphinx-theme", "itables")
+# The book's raw-data folder, whose hash the footer shows (provenance's default setting).
+PROVENANCE_RAW_DIR = ("data", "raw")
+
+
+def book_key(book_root: Path | str = PROJECT_ROOT) -> str:
+    """SHA-256 over everything the HTML is made from.
+
+    The configuration and contents (``_config.yml``, ``_toc.yml``), every file under
+    ``book/`` (the hand-written pages, the static files and the executed notebooks; hidden
+    files such as the notebooks' cache keys left out), what the footer shows (the commit and
+    the raw data's hash, :mod:`.provenance`), the source of that Sphinx extension, and the
+    versions of the libraries that render the pages.
+
+    Parameters
+    ----------
+    book_root
+        Folder holding ``_config.yml`` and ``_toc.yml``.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    import hashlib
+    import json
+    from importlib import metadata
+
+    from citytools_analysis.build import provenance
+    from citytools_analysis.build.cache import file_digest
+
+    root = Path(book_root)
+    digest = hashlib.sha256()
+    files = [root / "_config.yml", root / "_toc.yml", Path(provenance.__file__)]
+    files += sorted(path for path in (root / "book").rglob("*") if path.is_file()
+                    and not any(part.startswith(".")
+                                for part in path.relative_to(root / "book").parts))
+    for path in files:
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        digest.update(name.encode() + b"\0" + (file_digest(path).encode() if path.is_file()
+                                               else b"missing") + b"\0")
+    raw = root.joinpath(*PROVENANCE_RAW_DIR)
+    footer = provenance.provenance_text(provenance.commit_id(root),
+                                        provenance.raw_data_hash(raw) if raw.is_dir() else None)
+    versions = {}
+    for library in BOOK_LIBRARIES:
+        try:
+            versions[library] = metadata.version(library)
+        except metadata.PackageNotFoundError:
+            versions[library] = "absent"
+    digest.update(footer.encode() + b"\0" + json.dumps(versions, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def jupyter_book_command() -> list[str]:
+    """The ``jupyter-book`` executable of this environment (beside ``sys.executable``)."""
+    beside = Path(sys.executable).parent / "jupyter-book"
+    if beside.exists():
+        return [str(beside)]
+    found = shutil.which("jupyter-book")
+    if found is None:
+        raise FileNotFoundError("jupyter-book is not installed in this environment")
+    return [found]
+
+
+def build_html(
+    book_root: Path | str = PROJECT_ROOT,
+    build_dir: Path | str = BUILD_DIR,
+    *,
+    full: bool = False,
+    quiet: bool = False,
+) -> int:
+    """Build the web book strictly (warnings are errors, nitpicky) into ``build_dir/html``.
+
+    When nothing the HTML is made from has changed since the last successful build
+    (:func:`book_key`, kept in ``build_dir/.book-key``) and the book is there, Jupyter Book
+    is not started at all. Otherwise Sphinx keeps its environment between builds and
+    re-reads only the pages whose files changed (an executed notebook that was reused keeps its modification time); a changed
+    configuration makes it re-read everything by itself. ``full`` re-reads every page.
+
+    Parameters
+    ----------
+    book_root
+        Folder holding ``_config.yml`` and ``_toc.yml``.
+    build_dir
+        The build folder; must be named ``_build`` (Jupyter Book's layout).
+    full
+        Re-read and re-write every page (``jupyter-book build --all``).
+    quiet
+        Write Jupyter Book's output to ``build_dir/jupyter-book.log`` instead of the
+        terminal; if the build fails, the log's tail goes to the standard error.
+
+    Returns
+    -------
+    int
+        The exit code of ``jupyter-book build``.
+
+    Raises
+    ------
+    ValueError
+        If ``build_dir`` is not named ``_build``.
+    """
+    build_dir = Path(build_dir)
+    if build_dir.name != "_build":
+        raise ValueError(f"{build_dir}: Jupyter Book writes into a folder named _build")
+    command = [
+        *jupyter_book_command(),
+        "build",
+        str(book_root),
+        "--path-output",
+        str(build_dir.parent),
+        "-W",
+        "-n",
+        "--keep-going",
+    ]
+    if full:
+        command.append("--all")
+    key = book_key(book_root)
+    stored = build_dir / BOOK_KEY
+    if (not full and (build_dir / "html" / "index.html").is_file() and stored.is_file()
+            and stored.read_text(encoding="utf-8").strip() == key):
+        return 0  # nothing the HTML is made from has changed since the last build
+    stored.unlink(missing_ok=True)
+    if not quiet:
+        code = subprocess.run(command, check=False).returncode
+        if code == 0:
+            stored.write_text(key + "\n", encoding="utf-8")
+        return code
+    build_dir.mkdir(parents=True, exist_ok=True)
+    log = build_dir / BOOK_LOG
+    with log.open("w", encoding="utf-8") as handle:
+        code = subprocess.run(command, check=False, stdout=handle,
+                              stderr=subprocess.STDOUT).returncode
+    if code == 0:
+        stored.write_text(key + "\n", encoding="utf-8")
+    else:
+        tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
+        print(f"jupyter-book build failed (exit code {code}); its log is {log}:\n{tail}",
+              file=sys.stderr)
+    return code

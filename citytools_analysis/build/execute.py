@@ -1,0 +1,331 @@
+"""Running notebooks: papermill in a fresh kernel per notebook, in parallel, and the
+executed copy made ready for the book (tags, no volatile metadata).
+
+Jobs run in a local pool of processes (one per core by default), or, given the address of
+a Dask distributed scheduler, on that cluster's workers (see :func:`run_jobs`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import default
+
+from citytools_analysis.build.plan import NotebookJob
+from citytools_analysis.core.paths import PROJECT_ROOT
+
+KERNEL_NAME = "python3"
+# A kernel that fails to start (a port race between parallel processes) is tried again.
+KERNEL_START_ATTEMPTS = 3
+KERNEL_START_SIGNS = ("Address already in use", "Kernel died before replying to kernel_info",
+                      "Kernel didn't respond")
+# Tags understood by myst-nb: set here, by the runner, never by hand in the sources.
+REMOVE_CELL = "remove-cell"
+REMOVE_INPUT = "remove-input"
+PARAMETER_TAGS = ("parameters", "injected-parameters")
+
+# Notebook-level papermill metadata kept for provenance; the rest (times, paths) is volatile.
+KEPT_PAPERMILL_KEYS = ("parameters", "default_parameters")
+
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """The outcome of a job: how long it took, whether its executed copy was reused, and,
+    if it failed, why."""
+
+    job: NotebookJob
+    seconds: float
+    error: str | None = None
+    reused: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """Whether the notebook ran to the end."""
+        return self.error is None
+
+
+def prepare_for_book(path: Path | str) -> None:
+    """Make an executed notebook ready for the book, and the same text on every run.
+
+    Parameter cells (the source ``parameters`` cell and papermill's ``injected-parameters``)
+    are tagged ``remove-cell``; every other code cell is tagged ``remove-input``, so readers
+    see prose, tables and figures. Papermill's timings, paths and per-cell metadata and the
+    kernel's execution timestamps are removed, and cell ids are numbered in order (papermill
+    makes random ones); the parameters stay in the notebook metadata.
+
+    Parameters
+    ----------
+    path
+        An executed notebook; rewritten in place.
+    """
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    papermill_meta = notebook.metadata.get("papermill", {})
+    kept = {key: papermill_meta[key] for key in KEPT_PAPERMILL_KEYS if key in papermill_meta}
+    if kept:
+        notebook.metadata["papermill"] = kept
+    else:
+        notebook.metadata.pop("papermill", None)
+    for number, cell in enumerate(notebook.cells):
+        cell["id"] = f"cell-{number:03d}"  # papermill gives new cells random ids
+        cell.metadata.pop("papermill", None)
+        cell.metadata.pop("execution", None)
+        if cell.cell_type != "code":
+            continue
+        tags = list(cell.metadata.get("tags", []))
+        wanted = REMOVE_CELL if any(tag in tags for tag in PARAMETER_TAGS) else REMOVE_INPUT
+        if wanted not in tags:
+            tags.append(wanted)
+        cell.metadata["tags"] = tags
+    nbformat.write(notebook, path)
+
+
+def set_title(path: Path | str, title: str) -> None:
+    """Make ``title`` the page title: the first heading of the first Markdown cell.
+
+    A generated page whose title depends on its parameters (a borough profile) gets it
+    from the runner, as its tags do; a notebook without a Markdown cell gets one.
+
+    Parameters
+    ----------
+    path
+        An executed notebook; rewritten in place.
+    title
+        The title text.
+    """
+    from nbformat.v4 import new_markdown_cell
+
+    path = Path(path)
+    notebook = nbformat.read(path, as_version=4)
+    heading = f"# {title}"
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            lines = cell.source.splitlines()
+            if lines and lines[0].startswith("# "):
+                cell.source = "\n".join([heading, *lines[1:]])
+            else:
+                cell.source = heading + "\n\n" + cell.source
+            break
+    else:
+        notebook.cells.insert(0, new_markdown_cell(heading, id="cell-title"))
+    nbformat.write(notebook, path)
+
+
+def run_notebook(
+    source: Path | str,
+    output: Path | str,
+    parameters: Mapping[str, Any] | None = None,
+    *,
+    cwd: Path | str = PROJECT_ROOT,
+    kernel_name: str = KERNEL_NAME,
+) -> Path:
+    """Execute one notebook with papermill and prepare the executed copy for the book.
+
+    The same source can be run many times with different parameters and outputs (e.g. one
+    profile per authority).
+
+    Parameters
+    ----------
+    source
+        The source notebook (with a cell tagged ``parameters``).
+    output
+        Where the executed notebook is written; its folder is created.
+    parameters
+        Values injected after the ``parameters`` cell.
+    cwd
+        The kernel's working directory (the project root).
+    kernel_name
+        The Jupyter kernel; ``python3`` is the environment's own Python.
+
+    Returns
+    -------
+    Path
+        The executed notebook.
+
+    Raises
+    ------
+    papermill.PapermillExecutionError
+        If a cell raises; the partly executed notebook is still written to ``output``.
+    """
+    import papermill
+
+    output = Path(output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    papermill.execute_notebook(
+        str(source),
+        str(output),
+        parameters=dict(parameters or {}),
+        kernel_name=kernel_name,
+        language="python",
+        cwd=str(cwd),
+        progress_bar=False,
+        log_output=False,
+        kernel_manager_class=IPCKernelManager,
+    )
+    prepare_for_book(output)
+    return output
+
+
+def execute_job(job: NotebookJob) -> NotebookRun:
+    """Run one job and report its outcome instead of raising (safe across processes).
+
+    Parameters
+    ----------
+    job
+        The notebook run to make.
+
+    Returns
+    -------
+    NotebookRun
+    """
+    started = time.perf_counter()
+    for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+        try:
+            run_notebook(job.source, job.output, job.parameters)
+            if job.title:
+                set_title(job.output, job.title)
+        except Exception as error:  # noqa: BLE001 - reported to the caller with the notebook's name
+            if attempt < KERNEL_START_ATTEMPTS and is_kernel_start_failure(error):
+                continue
+            message = f"{type(error).__name__}: {error}".strip()
+            return NotebookRun(job, time.perf_counter() - started, message)
+        return NotebookRun(job, time.perf_counter() - started)
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def is_kernel_start_failure(error: BaseException) -> bool:
+    """True when a kernel failed to start, not when a notebook's own code failed.
+
+    Kernels started at once in parallel processes can race for the same free TCP port
+    ("Address already in use", then "Kernel died before replying to kernel_info"); such a
+    run is worth one more try. An error raised by a cell is never retried.
+    """
+    if type(error).__name__ == "PapermillExecutionError":
+        return False
+    text = str(error)
+    return any(sign in text for sign in KERNEL_START_SIGNS)
+
+
+def run_jobs(
+    jobs: Iterable[NotebookJob],
+    workers: int | None = None,
+    *,
+    execute: Callable[[NotebookJob], NotebookRun] = execute_job,
+    progress: bool = True,
+    scheduler: str | None = None,
+    bar=None,
+) -> list[NotebookRun]:
+    """Run notebook jobs in parallel, one process per job (papermill is not thread-safe).
+
+    By default the jobs run in a local pool of processes. Given ``scheduler``, the address
+    of a Dask distributed scheduler (``tcp://host:8786``), they are sent to that cluster's
+    workers instead, as independent tasks; the results are the same, byte for byte, as long
+    as every worker sees the project's folder at the same path (a shared file system) and
+    runs the same environment: a job names its notebook, its output and its data by path.
+
+    Parameters
+    ----------
+    jobs
+        The runs to make.
+    workers
+        Processes at once (default: one per core); ignored with a scheduler.
+    execute
+        The function each worker calls (a cache can wrap ``execute_job``).
+    progress
+        Show a progress bar.
+    scheduler
+        Address of a Dask distributed scheduler, or None for the local pool.
+    bar
+        A progress bar to advance (one per build), instead of a new one.
+
+    Returns
+    -------
+    list of NotebookRun
+        In the order of ``jobs``.
+    """
+    from contextlib import nullcontext
+
+    from tqdm import tqdm
+
+    jobs = list(jobs)
+    if not jobs:
+        return []
+    runs: dict[int, NotebookRun] = {}
+    shown = nullcontext(bar) if bar is not None else tqdm(
+        total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
+    with shown as progress_bar:
+        if scheduler:
+            for number, run in _run_on_cluster(jobs, scheduler, execute):
+                runs[number] = run
+                progress_bar.set_postfix_str(run.job.output.name)
+                progress_bar.update()
+        else:
+            workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+            context = multiprocessing.get_context("spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                futures = {pool.submit(execute, job): number for number, job in enumerate(jobs)}
+                for future in as_completed(futures):
+                    run = future.result()
+                    runs[futures[future]] = run
+                    progress_bar.set_postfix_str(run.job.output.name)
+                    progress_bar.update()
+    return [runs[number] for number in range(len(jobs))]
+
+
+def _run_on_cluster(jobs: list[NotebookJob], scheduler: str,
+                    execute: Callable[[NotebookJob], NotebookRun]):
+    """Yield ``(number, run)`` as the cluster's workers finish the jobs."""
+    from distributed import Client
+    from distributed import as_completed as completed
+
+    with Client(scheduler) as client:
+        futures = client.map(execute, jobs, pure=False, key=[
+            f"notebook-{number}-{job.output.name}" for number, job in enumerate(jobs)])
+        numbers = {future.key: number for number, future in enumerate(futures)}
+        for future in completed(futures):
+            yield numbers[future.key], future.result()
+
+
+class IPCKernelManager(AsyncKernelManager):
+    """A kernel reached over Unix sockets in a private temporary folder, not TCP ports.
+
+    Kernels started at once by parallel jobs no longer race for free ports, and the kernel
+    no longer warns, once per notebook, that it runs over TCP without encryption: nothing
+    it says leaves the machine.
+    """
+
+    @default("transport")
+    def _default_transport(self) -> str:
+        return "ipc"
+
+    @default("ip")
+    def _default_ip(self) -> str:
+        return str(Path(tempfile.mkdtemp(prefix="citytools-kernel-")) / "kernel")
+
+    async def start_kernel(self, **kw: Any) -> None:
+        """Start the kernel with its own log (not the notebook's output) silenced.
+
+        The kernel's standard error carries only its log, e.g. "KeyboardInterrupt caught in
+        kernel" when it is interrupted on shutdown; what the notebook prints is in its
+        outputs, and a kernel that dies is reported by papermill as an error of the job.
+        """
+        kw.setdefault("stderr", subprocess.DEVNULL)
+        await super()._async_start_kernel(**kw)
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart)
+        if not restart:
+            shutil.rmtree(Path(self.ip).parent, ignore_errors=True)

@@ -1,0 +1,28 @@
+"""The benchmark's floors: notebooks that only set a parameter, or only import, through the pool."""
+
+from __future__ import annotations
+
+import nbformat
+
+from citytools_analysis.build import benchmark
+from citytools_analysis.core.paths import NOTEBOOKS_DIR
+
+
+def test_import_lines_are_a_notebooks_imports_as_written():
+    lines = benchmark.import_lines(NOTEBOOKS_DIR / "explore_1_systems.ipynb")
+    assert lines and all(line.startswith(("import ", "from ")) for line in lines)
+    assert any("citytools_analysis.report" in line for line in lines)
+
+
+def test_the_floors_run_as_many_notebooks_as_given_and_only_set_a_parameter(tmp_path):
+    sources = [NOTEBOOKS_DIR / "explore_1_systems.ipynb"] * 2
+    bare, imported = benchmark.measure_floors(tmp_path, sources, 2)
+    assert (bare.executed, imported.executed) == (2, 2)
+    assert bare.code == 0 and imported.code == 0, bare.notes + imported.notes
+    assert bare.seconds > 0 and imported.seconds > 0
+    cells = nbformat.read(tmp_path / "floors" / "bare.ipynb", as_version=4).cells
+    assert [cell.source for cell in cells] == ["value = 0"]
+    with_imports = nbformat.read(tmp_path / "floors" / "imports-00.ipynb", as_version=4).cells
+    assert with_imports[1].source.splitlines() == benchmark.import_lines(sources[0])
+    executed = nbformat.read(tmp_path / "floors" / "import-floor" / "001.ipynb", as_version=4)
+    assert executed.metadata["papermill"]["parameters"] == {"value": 1}
