@@ -54,6 +54,9 @@ class Table:
     row_is: str
     key: tuple[str, ...]
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    # (column, table it refers to, that table's key column): every non-empty value of the
+    # column is a key of the other table.
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -132,6 +135,7 @@ TABLES: dict[str, Table] = {
             Field("source_row", "integer", "Row number as seen in Excel (1-based, header "
                   "included).", required=True, minimum=1),
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "integrations": Table(
         "integrations",
@@ -144,6 +148,8 @@ TABLES: dict[str, Table] = {
                   "The linked system; empty when the named system was not found in the return."),
             Field("linked_name", "string", "The linked system's name as returned.", required=True),
         ),
+        (("gss_code", "authorities", "gss_code"), ("record_id", "systems", "record_id"),
+         ("linked_record_id", "systems", "record_id")),
     ),
     "skills": Table(
         "skills",
@@ -159,6 +165,7 @@ TABLES: dict[str, Table] = {
             Field("can_support", "boolean", "Willing to support other authorities."),
             *_SOURCE,
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "maturity": Table(
         "maturity",
@@ -171,6 +178,7 @@ TABLES: dict[str, Table] = {
                   maximum=5),
             *_SOURCE,
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "contracts": Table(
         "contracts",
@@ -206,6 +214,7 @@ TABLES: dict[str, Table] = {
             Field("record_id", "string", "The system in systems.csv the row was matched to or "
                   "added as."),
         ),
+        (("gss_code", "authorities", "gss_code"), ("record_id", "systems", "record_id")),
     ),
     "rejected": Table(
         "rejected",
