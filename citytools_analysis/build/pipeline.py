@@ -827,7 +827,16 @@ def build_book_report(
     if _failures(runs):
         return BuildReport(1, runs, executed_at - started, 0.0)
 
+    # The release's downloads, database and JSON API: staged before the book (whose "Using
+    # the data" page lists them), copied into the site after it (build/publish.py).
+    from citytools_analysis.build import publish
+
+    staged = publish.prepare(_resolve(parameters.get("processed_dir", PROCESSED_DIR)),
+                             build_dir, generated_dir,
+                             _resolve(reference_dir) if reference_dir else None, parameters)
     code = build_html(book_root, build_dir, full=force, quiet=not progress)
+    if code == 0:
+        publish.install(staged, Path(build_dir) / "html")
     report = BuildReport(code, runs, executed_at - started, time.perf_counter() - executed_at)
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)

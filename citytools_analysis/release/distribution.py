@@ -148,5 +148,13 @@ class PublishedFile:
     licence: str
 
 
-__all__ = ["AUTHORITY_TABLES", "PublishedFile", "ZIP_NAME", "csv_row_count", "licence_line",
-           "release_files", "write_authority_extracts", "write_zip"]
+__all__ = [
+    "AUTHORITY_TABLES",
+    "ZIP_NAME",
+    "PublishedFile",
+    "csv_row_count",
+    "licence_line",
+    "release_files",
+    "write_authority_extracts",
+    "write_zip",
+]
