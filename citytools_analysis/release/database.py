@@ -119,7 +119,8 @@ def write_database(processed_dir: Path | str, path: Path | str) -> Path:
     Raises
     ------
     DatabaseError
-        If a foreign key of the release points at no row; ``path`` is left as it was.
+        If a row breaks the package's constraints (a required value missing, a duplicate
+        key) or a foreign key points at no row; ``path`` is left as it was.
     """
     from frictionless import Package
 
@@ -132,7 +133,12 @@ def write_database(processed_dir: Path | str, path: Path | str) -> Path:
     scratch = staging.with_name(staging.name + ".scratch")
     try:
         package = Package(str(processed_dir / "datapackage.json"))
-        package.publish(f"sqlite:///{scratch}")
+        try:
+            package.publish(f"sqlite:///{scratch}")
+        except Exception as error:  # noqa: BLE001 - Frictionless and SQLAlchemy raise many kinds
+            reason = getattr(error, "orig", None) or error
+            raise DatabaseError(f"{processed_dir}: the release does not fit its data package "
+                                f"({type(reason).__name__}: {reason})") from None
         _copy_canonical(scratch, staging)
         problems = foreign_key_problems(staging)
         if problems:
