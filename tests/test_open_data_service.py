@@ -334,7 +334,7 @@ def test_prepare_and_install_publish_every_file_and_the_downloads_table(release,
     assert table.startswith("```{raw} html")
     for item in publish.describe_files(html_dir, release):
         assert f'href="../{item.path}"' in table
-    assert '<td class="text-right">5</td>' in table  # systems.csv's rows
+    assert '<td class="text-end">5</td>' in table  # systems.csv's rows
     assert "Open Government Licence v3.0 (OGL-UK-3.0)" in table
 
 
@@ -371,7 +371,7 @@ def test_the_built_book_publishes_every_file_byte_for_byte(built_project, built_
     for item in publish.describe_files(built_site, processed):
         assert f'href="../{item.path}"' in page, item.path
         if item.rows is not None:
-            assert f"<td class=\"text-right\">{item.rows:,}</td>" in page
+            assert f"<td class=\"text-end\">{item.rows:,}</td>" in page
     authorities = list(csv.DictReader(
         (processed / "authorities.csv").open(encoding="utf-8", newline="")))
     for row in authorities:
@@ -426,7 +426,7 @@ def test_datasette_serves_the_database_and_answers_a_query(built_site):
     async def ask():
         service = Datasette(immutables=[str(path)])
         response = await service.client.get(
-            "/citytools.json", params={"sql": query, "_shape": "array"})
+            f"/{path.stem}.json", params={"sql": query, "_shape": "array"})
         return response.status_code, response.json()
 
     status, rows = asyncio.run(ask())

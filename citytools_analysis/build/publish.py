@@ -134,8 +134,8 @@ def downloads_markdown(files: list[PublishedFile], page_root: str = "../") -> st
             f'<td><a href="{html.escape(page_root + item.path)}" download>'
             f"<code>{html.escape(item.path.rsplit('/', 1)[-1])}</code></a></td>"
             f"<td>{html.escape(item.holds)}</td>"
-            f'<td class="text-right">{html.escape(_size(item.bytes))}</td>'
-            f'<td class="text-right">{"" if item.rows is None else f"{item.rows:,}"}</td>'
+            f'<td class="text-end">{html.escape(_size(item.bytes))}</td>'
+            f'<td class="text-end">{"not a table" if item.rows is None else f"{item.rows:,}"}</td>'
             f"<td>{html.escape(item.licence)}</td>"
             "</tr>")
     return (
