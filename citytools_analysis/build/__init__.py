@@ -1,1 +1,1 @@
-"""The build: running the notebooks, the cache, provenance, publishing the release with the book, the benchmark."""
+"""Building the book: planning and running notebooks, the cache, provenance and the benchmark."""
