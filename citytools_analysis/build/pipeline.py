@@ -253,6 +253,35 @@ def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
     write_findings_store(_resolve(effective.get("processed_dir", PROCESSED_DIR)), chosen, store)
 
 
+def _stage_downloads(parameters: Mapping[str, Any], build_dir: Path | str, generated_dir: Path,
+                      reference_dir: Any, force: bool) -> Path:
+    """Stage the files the book publishes, unless what they are made from is unchanged.
+
+    The staged folder keeps the key it was made from (the release's bytes, the package's
+    code and the build parameters), so a no-op build does not write them again.
+    """
+    import hashlib
+    import json
+
+    from citytools_analysis.build import publish
+
+    processed_dir = _resolve(parameters.get("processed_dir", PROCESSED_DIR))
+    staging = Path(build_dir) / publish.STAGING_FOLDER
+    digest = hashlib.sha256()
+    digest.update(build_cache.path_digest(processed_dir).encode())
+    digest.update(build_cache.package_digest().encode())
+    digest.update(json.dumps(dict(parameters), sort_keys=True, default=str).encode())
+    key, stored = digest.hexdigest(), staging / ".publish-key"
+    include = Path(generated_dir) / publish.DOWNLOADS_INCLUDE
+    if (not force and include.is_file() and stored.is_file()
+            and stored.read_text(encoding="utf-8").strip() == key):
+        return staging
+    staged = publish.prepare(processed_dir, build_dir, generated_dir,
+                             _resolve(reference_dir) if reference_dir else None, parameters)
+    stored.write_text(key + "\n", encoding="utf-8")
+    return staged
+
+
 def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
     """The London-wide tables, computed as the profile notebook computes them."""
     from citytools_analysis.report.profiles import load_london
@@ -372,7 +401,14 @@ def build_book_report(
         if _failures(runs):
             return BuildReport(1, runs, executed_at - started, 0.0)
         bar.set_postfix_str("the web book")
+        # The release's downloads, database and JSON API: staged before the book (whose
+        # "Using the data" page lists them), copied into the site after it (build/publish.py).
+        staged = _stage_downloads(parameters, build_dir, generated_dir, reference_dir, force)
         code = build_html(book_root, build_dir, full=force, quiet=True)
+        if code == 0:
+            from citytools_analysis.build import publish
+
+            publish.install(staged, Path(build_dir) / "html")
     report = BuildReport(code, runs, executed_at - started, time.perf_counter() - executed_at)
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)

@@ -54,6 +54,9 @@ class Table:
     row_is: str
     key: tuple[str, ...]
     fields: tuple[Field, ...] = field(default_factory=tuple)
+    # (column, table it refers to, that table's key column): every non-empty value of the
+    # column is a key of the other table.
+    foreign_keys: tuple[tuple[str, str, str], ...] = ()
 
     @property
     def columns(self) -> list[str]:
@@ -136,6 +139,7 @@ TABLES: dict[str, Table] = {
             Field("source_row", "integer", "Row number as seen in Excel (1-based, header "
                   "included).", required=True, minimum=1),
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "integrations": Table(
         "integrations",
@@ -149,6 +153,8 @@ TABLES: dict[str, Table] = {
                   "of the return is logged in corrections.csv instead).", required=True),
             Field("linked_name", "string", "The linked system's name as returned.", required=True),
         ),
+        (("gss_code", "authorities", "gss_code"), ("record_id", "systems", "record_id"),
+         ("linked_record_id", "systems", "record_id")),
     ),
     "skills": Table(
         "skills",
@@ -164,6 +170,7 @@ TABLES: dict[str, Table] = {
             Field("can_support", "boolean", "Willing to support other authorities."),
             *_SOURCE,
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "maturity": Table(
         "maturity",
@@ -176,6 +183,7 @@ TABLES: dict[str, Table] = {
                   maximum=5),
             *_SOURCE,
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "contracts": Table(
         "contracts",
@@ -215,6 +223,7 @@ TABLES: dict[str, Table] = {
             Field("record_id", "string", "The system in systems.csv the row was matched to, "
                   "added as, or is another contract of (same_system)."),
         ),
+        (("gss_code", "authorities", "gss_code"), ("record_id", "systems", "record_id")),
     ),
     "payments": Table(
         "payments",
@@ -246,6 +255,7 @@ TABLES: dict[str, Table] = {
                   "IT payment whose supplier name is withheld) or not_it.", required=True,
                   enum=("it", "withheld", "not_it")),
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "it_spend": Table(
         "it_spend",
@@ -263,6 +273,7 @@ TABLES: dict[str, Table] = {
             Field("amount_gbp", "number", "Net amount paid (payments less credits).",
                   required=True, unit="GBP"),
         ),
+        (("gss_code", "authorities", "gss_code"),),
     ),
     "rejected": Table(
         "rejected",

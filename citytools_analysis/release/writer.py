@@ -95,6 +95,11 @@ def datapackage_descriptor(*, snapshot_date: str | None, synthetic: bool, round_
                 },
             }
         )
+        if table.foreign_keys:
+            resources[-1]["schema"]["foreignKeys"] = [
+                {"fields": column, "reference": {"resource": target, "fields": target_column}}
+                for column, target, target_column in table.foreign_keys
+            ]
     description = (
         "London local authorities' IT systems, contracts, skills and digital maturity, "
         "cleaned from the City Tools: London survey returns."
