@@ -50,11 +50,26 @@ MISSING_BROWSER = (
     "Chromium not found: install Debian's chromium (apt-get install chromium) "
     "to run the browser tests"
 )
-# What a copy of the project leaves out: environments, git, and every build artefact.
-COPY_IGNORE = shutil.ignore_patterns(
+# What a copy of the project leaves out: environments, git, and every build artefact. The
+# top-level build/ folder (setuptools' output) is left out, but not the package's own
+# citytools_analysis/build/ (the build layer).
+_IGNORED_EVERYWHERE = shutil.ignore_patterns(
     ".venv*", ".git", "_build", ".build-cache", "_generated", "__pycache__", ".pytest_cache",
-    "*.egg-info", "build", ".ipynb_checkpoints",
+    "*.egg-info", ".ipynb_checkpoints",
 )
+
+
+def copy_ignore(root: Path):
+    """The ``ignore`` function for ``shutil.copytree`` of the project at ``root``."""
+    root = Path(root).resolve()
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        ignored = set(_IGNORED_EVERYWHERE(folder, names))
+        if Path(folder).resolve() == root and "build" in names:
+            ignored.add("build")
+        return ignored
+
+    return ignore
 BUILD_TIMEOUT_SECONDS = 1800
 
 
@@ -80,7 +95,7 @@ def require_chromium() -> str:
 
 def copy_project(target: Path, source: Path = PROJECT_ROOT) -> Path:
     """Copy the project's sources and data (no environment, git or build output) to ``target``."""
-    shutil.copytree(source, target, ignore=COPY_IGNORE)
+    shutil.copytree(source, target, ignore=copy_ignore(source))
     return target
 
 

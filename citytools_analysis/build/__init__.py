@@ -1,0 +1,1 @@
+"""Building the book: planning and running notebooks, the cache, provenance and the benchmark."""
