@@ -90,3 +90,15 @@ def test_interactive_html_embeds_every_row_and_is_the_same_each_run(data):
 def test_interactive_html_refuses_an_unknown_column(data):
     with pytest.raises(KeyError, match="Borough"):
         explorer.interactive_html(explorer.systems_table(data), "t", panes=["Borough"])
+
+
+def test_interactive_html_names_pane_boxes_renders_money_and_hides_missing_values(data):
+    table = explorer.systems_table(data)
+    html = explorer.interactive_html(table, "explore-systems",
+                                     panes=["Authority", "Service area"])
+    # Each pane's search box is given its column's name (not the heading cell's markup).
+    assert '"searchPanes": {"header": "Authority"}' in html
+    assert '"searchPanes": {"header": "Service area"}' in html
+    # Money is rendered as pounds in the browser; no missing value is sent as "<NA>".
+    assert r'toLocaleString(\"en-GB\"' in html and '"keys_to_be_evaluated"' in html
+    assert "<NA>" not in html
