@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import re
 from datetime import date
 
@@ -100,5 +103,9 @@ def test_interactive_html_names_pane_boxes_renders_money_and_hides_missing_value
     assert '"searchPanes": {"header": "Authority"}' in html
     assert '"searchPanes": {"header": "Service area"}' in html
     # Money is rendered as pounds in the browser; no missing value is sent as "<NA>".
-    assert r'toLocaleString(\"en-GB\"' in html and '"keys_to_be_evaluated"' in html
+    assert '"keys_to_be_evaluated"' in html  # the money column's sort renderer
+    rows = json.loads(json.loads(re.search(r'"data_json": ("(?:[^"\\]|\\.)*")', html).group(1)))
+    costs = [row[list(table.columns).index("Annual cost (£)")] for row in rows]
+    assert costs and all(cost.startswith("£") or cost == "not stated" for cost in costs)
+    assert not any(cost.endswith(".0") for cost in costs)
     assert "<NA>" not in html

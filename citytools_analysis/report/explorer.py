@@ -202,29 +202,32 @@ def contracts_table(
 
 MONEY_RENDER = """
 function (data, type) {
-  const missing = data === null || data === undefined || data === "" || Number.isNaN(Number(data));
-  if (type === "display" || type === "filter") {
-    return missing ? "not stated"
-      : "£" + Number(data).toLocaleString("en-GB", {maximumFractionDigits: 0});
+  if (type === "sort" || type === "type") {
+    const text = String(data);
+    const amount = Number(text.replace(/[^0-9.-]/g, ""));
+    return text.includes("£") && !Number.isNaN(amount) ? amount : -1;
   }
-  return missing ? -1 : Number(data);
+  return data;
 }
 """
-"""DataTables renderer of a money column: ``£310,000`` shown, the number sorted, "not stated"
-for a missing amount (sorted first)."""
+"""DataTables renderer of a money column: the cell shows ``£310,000`` (or "not stated"), and
+sorts by the amount (a missing one first)."""
 
 
 def _shown(frame: pd.DataFrame) -> pd.DataFrame:
-    """The table as the browser gets it: missing text "not stated", money as numbers or null."""
+    """The table as the page embeds it: money as ``£310,000``, missing values "not stated".
+
+    The embedded rows are also the page's static preview (shown before the script runs, or
+    without it), so they are written as a reader reads them, not as a data frame prints.
+    """
     shown = frame.reset_index(drop=True).copy()
     for column in shown.columns:
         values = shown[column]
         if formatting.is_money_column(column) and pd.api.types.is_numeric_dtype(values):
-            numbers = values.astype("Float64").round()
-            shown[column] = [None if pd.isna(v) else int(v) for v in numbers]
+            shown[column] = pd.Series([formatting.gbp(v) for v in values], dtype=object)
         elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            shown[column] = [formatting.NOT_STATED if formatting.is_missing(v) else v
-                             for v in values]
+            shown[column] = pd.Series([formatting.NOT_STATED if formatting.is_missing(v) else v
+                                       for v in values], dtype=object)
     return shown
 
 
