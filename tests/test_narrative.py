@@ -201,11 +201,11 @@ def test_evidence_reads_as_words_years_money_and_one_date():
                 "link": "05_collaboration.html#joint-procurement"}
     rows = dict(narrative.evidence_rows(evidence, NAMES))
     assert rows == {
-        "Opportunity for a": "service area", "Name": "Finance",
+        "Opportunity for": "a service area", "Name": "Finance",
         "Authorities": "3: Barnet, Brent, Camden", "Systems": "3",
         "Contracts end": "on 31 March 2020", "Combined annual cost": "not stated",
         "Replacement planned by": "2022", "Share": "62%"}
-    assert narrative.evidence_text(evidence, NAMES).startswith("Opportunity for a: service area;")
+    assert narrative.evidence_text(evidence, NAMES).startswith("Opportunity for: a service area;")
     assert narrative.link_description("06_satisfaction.html#under-performance-clusters") == (
         "Under performance clusters, in Satisfaction")
 

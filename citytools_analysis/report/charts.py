@@ -702,6 +702,11 @@ def category_tile_map(
     ------
     ValueError
         If a category is not in ``legend``, or ``legend`` is empty.
+
+    Notes
+    -----
+    The legend lists each category present with its count of authorities; a category no
+    authority is in is left out of it.
     """
     if not legend:
         raise ValueError("a categorical tile map needs at least one category in its legend")
@@ -746,10 +751,11 @@ def category_tile_map(
     ax.axis("off")
     ax.set_title(title)
     counts = table[category_column].astype(str).value_counts()
-    handles = [Patch(facecolor=styles[name][0], hatch=styles[name][1], edgecolor="white",
-                     label=f"{name} ({int(counts.get(name, 0))})") for name in legend]
+    handles = [Patch(facecolor=styles[name][0], hatch=styles[name][1], edgecolor="#505A5F",
+                     linewidth=0.5, label=f"{name} ({int(counts[name])})")
+               for name in legend if counts.get(name, 0)]  # an empty category is not listed
     ax.legend(handles=handles, title=legend_title, loc="upper center",
-              bbox_to_anchor=(0.5, 0.0), ncol=len(legend), frameon=False, fontsize=8,
-              title_fontsize=8)
+              bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False, fontsize=9,
+              title_fontsize=9)
     fig.tight_layout()
     return fig

@@ -510,7 +510,7 @@ def recommendations(groups: list[RecommendationGroup]) -> str:
 
 #: Row labels of a recommendation's evidence table, by evidence key.
 EVIDENCE_LABELS = {
-    "kind": "Opportunity for a", "name": "Name", "service_area": "Service area",
+    "kind": "Opportunity for", "name": "Name", "service_area": "Service area",
     "skill_area": "Skill area", "supplier": "Supplier", "authorities": "Authorities",
     "systems": "Systems", "costed_systems": "Systems with a known cost",
     "annual_cost_gbp": "Combined annual cost", "planning": "Authorities planning a replacement",
@@ -553,7 +553,7 @@ def _evidence_value(key: str, value: object, names: Mapping[str, str]) -> str:
     if key == "mean_satisfaction":
         return f"{float(value):.1f}"
     if key == "kind":
-        return str(value).replace("_", " ")
+        return "a " + str(value).replace("_", " ")
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, (int, float)):
