@@ -39,6 +39,9 @@ from citytools_analysis.release.processed import read_table
 # axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING_IMPACTS = ("serious", "critical")
+# A shared or busy machine loads the larger pages (explorers embed every row) slowly: wait
+# this long for a page to settle before calling it broken.
+PAGE_TIMEOUT_MS = 120_000
 
 
 @dataclass
@@ -73,6 +76,7 @@ def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
     record = SiteVisit()
     for path in site_pages(built_site):
         page = chromium_browser.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         watch = PageWatch(page, path)
         try:
             page.goto(site_url + path, wait_until="load")
@@ -110,32 +114,31 @@ def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
 
 
 def _interact(page) -> None:
-    """What a reader does on a page with an interactive table: search, filter a column, tick
-    a pane value, sort, then clear; errors from any of it are recorded like load errors."""
-    tables = page.locator(".dt-container")
-    for number in range(tables.count()):
-        container = tables.nth(number)
-        search = container.locator(".dt-search input")
-        if search.count():
-            search.first.press_sequentially("a")
-            search.first.fill("")
-            search.first.press("Backspace")
-        column_filter = container.locator("thead input")
+    """What a reader does on a page with an interactive table: search, filter a column, sort,
+    tick a pane value, then clear; errors from any of it are recorded like load errors."""
+    searches = page.locator(".dt-search input[type=search]")
+    for number in range(searches.count()):
+        search = searches.nth(number)
+        table = search.get_attribute("aria-controls")
+        search.press_sequentially("a")
+        search.fill("")
+        search.press("Backspace")
+        column_filter = page.locator(f"#{table} thead input")
         if column_filter.count():
             column_filter.first.press_sequentially("e")
             column_filter.first.fill("")
             column_filter.first.press("Backspace")
-        heading = container.locator("thead th").first
-        if heading.count():
-            heading.click(position={"x": 5, "y": 5})
-        pane_value = container.locator(".dtsp-searchPane tbody tr td").first
-        if pane_value.count() and pane_value.is_visible():
-            pane_value.click()
-            page.wait_for_timeout(150)
-            clear = container.locator(".dtsp-clearAll")
-            if clear.count() and clear.first.is_enabled():
-                clear.first.click()
-    if tables.count():
+        heading = page.locator(f"#{table} thead tr:first-child th").nth(1)
+        if heading.count() and heading.is_visible():
+            heading.click(position={"x": 2, "y": 2}, timeout=5_000)
+    pane_value = page.locator(".dtsp-searchPane tbody tr td.dtsp-nameColumn")
+    if pane_value.count() and pane_value.first.is_visible():
+        pane_value.first.click(timeout=5_000)
+        page.wait_for_timeout(200)
+        clear = page.locator("button.dtsp-clearAll")
+        if clear.count() and clear.first.is_enabled():
+            clear.first.click(timeout=5_000)
+    if searches.count():
         page.wait_for_load_state("networkidle")
 
 
@@ -185,6 +188,7 @@ def test_every_page_fits_a_phone_screen(visit, chromium_browser, site_url):
     # 390 pixels wide: no figure or table reaches past the screen's edge out of reach (a
     # wide table may scroll sideways inside its own box), and no page is wider than it.
     page = chromium_browser.new_page(viewport=PHONE_VIEWPORT)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
     watch = PageWatch(page)
     problems = []
     try:
@@ -252,6 +256,7 @@ def test_an_explorer_table_filters_by_borough(visit, chromium_browser, site_url,
     checked = []
     for path in explorers:
         page = chromium_browser.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
         watch = PageWatch(page, path)
         page.goto(site_url + path, wait_until="load")
         page.wait_for_load_state("networkidle")
