@@ -435,6 +435,8 @@ def build_html(
     Sphinx keeps its environment between builds and re-reads only the pages whose files
     changed (an executed notebook that was reused keeps its modification time); a changed
     configuration makes it re-read everything by itself. ``full`` re-reads every page.
+    ``build_dir/html`` is removed first and every page written afresh, so that a rebuild
+    gives the same bytes as a first build.
 
     Parameters
     ----------
@@ -460,6 +462,12 @@ def build_html(
     build_dir = Path(build_dir)
     if build_dir.name != "_build":
         raise ValueError(f"{build_dir}: Jupyter Book writes into a folder named _build")
+    # The pages are always written afresh (the doctrees stay, so only changed pages are read
+    # again): written over an earlier build, Sphinx keeps emptied entries of the old search
+    # index and adds a checksum to the links of stylesheets that existed before (myst-nb
+    # copies its own only at the end of a build), so a rebuild would differ from a first
+    # build in bytes. Written afresh, two builds from the same inputs are byte-identical.
+    shutil.rmtree(build_dir / "html", ignore_errors=True)
     command = [
         *jupyter_book_command(),
         "build",
