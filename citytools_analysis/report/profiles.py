@@ -688,7 +688,9 @@ def display_partners(profile: AuthorityProfile) -> pd.DataFrame:
         "Product or service area": rows["name"],
         "Kind": rows["kind"].str.replace("_", " "),
         "This authority's end": rows["own_end"],
-        "Window": rows["first_end"] + " to " + rows["last_end"],
+        # A window whose first and last end are the same day is that one date.
+        "Window": (rows["first_end"] + " to " + rows["last_end"]).where(
+            rows["first_end"] != rows["last_end"], rows["first_end"]),
         "Partners": rows["partners"].astype(int),
         "Partner authorities": rows["partner_names"],
         "Combined annual cost (£)": rows["annual_cost_gbp"].astype(float).round().astype(int),
