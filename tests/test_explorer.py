@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-
-import re
 from datetime import date
 
 import pytest

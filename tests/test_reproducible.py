@@ -189,8 +189,8 @@ def second_book(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess
     shutil.rmtree(project / "data" / "processed")
     shutil.copytree(built_project / "data" / "processed", project / "data" / "processed")
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from citytools_analysis.build.pipeline import "
-         "build_html; sys.exit(build_html(full=True, quiet=True))"],
+        [sys.executable, "-c", ("import sys; from citytools_analysis.build.pipeline import "
+                                "build_html; sys.exit(build_html(full=True, quiet=True))")],
         cwd=project, env=build_environment(project), capture_output=True, text=True,
         timeout=NBVAL_TIMEOUT_SECONDS, check=False,
     )

@@ -45,7 +45,7 @@ def year(value: object) -> str:
     """A year as written: ``2022``, never ``2,022`` or ``2022.0``."""
     if is_missing(value):
         return NOT_STATED
-    return str(int(round(float(value))))
+    return str(round(float(value)))
 
 
 def gbp(amount: object) -> str:
