@@ -2,11 +2,15 @@
 
 The book is built once per session from the project's real data in a temporary copy of the
 project (``conftest.built_project``) and served on 127.0.0.1. Every page is opened once;
-console errors, failed or refused requests, requests leaving localhost, figures and links
-as rendered, and an axe-core accessibility scan (WCAG 2.1 A and AA rules) are recorded on
-that visit and checked by the tests below. The checker functions live in
-``browser_support`` and are shown to catch a missing alt text and a broken link on hand-
-broken copies of built pages (these self-tests need no browser).
+console errors, failed or refused requests and requests leaving localhost (for the page's
+whole life, including after searching, filtering and sorting its tables), figures and
+links as rendered, and an axe-core accessibility scan (WCAG 2.1 A and AA rules; serious
+and critical findings fail, moderate and minor ones are reported) are recorded on that
+visit and checked by the tests below. Every page is also opened 390 pixels wide (a phone),
+and every page's text is scanned for values written as a data frame prints them. The
+checker functions live in ``browser_support`` and are shown to catch a missing alt text, a
+broken link and a badly written number on hand-broken copies of pages (these self-tests
+need no browser).
 
 Without Chromium the browser tests are skipped with a message saying how to install it;
 under ``CI=true`` they fail instead.
@@ -414,3 +418,17 @@ def test_axe_reports_an_image_without_alt_text(chromium_browser, tmp_path):
         violations = _axe_violations(page)
         page.close()
     assert [(v["id"], v["impact"]) for v in violations] == [("image-alt", "critical")]
+
+
+def test_number_checker_on_a_hand_written_page():
+    page = ("<article><p>Barnet plans to replace it by 2022; until year: 2,022.</p>"
+            "<table><tr><td>310000.0</td><td>£1,200.0</td><td>&lt;NA&gt;</td><td>nan</td>"
+            "<td>NaT</td><td>98.8</td><td>£310,000</td><td>not stated</td></tr></table>"
+            "<p>Contracts end between 31 March 2020 and 31 March 2020, and between "
+            "30 September 2019 and 31 March 2020.</p>"
+            "<script>const hidden = 'nan <NA> 310000.0';</script></article>")
+    found = [line.split(": ")[1] for line in number_problems({"p.html": page})]
+    assert sorted(found) == sorted([
+        "a missing value shown as <NA>", "a missing value shown as nan",
+        "a missing date shown as NaT", "money with a .0", "a whole amount written with .0",
+        "a year with a thousands separator", "a range whose ends are one date"])
