@@ -375,3 +375,164 @@ def content_image_count(pages: Mapping[str, str]) -> int:
     return sum(
         1 for text in pages.values() for _, _, in_content in parse_page(text).images if in_content
     )
+
+
+# --- watching a page for its whole life -----------------------------------------------------
+
+LOCAL_PREFIXES = ("http://127.0.0.1:", "file:", "data:", "blob:", "about:")
+
+
+class PageWatch:
+    """Console errors, uncaught errors and failed, refused or non-local requests of one page.
+
+    Attached when the page is opened, it records for the page's whole life: while it loads,
+    and after every search, filter or click a test makes. Only while :meth:`paused` (the
+    accessibility checker runs: axe-core fetches each stylesheet's ``@import`` again,
+    resolved against the page, which 404s) is nothing recorded; those requests are the
+    checker's, not the book's. Lines are prefixed with :attr:`label` (the page's path).
+    """
+
+    def __init__(self, page, label: str = "") -> None:
+        self.label = label
+        self.console_errors: list[str] = []
+        self.request_problems: list[str] = []
+        self._paused = False
+        page.on("console", self._on_console)
+        page.on("pageerror", self._on_page_error)
+        page.on("request", self._on_request)
+        page.on("requestfailed", self._on_failed)
+        page.on("response", self._on_response)
+
+    @contextmanager
+    def paused(self) -> Iterator[None]:
+        """Record nothing inside the ``with`` block."""
+        self._paused = True
+        try:
+            yield
+        finally:
+            self._paused = False
+
+    def _on_console(self, message) -> None:
+        if not self._paused and message.type == "error":
+            self.console_errors.append(f"{self.label}: {message.text}")
+
+    def _on_page_error(self, error) -> None:
+        if not self._paused:
+            self.console_errors.append(f"{self.label}: uncaught {error}")
+
+    def _on_request(self, request) -> None:
+        if not self._paused and not request.url.startswith(LOCAL_PREFIXES):
+            self.request_problems.append(f"{self.label}: leaves localhost: {request.url}")
+
+    def _on_failed(self, request) -> None:
+        if not self._paused:
+            self.request_problems.append(
+                f"{self.label}: failed: {request.url} ({request.failure})")
+
+    def _on_response(self, response) -> None:
+        if not self._paused and response.status >= 400:
+            self.request_problems.append(f"{self.label}: HTTP {response.status}: {response.url}")
+
+    @property
+    def problems(self) -> list[str]:
+        """Everything recorded so far."""
+        return self.console_errors + self.request_problems
+
+
+# --- a phone-width page: does any figure or table overflow out of reach? -------------------
+
+PHONE_VIEWPORT = {"width": 390, "height": 844}
+
+# A content element (figure, image, table, code block, interactive table) that reaches past
+# the right edge of the screen is out of reach unless a box around it, itself on screen,
+# scrolls sideways. The page itself must not be wider than the screen.
+OVERFLOW_SCRIPT = """
+() => {
+  const width = document.documentElement.clientWidth;
+  const problems = [];
+  if (document.documentElement.scrollWidth > width + 1) {
+    problems.push(`the page is ${document.documentElement.scrollWidth}px wide on a ${width}px screen`);
+  }
+  const selector = "article img, article figure, article table, article pre, article .dt-container";
+  for (const element of document.querySelectorAll(selector)) {
+    const box = element.getBoundingClientRect();
+    if (box.width === 0 || (box.right <= width + 1 && box.left >= -1)) continue;
+    let scroller = element.parentElement, reachable = false;
+    while (scroller && scroller !== document.body) {
+      const style = getComputedStyle(scroller);
+      if (["auto", "scroll"].includes(style.overflowX)
+          && scroller.getBoundingClientRect().right <= width + 1) { reachable = true; break; }
+      scroller = scroller.parentElement;
+    }
+    if (!reachable) {
+      const name = element.tagName.toLowerCase() + (element.id ? "#" + element.id : "")
+        + (element.className && typeof element.className === "string"
+           ? "." + element.className.trim().split(/\\s+/).join(".") : "");
+      problems.push(`${name} spans ${Math.round(box.left)}-${Math.round(box.right)}px, out of reach`);
+    }
+  }
+  return problems;
+}
+"""
+
+
+# --- numbers as a reader sees them ----------------------------------------------------------
+
+NUMBER_PROBLEMS = (
+    (re.compile(r"<NA>"), "a missing value shown as <NA>"),
+    (re.compile(r"\bnan\b", re.IGNORECASE), "a missing value shown as nan"),
+    (re.compile(r"\bNaT\b"), "a missing date shown as NaT"),
+    (re.compile(r"£\s?[\d,]+\.0\b(?!\d)"), "money with a .0"),
+    (re.compile(r"(?<![\d.,£])\d{4,}\.0\b(?![\d%])"), "a whole amount written with .0"),
+    (re.compile(r"\b(?:year|until|by)\b:?\s+[12],\d{3}\b", re.IGNORECASE),
+     "a year with a thousands separator"),
+    (re.compile(r"between (\d{1,2} \w+ \d{4}) and \1\b"), "a range whose ends are one date"),
+)
+
+
+class _TextParser(HTMLParser):
+    """The text a reader sees: everything outside ``<script>`` and ``<style>``."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.skip = 0
+        self.parts: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in ("script", "style"):
+            self.skip += 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self.skip:
+            self.skip -= 1
+        elif tag in ("td", "th", "p", "li", "div", "tr", "caption", "pre", "dd", "dt"):
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skip:
+            self.parts.append(data)
+
+
+def visible_text(page_html: str) -> str:
+    """A page's text as a reader sees it (cells and paragraphs on lines of their own)."""
+    parser = _TextParser()
+    parser.feed(page_html)
+    parser.close()
+    return "".join(parser.parts)
+
+
+def number_problems(pages: Mapping[str, str]) -> list[str]:
+    """Values written the way a data frame prints them, not the way a reader reads them.
+
+    ``<NA>``, ``nan``, ``NaT``, money or a whole amount with ``.0``, a year with a
+    thousands separator, and ``between X and X``, in the text of each page (scripts and
+    styles left out). One line per finding, with the text around it.
+    """
+    problems = []
+    for path, text in pages.items():
+        shown = visible_text(text)
+        for pattern, what in NUMBER_PROBLEMS:
+            for match in pattern.finditer(shown):
+                around = " ".join(shown[max(0, match.start() - 50):match.end() + 30].split())
+                problems.append(f"{path}: {what}: …{around}…")
+    return problems

@@ -2,11 +2,15 @@
 
 The book is built once per session from the project's real data in a temporary copy of the
 project (``conftest.built_project``) and served on 127.0.0.1. Every page is opened once;
-console errors, failed or refused requests, requests leaving localhost, figures and links
-as rendered, and an axe-core accessibility scan (WCAG 2.1 A and AA rules) are recorded on
-that visit and checked by the tests below. The checker functions live in
-``browser_support`` and are shown to catch a missing alt text and a broken link on hand-
-broken copies of built pages (these self-tests need no browser).
+console errors, failed or refused requests and requests leaving localhost (for the page's
+whole life, including after searching, filtering and sorting its tables), figures and
+links as rendered, and an axe-core accessibility scan (WCAG 2.1 A and AA rules; serious
+and critical findings fail, moderate and minor ones are reported) are recorded on that
+visit and checked by the tests below. Every page is also opened 390 pixels wide (a phone),
+and every page's text is scanned for values written as a data frame prints them. The
+checker functions live in ``browser_support`` and are shown to catch a missing alt text, a
+broken link and a badly written number on hand-broken copies of pages (these self-tests
+need no browser).
 
 Without Chromium the browser tests are skipped with a message saying how to install it;
 under ``CI=true`` they fail instead.
@@ -16,16 +20,21 @@ from __future__ import annotations
 
 import re
 import shutil
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 
 from browser_support import (
+    OVERFLOW_SCRIPT,
+    PHONE_VIEWPORT,
+    PageWatch,
     content_image_count,
     image_problems,
     internal_link_count,
     link_problems,
+    number_problems,
     serve,
     site_pages,
 )
@@ -34,7 +43,9 @@ from citytools_analysis.release.processed import read_table
 # axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 FAILING_IMPACTS = ("serious", "critical")
-LOCAL_PREFIXES = ("http://127.0.0.1:", "data:", "blob:", "about:")
+# A shared or busy machine loads the larger pages (explorers embed every row) slowly: wait
+# this long for a page to settle before calling it broken.
+PAGE_TIMEOUT_MS = 120_000
 
 
 @dataclass
@@ -59,71 +70,84 @@ def _axe_violations(page) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
-    """Open every page of the built book once and record what happened."""
+    """Open every page of the built book once and record what happened.
+
+    Each page is opened in a page of its own, watched for its whole life
+    (:class:`browser_support.PageWatch`): while it loads, while its scripts run afterwards,
+    and after the search and filter interactions made on explorer pages. Only while axe
+    runs is nothing recorded (its own requests are not the book's).
+    """
     record = SiteVisit()
-    # Events count while a page loads. axe-core, run afterwards, fetches each stylesheet's
-    # @import again, resolved against the page rather than the stylesheet, which 404s: that
-    # request is the checker's, not the book's, so nothing is recorded while axe runs.
-    current = {"path": "", "loading": False}
-    page = chromium_browser.new_page()
-
-    def on_console(message) -> None:
-        if current["loading"] and message.type == "error":
-            record.console_errors.append(f"{current['path']}: {message.text}")
-
-    def on_page_error(error) -> None:
-        if current["loading"]:
-            record.console_errors.append(f"{current['path']}: uncaught {error}")
-
-    def on_request(request) -> None:
-        if current["loading"] and not request.url.startswith(LOCAL_PREFIXES):
-            record.request_problems.append(f"{current['path']}: leaves localhost: {request.url}")
-
-    def on_failed(request) -> None:
-        if current["loading"]:
-            record.request_problems.append(
-                f"{current['path']}: failed: {request.url} ({request.failure})"
-            )
-
-    def on_response(response) -> None:
-        if current["loading"] and response.status >= 400:
-            record.request_problems.append(
-                f"{current['path']}: HTTP {response.status}: {response.url}"
-            )
-
-    page.on("console", on_console)
-    page.on("pageerror", on_page_error)
-    page.on("request", on_request)
-    page.on("requestfailed", on_failed)
-    page.on("response", on_response)
     for path in site_pages(built_site):
-        current.update(path=path, loading=True)
-        page.goto(site_url + path, wait_until="load")
-        page.wait_for_load_state("networkidle")
-        current["loading"] = False
-        final = page.url.removeprefix(site_url).split("#")[0].split("?")[0]
-        if final != path:  # index.html sends the reader on to the first page
-            record.redirects[path] = final
-        if final in record.rendered:
-            continue
-        path = final
-        record.rendered[path] = page.content()
-        broken = page.eval_on_selector_all(
-            "article img",
-            "images => images.filter(i => !(i.complete && i.naturalWidth > 0))"
-            ".map(i => (i.getAttribute('src') || '').slice(0, 60))",
-        )
-        record.unloaded_images += [f"{path}: {src}" for src in broken]
-        for violation in _axe_violations(page):
-            line = (f"{path}: {violation['id']} ({violation['impact']}, "
-                    f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
-                    f"{violation['nodes'][0]['html'][:160]}")
-            if violation["impact"] in FAILING_IMPACTS:
-                record.axe_violations.append(line)
-            else:
-                record.axe_other.append(line)
-    page.close()
+        page = chromium_browser.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        watch = PageWatch(page, path)
+        try:
+            page.goto(site_url + path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            final = page.url.removeprefix(site_url).split("#")[0].split("?")[0]
+            if final != path:  # index.html sends the reader on to the first page
+                record.redirects[path] = final
+            if final in record.rendered:
+                continue
+            watch.label = path = final
+            _interact(page)
+            record.rendered[path] = page.content()
+            broken = page.eval_on_selector_all(
+                "article img",
+                "images => images.filter(i => !(i.complete && i.naturalWidth > 0))"
+                ".map(i => (i.getAttribute('src') || '').slice(0, 60))",
+            )
+            record.unloaded_images += [f"{path}: {src}" for src in broken]
+            with watch.paused():
+                violations = _axe_violations(page)
+            for violation in violations:
+                line = (f"{path}: {violation['id']} ({violation['impact']}, "
+                        f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
+                        f"{violation['nodes'][0]['html'][:160]}")
+                if violation["impact"] in FAILING_IMPACTS:
+                    record.axe_violations.append(line)
+                else:
+                    record.axe_other.append(line)
+            page.wait_for_timeout(100)  # late console messages still count
+        finally:
+            record.console_errors += watch.console_errors
+            record.request_problems += watch.request_problems
+            page.close()
     return record
+
+
+def _interact(page) -> None:
+    """What a reader does on a page with an interactive table: search, filter a column, sort,
+    tick a pane value, then clear; errors from any of it are recorded like load errors."""
+    searches = page.locator(".dt-search input[type=search]")
+    for number in range(searches.count()):
+        search = searches.nth(number)
+        table = search.get_attribute("aria-controls")
+        search.press_sequentially("a")
+        search.fill("")
+        search.press("Backspace")
+        column_filter = page.locator(f"#{table} thead input")
+        if column_filter.count():
+            column_filter.first.press_sequentially("e")
+            column_filter.first.fill("")
+            column_filter.first.press("Backspace")
+        heading = page.locator(f"#{table} thead tr:first-child th").nth(1)
+        if heading.count() and heading.is_visible():
+            heading.click(position={"x": 2, "y": 2}, timeout=5_000)
+    pane_value = page.locator(".dtsp-searchPane tbody tr td.dtsp-nameColumn")
+    if pane_value.count() and pane_value.first.is_visible():
+        pane_value.first.click(timeout=5_000)
+        page.wait_for_timeout(200)
+        clear = page.locator("button.dtsp-clearAll")
+        if clear.count() and clear.first.is_enabled():
+            clear.first.click(timeout=5_000)
+    if searches.count():
+        page.wait_for_load_state("networkidle")
+
+
+class AccessibilityNotice(UserWarning):
+    """A moderate or minor axe finding: reported in the test output, never a failure."""
 
 
 pytestmark = pytest.mark.slow
@@ -153,7 +177,42 @@ def test_every_internal_link_and_anchor_resolves(visit, built_site):
 
 @pytest.mark.browser
 def test_no_serious_accessibility_violations_at_wcag21_aa(visit):
+    # Moderate and minor findings are reported (in the warnings summary and on standard
+    # output), so they are seen and can be fixed, but do not fail the run.
+    if visit.axe_other:
+        print(f"axe: {len(visit.axe_other)} moderate or minor finding(s):")
+        print("\n".join(visit.axe_other))
+        for line in visit.axe_other:
+            warnings.warn(line, AccessibilityNotice, stacklevel=1)
     assert visit.axe_violations == [], "\n".join(visit.axe_violations)
+
+
+@pytest.mark.browser
+def test_every_page_fits_a_phone_screen(chromium_browser, site_url, built_site):
+    # 390 pixels wide: no figure or table reaches past the screen's edge out of reach (a
+    # wide table may scroll sideways inside its own box), and no page is wider than it.
+    page = chromium_browser.new_page()
+    page.set_viewport_size(PHONE_VIEWPORT)
+    page.set_default_timeout(PAGE_TIMEOUT_MS)
+    watch = PageWatch(page)
+    problems = []
+    try:
+        for path in sorted(site_pages(built_site)):
+            watch.label = path
+            page.goto(site_url + path, wait_until="load")
+            page.wait_for_load_state("networkidle")
+            problems += [f"{path}: {line}" for line in page.evaluate(OVERFLOW_SCRIPT)]
+    finally:
+        page.close()
+    assert problems == [], "\n".join(problems)
+    assert watch.problems == []
+
+
+@pytest.mark.browser
+def test_no_page_shows_na_nan_nat_or_decimal_money(visit, built_site):
+    # As written to disk (every page) and as the browser shows it (tables drawn by scripts).
+    assert number_problems(site_pages(built_site)) == []
+    assert number_problems(visit.rendered) == []
 
 
 @pytest.mark.browser
@@ -162,13 +221,16 @@ def test_search_finds_the_largest_supplier_by_name(chromium_browser, site_url, b
     supplier = systems["supplier"].dropna().value_counts().sort_index().sort_values(
         ascending=False, kind="stable").index[0]
     page = chromium_browser.new_page()
+    watch = PageWatch(page, "search.html")
     page.goto(site_url + "search.html?q=" + supplier.replace(" ", "+"), wait_until="load")
     page.wait_for_function(
         "() => /Search finished/.test(document.getElementById('search-results')?.innerText)"
     )
     results = page.eval_on_selector_all("#search-results ul.search li a",
                                         "links => links.map(a => a.getAttribute('href'))")
+    page.wait_for_load_state("networkidle")
     page.close()
+    assert watch.problems == []
     assert results, f"searching for {supplier!r} found no page"
     pages = {path.split("#")[0].split("?")[0] for path in results}
     texts = [re.sub(r"\s+", " ", (built_project / "_build" / "html" / p).read_text("utf-8"))
@@ -190,37 +252,63 @@ def _borough_to_filter_by(processed: Path) -> tuple[str, int]:
 @pytest.mark.browser
 def test_an_explorer_table_filters_by_borough(visit, chromium_browser, site_url, built_project):
     explorers = [path for path, text in visit.rendered.items()
-                 if re.search(r'class="[^"]*\bdt-container\b', text)]
-    if not explorers:
-        pytest.skip("this build has no explorer page (an interactive itables table)")
+                 if re.search(r'class="[^"]*\bdt-container\b', text)
+                 and path.startswith("book/_generated/explore/")]
+    assert explorers, "this build has no explorer page (an interactive itables table)"
     processed = built_project / "data" / "processed"
     borough, systems_there = _borough_to_filter_by(processed)
     total_systems = len(read_table("systems", processed))
-    page = chromium_browser.new_page()
     checked = []
     for path in explorers:
+        page = chromium_browser.new_page()
+        page.set_default_timeout(PAGE_TIMEOUT_MS)
+        watch = PageWatch(page, path)
         page.goto(site_url + path, wait_until="load")
         page.wait_for_load_state("networkidle")
         table = page.get_attribute(".dt-search input[type=search]", "aria-controls")
         box = page.locator('input[type="text"][placeholder="Authority"]')
         if not table or not box.count():
+            page.close()
             continue  # no Authority column filter on this page
+        column = box.first.evaluate("input => input.closest('th').cellIndex")
+        expected = _rows_naming(_embedded_rows(built_project / "_build" / "html" / path, table),
+                                column, borough)
         info = page.locator(f"#{table}_info")
         before = info.inner_text()
-        column = box.first.evaluate("input => input.closest('th').cellIndex") + 1
         box.first.press_sequentially(borough)  # the filter listens to key presses
         page.wait_for_function("([el, old]) => el.innerText !== old",
                                arg=[info.element_handle(), before])
-        shown = page.eval_on_selector_all(f"#{table} > tbody > tr > td:nth-child({column})",
-                                          "cells => cells.map(c => c.innerText.trim())")
+        shown = page.eval_on_selector_all(
+            f"#{table} > tbody > tr > td:nth-child({column + 1})",
+            "cells => cells.map(c => c.innerText.trim())")
         after = info.inner_text()
+        page.wait_for_load_state("networkidle")
+        page.close()
         assert shown and set(shown) == {borough}, (path, shown[:5])
-        assert _entries(after) < _entries(before), (path, before, after)
-        if _entries(before) == total_systems:  # one row per system: the count is known
+        # Exactly the rows of the page's own data that name the borough ...
+        assert _entries(after) == expected, (path, after, expected)
+        # ... and, where the table has one row per system, the release's count there.
+        if _entries(before) == total_systems:
             assert _entries(after) == systems_there, (path, after)
+        assert watch.problems == [], watch.problems
         checked.append(path)
-    page.close()
     assert checked, "no explorer page has an Authority column filter"
+
+
+def _embedded_rows(page_file: Path, table_id: str) -> list[list]:
+    """The rows an itables table embeds in its page (its ``data_json``), read from the file."""
+    import json
+
+    text = page_file.read_text(encoding="utf-8")
+    start = text.index(f'<table id="{table_id}"')
+    found = re.compile(r'"data_json": ("(?:[^"\\]|\\.)*")').search(text, start)
+    assert found, f"{page_file.name}: no embedded data for #{table_id}"
+    return json.loads(json.loads(found.group(1)))
+
+
+def _rows_naming(rows: list[list], column: int, name: str) -> int:
+    """How many rows a DataTables column filter for ``name`` keeps (case-insensitive match)."""
+    return sum(1 for row in rows if name.lower() in str(row[column]).lower())
 
 
 def _entries(info: str) -> int:
@@ -330,3 +418,17 @@ def test_axe_reports_an_image_without_alt_text(chromium_browser, tmp_path):
         violations = _axe_violations(page)
         page.close()
     assert [(v["id"], v["impact"]) for v in violations] == [("image-alt", "critical")]
+
+
+def test_number_checker_on_a_hand_written_page():
+    page = ("<article><p>Barnet plans to replace it by 2022; until year: 2,022.</p>"
+            "<table><tr><td>310000.0</td><td>£1,200.0</td><td>&lt;NA&gt;</td><td>nan</td>"
+            "<td>NaT</td><td>98.8</td><td>£310,000</td><td>not stated</td></tr></table>"
+            "<p>Contracts end between 31 March 2020 and 31 March 2020, and between "
+            "30 September 2019 and 31 March 2020.</p>"
+            "<script>const hidden = 'nan <NA> 310000.0';</script></article>")
+    found = [line.split(": ")[1] for line in number_problems({"p.html": page})]
+    assert sorted(found) == sorted([
+        "a missing value shown as <NA>", "a missing value shown as nan",
+        "a missing date shown as NaT", "money with a .0", "a whole amount written with .0",
+        "a year with a thousands separator", "a range whose ends are one date"])

@@ -215,3 +215,30 @@ def test_hosting_bars_order_by_the_first_model_and_add_to_one():
     assert widths == [0.75, 0.5, 0.25, 0.0, 0.0, 0.5]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [
         "On-premises", "Cloud (SaaS)", "Not stated"]
+
+
+def test_the_returned_map_has_a_categorical_legend_not_a_colour_bar():
+    from citytools_analysis.core.paths import REFERENCE_DIR
+    from citytools_analysis.core.reference import load_reference
+    from citytools_analysis.report import profiles
+
+    authorities = load_reference(REFERENCE_DIR).authorities
+
+    categories = pd.DataFrame({"gss_code": ["E09000007", "E09000029"],
+                               "value": [profiles.RETURNED, profiles.FROM_REGISTERS]})
+    fig = charts.category_tile_map(categories, authorities=authorities, category_column="value",
+                                   legend=profiles.RETURN_CATEGORIES, title="Who returned",
+                                   legend_title="Survey return", highlight="E09000029")
+    assert len(fig.axes) == 1  # no colour-bar axes
+    legend = fig.axes[0].get_legend()
+    rest = len(authorities) - 2
+    assert [text.get_text() for text in legend.get_texts()] == [
+        "Returned the survey (1)", "Known from contract registers (1)",
+        f"Not returned ({rest})"]
+    fills = {patch.get_gid(): patch.get_facecolor() for patch in fig.axes[0].patches}
+    assert fills["E09000007"] != fills["E09000029"]
+    assert len({fills[code] for code in fills if code not in ("E09000007", "E09000029")}) == 1
+    with pytest.raises(ValueError, match="not in the legend"):
+        charts.category_tile_map(categories.assign(value="Maybe"), authorities=authorities,
+                                 category_column="value", legend=profiles.RETURN_CATEGORIES,
+                                 title="t", legend_title="l")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
 
@@ -90,3 +91,19 @@ def test_interactive_html_embeds_every_row_and_is_the_same_each_run(data):
 def test_interactive_html_refuses_an_unknown_column(data):
     with pytest.raises(KeyError, match="Borough"):
         explorer.interactive_html(explorer.systems_table(data), "t", panes=["Borough"])
+
+
+def test_interactive_html_names_pane_boxes_renders_money_and_hides_missing_values(data):
+    table = explorer.systems_table(data)
+    html = explorer.interactive_html(table, "explore-systems",
+                                     panes=["Authority", "Service area"])
+    # Each pane's search box is given its column's name (not the heading cell's markup).
+    assert '"searchPanes": {"header": "Authority"}' in html
+    assert '"searchPanes": {"header": "Service area"}' in html
+    # Money is rendered as pounds in the browser; no missing value is sent as "<NA>".
+    assert '"keys_to_be_evaluated"' in html  # the money column's sort renderer
+    rows = json.loads(json.loads(re.search(r'"data_json": ("(?:[^"\\]|\\.)*")', html).group(1)))
+    costs = [row[list(table.columns).index("Annual cost (£)")] for row in rows]
+    assert costs and all(cost.startswith("£") or cost == "not stated" for cost in costs)
+    assert not any(cost.endswith(".0") for cost in costs)
+    assert "<NA>" not in html

@@ -83,10 +83,10 @@ def test_collaboration_sentence_follows_the_window(tmp_path):
     data = load_fixture(tmp_path, systems=planning(ENDS))
     shared = pd.DataFrame(columns=["product", "authorities"])
     wide = narrative.collaboration(collect_findings(data, window_months=36), shared)
-    assert "The widest is Uniform: 4 authorities between 31 March 2020 and 31 March 2022" in wide
+    assert "The widest is Uniform: 4 authorities, with contracts ending between 31 March 2020 and 31 March 2022" in wide
     middle = narrative.collaboration(collect_findings(data, window_months=18), shared)
     # Eighteen months from 31 March 2020 (to 30 September 2021) hold the first three ends.
-    assert "The widest is Uniform: 3 authorities between 31 March 2020 and 30 June 2021" in middle
+    assert "The widest is Uniform: 3 authorities, with contracts ending between 31 March 2020 and 30 June 2021" in middle
     # Twelve months hold two ends at most: no opportunity.
     narrow = narrative.collaboration(collect_findings(data, window_months=12), shared)
     assert "No 12-month window holds contract ends of 3 or more authorities." in narrow
@@ -111,8 +111,15 @@ def test_recommendations_html_shows_evidence_links_and_counts_the_rest():
     groups = rec.shortlist(items, limit=1)
     html = narrative.recommendations_html(groups, NAMES)
     assert "A: procure &lt;together&gt;." in html and "B: procure" not in html
-    assert "Evidence: authorities: 4; annual cost: £1.5m." in html
-    assert f'href="{rec.LINKS["joint_procurement"]}"' in html
+    # The evidence is a small table of readers' labels and values, never a key dump.
+    assert "<caption>Evidence</caption>" in html
+    assert ('<tr><th scope="row">Authorities</th><td>4: Barnet, Brent, Camden, Ealing</td></tr>'
+            in html)
+    assert '<th scope="row">Combined annual cost</th><td>£1,500,000</td>' in html
+    assert "annual_cost_gbp" not in html and "kind:" not in html
+    # The link says where it goes.
+    assert (f'See <a href="{rec.LINKS["joint_procurement"]}">Joint procurement, in '
+            f'Collaboration</a>.' in html)
     assert "and 2 more of this kind (3 in all)" in html
     assert narrative.recommendation_counts(groups) == (
         "The rules make **3 recommendations**: 3 for boroughs.")
@@ -195,3 +202,29 @@ def test_names_from_the_data_are_text_in_markdown() -> None:
     assert md("<script>alert(1)</script>") == "&lt;script&gt;alert(1)&lt;/script&gt;"
     assert md("Acme_Cloud *Pro*") == r"Acme\_Cloud \*Pro\*"
     assert md("Civica Pay (ICON)") == "Civica Pay (ICON)"
+
+
+def test_evidence_reads_as_words_years_money_and_one_date():
+    evidence = {"kind": "service_area", "name": "Finance", "authorities": CODES[:3],
+                "systems": 3, "first_end": "2020-03-31", "last_end": "2020-03-31",
+                "annual_cost_gbp": None, "until_year": 2022, "share": 0.625,
+                "link": "05_collaboration.html#joint-procurement"}
+    rows = dict(narrative.evidence_rows(evidence, NAMES))
+    assert rows == {
+        "Opportunity for": "a service area", "Name": "Finance",
+        "Authorities": "3: Barnet, Brent, Camden", "Systems": "3",
+        "Contracts end": "on 31 March 2020", "Combined annual cost": "not stated",
+        "Replacement planned by": "2022", "Share": "62%"}
+    assert narrative.evidence_text(evidence, NAMES).startswith("Opportunity for: a service area;")
+    assert narrative.link_description("06_satisfaction.html#under-performance-clusters") == (
+        "Under performance clusters, in Satisfaction")
+
+
+def test_definitions_name_no_parameter():
+    for text in (narrative.shared_definition(3), narrative.opportunity_definition(3, 12),
+                 narrative.cluster_definition(3)):
+        assert "min_authorities" not in text and "window_months" not in text
+    assert "at least three authorities" in narrative.shared_definition(3)
+    assert "three or more authorities end within twelve months of each other" in (
+        narrative.opportunity_definition(3, 12))
+    assert narrative.in_words(21) == "21"

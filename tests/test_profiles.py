@@ -147,6 +147,9 @@ def test_an_authority_without_a_return_gets_a_page_that_says_so(london):
     assert gla.systems.empty and gla.partners.empty and gla.maturity.empty
     assert gla.map_kind == profiles.MAP_RETURNED
     assert sorted(gla.map_values["gss_code"]) == [BARNET, BRENT, CAMDEN, EALING]
+    assert set(gla.map_values["value"]) == {profiles.RETURNED}
+    legend = profiles.profile_map(gla).axes[0].get_legend()
+    assert [text.get_text() for text in legend.get_texts()][0] == "Returned the survey (4)"
     assert "did not return" in profiles.summary_markdown(gla)
     assert profiles.expiring_markdown(gla) == profiles.NO_RETURN_TEXT
 
@@ -204,5 +207,9 @@ def test_an_authority_known_only_from_its_register_shows_those_systems(tmp_path)
     assert "**1 system** in 1 service area, from 1 supplier" in summary
     assert profiles.expiring_markdown(gla) != profiles.NO_RETURN_TEXT
     assert "1 contract end within" in profiles.expiring_markdown(gla)
+    # On the who-returned map it is known from its register, not "not returned".
+    categories = dict(zip(gla.map_values["gss_code"], gla.map_values["value"]))
+    assert categories[GLA] == profiles.FROM_REGISTERS
+    assert "known from contract registers" in profiles.map_alt_text(gla)
     # skills and maturity come only from the survey
     assert profiles.skills_markdown(gla) == profiles.NO_RETURN_TEXT

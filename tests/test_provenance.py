@@ -109,3 +109,27 @@ def test_the_raw_data_hash_of_a_copy_is_the_hash_of_the_original(tmp_path):
 
     shutil.copytree(RAW_DIR, tmp_path / "raw")
     assert provenance.raw_data_hash(tmp_path / "raw") == provenance.raw_data_hash(RAW_DIR)
+
+
+def test_copyright_years_come_from_the_data_package():
+    assert provenance.data_years({"round": "2019", "snapshot_date": "2019-09-30"}) == [2019]
+    several = {"round": "2019", "snapshot_date": "2019-09-30",
+               "rounds": [{"round": "2021", "snapshot_date": "2022-01-31"}, "ignored"]}
+    assert provenance.data_years(several) == [2019, 2021, 2022]
+    assert provenance.copyright_line([2019]) == "2019"
+    assert provenance.copyright_line([2019, 2021, 2022]) == "2019–2022"
+    assert provenance.copyright_line([]) == ""
+
+
+@pytest.mark.slow
+def test_every_built_page_shows_the_copyright_years_of_its_data(built_project, built_site):
+    import json
+
+    descriptor = json.loads((built_project / provenance.DATA_PACKAGE).read_text("utf-8"))
+    line = provenance.copyright_line(provenance.data_years(descriptor))
+    assert line
+    for path, text in site_pages(built_site).items():
+        if path == "index.html":
+            continue
+        shown = re.search(r"©\s*Copyright\s*([^<]*?)\.?\s*<", text)
+        assert shown and shown.group(1).strip().rstrip(".") == line, path

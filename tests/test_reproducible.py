@@ -17,6 +17,14 @@ What must be equal
   (``plots.show_figure``), rendered without software or time metadata, so nbval's text
   comparison compares the PNG bytes exactly. nbval skips bare ``image/png`` outputs, so
   the first build must have none: a figure shown any other way fails here.
+- The web book: ``_build/html`` built a second time, in a fresh copy in another folder,
+  over the first build's output, from the same executed notebooks and data, is byte for
+  byte the first (every page, the search index, every asset). ``pipeline.build_html``
+  writes the pages afresh each time: written over an earlier build, Sphinx would keep
+  emptied entries in the search index and add checksums to some stylesheet links. With the notebooks' outputs the same (above), two builds
+  from the same inputs give the same ``_build/html``. Nothing is exempt: the footer's
+  commit and data hash, the copyright years and every table id come from the inputs, and
+  no page carries a build time or the build's folder.
 """
 
 from __future__ import annotations
@@ -182,3 +190,37 @@ def test_bare_image_outputs_are_found(tmp_path):
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     assert bare_image_outputs(path) == ["n.ipynb cell 1: image/png"]
+
+
+@pytest.fixture(scope="module")
+def second_book(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
+    """The web book built again from the first build's executed notebooks, in a new folder.
+
+    A fresh copy of the first build's inputs gets its executed notebooks, its release and
+    its ``_build`` folder, and ``jupyter-book`` (through ``pipeline.build_html``, as
+    ``citytools build`` calls it) builds again over it, as a second ``citytools build``
+    in place would. Re-executing the notebooks is what
+    ``second_run`` checks; this checks the step from notebooks to pages.
+    """
+    project = copy_project(tmp_path_factory.mktemp("second-book") / "project", built_project)
+    shutil.copytree(built_project / "book" / "_generated", project / "book" / "_generated")
+    # The first build's output too: the second writes over it, as a rebuild in place does.
+    shutil.copytree(built_project / "_build", project / "_build")
+    shutil.rmtree(project / "data" / "processed")
+    shutil.copytree(built_project / "data" / "processed", project / "data" / "processed")
+    result = subprocess.run(
+        [sys.executable, "-c", ("import sys; from citytools_analysis.build.pipeline import "
+                                "build_html; sys.exit(build_html(full=True, quiet=True))")],
+        cwd=project, env=build_environment(project), capture_output=True, text=True,
+        timeout=NBVAL_TIMEOUT_SECONDS, check=False,
+    )
+    return project, result
+
+
+@pytest.mark.slow
+def test_the_web_book_is_byte_identical_when_built_again(built_project, second_book):
+    project, result = second_book
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    first, second = built_project / "_build" / "html", project / "_build" / "html"
+    assert (second / "index.html").is_file()
+    assert differing_files(first, second) == []

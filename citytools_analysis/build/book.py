@@ -138,6 +138,12 @@ def build_html(
             and stored.read_text(encoding="utf-8").strip() == key):
         return 0  # nothing the HTML is made from has changed since the last build
     stored.unlink(missing_ok=True)
+    # The pages are always written afresh (the doctrees stay, so only changed pages are read
+    # again): written over an earlier build, Sphinx keeps emptied entries of the old search
+    # index and adds a checksum to the links of stylesheets that existed before (myst-nb
+    # copies its own only at the end of a build), so a rebuild would differ from a first
+    # build in bytes. Written afresh, two builds from the same inputs are byte-identical.
+    shutil.rmtree(build_dir / "html", ignore_errors=True)
     if not quiet:
         code = subprocess.run(command, check=False).returncode
         if code == 0:

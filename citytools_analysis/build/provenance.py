@@ -1,5 +1,8 @@
 """A Sphinx extension that stamps every page's footer with the commit and a hash of data/raw.
 
+It also sets the copyright line from the years of the data (the release's survey round and
+snapshot date in ``data/processed/datapackage.json``), never a hard-coded range.
+
 The footer line reads ``Built from commit <short sha> · data/raw sha256 <12 hex>``, so a
 reader can tell which code and which raw inputs made the page. The hash is computed over
 the files of the raw-data folder in a fixed order (see :func:`raw_data_hash`), so the same
@@ -11,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import html
+import json
+import re
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -123,6 +128,41 @@ def footer_html(commit: str, raw_hash: str | None) -> str:
     )
 
 
+DATA_PACKAGE = "data/processed/datapackage.json"
+"""The release's descriptor, relative to the book's source folder: its years make the copyright."""
+_YEAR = re.compile(r"\b(19|20)\d\d\b")
+_YEAR_KEYS = ("round", "snapshot_date")
+
+
+def data_years(descriptor: dict) -> list[int]:
+    """The years the release's data were collected in: its survey round and snapshot date.
+
+    Read from the data package's ``round`` and ``snapshot_date`` and, for a release of
+    several rounds, the same keys of each entry of its ``rounds`` list. Sorted, unique.
+    """
+    entries = [descriptor, *[r for r in descriptor.get("rounds", []) if isinstance(r, dict)]]
+    years = {int(match.group(0)) for entry in entries for key in _YEAR_KEYS
+             for match in _YEAR.finditer(str(entry.get(key) or ""))}
+    return sorted(years)
+
+
+def copyright_line(years: list[int]) -> str:
+    """``2019`` or ``2019–2021``; empty without years."""
+    if not years:
+        return ""
+    return str(years[0]) if years[0] == years[-1] else f"{years[0]}–{years[-1]}"
+
+
+def _set_copyright(source: Path, config: Any) -> None:
+    """Take the copyright years from the release's data package (left alone without one)."""
+    descriptor = source / DATA_PACKAGE
+    if not descriptor.is_file():
+        return
+    line = copyright_line(data_years(json.loads(descriptor.read_text(encoding="utf-8"))))
+    if line:
+        config.copyright = line
+
+
 def _stamp_footer(app: Any, config: Any) -> None:
     """``config-inited`` handler: append the provenance line to the theme's extra footer."""
     source = Path(app.srcdir)
@@ -133,6 +173,7 @@ def _stamp_footer(app: Any, config: Any) -> None:
     existing = str(options.get("extra_footer") or "")
     options["extra_footer"] = existing + stamp
     config.html_theme_options = options
+    _set_copyright(source, config)
 
 
 def setup(app: Any) -> dict[str, Any]:

@@ -15,7 +15,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from citytools_analysis.metrics import overview, satisfaction
-from citytools_analysis.report import charts, narrative, plots
+from citytools_analysis.report import charts, formatting, narrative, plots
 from citytools_analysis.report.chapter import Chapter
 
 
@@ -52,9 +52,9 @@ def joint_procurement_case(chapter: Chapter) -> CaseStudy:
     rated = rows["satisfaction"].dropna().astype(float)
     text = (
         f"**{narrative.md(case['name'])}** ({narrative.md(case['service_area'])}) is run under "
-        f"contracts at {case['authorities']} authorities that end between "
-        f"{narrative.long_date(case['first_end'])} and {narrative.long_date(case['last_end'])}, "
-        f"within one {chapter.window_months}-month window. "
+        f"contracts at {case['authorities']} authorities that end "
+        f"{formatting.date_range(case['first_end'], case['last_end'])}, within one window of "
+        f"{narrative.plural(chapter.window_months, 'month')}. "
         + (f"Their combined known annual cost is {narrative.format_gbp(case['annual_cost_gbp'])}. "
            if case["costed_systems"] else "")
         + (f"Their mean satisfaction with it is {rated.mean():.1f} out of 5. " if len(rated) else "")

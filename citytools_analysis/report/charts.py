@@ -19,11 +19,13 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from citytools_analysis.report.plots import (
     CATEGORICAL,
     FIGURE_WIDTH,
+    HIGHLIGHT_COLOUR,
     NO_DATA_COLOUR,
     SERIES_HATCHES,
     TEXT_COLOUR,
@@ -31,6 +33,7 @@ from citytools_analysis.report.plots import (
     _text_colour,
     ranked_bar_chart,
     sequential_colormap,
+    tile_positions,
 )
 
 NETWORK_SEED = 2019
@@ -724,5 +727,110 @@ def reported_against_paid(check: pd.DataFrame, *, title: str) -> Figure:
     ax.set_xlabel("Annual cost reported in the survey (£, log scale)")
     ax.set_ylabel("Net IT payments that year (£, log scale)")
     ax.legend(frameon=False, loc="upper left", fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def category_tile_map(
+    categories: pd.DataFrame,
+    *,
+    authorities: pd.DataFrame,
+    category_column: str,
+    legend: Sequence[str],
+    title: str,
+    legend_title: str,
+    highlight: str | None = None,
+    label_column: str = "abbreviation",
+) -> Figure:
+    """The London tile map with each square in a category, and a categorical legend.
+
+    For a yes/no or few-valued fact (returned the survey / did not / known from registers)
+    a colour bar from 0 to 1 would suggest a quantity: here each category has its own
+    colour (and hatching, so colour is not the only carrier), and the legend names them.
+    Each square also writes a short form of its category under the authority's label.
+
+    Parameters
+    ----------
+    categories
+        ``gss_code`` and ``category_column``; an authority absent or missing gets the last
+        category of ``legend``.
+    authorities
+        The authorities reference table (``gss_code``, ``short_name``, ``tile_row``,
+        ``tile_col`` and ``label_column``).
+    category_column
+        Column of ``categories`` naming each authority's category.
+    legend
+        The categories in legend order; each gets a palette colour in turn, except that the
+        last, the default, is grey and hatched like "no data".
+    title, legend_title
+        Chart title and legend heading.
+    highlight
+        GSS code of an authority to outline thickly.
+    label_column
+        Column of ``authorities`` written in each square (``short_name`` where empty).
+
+    Returns
+    -------
+    Figure
+
+    Raises
+    ------
+    ValueError
+        If a category is not in ``legend``, or ``legend`` is empty.
+
+    Notes
+    -----
+    The legend lists each category present with its count of authorities; a category no
+    authority is in is left out of it.
+    """
+    if not legend:
+        raise ValueError("a categorical tile map needs at least one category in its legend")
+    table = authorities.merge(categories[["gss_code", category_column]], on="gss_code",
+                              how="left")
+    table[category_column] = table[category_column].where(table[category_column].notna(),
+                                                          legend[-1])
+    unknown = sorted(set(table[category_column].astype(str)) - set(legend))
+    if unknown:
+        raise ValueError(f"categories {unknown} are not in the legend {list(legend)}")
+    styles = {name: (CATEGORICAL[number % len(CATEGORICAL)], None)
+              for number, name in enumerate(legend[:-1])}
+    styles[legend[-1]] = (NO_DATA_COLOUR, "///")
+    rows, cols, on_grid = tile_positions(table)
+    max_col = int(cols[on_grid].max())
+    min_row = int(rows[on_grid].min())
+    n_rows = int(rows[on_grid].max()) - min_row + 1
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH,
+                                    FIGURE_WIDTH * (n_rows + 1.6) / (max_col + 3.5)))
+    gap = 0.06
+    for index in table.index:
+        category = str(table.at[index, category_column])
+        fill, hatch = styles[category]
+        is_highlight = highlight is not None and table.at[index, "gss_code"] == highlight
+        square = Rectangle(
+            (cols[index] + gap / 2, rows[index] + gap / 2), 1 - gap, 1 - gap,
+            facecolor=fill, hatch=hatch,
+            edgecolor=HIGHLIGHT_COLOUR if is_highlight else "white",
+            linewidth=3.0 if is_highlight else 0.5,
+            linestyle="-" if on_grid[index] else "--", zorder=3 if is_highlight else 2)
+        square.set_gid(table.at[index, "gss_code"])
+        ax.add_patch(square)
+        label = table.at[index, label_column] if label_column in table.columns else pd.NA
+        if pd.isna(label) or not str(label).strip():
+            label = table.at[index, "short_name"]
+        colour = _text_colour(fill)
+        ax.text(cols[index] + 0.5, rows[index] + 0.5, str(label).upper(), ha="center",
+                va="center", fontsize=8, fontweight="bold", color=colour, zorder=4)
+    ax.set_xlim(-0.1, max_col + 2.6)
+    ax.set_ylim(min_row + n_rows + 0.1, min_row - 0.1)  # row 0 at the top
+    ax.set_aspect("equal")
+    ax.axis("off")
+    ax.set_title(title)
+    counts = table[category_column].astype(str).value_counts()
+    handles = [Patch(facecolor=styles[name][0], hatch=styles[name][1], edgecolor="#505A5F",
+                     linewidth=0.5, label=f"{name} ({int(counts[name])})")
+               for name in legend if counts.get(name, 0)]  # an empty category is not listed
+    ax.legend(handles=handles, title=legend_title, loc="upper center",
+              bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False, fontsize=9,
+              title_fontsize=9)
     fig.tight_layout()
     return fig

@@ -18,6 +18,7 @@ from citytools_analysis.metrics import collaboration
 from citytools_analysis.metrics import contracts
 from citytools_analysis.metrics import market
 from citytools_analysis.release.processed import ProcessedData
+from citytools_analysis.report import formatting
 
 ROLLING, UNKNOWN = "rolling", "unknown"
 
@@ -199,6 +200,37 @@ def contracts_table(
     }).reset_index(drop=True)
 
 
+MONEY_RENDER = """
+function (data, type) {
+  if (type === "sort" || type === "type") {
+    const text = String(data);
+    const amount = Number(text.replace(/[^0-9.-]/g, ""));
+    return text.includes("£") && !Number.isNaN(amount) ? amount : -1;
+  }
+  return data;
+}
+"""
+"""DataTables renderer of a money column: the cell shows ``£310,000`` (or "not stated"), and
+sorts by the amount (a missing one first)."""
+
+
+def _shown(frame: pd.DataFrame) -> pd.DataFrame:
+    """The table as the page embeds it: money as ``£310,000``, missing values "not stated".
+
+    The embedded rows are also the page's static preview (shown before the script runs, or
+    without it), so they are written as a reader reads them, not as a data frame prints.
+    """
+    shown = frame.reset_index(drop=True).copy()
+    for column in shown.columns:
+        values = shown[column]
+        if formatting.is_money_column(column) and pd.api.types.is_numeric_dtype(values):
+            shown[column] = pd.Series([formatting.gbp(v) for v in values], dtype=object)
+        elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
+            shown[column] = pd.Series([formatting.NOT_STATED if formatting.is_missing(v) else v
+                                       for v in values], dtype=object)
+    return shown
+
+
 def init_offline() -> None:
     """Load the DataTables library into the page, embedded (no network), once per notebook.
 
@@ -251,7 +283,7 @@ def interactive_html(
     KeyError
         If a pane or order column is not in ``frame``.
     """
-    from itables import to_html_datatable
+    from itables import JavascriptFunction, to_html_datatable
 
     columns = list(frame.columns)
     for column in [*panes, *(order or {})]:
@@ -270,7 +302,16 @@ def interactive_html(
         "display_logo_when_loading": False,
         "order": [[columns.index(c), way] for c, way in (order or {}).items()],
         "warn_on_unexpected_types": False,
+        # Widths follow the content, and long names wrap (book/_static/citytools-explorer.css):
+        # the key columns fit a 1280-pixel screen without scrolling sideways.
+        "autoWidth": False,
     }
+    column_defs: list[dict] = [
+        {"targets": columns.index(c), "render": JavascriptFunction(MONEY_RENDER.strip()),
+         "className": "dt-right"}
+        for c in columns if formatting.is_money_column(c)
+        and pd.api.types.is_numeric_dtype(frame[c])
+    ]
     if panes:
         options["layout"] = {"top1": "searchPanes"}
         options["searchPanes"] = {
@@ -279,9 +320,15 @@ def interactive_html(
             "layout": f"columns-{min(len(panes), 4)}",
             "initCollapsed": False,
         }
+        # A pane's search box shows its column's name as placeholder (without this it shows
+        # the heading cell's markup, filter box included).
+        column_defs += [{"targets": columns.index(c), "searchPanes": {"header": str(c)}}
+                        for c in panes]
+    if column_defs:
+        options["columnDefs"] = column_defs
     if caption:
         options["caption"] = caption
-    return to_html_datatable(frame.reset_index(drop=True), **options)
+    return to_html_datatable(_shown(frame), **options)
 
 
 def show_interactive(frame: pd.DataFrame, table_id: str, **options) -> None:

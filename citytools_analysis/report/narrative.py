@@ -18,6 +18,7 @@ import pandas as pd
 
 from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.recommendations import RecommendationGroup, format_gbp
+from citytools_analysis.report import formatting
 
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
@@ -34,8 +35,7 @@ def md(text: object) -> str:
 
 def long_date(day: date | pd.Timestamp) -> str:
     """A date for prose: ``30 September 2019``."""
-    day = pd.Timestamp(day)
-    return f"{day.day} {day.strftime('%B %Y')}"
+    return formatting.long_date(day)
 
 
 def plural(number: int, singular: str, plural_form: str | None = None) -> str:
@@ -52,6 +52,37 @@ def percent(share: float) -> str:
 def p_value(p: float) -> str:
     """``p < 0.001`` or ``p = 0.012``."""
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+
+
+_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
+                 "seventeen", "eighteen", "nineteen", "twenty")
+
+
+def in_words(number: int) -> str:
+    """A small count in words for prose (``three``, ``twelve``); digits from 21 on."""
+    number = int(number)
+    return _NUMBER_WORDS[number] if 0 <= number < len(_NUMBER_WORDS) else f"{number:,}"
+
+
+def shared_definition(min_authorities: int, shown: int = 20) -> str:
+    """What the shared-systems heatmap shows, with the threshold in words."""
+    return (f"Each column is a product used by at least {in_words(min_authorities)} authorities "
+            f"(the {shown} most widely shared at most), each row an authority; a coloured cell "
+            f"means the authority runs it, the number how many systems of it.")
+
+
+def opportunity_definition(min_authorities: int, window_months: int) -> str:
+    """What a joint procurement opportunity is, with the threshold and window in words."""
+    return (f"An opportunity is a product (or a service area) whose contracts at "
+            f"{in_words(min_authorities)} or more authorities end within "
+            f"{in_words(window_months)} months of each other, within the horizon.")
+
+
+def cluster_definition(min_authorities: int) -> str:
+    """What an under-performance cluster is, with the threshold in words."""
+    return (f"A service area where at least {in_words(min_authorities)} authorities give their "
+            f"systems a mean satisfaction of 2 (poor) or less: a case for collective investment.")
 
 
 def as_of_sentence(found: Findings) -> str:
@@ -301,9 +332,9 @@ def collaboration(found: Findings, shared: pd.DataFrame) -> str:
             cost = (f", combined annual cost {format_gbp(best['annual_cost_gbp'])}"
                     if best["costed_systems"] else "")
             parts.append(f"The widest is {md(best['name'])}: "
-                         f"{plural(int(best['authorities']), 'authority', 'authorities')} "
-                         f"between {long_date(best['first_end'])} and "
-                         f"{long_date(best['last_end'])}{cost}.")
+                         f"{plural(int(best['authorities']), 'authority', 'authorities')}, with "
+                         f"contracts ending "
+                         f"{formatting.date_range(best['first_end'], best['last_end'])}{cost}.")
     plans = found.replacement
     plans = plans[plans["planning"] > 0]
     if not plans.empty:
@@ -487,31 +518,111 @@ def recommendations(groups: list[RecommendationGroup]) -> str:
     return text
 
 
-def evidence_text(evidence: Mapping, names: Mapping[str, str]) -> str:
-    """A recommendation's evidence as a short line: ``authorities: 8; systems: 8; …``.
+#: Row labels of a recommendation's evidence table, by evidence key.
+EVIDENCE_LABELS = {
+    "kind": "Opportunity for", "name": "Name", "service_area": "Service area",
+    "skill_area": "Skill area", "supplier": "Supplier", "authorities": "Authorities",
+    "systems": "Systems", "costed_systems": "Systems with a known cost",
+    "annual_cost_gbp": "Combined annual cost", "planning": "Authorities planning a replacement",
+    "considering": "Authorities considering one", "until_year": "Replacement planned by",
+    "mentors": "Authorities able to support others", "learners": "Authorities needing support",
+    "matches": "Peer-support matches", "skill_areas": "Skill areas",
+    "rolling": "Rolling contracts (no end date)", "unknown": "Systems with no known end",
+    "rated_authorities": "Authorities that rated it", "products": "Products",
+    "service_areas": "Highly concentrated service areas",
+    "min_hhi": "Concentration threshold (HHI)", "mean_satisfaction": "Mean satisfaction (1–5)",
+    "rated_systems": "Rated systems", "share": "Share", "top_n": "Largest suppliers counted",
+    "rho": "Spearman's rho", "p": "Significance", "n": "Authorities compared",
+}
 
-    Lists of GSS codes are counted, other lists joined; money as pounds; the link left out.
+
+def _evidence_value(key: str, value: object, names: Mapping[str, str]) -> str:
+    """One evidence value as a reader reads it (names, not codes; money, years, shares)."""
+    if isinstance(value, dict):
+        return "; ".join(
+            f"{area} (HHI {formatting.count(v.get('hhi'))}, "
+            f"{plural(int(v.get('suppliers', 0)), 'supplier')}, "
+            f"{plural(int(v.get('systems', 0)), 'system')})" if isinstance(v, dict) else str(area)
+            for area, v in value.items())
+    if isinstance(value, (list, tuple)):
+        labels = sorted(names.get(str(v), str(v)) for v in value)
+        shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
+        return f"{len(labels):,}: {shown}" if labels else "none"
+    if formatting.is_missing(value):
+        return formatting.NOT_STATED
+    if key.endswith("_gbp"):
+        return formatting.gbp(value)
+    if key.endswith("_year"):
+        return formatting.year(value)
+    if key == "share":
+        return percent(float(value))
+    if key == "p":
+        return p_value(float(value))
+    if key == "rho":
+        return f"{float(value):.2f}"
+    if key == "mean_satisfaction":
+        return f"{float(value):.1f}"
+    if key == "kind":
+        return "a " + str(value).replace("_", " ")
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (int, float)):
+        return formatting.count(value) if float(value) == round(float(value)) else f"{value:,}"
+    return str(value)
+
+
+def evidence_rows(evidence: Mapping, names: Mapping[str, str]) -> list[tuple[str, str]]:
+    """A recommendation's evidence as (label, value) rows a reader can read.
+
+    Lists of GSS codes become authorities' names (the first eight, then a count), money is
+    pounds, a year is a year, a date range whose ends are equal is one date, and the link is
+    left out (it is shown as a link). Keys without a label get their name in words.
     """
-    parts = []
+    rows = []
     for key, value in evidence.items():
-        if key == "link" or value is None:
+        if key in ("link", "last_end", "until") or value is None and not key.endswith("_gbp"):
             continue
-        label = key.replace("_", " ")
-        if isinstance(value, (list, tuple)):
-            codes = [v for v in value if str(v) in names]
-            if codes and len(codes) == len(value):
-                parts.append(f"{label}: {len(value)}")
-            else:
-                parts.append(f"{label}: {', '.join(map(str, value))}")
-        elif isinstance(value, dict):
-            parts.append(f"{label}: {', '.join(map(str, value))}")
-        elif key.endswith("_gbp"):
-            parts.append(f"{label.replace(' gbp', '')}: {format_gbp(float(value))}")
-        elif isinstance(value, float) and 0 < abs(value) < 1 and key in {"share"}:
-            parts.append(f"{label}: {percent(value)}")
-        else:
-            parts.append(f"{label}: {value:,}" if isinstance(value, int) else f"{label}: {value}")
-    return "; ".join(parts)
+        if key == "first_end":
+            rows.append(("Contracts end", formatting.date_range(
+                value, evidence.get("last_end", value)).removeprefix("between ")
+                .replace(" and ", " to ")))
+            continue
+        if key == "from":
+            rows.append(("Contracts ending", formatting.date_range(
+                value, evidence.get("until", value)).removeprefix("between ")
+                .replace(" and ", " to ")))
+            continue
+        label = EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize())
+        rows.append((label, _evidence_value(key, value, names)))
+    return rows
+
+
+def evidence_text(evidence: Mapping, names: Mapping[str, str]) -> str:
+    """A recommendation's evidence as one sentence: ``Service area: Housing; authorities: 12.``"""
+    rows = evidence_rows(evidence, names)
+    if not rows:
+        return ""
+    text = "; ".join(f"{label}: {value}" for label, value in rows)
+    return text[0].upper() + text[1:] + "."
+
+
+def link_description(link: str) -> str:
+    """Where a recommendation's link goes, in words: ``Joint procurement, in Collaboration``."""
+    page, _, anchor = link.partition("#")
+    chapter = re.sub(r"^\d+_", "", page.rsplit("/", 1)[-1].removesuffix(".html"))
+    chapter = chapter.replace("_", " ").capitalize()
+    if not anchor:
+        return f"the chapter {chapter}"
+    return f"{anchor.replace('-', ' ').capitalize()}, in {chapter}"
+
+
+def evidence_html(evidence: Mapping, names: Mapping[str, str]) -> str:
+    """The evidence as a small two-column table (label, value), escaped."""
+    rows = "".join(f'<tr><th scope="row">{html.escape(label)}</th>'
+                   f"<td>{html.escape(value)}</td></tr>"
+                   for label, value in evidence_rows(evidence, names))
+    return (f'<table class="citytools-evidence"><caption>Evidence</caption>'
+            f"<tbody>{rows}</tbody></table>") if rows else ""
 
 
 def recommendations_html(groups: list[RecommendationGroup], names: Mapping[str, str]) -> str:
@@ -529,13 +640,14 @@ def recommendations_html(groups: list[RecommendationGroup], names: Mapping[str, 
     for group in groups:
         for item in group.shown:
             parts.append(
-                f"<li><p>{html.escape(item.text)}</p><p><small>Evidence: "
-                f"{html.escape(evidence_text(item.evidence, names))}. "
-                f'<a href="{html.escape(item.link)}">See the figure or table</a>.'
-                f"</small></p></li>")
+                f"<li><p>{html.escape(item.text)}</p>"
+                f"{evidence_html(item.evidence, names)}"
+                f'<p><small>See <a href="{html.escape(item.link)}">'
+                f"{html.escape(link_description(item.link))}</a>.</small></p></li>")
     parts.append("</ol>")
     for group in groups:
         if group.more:
             parts.append(f"<p>… and {group.more} more of this kind ({group.total} in all): "
-                         f'<a href="{html.escape(group.link)}">see the table</a>.</p>')
+                         f'see <a href="{html.escape(group.link)}">'
+                         f"{html.escape(link_description(group.link))}</a>.</p>")
     return "".join(parts)

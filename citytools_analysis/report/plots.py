@@ -15,6 +15,8 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from citytools_analysis.report.formatting import NOT_STATED, table_cells
+
 # UK Government Analysis Function palette, in its prescribed order.
 CATEGORICAL = ("#12436D", "#28A197", "#801650", "#F46A25", "#3D3D3D", "#A285D1")
 # Two series: dark blue and orange.
@@ -231,7 +233,11 @@ def show_figure(fig: Figure, *, alt: str, source: str) -> None:
 
 
 def table_html(frame: pd.DataFrame) -> str:
-    """A table as plain HTML without its index, whole numbers with thousands separators.
+    """A table as plain HTML without its index, each cell written by what it is.
+
+    Cells are written by :func:`citytools_analysis.report.formatting.table_cells`: money as
+    ``£310,000``, years as ``2022``, whole numbers with thousands separators, and a missing
+    value as "not stated".
 
     Parameters
     ----------
@@ -243,13 +249,8 @@ def table_html(frame: pd.DataFrame) -> str:
     str
         An HTML ``<table>`` (the same text on every run: no generated ids).
     """
-    formatters = {
-        column: "{:,}".format
-        for column in frame.columns
-        if pd.api.types.is_integer_dtype(frame[column]) and not frame[column].isna().any()
-    }
-    return frame.to_html(index=False, border=0, na_rep="", formatters=formatters,
-                         classes="dataframe citytools-table", justify="left")
+    return table_cells(frame).to_html(index=False, border=0, na_rep=NOT_STATED,
+                                      classes="dataframe citytools-table", justify="left")
 
 
 def show_table(frame: pd.DataFrame) -> None:
@@ -346,6 +347,23 @@ def ranked_bar_chart(
     return fig
 
 
+def tile_positions(table: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Each authority's square on the tile map: row, column, and whether it is on the grid.
+
+    Authorities without a ``tile_row``/``tile_col`` (the GLA) are placed beside the grid, to
+    its right, one under another.
+    """
+    rows = pd.to_numeric(table["tile_row"], errors="coerce").astype(float)
+    cols = pd.to_numeric(table["tile_col"], errors="coerce").astype(float)
+    on_grid = rows.notna() & cols.notna()
+    max_col = int(cols[on_grid].max())
+    min_row = int(rows[on_grid].min())
+    for offset, index in enumerate(table.index[~on_grid]):
+        rows[index] = min_row + offset
+        cols[index] = max_col + 1.5
+    return rows, cols, on_grid
+
+
 def tile_map(
     values: pd.DataFrame,
     *,
@@ -401,16 +419,10 @@ def tile_map(
     table = authorities.drop(columns=[note_column] if note_column in authorities else [])
     table = table.merge(values[carried], on="gss_code", how="left")
     numbers = pd.to_numeric(table[value_column], errors="coerce").astype(float)
-    rows = pd.to_numeric(table["tile_row"], errors="coerce").astype(float)
-    cols = pd.to_numeric(table["tile_col"], errors="coerce").astype(float)
-    on_grid = rows.notna() & cols.notna()
+    rows, cols, on_grid = tile_positions(table)
     max_col = int(cols[on_grid].max())
     min_row = int(rows[on_grid].min())
     n_rows = int(rows[on_grid].max()) - min_row + 1
-    off_grid = table.index[~on_grid]
-    for offset, index in enumerate(off_grid):
-        rows[index] = min_row + offset
-        cols[index] = max_col + 1.5
 
     valid = numbers.dropna()
     vmin = min(0.0, float(valid.min())) if len(valid) else 0.0

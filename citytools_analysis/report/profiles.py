@@ -35,6 +35,11 @@ NAMES_SHOWN = 8
 
 MAP_SHARED = "shared products"
 MAP_RETURNED = "returned"
+RETURNED = "Returned the survey"
+FROM_REGISTERS = "Known from contract registers"
+NOT_RETURNED = "Not returned"
+RETURN_CATEGORIES = (RETURNED, FROM_REGISTERS, NOT_RETURNED)
+"""The legend of the "who returned the survey" map, in order (the last is the default)."""
 
 
 @dataclass(frozen=True)
@@ -417,9 +422,13 @@ def authority_profile(
     if responded:
         map_kind, map_values = MAP_SHARED, _shared_product_counts(gss_code, london)
     else:
-        returned = london.authorities[london.authorities["responded"].fillna(False).astype(bool)]
+        responded_flags = london.authorities["responded"].fillna(False).astype(bool)
+        returned = london.authorities.loc[responded_flags, "gss_code"]
+        registers = sorted(set(london.systems["gss_code"]) - set(returned))
         map_kind = MAP_RETURNED
-        map_values = pd.DataFrame({"gss_code": returned["gss_code"].tolist(), "value": 1})
+        map_values = pd.DataFrame({
+            "gss_code": [*returned.tolist(), *registers],
+            "value": [RETURNED] * len(returned) + [FROM_REGISTERS] * len(registers)})
     own_maturity = london.versus_median[london.versus_median["gss_code"] == gss_code]
     map_columns = [c for c in ("gss_code", "short_name", "abbreviation", "tile_row", "tile_col")
                    if c in london.authorities.columns]
@@ -572,6 +581,7 @@ def profile_map(profile: AuthorityProfile):
     -------
     matplotlib.figure.Figure
     """
+    from citytools_analysis.report.charts import category_tile_map
     from citytools_analysis.report.plots import tile_map
 
     if profile.map_kind == MAP_SHARED:
@@ -580,10 +590,11 @@ def profile_map(profile: AuthorityProfile):
                         title=f"Authorities running the same products as {profile.short_name}",
                         value_label="Products in common (count)",
                         no_data_label="No product in common, or no return")
-    return tile_map(profile.map_values, authorities=profile.map_authorities, value_column="value",
-                    highlight=profile.gss_code, title="Authorities that returned the survey",
-                    value_label="Returned the survey (1 = yes)", value_format="yes",
-                    no_data_label="No return")
+    return category_tile_map(profile.map_values, authorities=profile.map_authorities,
+                             category_column="value", legend=RETURN_CATEGORIES,
+                             highlight=profile.gss_code,
+                             title="Authorities that returned the survey",
+                             legend_title="Survey return (authorities)")
 
 
 def map_alt_text(profile: AuthorityProfile) -> str:
@@ -599,9 +610,13 @@ def map_alt_text(profile: AuthorityProfile) -> str:
                             profile.map_authorities["short_name"])).get(top["gss_code"])
             text += f" {name} shares the most, {int(top['value'])}."
         return text
-    return (f"Tile map of London's authorities, one square each, {profile.short_name} outlined "
-            f"and hatched grey: it did not return the survey. {len(profile.map_values)} "
-            f"authorities did (coloured squares).")
+    counts = profile.map_values["value"].value_counts()
+    returned, registers = int(counts.get(RETURNED, 0)), int(counts.get(FROM_REGISTERS, 0))
+    own = FROM_REGISTERS.lower() if profile.has_systems else "hatched grey: it did not return the survey"
+    return (f"Tile map of London's authorities, one square each, {profile.short_name} outlined, "
+            f"{own}. Squares are coloured by category, named in the legend: {returned} "
+            f"authorities returned the survey, {registers} are known from their contract "
+            f"registers only, and the rest, hatched grey, neither.")
 
 
 def display_areas(profile: AuthorityProfile) -> pd.DataFrame:
@@ -678,7 +693,9 @@ def display_partners(profile: AuthorityProfile) -> pd.DataFrame:
         "Product or service area": rows["name"],
         "Kind": rows["kind"].str.replace("_", " "),
         "This authority's end": rows["own_end"],
-        "Window": rows["first_end"] + " to " + rows["last_end"],
+        # A window whose first and last end are the same day is that one date.
+        "Window": (rows["first_end"] + " to " + rows["last_end"]).where(
+            rows["first_end"] != rows["last_end"], rows["first_end"]),
         "Partners": rows["partners"].astype(int),
         "Partner authorities": rows["partner_names"],
         "Combined annual cost (£)": rows["annual_cost_gbp"].astype(float).round().astype(int),
