@@ -9,7 +9,6 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Optional
 
 import typer
 
@@ -21,28 +20,42 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, help=__doc__)
 @app.command()
 def synth(
     seed: int = typer.Option(2019, help="Random seed: the same seed gives the same survey."),
-    round_name: Optional[str] = typer.Option(
-        None, "--round", help="A later round, evolved two years on from the seed's London "
-        "(data/raw/synthetic/evolution.json names it, e.g. 2021); default the first round."),
-    out: Optional[Path] = typer.Option(
-        None, help="Folder for the survey workbooks (default data/raw/survey, or "
-        "data/raw/rounds/<round>/survey for a later round)."),
-    truth_dir: Optional[Path] = typer.Option(
-        None, help="Folder for the true London, not raw data (default data/synthetic_truth, or "
-        "data/synthetic_truth/rounds/<round>)."),
+    round_name: str | None = typer.Option(
+        None,
+        "--round",
+        help="A later round, evolved two years on from the seed's London "
+        "(data/raw/synthetic/evolution.json names it, e.g. 2021); default the first round.",
+    ),
+    out: Path | None = typer.Option(
+        None,
+        help="Folder for the survey workbooks (default data/raw/survey, or "
+        "data/raw/rounds/<round>/survey for a later round).",
+    ),
+    truth_dir: Path | None = typer.Option(
+        None,
+        help="Folder for the true London, not raw data (default data/synthetic_truth, or "
+        "data/synthetic_truth/rounds/<round>).",
+    ),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
-    contracts_out: Optional[Path] = typer.Option(
-        None, help="Folder for the contract registers (default: 'contracts' beside --out)."),
-    spend_out: Optional[Path] = typer.Option(
-        None, help="Folder for the payment (spend) files (default: 'spend' beside --out)."),
+    contracts_out: Path | None = typer.Option(
+        None, help="Folder for the contract registers (default: 'contracts' beside --out)."
+    ),
+    spend_out: Path | None = typer.Option(
+        None, help="Folder for the payment (spend) files (default: 'spend' beside --out)."
+    ),
 ) -> None:
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
     if round_name is None:
         from citytools_analysis.synth.generator import generate_survey
 
-        summary = generate_survey(seed=seed, out_dir=out or paths.SURVEY_DIR,
-                                  truth_dir=truth_dir or paths.TRUTH_DIR, reference_dir=reference_dir,
-                                  contracts_dir=contracts_out, spend_dir=spend_out)
+        summary = generate_survey(
+            seed=seed,
+            out_dir=out or paths.SURVEY_DIR,
+            truth_dir=truth_dir or paths.TRUTH_DIR,
+            reference_dir=reference_dir,
+            contracts_dir=contracts_out,
+            spend_dir=spend_out,
+        )
     else:
         from citytools_analysis.synth.evolution import generate_later_round, load_evolution
 
@@ -52,14 +65,19 @@ def synth(
             typer.echo(f"error: {error}", err=True)
             raise typer.Exit(code=2) from None
         if round_name != later:
-            typer.echo(f"error: --round {round_name}: the scenario describes the later round {later} "
-                       "(data/raw/synthetic/evolution.json); leave --round out for the first round",
-                       err=True)
+            typer.echo(
+                f"error: --round {round_name}: the scenario describes the later round {later} "
+                "(data/raw/synthetic/evolution.json); leave --round out for the first round",
+                err=True,
+            )
             raise typer.Exit(code=2)
         summary = generate_later_round(
-            seed=seed, out_dir=out or paths.ROUNDS_RAW_DIR / round_name / "survey",
-            truth_dir=truth_dir or paths.TRUTH_ROUNDS_DIR / round_name, reference_dir=reference_dir,
-            contracts_dir=contracts_out)
+            seed=seed,
+            out_dir=out or paths.ROUNDS_RAW_DIR / round_name / "survey",
+            truth_dir=truth_dir or paths.TRUTH_ROUNDS_DIR / round_name,
+            reference_dir=reference_dir,
+            contracts_dir=contracts_out,
+        )
     typer.echo(summary)
 
 
@@ -68,12 +86,16 @@ def clean(
     survey_dir: Path = typer.Option(paths.SURVEY_DIR, help="Folder of survey returns (.xlsx)."),
     out_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Folder for the processed tables."),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
-    contracts_dir: Optional[Path] = typer.Option(
-        None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
-        "if it has a sources.csv)."),
-    spend_dir: Optional[Path] = typer.Option(
-        None, help="Folder of payment (spend) files (default: 'spend' beside the survey folder, "
-        "if it has a sources.csv)."),
+    contracts_dir: Path | None = typer.Option(
+        None,
+        help="Folder of contract registers (default: 'contracts' beside the survey folder, "
+        "if it has a sources.csv).",
+    ),
+    spend_dir: Path | None = typer.Option(
+        None,
+        help="Folder of payment (spend) files (default: 'spend' beside the survey folder, "
+        "if it has a sources.csv).",
+    ),
 ) -> None:
     """Clean the survey returns into the processed tables and their data package."""
     from citytools_analysis.core.errors import SurveyInputError
@@ -81,8 +103,13 @@ def clean(
     from citytools_analysis.release.writer import ReleaseWriteError
 
     try:
-        result = clean_survey(survey_dir=survey_dir, out_dir=out_dir, reference_dir=reference_dir,
-                              contracts_dir=contracts_dir, spend_dir=spend_dir)
+        result = clean_survey(
+            survey_dir=survey_dir,
+            out_dir=out_dir,
+            reference_dir=reference_dir,
+            contracts_dir=contracts_dir,
+            spend_dir=spend_dir,
+        )
     except SurveyInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -95,11 +122,14 @@ def clean(
 @app.command()
 def names(
     survey_dir: Path = typer.Option(paths.SURVEY_DIR, help="Folder of survey returns (.xlsx)."),
-    contracts_dir: Optional[Path] = typer.Option(
-        None, help="Folder of contract registers (default: 'contracts' beside the survey folder, "
-        "if it has a sources.csv)."),
-    out: Optional[Path] = typer.Option(
-        None, help="CSV file for the review (default: the CSV is written to standard output)."),
+    contracts_dir: Path | None = typer.Option(
+        None,
+        help="Folder of contract registers (default: 'contracts' beside the survey folder, "
+        "if it has a sources.csv).",
+    ),
+    out: Path | None = typer.Option(
+        None, help="CSV file for the review (default: the CSV is written to standard output)."
+    ),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
 ) -> None:
     """List every raw product and organisation name of a round and how it resolved.
@@ -117,8 +147,9 @@ def names(
     try:
         if not survey_dir.is_dir():
             raise SurveyInputError(f"survey folder not found: {survey_dir}")
-        review = review_names(survey_dir, contracts_folder(survey_dir, contracts_dir),
-                              load_reference(reference_dir))
+        review = review_names(
+            survey_dir, contracts_folder(survey_dir, contracts_dir), load_reference(reference_dir)
+        )
     except SurveyInputError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
@@ -127,8 +158,9 @@ def names(
         return
     write_review(review, out)
     counts = method_counts(review)
-    summary = "; ".join(f"{row.kind} {row.method} {row.names} ({row.rows} rows)"
-                        for row in counts.itertuples())
+    summary = "; ".join(
+        f"{row.kind} {row.method} {row.names} ({row.rows} rows)" for row in counts.itertuples()
+    )
     typer.echo(f"{len(review)} distinct names written to {out}: {summary}.")
 
 
@@ -147,10 +179,12 @@ def template(
 def validate(
     files: list[Path] = typer.Argument(..., help="Returns (.xlsx) to check, or folders of them."),
     output_format: str = typer.Option(
-        "text", "--format", help="text (for people) or json (for tools)."),
+        "text", "--format", help="text (for people) or json (for tools)."
+    ),
     verbose: bool = typer.Option(False, "--verbose", help="Also list values read in another form."),
-    snapshot_date: Optional[str] = typer.Option(
-        None, help="Snapshot date, YYYY-MM-DD (default: round.json beside each file)."),
+    snapshot_date: str | None = typer.Option(
+        None, help="Snapshot date, YYYY-MM-DD (default: round.json beside each file)."
+    ),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
 ) -> None:
     """Check returns before they are sent: exit 0 clean, 1 problems, 2 a file cannot be read."""
@@ -161,7 +195,9 @@ def validate(
     try:
         snapshot = date.fromisoformat(snapshot_date) if snapshot_date else None
     except ValueError:
-        raise typer.BadParameter("must be a date, YYYY-MM-DD", param_hint="--snapshot-date") from None
+        raise typer.BadParameter(
+            "must be a date, YYYY-MM-DD", param_hint="--snapshot-date"
+        ) from None
     report = validate_returns(files, reference_dir=reference_dir, snapshot_date=snapshot)
     if output_format == "json":
         typer.echo(report.to_json(verbose=verbose))
@@ -172,12 +208,14 @@ def validate(
 
 @app.command()
 def build(
-    jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
+    jobs: int | None = typer.Option(None, help="Notebooks run at once (default: one per core)."),
     force: bool = typer.Option(False, help="Execute every notebook and re-read every page."),
-    scheduler: Optional[str] = typer.Option(
-        None, help="Address of a Dask distributed scheduler (tcp://host:8786) to run the "
+    scheduler: str | None = typer.Option(
+        None,
+        help="Address of a Dask distributed scheduler (tcp://host:8786) to run the "
         "notebooks on, instead of local processes; its workers must see this project's "
-        "folder at the same path."),
+        "folder at the same path.",
+    ),
 ) -> None:
     """Run the notebooks with papermill (those whose inputs changed), then build _build/html/."""
     from citytools_analysis.build.pipeline import build_book
@@ -192,11 +230,16 @@ def build(
 
 @app.command()
 def benchmark(
-    scales: str = typer.Option("35,100,350", help="National-scale sizes (authorities), comma-separated; '' for none."),
-    jobs: Optional[int] = typer.Option(None, help="Notebooks run at once (default: one per core)."),
-    workdir: Optional[Path] = typer.Option(None, help="Folder for the copies (default: a temporary one)."),
+    scales: str = typer.Option(
+        "35,100,350", help="National-scale sizes (authorities), comma-separated; '' for none."
+    ),
+    jobs: int | None = typer.Option(None, help="Notebooks run at once (default: one per core)."),
+    workdir: Path | None = typer.Option(
+        None, help="Folder for the copies (default: a temporary one)."
+    ),
     names_only: bool = typer.Option(
-        False, "--names-only", help="Only score name resolution on the labelled corpus."),
+        False, "--names-only", help="Only score name resolution on the labelled corpus."
+    ),
     dask: bool = typer.Option(True, help="Also build each national scale on a local Dask cluster."),
 ) -> None:
     """Score name resolution on the labelled corpus; time the floors, cold, no-op and
@@ -204,20 +247,24 @@ def benchmark(
     from citytools_analysis.build.benchmark import run_benchmark
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
-    run_benchmark(scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only,
-                  dask=dask)
+    run_benchmark(
+        scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only, dask=dask
+    )
 
 
 @app.command()
 def findings(
     processed_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Folder of processed tables."),
-    as_of: Optional[str] = typer.Option(None, help="Snapshot date, YYYY-MM-DD."),
-    horizon_years: Optional[int] = typer.Option(
-        None, help="Expiry horizon in years (default: data/raw/reference/report_parameters.csv)."),
-    window_months: Optional[int] = typer.Option(
-        None, help="Joint-procurement window in months (default: as configured)."),
-    min_authorities: Optional[int] = typer.Option(
-        None, help="Authorities needed for an opportunity (default: as configured)."),
+    as_of: str | None = typer.Option(None, help="Snapshot date, YYYY-MM-DD."),
+    horizon_years: int | None = typer.Option(
+        None, help="Expiry horizon in years (default: data/raw/reference/report_parameters.csv)."
+    ),
+    window_months: int | None = typer.Option(
+        None, help="Joint-procurement window in months (default: as configured)."
+    ),
+    min_authorities: int | None = typer.Option(
+        None, help="Authorities needed for an opportunity (default: as configured)."
+    ),
 ) -> None:
     """Print the headline findings as JSON."""
     from citytools_analysis.metrics.headline import headline_findings_json
@@ -257,11 +304,16 @@ def changes(
 
 @app.command(name="change-recovery")
 def change_recovery(
-    from_dir: Path = typer.Option(paths.PROCESSED_DIR, help="Release folder of the earlier synthetic round."),
-    to_dir: Path = typer.Option(paths.RELEASES_DIR / "2021", help="Release folder of the later synthetic round."),
+    from_dir: Path = typer.Option(
+        paths.PROCESSED_DIR, help="Release folder of the earlier synthetic round."
+    ),
+    to_dir: Path = typer.Option(
+        paths.RELEASES_DIR / "2021", help="Release folder of the later synthetic round."
+    ),
     from_truth: Path = typer.Option(paths.TRUTH_DIR, help="Truth folder of the earlier round."),
-    to_truth: Path = typer.Option(paths.TRUTH_ROUNDS_DIR / "2021",
-                                  help="Truth folder of the later round (with changes.csv)."),
+    to_truth: Path = typer.Option(
+        paths.TRUTH_ROUNDS_DIR / "2021", help="Truth folder of the later round (with changes.csv)."
+    ),
 ) -> None:
     """Measure the changes found between two synthetic rounds against their truth."""
     from citytools_analysis.metrics.changes import change_classes, changes_between
@@ -269,8 +321,9 @@ def change_recovery(
 
     try:
         found = changes_between(from_dir, to_dir)
-        recovery = measure_change_recovery(found, from_dir, to_dir, from_truth, to_truth,
-                                           classes=list(change_classes()["change"]))
+        recovery = measure_change_recovery(
+            found, from_dir, to_dir, from_truth, to_truth, classes=list(change_classes()["change"])
+        )
     except FileNotFoundError as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None

@@ -54,8 +54,15 @@ MISSING_BROWSER = (
 # top-level build/ folder (setuptools' output) is left out, but not the package's own
 # citytools_analysis/build/ (the build layer).
 _IGNORED_EVERYWHERE = shutil.ignore_patterns(
-    ".venv*", ".git", "_build", ".build-cache", "_generated", "__pycache__", ".pytest_cache",
-    "*.egg-info", ".ipynb_checkpoints",
+    ".venv*",
+    ".git",
+    "_build",
+    ".build-cache",
+    "_generated",
+    "__pycache__",
+    ".pytest_cache",
+    "*.egg-info",
+    ".ipynb_checkpoints",
 )
 
 
@@ -70,6 +77,8 @@ def copy_ignore(root: Path):
         return ignored
 
     return ignore
+
+
 BUILD_TIMEOUT_SECONDS = 1800
 
 
@@ -128,8 +137,12 @@ def build_copy(target: Path, source: Path = PROJECT_ROOT) -> Path:
     copy_project(target, source)
     result = subprocess.run(
         [sys.executable, "-c", "from citytools_analysis.cli import app; app()", "build"],
-        cwd=target, env=build_environment(target), capture_output=True, text=True,
-        timeout=BUILD_TIMEOUT_SECONDS, check=False,
+        cwd=target,
+        env=build_environment(target),
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_SECONDS,
+        check=False,
     )
     log = target / "build.log"
     log.write_text(result.stdout + "\n" + result.stderr, encoding="utf-8")
@@ -172,10 +185,15 @@ def chromium_context(executable: str) -> Iterator[object]:
     """
     from playwright.sync_api import sync_playwright
 
-    with tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile, \
-            sync_playwright() as playwright:
+    with (
+        tempfile.TemporaryDirectory(prefix="chromium-profile-") as profile,
+        sync_playwright() as playwright,
+    ):
         context = playwright.chromium.launch_persistent_context(
-            profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS,
+            profile,
+            executable_path=executable,
+            headless=True,
+            args=CHROMIUM_ARGS,
         )
         try:
             yield context
@@ -231,8 +249,9 @@ class _PageParser(HTMLParser):
         if tag in ("script", "iframe", "source") and values.get("src"):
             self.page.links.append((tag, values["src"]))
         if tag == "img":
-            self.page.images.append((values.get("src") or "", values.get("alt"),
-                                     self.article_depth > 0))
+            self.page.images.append(
+                (values.get("src") or "", values.get("alt"), self.article_depth > 0)
+            )
             if values.get("src"):
                 self.page.links.append((tag, values["src"]))
             if self.figure_stack:
@@ -426,8 +445,7 @@ class PageWatch:
 
     def _on_failed(self, request) -> None:
         if not self._paused:
-            self.request_problems.append(
-                f"{self.label}: failed: {request.url} ({request.failure})")
+            self.request_problems.append(f"{self.label}: failed: {request.url} ({request.failure})")
 
     def _on_response(self, response) -> None:
         if not self._paused and response.status >= 400:
@@ -484,8 +502,10 @@ NUMBER_PROBLEMS = (
     (re.compile(r"\bNaT\b"), "a missing date shown as NaT"),
     (re.compile(r"£\s?[\d,]+\.0\b(?!\d)"), "money with a .0"),
     (re.compile(r"(?<![\d.,£])\d{4,}\.0\b(?![\d%])"), "a whole amount written with .0"),
-    (re.compile(r"\b(?:year|until|by)\b:?\s+[12],\d{3}\b", re.IGNORECASE),
-     "a year with a thousands separator"),
+    (
+        re.compile(r"\b(?:year|until|by)\b:?\s+[12],\d{3}\b", re.IGNORECASE),
+        "a year with a thousands separator",
+    ),
     (re.compile(r"between (\d{1,2} \w+ \d{4}) and \1\b"), "a range whose ends are one date"),
 )
 
@@ -533,6 +553,6 @@ def number_problems(pages: Mapping[str, str]) -> list[str]:
         shown = visible_text(text)
         for pattern, what in NUMBER_PROBLEMS:
             for match in pattern.finditer(shown):
-                around = " ".join(shown[max(0, match.start() - 50):match.end() + 30].split())
+                around = " ".join(shown[max(0, match.start() - 50) : match.end() + 30].split())
                 problems.append(f"{path}: {what}: …{around}…")
     return problems

@@ -51,11 +51,16 @@ def fixture_book(tmp_path_factory: pytest.TempPathFactory) -> FixtureBook:
     processed = root / "data" / "processed"
     parameters = {"survey_dir": str(survey), "processed_dir": str(processed), "truth_dir": ""}
     report = build.build_book_report(
-        2, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
-        parameters=parameters, book_root=root, progress=False,
+        2,
+        generated_dir=root / "book" / "_generated",
+        build_dir=root / "_build",
+        parameters=parameters,
+        book_root=root,
+        progress=False,
     )
-    return FixtureBook(root, survey, processed, root / "book" / "_generated",
-                       root / "_build", parameters, report)
+    return FixtureBook(
+        root, survey, processed, root / "book" / "_generated", root / "_build", parameters, report
+    )
 
 
 @pytest.fixture(scope="session")

@@ -20,16 +20,46 @@ from citytools_analysis.release.schema import TABLES
 BARNET, BRENT, CAMDEN, EALING, GLA = "E09000003", "E09000005", "E09000007", "E09000009", "E61000001"
 
 AUTHORITIES = [
-    {"gss_code": BARNET, "name": "London Borough of Barnet", "short_name": "Barnet",
-     "kind": "borough", "inner_outer": "Outer", "responded": "true"},
-    {"gss_code": BRENT, "name": "London Borough of Brent", "short_name": "Brent",
-     "kind": "borough", "inner_outer": "Outer", "responded": "true"},
-    {"gss_code": CAMDEN, "name": "London Borough of Camden", "short_name": "Camden",
-     "kind": "borough", "inner_outer": "Inner", "responded": "true"},
-    {"gss_code": EALING, "name": "London Borough of Ealing", "short_name": "Ealing",
-     "kind": "borough", "inner_outer": "Outer", "responded": "true"},
-    {"gss_code": GLA, "name": "Greater London Authority", "short_name": "GLA",
-     "kind": "gla", "inner_outer": "", "responded": "false"},
+    {
+        "gss_code": BARNET,
+        "name": "London Borough of Barnet",
+        "short_name": "Barnet",
+        "kind": "borough",
+        "inner_outer": "Outer",
+        "responded": "true",
+    },
+    {
+        "gss_code": BRENT,
+        "name": "London Borough of Brent",
+        "short_name": "Brent",
+        "kind": "borough",
+        "inner_outer": "Outer",
+        "responded": "true",
+    },
+    {
+        "gss_code": CAMDEN,
+        "name": "London Borough of Camden",
+        "short_name": "Camden",
+        "kind": "borough",
+        "inner_outer": "Inner",
+        "responded": "true",
+    },
+    {
+        "gss_code": EALING,
+        "name": "London Borough of Ealing",
+        "short_name": "Ealing",
+        "kind": "borough",
+        "inner_outer": "Outer",
+        "responded": "true",
+    },
+    {
+        "gss_code": GLA,
+        "name": "Greater London Authority",
+        "short_name": "GLA",
+        "kind": "gla",
+        "inner_outer": "",
+        "responded": "false",
+    },
 ]
 
 
@@ -62,8 +92,7 @@ def system(
         "system_type": system_type,
         "hosting": hosting,
         "contract_end": contract_end,
-        "contract_end_status": contract_end_status
-        or ("date" if contract_end else "unknown"),
+        "contract_end_status": contract_end_status or ("date" if contract_end else "unknown"),
         "annual_cost_gbp": annual_cost_gbp,
         "value_for_money": value_for_money,
         "satisfaction": satisfaction,
@@ -117,8 +146,11 @@ def write_processed(
             writer.writeheader()
             for row in table_rows:
                 writer.writerow(row)
-    package = {"name": "fixture", "snapshot_date": snapshot_date.isoformat() if snapshot_date
-               else None, "resources": []}
+    package = {
+        "name": "fixture",
+        "snapshot_date": snapshot_date.isoformat() if snapshot_date else None,
+        "resources": [],
+    }
     (directory / "datapackage.json").write_text(json.dumps(package), encoding="utf-8")
     return directory
 

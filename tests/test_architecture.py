@@ -16,7 +16,11 @@ LAYERS = ("core", "ingest", "release", "metrics", "report", "build", "synth")
 
 def _lint_imports() -> subprocess.CompletedProcess:
     executable = Path(sys.executable).with_name("lint-imports")
-    command = [str(executable)] if executable.exists() else [shutil.which("lint-imports") or "lint-imports"]
+    command = (
+        [str(executable)]
+        if executable.exists()
+        else [shutil.which("lint-imports") or "lint-imports"]
+    )
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300)
 
 
@@ -40,17 +44,27 @@ def test_a_cycle_breaks_the_contract(tmp_path):
     """The checker is live: a copy of the package with a metrics module importing the
     report layer (and a cycle inside metrics) fails it."""
     copy = tmp_path / "project"
-    shutil.copytree(PROJECT_ROOT / "citytools_analysis", copy / "citytools_analysis",
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(
+        PROJECT_ROOT / "citytools_analysis",
+        copy / "citytools_analysis",
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(PROJECT_ROOT / "pyproject.toml", copy / "pyproject.toml")
     findings = copy / "citytools_analysis" / "metrics" / "findings.py"
-    findings.write_text(findings.read_text()
-                        + "\nfrom citytools_analysis.metrics import headline  # noqa\n"
-                        + "from citytools_analysis.report import plots  # noqa\n")
+    findings.write_text(
+        findings.read_text()
+        + "\nfrom citytools_analysis.metrics import headline  # noqa\n"
+        + "from citytools_analysis.report import plots  # noqa\n"
+    )
     executable = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(executable) if executable.exists() else "lint-imports"],
-                            cwd=copy, capture_output=True, text=True, timeout=300,
-                            env={"PYTHONPATH": str(copy), "PATH": str(executable.parent)})
+    result = subprocess.run(
+        [str(executable) if executable.exists() else "lint-imports"],
+        cwd=copy,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"PYTHONPATH": str(copy), "PATH": str(executable.parent)},
+    )
     assert result.returncode != 0
     assert "BROKEN" in result.stdout
     assert "Layers" in result.stdout and "No cycles" in result.stdout

@@ -25,7 +25,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from browser_support import (
     OVERFLOW_SCRIPT,
     PHONE_VIEWPORT,
@@ -38,6 +37,7 @@ from browser_support import (
     serve,
     site_pages,
 )
+
 from citytools_analysis.release.processed import read_table
 
 # axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
@@ -102,9 +102,11 @@ def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
             with watch.paused():
                 violations = _axe_violations(page)
             for violation in violations:
-                line = (f"{path}: {violation['id']} ({violation['impact']}, "
-                        f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
-                        f"{violation['nodes'][0]['html'][:160]}")
+                line = (
+                    f"{path}: {violation['id']} ({violation['impact']}, "
+                    f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
+                    f"{violation['nodes'][0]['html'][:160]}"
+                )
                 if violation["impact"] in FAILING_IMPACTS:
                     record.axe_violations.append(line)
                 else:
@@ -218,23 +220,32 @@ def test_no_page_shows_na_nan_nat_or_decimal_money(visit, built_site):
 @pytest.mark.browser
 def test_search_finds_the_largest_supplier_by_name(chromium_browser, site_url, built_project):
     systems = read_table("systems", built_project / "data" / "processed")
-    supplier = systems["supplier"].dropna().value_counts().sort_index().sort_values(
-        ascending=False, kind="stable").index[0]
+    supplier = (
+        systems["supplier"]
+        .dropna()
+        .value_counts()
+        .sort_index()
+        .sort_values(ascending=False, kind="stable")
+        .index[0]
+    )
     page = chromium_browser.new_page()
     watch = PageWatch(page, "search.html")
     page.goto(site_url + "search.html?q=" + supplier.replace(" ", "+"), wait_until="load")
     page.wait_for_function(
         "() => /Search finished/.test(document.getElementById('search-results')?.innerText)"
     )
-    results = page.eval_on_selector_all("#search-results ul.search li a",
-                                        "links => links.map(a => a.getAttribute('href'))")
+    results = page.eval_on_selector_all(
+        "#search-results ul.search li a", "links => links.map(a => a.getAttribute('href'))"
+    )
     page.wait_for_load_state("networkidle")
     page.close()
     assert watch.problems == []
     assert results, f"searching for {supplier!r} found no page"
     pages = {path.split("#")[0].split("?")[0] for path in results}
-    texts = [re.sub(r"\s+", " ", (built_project / "_build" / "html" / p).read_text("utf-8"))
-             for p in pages]
+    texts = [
+        re.sub(r"\s+", " ", (built_project / "_build" / "html" / p).read_text("utf-8"))
+        for p in pages
+    ]
     assert any(supplier in text for text in texts)
 
 
@@ -244,16 +255,22 @@ def _borough_to_filter_by(processed: Path) -> tuple[str, int]:
     authorities = read_table("authorities", processed)
     names = dict(zip(authorities["gss_code"], authorities["short_name"]))
     counts = systems["gss_code"].value_counts()
-    distinct = [code for code in sorted(counts.index, key=lambda c: (-counts[c], c))
-                if sum(names[code] in other for other in names.values()) == 1]
+    distinct = [
+        code
+        for code in sorted(counts.index, key=lambda c: (-counts[c], c))
+        if sum(names[code] in other for other in names.values()) == 1
+    ]
     return names[distinct[0]], int(counts[distinct[0]])
 
 
 @pytest.mark.browser
 def test_an_explorer_table_filters_by_borough(visit, chromium_browser, site_url, built_project):
-    explorers = [path for path, text in visit.rendered.items()
-                 if re.search(r'class="[^"]*\bdt-container\b', text)
-                 and path.startswith("book/_generated/explore/")]
+    explorers = [
+        path
+        for path, text in visit.rendered.items()
+        if re.search(r'class="[^"]*\bdt-container\b', text)
+        and path.startswith("book/_generated/explore/")
+    ]
     assert explorers, "this build has no explorer page (an interactive itables table)"
     processed = built_project / "data" / "processed"
     borough, systems_there = _borough_to_filter_by(processed)
@@ -271,16 +288,19 @@ def test_an_explorer_table_filters_by_borough(visit, chromium_browser, site_url,
             page.close()
             continue  # no Authority column filter on this page
         column = box.first.evaluate("input => input.closest('th').cellIndex")
-        expected = _rows_naming(_embedded_rows(built_project / "_build" / "html" / path, table),
-                                column, borough)
+        expected = _rows_naming(
+            _embedded_rows(built_project / "_build" / "html" / path, table), column, borough
+        )
         info = page.locator(f"#{table}_info")
         before = info.inner_text()
         box.first.press_sequentially(borough)  # the filter listens to key presses
-        page.wait_for_function("([el, old]) => el.innerText !== old",
-                               arg=[info.element_handle(), before])
+        page.wait_for_function(
+            "([el, old]) => el.innerText !== old", arg=[info.element_handle(), before]
+        )
         shown = page.eval_on_selector_all(
             f"#{table} > tbody > tr > td:nth-child({column + 1})",
-            "cells => cells.map(c => c.innerText.trim())")
+            "cells => cells.map(c => c.innerText.trim())",
+        )
         after = info.inner_text()
         page.wait_for_load_state("networkidle")
         page.close()
@@ -321,8 +341,11 @@ def _entries(info: str) -> int:
 
 def _page_with_figures(site: Path) -> str:
     pages = site_pages(site)
-    return next(path for path, text in sorted(pages.items())
-                if content_image_count({path: text}) and "citytools-figure" in text)
+    return next(
+        path
+        for path, text in sorted(pages.items())
+        if content_image_count({path: text}) and "citytools-figure" in text
+    )
 
 
 def test_checkers_pass_the_built_pages_as_written(built_site):
@@ -364,19 +387,24 @@ def test_checkers_report_a_broken_link_and_a_missing_anchor(built_site, tmp_path
     problems = link_problems(site_pages(site), site)
 
     assert any("'no-such-page.html'" in line and "does not exist" in line for line in problems)
-    assert any("'#no-such-anchor'" in line and "no id 'no-such-anchor'" in line
-               for line in problems)
+    assert any(
+        "'#no-such-anchor'" in line and "no id 'no-such-anchor'" in line for line in problems
+    )
     assert all(line.startswith("book/intro.html: ") for line in problems)
 
 
 def test_link_checker_on_a_hand_written_site(tmp_path):
     pages = {
-        "index.html": ('<a id="top" href="#top">top</a><a href="a/">folder</a>'
-                       '<a href="a/page.html#sec">section</a><a href="https://example.org/">out</a>'
-                       '<a href="mailto:x@example.org">mail</a>'),
+        "index.html": (
+            '<a id="top" href="#top">top</a><a href="a/">folder</a>'
+            '<a href="a/page.html#sec">section</a><a href="https://example.org/">out</a>'
+            '<a href="mailto:x@example.org">mail</a>'
+        ),
         "a/index.html": '<a href="../index.html#missing">bad anchor</a><img src="../img.png" alt="">',
-        "a/page.html": ('<h2 id="sec">S</h2><a href="../../outside.html">escape</a>'
-                        '<link rel="stylesheet" href="style.css">'),
+        "a/page.html": (
+            '<h2 id="sec">S</h2><a href="../../outside.html">escape</a>'
+            '<link rel="stylesheet" href="style.css">'
+        ),
         "redirect.html": '<meta http-equiv="Refresh" content="0; url=a/gone.html" />',
     }
     for path, text in pages.items():
@@ -394,10 +422,12 @@ def test_link_checker_on_a_hand_written_site(tmp_path):
 
 
 def test_image_checker_on_a_hand_written_page():
-    page = ('<img src="logo.png"><article><figure><img src="f.png" alt=" "></figure>'
-            '<figure><p>a table, not an image</p></figure><img src="ok.png" alt="Bar chart">'
-            '<pre>&lt;Figure size 640x480 with 1 Axes&gt;</pre></article>'
-            '<img src="decoration.png" alt="">')
+    page = (
+        '<img src="logo.png"><article><figure><img src="f.png" alt=" "></figure>'
+        '<figure><p>a table, not an image</p></figure><img src="ok.png" alt="Bar chart">'
+        "<pre>&lt;Figure size 640x480 with 1 Axes&gt;</pre></article>"
+        '<img src="decoration.png" alt="">'
+    )
     assert image_problems({"p.html": page}) == [
         "p.html: <img src='logo.png'> has no alt attribute",
         "p.html: <img src='f.png'> in the content has empty alt text",
@@ -411,7 +441,9 @@ def test_image_checker_on_a_hand_written_page():
 def test_axe_reports_an_image_without_alt_text(chromium_browser, tmp_path):
     (tmp_path / "index.html").write_text(
         '<!DOCTYPE html><html lang="en"><head><title>Test</title></head><body><main>'
-        '<h1>Test</h1><img src="chart.png"></main></body></html>', encoding="utf-8")
+        '<h1>Test</h1><img src="chart.png"></main></body></html>',
+        encoding="utf-8",
+    )
     with serve(tmp_path) as url:
         page = chromium_browser.new_page()
         page.goto(url + "index.html", wait_until="load")
@@ -421,14 +453,23 @@ def test_axe_reports_an_image_without_alt_text(chromium_browser, tmp_path):
 
 
 def test_number_checker_on_a_hand_written_page():
-    page = ("<article><p>Barnet plans to replace it by 2022; until year: 2,022.</p>"
-            "<table><tr><td>310000.0</td><td>£1,200.0</td><td>&lt;NA&gt;</td><td>nan</td>"
-            "<td>NaT</td><td>98.8</td><td>£310,000</td><td>not stated</td></tr></table>"
-            "<p>Contracts end between 31 March 2020 and 31 March 2020, and between "
-            "30 September 2019 and 31 March 2020.</p>"
-            "<script>const hidden = 'nan <NA> 310000.0';</script></article>")
+    page = (
+        "<article><p>Barnet plans to replace it by 2022; until year: 2,022.</p>"
+        "<table><tr><td>310000.0</td><td>£1,200.0</td><td>&lt;NA&gt;</td><td>nan</td>"
+        "<td>NaT</td><td>98.8</td><td>£310,000</td><td>not stated</td></tr></table>"
+        "<p>Contracts end between 31 March 2020 and 31 March 2020, and between "
+        "30 September 2019 and 31 March 2020.</p>"
+        "<script>const hidden = 'nan <NA> 310000.0';</script></article>"
+    )
     found = [line.split(": ")[1] for line in number_problems({"p.html": page})]
-    assert sorted(found) == sorted([
-        "a missing value shown as <NA>", "a missing value shown as nan",
-        "a missing date shown as NaT", "money with a .0", "a whole amount written with .0",
-        "a year with a thousands separator", "a range whose ends are one date"])
+    assert sorted(found) == sorted(
+        [
+            "a missing value shown as <NA>",
+            "a missing value shown as nan",
+            "a missing date shown as NaT",
+            "money with a .0",
+            "a whole amount written with .0",
+            "a year with a thousands separator",
+            "a range whose ends are one date",
+        ]
+    )

@@ -8,35 +8,52 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from fixture_returns import write_fixture_survey
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from citytools_analysis.build import pipeline as build
 from citytools_analysis.core.paths import BOOK_DIR, NOTEBOOKS_DIR, PROJECT_ROOT
-from fixture_returns import write_fixture_survey
 
 
 def _write(path: Path, cells: list) -> Path:
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, path)
     return path
 
 
 def test_prepare_for_book_tags_cells_and_strips_volatile_metadata(tmp_path):
-    path = _write(tmp_path / "executed.ipynb", [
-        new_markdown_cell("# Title"),
-        new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
-        new_code_cell("x = 2", metadata={"tags": ["injected-parameters"],
-                                          "papermill": {"duration": 0.1}}),
-        new_code_cell("print(x)", metadata={"execution": {"iopub.status.busy": "2025-01-01"},
-                                            "papermill": {"start_time": "2025-01-01"}}),
-        new_code_cell("y = 3", metadata={"tags": ["remove-input"]}),
-    ])
+    path = _write(
+        tmp_path / "executed.ipynb",
+        [
+            new_markdown_cell("# Title"),
+            new_code_cell("x = 1", metadata={"tags": ["parameters"]}),
+            new_code_cell(
+                "x = 2", metadata={"tags": ["injected-parameters"], "papermill": {"duration": 0.1}}
+            ),
+            new_code_cell(
+                "print(x)",
+                metadata={
+                    "execution": {"iopub.status.busy": "2025-01-01"},
+                    "papermill": {"start_time": "2025-01-01"},
+                },
+            ),
+            new_code_cell("y = 3", metadata={"tags": ["remove-input"]}),
+        ],
+    )
     notebook = nbformat.read(path, as_version=4)
     notebook.metadata["papermill"] = {
-        "parameters": {"x": 2}, "default_parameters": {}, "start_time": "2025-01-01T10:00",
-        "end_time": "2025-01-01T10:01", "duration": 60.0, "input_path": "/a", "output_path": "/b",
+        "parameters": {"x": 2},
+        "default_parameters": {},
+        "start_time": "2025-01-01T10:00",
+        "end_time": "2025-01-01T10:01",
+        "duration": 60.0,
+        "input_path": "/a",
+        "output_path": "/b",
     }
     nbformat.write(notebook, path)
 
@@ -52,16 +69,25 @@ def test_prepare_for_book_tags_cells_and_strips_volatile_metadata(tmp_path):
         ["remove-input"],  # not added twice
     ]
     assert prepared.metadata["papermill"] == {"parameters": {"x": 2}, "default_parameters": {}}
-    assert all("papermill" not in cell.metadata and "execution" not in cell.metadata
-               for cell in prepared.cells)
+    assert all(
+        "papermill" not in cell.metadata and "execution" not in cell.metadata
+        for cell in prepared.cells
+    )
     assert [cell.id for cell in prepared.cells] == [f"cell-{n:03d}" for n in range(5)]
 
 
 def test_plan_notebooks_runs_cleaning_first_and_offers_only_declared_parameters(tmp_path):
-    parameters = new_code_cell('processed_dir = "data/processed"', metadata={"tags": ["parameters"]})
-    _write(tmp_path / "01_clean_survey.ipynb", [
-        new_code_cell('survey_dir = "s"\nprocessed_dir = "p"', metadata={"tags": ["parameters"]}),
-    ])
+    parameters = new_code_cell(
+        'processed_dir = "data/processed"', metadata={"tags": ["parameters"]}
+    )
+    _write(
+        tmp_path / "01_clean_survey.ipynb",
+        [
+            new_code_cell(
+                'survey_dir = "s"\nprocessed_dir = "p"', metadata={"tags": ["parameters"]}
+            ),
+        ],
+    )
     _write(tmp_path / "03_market.ipynb", [parameters])
     _write(tmp_path / "02_overview.ipynb", [parameters])
     _write(tmp_path / "10_no_parameters.ipynb", [new_code_cell("1")])
@@ -75,7 +101,9 @@ def test_plan_notebooks_runs_cleaning_first_and_offers_only_declared_parameters(
     assert cleaning.output == tmp_path / "out" / "01_clean_survey.ipynb"
     assert dict(cleaning.parameters) == {"processed_dir": "/x", "survey_dir": "/s"}
     assert [job.source.name for job in others] == [
-        "02_overview.ipynb", "03_market.ipynb", "10_no_parameters.ipynb",
+        "02_overview.ipynb",
+        "03_market.ipynb",
+        "10_no_parameters.ipynb",
     ]
     assert [dict(job.parameters) for job in others] == [{"processed_dir": "/x"}] * 2 + [{}]
 
@@ -177,14 +205,22 @@ def test_a_failing_notebook_fails_the_build(tmp_path):
     notebooks = tmp_path / "notebooks"
     notebooks.mkdir()
     shutil.copy(NOTEBOOKS_DIR / "01_clean_survey.ipynb", notebooks)
-    _write(notebooks / "02_broken.ipynb", [new_markdown_cell("# Broken"),
-                                           new_code_cell("raise RuntimeError('boom')")])
+    _write(
+        notebooks / "02_broken.ipynb",
+        [new_markdown_cell("# Broken"), new_code_cell("raise RuntimeError('boom')")],
+    )
     survey = write_fixture_survey(tmp_path / "survey")
     code = build.build_book(
-        jobs=1, notebooks_dir=notebooks, generated_dir=root / "book" / "_generated",
-        build_dir=root / "_build", book_root=root,
-        parameters={"survey_dir": str(survey), "processed_dir": str(tmp_path / "processed"),
-                    "truth_dir": ""},
+        jobs=1,
+        notebooks_dir=notebooks,
+        generated_dir=root / "book" / "_generated",
+        build_dir=root / "_build",
+        book_root=root,
+        parameters={
+            "survey_dir": str(survey),
+            "processed_dir": str(tmp_path / "processed"),
+            "truth_dir": "",
+        },
     )
     assert code == 1
     assert not (root / "_build" / "html" / "index.html").exists()
@@ -202,8 +238,9 @@ def test_a_kernel_that_fails_to_start_is_tried_again(monkeypatch, tmp_path):
             raise RuntimeError("Kernel died before replying to kernel_info")
 
     monkeypatch.setattr(build_execute, "run_notebook", flaky)
-    job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
-                            parameters={})
+    job = build.NotebookJob(
+        source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb", parameters={}
+    )
     run = build.execute_job(job)
     assert run.error is None and len(calls) == 2
 
@@ -222,7 +259,8 @@ def test_an_error_in_a_cell_is_not_tried_again(monkeypatch, tmp_path):
         raise PapermillExecutionError("Kernel died before replying to kernel_info in a cell")
 
     monkeypatch.setattr(build_execute, "run_notebook", failing)
-    job = build.NotebookJob(source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb",
-                            parameters={})
+    job = build.NotebookJob(
+        source=tmp_path / "a.ipynb", output=tmp_path / "out.ipynb", parameters={}
+    )
     run = build.execute_job(job)
     assert run.error is not None and len(calls) == 1

@@ -8,20 +8,25 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from citytools_analysis.build import pipeline as build
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
+from citytools_analysis.build import pipeline as build
 from citytools_analysis.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT, RAW_DIR, REFERENCE_DIR
 
 
 def _notebook(path: Path, parameters: str = 'processed_dir = "data/processed"') -> Path:
-    notebook = new_notebook(cells=[
-        new_markdown_cell("# Title\n\nText."),
-        new_code_cell(parameters, metadata={"tags": ["parameters"]}),
-        new_code_cell("print(1)"),
-    ])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook = new_notebook(
+        cells=[
+            new_markdown_cell("# Title\n\nText."),
+            new_code_cell(parameters, metadata={"tags": ["parameters"]}),
+            new_code_cell("print(1)"),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, path)
     return path
 
@@ -54,8 +59,9 @@ def setting(tmp_path):
     data.mkdir()
     (data / "systems.csv").write_text("record_id\nA\n", encoding="utf-8")
     out = tmp_path / "out"
-    job = build.NotebookJob(source, out / "02_chapter.ipynb", {"processed_dir": str(data)},
-                            inputs=(data,))
+    job = build.NotebookJob(
+        source, out / "02_chapter.ipynb", {"processed_dir": str(data)}, inputs=(data,)
+    )
     return job, data, out
 
 
@@ -91,11 +97,17 @@ def test_notebook_key_changes_with_each_ingredient(setting):
     job, data, _ = setting
     base = build_cache.notebook_key(job.source, job.parameters, [data], package="p1")
     assert build_cache.notebook_key(job.source, job.parameters, [data], package="p1") == base
-    assert build_cache.notebook_key(job.source, {"processed_dir": "elsewhere"}, [data],
-                                    package="p1") != base
+    assert (
+        build_cache.notebook_key(job.source, {"processed_dir": "elsewhere"}, [data], package="p1")
+        != base
+    )
     assert build_cache.notebook_key(job.source, job.parameters, [data], package="p2") != base
-    assert build_cache.notebook_key(job.source, job.parameters, [data], package="p1",
-                                    fingerprint="profile") != base
+    assert (
+        build_cache.notebook_key(
+            job.source, job.parameters, [data], package="p1", fingerprint="profile"
+        )
+        != base
+    )
 
 
 def test_stored_key_round_trip_and_unreadable_outputs(tmp_path):
@@ -158,11 +170,14 @@ def test_force_reruns_and_a_failed_run_leaves_no_key(setting):
 
 
 def test_job_inputs_come_from_path_parameters_and_the_reference(tmp_path):
-    chapter = _notebook(tmp_path / "02_chapter.ipynb",
-                        'processed_dir = "data/processed"\nsurvey_dir = ""\nhorizon_years = 3')
+    chapter = _notebook(
+        tmp_path / "02_chapter.ipynb",
+        'processed_dir = "data/processed"\nsurvey_dir = ""\nhorizon_years = 3',
+    )
     job = build.NotebookJob(chapter, tmp_path / "out.ipynb", {})
-    assert build.job_inputs(job) == tuple(sorted([PROJECT_ROOT / "data" / "processed",
-                                                  REFERENCE_DIR]))
+    assert build.job_inputs(job) == tuple(
+        sorted([PROJECT_ROOT / "data" / "processed", REFERENCE_DIR])
+    )
     injected = build.NotebookJob(chapter, tmp_path / "out.ipynb", {"processed_dir": "/x/p"})
     assert Path("/x/p") in build.job_inputs(injected)
 
@@ -177,8 +192,12 @@ def test_job_inputs_come_from_path_parameters_and_the_reference(tmp_path):
 def test_a_bad_authority_fails_before_any_notebook_runs(tmp_path):
     with pytest.raises(ValueError, match=r"'\.\./\.\./etc' is not the GSS code"):
         build.build_book_report(
-            notebooks_dir=tmp_path, generated_dir=tmp_path / "gen", build_dir=tmp_path / "_build",
-            authorities=["../../etc"], execute=fake_execute, progress=False,
+            notebooks_dir=tmp_path,
+            generated_dir=tmp_path / "gen",
+            build_dir=tmp_path / "_build",
+            authorities=["../../etc"],
+            execute=fake_execute,
+            progress=False,
         )
     assert not (tmp_path / "gen").exists()
 
@@ -192,15 +211,24 @@ def test_profile_authorities_are_the_reference_list_sorted():
 def test_plan_profiles_and_explorers_name_their_outputs(tmp_path):
     notebooks = tmp_path / "nb"
     notebooks.mkdir()
-    _notebook(notebooks / build.PROFILE_NOTEBOOK,
-              'authority = "E09000007"\nprocessed_dir = "data/processed"\n'
-              'reference_dir = "data/raw/reference"')
+    _notebook(
+        notebooks / build.PROFILE_NOTEBOOK,
+        'authority = "E09000007"\nprocessed_dir = "data/processed"\n'
+        'reference_dir = "data/raw/reference"',
+    )
     _notebook(notebooks / "explore_2_suppliers.ipynb")
     _notebook(notebooks / "explore_1_systems.ipynb")
-    jobs = build.plan_profiles(["E09000001", "E09000007"], notebooks, tmp_path / "gen",
-                               {"processed_dir": "/p", "unused": 1}, {"E09000007": "abc"})
-    assert [job.output for job in jobs] == [tmp_path / "gen" / "profiles" / "E09000001.ipynb",
-                                            tmp_path / "gen" / "profiles" / "E09000007.ipynb"]
+    jobs = build.plan_profiles(
+        ["E09000001", "E09000007"],
+        notebooks,
+        tmp_path / "gen",
+        {"processed_dir": "/p", "unused": 1},
+        {"E09000007": "abc"},
+    )
+    assert [job.output for job in jobs] == [
+        tmp_path / "gen" / "profiles" / "E09000001.ipynb",
+        tmp_path / "gen" / "profiles" / "E09000007.ipynb",
+    ]
     assert dict(jobs[1].parameters) == {"processed_dir": "/p", "authority": "E09000007"}
     assert jobs[1].fingerprint == "abc" and jobs[0].fingerprint == ""
     assert [job.title for job in jobs] == ["City of London", "Camden"]
@@ -208,7 +236,9 @@ def test_plan_profiles_and_explorers_name_their_outputs(tmp_path):
 
     explorers = build.plan_explorers(notebooks, tmp_path / "gen")
     assert [job.output.relative_to(tmp_path / "gen").as_posix() for job in explorers] == [
-        "explore/1_systems.ipynb", "explore/2_suppliers.ipynb"]
+        "explore/1_systems.ipynb",
+        "explore/2_suppliers.ipynb",
+    ]
     assert build.plan_profiles(["E09000001"], tmp_path, tmp_path / "gen") == []
 
 
@@ -225,11 +255,15 @@ def test_set_title_replaces_the_first_heading(tmp_path):
 
 def test_build_report_summary_counts_runs(tmp_path):
     job = build.NotebookJob(tmp_path / "a.ipynb", tmp_path / "a.ipynb")
-    report = build.BuildReport(0, [build.NotebookRun(job, 2.0), build.NotebookRun(job, 0.0,
-                                                                                  reused=True)],
-                               notebook_seconds=2.5, book_seconds=1.0)
-    assert report.summary() == ("2 notebook(s): 1 executed, 1 reused in 2.5 s; book built in "
-                                "1.0 s; total 3.5 s.")
+    report = build.BuildReport(
+        0,
+        [build.NotebookRun(job, 2.0), build.NotebookRun(job, 0.0, reused=True)],
+        notebook_seconds=2.5,
+        book_seconds=1.0,
+    )
+    assert report.summary() == (
+        "2 notebook(s): 1 executed, 1 reused in 2.5 s; book built in 1.0 s; total 3.5 s."
+    )
 
 
 # --- the package code a notebook runs: the modules it imports, transitively ---------------
@@ -237,19 +271,34 @@ def test_build_report_summary_counts_runs(tmp_path):
 
 def test_notebook_imports_read_the_code_cells(tmp_path):
     path = tmp_path / "n.ipynb"
-    nbformat.write(new_notebook(cells=[
-        new_markdown_cell("import citytools_analysis.synth.generator  (prose, not code)"),
-        new_code_cell("%matplotlib inline\nimport pandas as pd\n"
-                      "from citytools_analysis.report import charts, plots\n"
-                      "import citytools_analysis.metrics.market as market"),
-    ]), path)
+    nbformat.write(
+        new_notebook(
+            cells=[
+                new_markdown_cell("import citytools_analysis.synth.generator  (prose, not code)"),
+                new_code_cell(
+                    "%matplotlib inline\nimport pandas as pd\n"
+                    "from citytools_analysis.report import charts, plots\n"
+                    "import citytools_analysis.metrics.market as market"
+                ),
+            ]
+        ),
+        path,
+    )
     assert build_imports.notebook_imports(path) == {
-        "citytools_analysis.report", "citytools_analysis.report.charts",
-        "citytools_analysis.report.plots", "citytools_analysis.metrics.market"}
+        "citytools_analysis.report",
+        "citytools_analysis.report.charts",
+        "citytools_analysis.report.plots",
+        "citytools_analysis.metrics.market",
+    }
     modules = build_imports.imported_modules(build_imports.notebook_imports(path))
     # charts imports plots; every package on the way counts; the generator does not
-    assert {"citytools_analysis", "citytools_analysis.report", "citytools_analysis.report.charts",
-            "citytools_analysis.report.plots", "citytools_analysis.metrics.market"} <= modules
+    assert {
+        "citytools_analysis",
+        "citytools_analysis.report",
+        "citytools_analysis.report.charts",
+        "citytools_analysis.report.plots",
+        "citytools_analysis.metrics.market",
+    } <= modules
     assert "citytools_analysis.synth.generator" not in modules
 
 
@@ -257,8 +306,7 @@ def _package_copy(tmp_path: Path) -> Path:
     import shutil
 
     copy = tmp_path / "package"
-    shutil.copytree(build_imports.PACKAGE_DIR, copy,
-                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(build_imports.PACKAGE_DIR, copy, ignore=shutil.ignore_patterns("__pycache__"))
     return copy
 
 
@@ -268,15 +316,21 @@ def _append(path: Path, text: str) -> None:
 
 def _real_jobs(out: Path) -> list[build.NotebookJob]:
     """A job per source notebook of the project (its own output; no data inputs)."""
-    return [build.NotebookJob(source, out / source.name, {}, inputs=())
-            for source in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))]
+    return [
+        build.NotebookJob(source, out / source.name, {}, inputs=())
+        for source in sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
+    ]
 
 
 def test_editing_the_generator_the_benchmark_or_an_unimported_module_reruns_nothing(
-        tmp_path, monkeypatch):
+    tmp_path, monkeypatch
+):
     package = _package_copy(tmp_path)
-    monkeypatch.setattr(build_cache, "code_digest",
-                        lambda source: build_imports.notebook_code_digest(source, package))
+    monkeypatch.setattr(
+        build_cache,
+        "code_digest",
+        lambda source: build_imports.notebook_code_digest(source, package),
+    )
     out = tmp_path / "out"
     jobs = _real_jobs(out)
     build.run_cached(jobs, 1, execute=fake_execute, progress=False)
@@ -294,21 +348,25 @@ def test_editing_the_generator_the_benchmark_or_an_unimported_module_reruns_noth
     assert len(_runs(out)) == 2 * len(jobs)
 
 
-def test_editing_one_figure_module_reruns_only_the_notebooks_that_import_it(
-        tmp_path, monkeypatch):
+def test_editing_one_figure_module_reruns_only_the_notebooks_that_import_it(tmp_path, monkeypatch):
     package = _package_copy(tmp_path)
-    monkeypatch.setattr(build_cache, "code_digest",
-                        lambda source: build_imports.notebook_code_digest(source, package))
+    monkeypatch.setattr(
+        build_cache,
+        "code_digest",
+        lambda source: build_imports.notebook_code_digest(source, package),
+    )
     out = tmp_path / "out"
     jobs = _real_jobs(out)
     build.run_cached(jobs, 1, execute=fake_execute, progress=False)
 
     importing = sorted(
-        job.output.name for job in jobs
-        if "citytools_analysis.report.charts" in build_imports.imported_modules(
-            build_imports.notebook_imports(job.source)))
+        job.output.name
+        for job in jobs
+        if "citytools_analysis.report.charts"
+        in build_imports.imported_modules(build_imports.notebook_imports(job.source))
+    )
     assert importing and len(importing) < len(jobs)  # some chapters draw charts, some do not
     _append(package / "report" / "charts.py", "\n# a changed figure function\n")
     runs = build.run_cached(jobs, 1, execute=fake_execute, progress=False)
     assert sorted(run.job.output.name for run in runs if not run.reused) == importing
-    assert _runs(out)[len(jobs):] == importing
+    assert _runs(out)[len(jobs) :] == importing

@@ -23,13 +23,21 @@ print("done")
 
 
 def test_running_notebooks_prints_no_kernel_warning_and_uses_no_tcp_port(tmp_path):
-    notebook = new_notebook(cells=[new_code_cell("value = 0", metadata={"tags": ["parameters"]}),
-                                   new_code_cell("print(value + 1)")])
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("value = 0", metadata={"tags": ["parameters"]}),
+            new_code_cell("print(value + 1)"),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     nbformat.write(notebook, tmp_path / "page.ipynb")
-    result = subprocess.run([sys.executable, "-c", RUN_TWO, str(tmp_path)],
-                            capture_output=True, text=True, check=False)
+    result = subprocess.run(
+        [sys.executable, "-c", RUN_TWO, str(tmp_path)], capture_output=True, text=True, check=False
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == "done"
     assert "without encryption" not in result.stderr and "TCP" not in result.stderr

@@ -24,13 +24,20 @@ def test_the_joint_procurement_case_is_the_widest_then_costliest(chapter):
     products = products[products["kind"] == "product"]
     widest = products["authorities"].max()
     assert choice["authorities"] == widest
-    assert choice["annual_cost_gbp"] == products.loc[products["authorities"] == widest,
-                                                     "annual_cost_gbp"].max()
+    assert (
+        choice["annual_cost_gbp"]
+        == products.loc[products["authorities"] == widest, "annual_cost_gbp"].max()
+    )
     case = case_studies.joint_procurement_case(chapter)
     assert f"at {choice['authorities']} authorities" in case.text
     assert len(case.table) == len(choice["record_ids"])
-    assert list(case.table.columns) == ["Authority", "Supplier", "Contract end",
-                                        "Annual cost (£)", "Satisfaction (1–5)"]
+    assert list(case.table.columns) == [
+        "Authority",
+        "Supplier",
+        "Contract end",
+        "Annual cost (£)",
+        "Satisfaction (1–5)",
+    ]
     assert case.figure.axes[0].get_title(loc="left").startswith(choice["name"])
     assert case.alt and case.source
 

@@ -23,10 +23,19 @@ def _close_figures():
 
 
 def test_change_shares_stack_to_one_in_the_table_order() -> None:
-    table = pd.DataFrame({"service_area": ["Housing", "Finance"], "matched": [4, 2],
-                          "share_switched_product": [0.5, 0.0], "share_switched_supplier": [0.25, 0.0],
-                          "share_renewed": [0.25, 0.5], "share_continued": [0.0, 0.5]})
-    fig = change_share_bars(table, classes=CLASSES, labels={"renewed": "Renewed"}, title="T", ylabel="Area")
+    table = pd.DataFrame(
+        {
+            "service_area": ["Housing", "Finance"],
+            "matched": [4, 2],
+            "share_switched_product": [0.5, 0.0],
+            "share_switched_supplier": [0.25, 0.0],
+            "share_renewed": [0.25, 0.5],
+            "share_continued": [0.0, 0.5],
+        }
+    )
+    fig = change_share_bars(
+        table, classes=CLASSES, labels={"renewed": "Renewed"}, title="T", ylabel="Area"
+    )
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Housing (4)", "Finance (2)"]
     ends = {}
@@ -36,12 +45,15 @@ def test_change_shares_stack_to_one_in_the_table_order() -> None:
     assert ends == {0: pytest.approx(1.0), 1: pytest.approx(1.0)}
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
     assert legend == ["switched_product", "switched_supplier", "Renewed", "continued"]
-    assert ax.get_title() == "T" and ax.get_xlabel() and ax.get_ylabel() == "Area"
+    assert "T" in (ax.get_title(), ax.get_title(loc="left"))  # the theme may put titles left
+    assert ax.get_xlabel() and ax.get_ylabel() == "Area"
     plots.check_figure(fig)
 
 
 def test_supplier_gains_draw_wins_right_losses_left_with_the_net() -> None:
-    gains = pd.DataFrame({"supplier": ["SAP", "Idox"], "won": [7, 4], "lost": [1, 20], "net": [6, -16]})
+    gains = pd.DataFrame(
+        {"supplier": ["SAP", "Idox"], "won": [7, 4], "lost": [1, 20], "net": [6, -16]}
+    )
     fig = supplier_gain_bars(gains, title="Gains", ylabel="Supplier")
     ax = fig.axes[0]
     widths = sorted(round(p.get_width()) for p in ax.patches)

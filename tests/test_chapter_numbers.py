@@ -38,9 +38,19 @@ def _text(project: Path, chapter: str) -> str:
 def headline(built_project: Path) -> dict:
     """What ``citytools findings`` prints for the built copy's release."""
     result = subprocess.run(
-        [sys.executable, "-m", "citytools_analysis.cli", "findings", "--processed-dir",
-         str(built_project / "data" / "processed")],
-        capture_output=True, text=True, check=True, timeout=600)
+        [
+            sys.executable,
+            "-m",
+            "citytools_analysis.cli",
+            "findings",
+            "--processed-dir",
+            str(built_project / "data" / "processed"),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=600,
+    )
     return json.loads(result.stdout)
 
 
@@ -56,8 +66,10 @@ def _percent(share: float) -> str:
 def test_executive_summary(built_project, headline):
     text = _text(built_project, "00_executive_summary")
     assert f"**{headline['systems']:,} systems**" in text
-    assert (f"{headline['products']:,} distinct products from {headline['manufacturers']:,} "
-            f"manufacturers, bought through {headline['suppliers']:,} suppliers") in text
+    assert (
+        f"{headline['products']:,} distinct products from {headline['manufacturers']:,} "
+        f"manufacturers, bought through {headline['suppliers']:,} suppliers"
+    ) in text
     assert f"hold **{_percent(headline['top10_supplier_share'])}**" in text
 
 
@@ -79,16 +91,23 @@ def test_contracts_and_expiry(built_project, headline):
     assert f"**{headline['expiring']:,} contracts** end" in text
     assert f"**{format_gbp(headline['expiring_annual_cost_gbp'])}**" in text
     assert f"{headline['rolling_contracts']} contracts roll on with no end date" in text
-    assert f"{headline['unknown_contract_end']} of {headline['systems']:,} have no known end" in text
+    assert (
+        f"{headline['unknown_contract_end']} of {headline['systems']:,} have no known end" in text
+    )
 
 
 def test_collaboration(built_project, headline):
     text = _text(built_project, "05_collaboration")
     opportunities = headline["joint_procurement"]
     products = sum(1 for row in opportunities if row["kind"] == "product")
-    assert (f"**{len(opportunities)} joint procurement opportunities** ({products} for a "
-            f"product, {len(opportunities) - products} for a service area)") in text
-    assert f"The widest is {opportunities[0]['name']}: {len(opportunities[0]['authorities'])} authorities" in text
+    assert (
+        f"**{len(opportunities)} joint procurement opportunities** ({products} for a "
+        f"product, {len(opportunities) - products} for a service area)"
+    ) in text
+    assert (
+        f"The widest is {opportunities[0]['name']}: {len(opportunities[0]['authorities'])} authorities"
+        in text
+    )
 
 
 def test_satisfaction(built_project, headline):
@@ -128,8 +147,10 @@ def test_case_studies(built_project, headline):
     """The case is the product opportunity with the most authorities, then the largest cost."""
     text = _text(built_project, "11_case_studies")
     products = [row for row in headline["joint_procurement"] if row["kind"] == "product"]
-    case = sorted(products, key=lambda row: (-len(row["authorities"]),
-                                             -(row["annual_cost_gbp"] or 0), row["name"]))[0]
+    case = sorted(
+        products,
+        key=lambda row: (-len(row["authorities"]), -(row["annual_cost_gbp"] or 0), row["name"]),
+    )[0]
     assert f"**{case['name']}**" in text
     assert f"at {len(case['authorities'])} authorities that end" in text
     if case["annual_cost_gbp"]:

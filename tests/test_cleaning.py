@@ -8,14 +8,13 @@ from pathlib import Path
 import pandas as pd
 import pandas.testing as pdt
 import pytest
+from fixture_returns import PERSONAL_VALUES, write_fixture_survey
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
 from citytools_analysis.core.errors import SurveyInputError
-
-from fixture_returns import PERSONAL_VALUES, write_fixture_survey
+from citytools_analysis.ingest.cleaning import clean_survey
 
 EXPECTED = Path(__file__).parent / "fixtures" / "expected"
 
@@ -51,13 +50,18 @@ def test_corrections_log_every_changed_value(cleaned: Path) -> None:
         assert keyed.get((row.sheet, row.source_row, row.column)) == row.clean_value, row
     # an unchanged value is not logged, nor is anything from a rejected row
     assert ("SYSTEMS", "3", "satisfaction") not in keyed
-    assert not actual[(actual.sheet == "SYSTEMS") & actual.source_row.isin(["6", "7", "8"])].shape[0]
+    assert not actual[(actual.sheet == "SYSTEMS") & actual.source_row.isin(["6", "7", "8"])].shape[
+        0
+    ]
 
 
 def test_authorities_mark_who_responded(cleaned: Path) -> None:
     authorities = _csv(cleaned / "authorities.csv")
     assert len(authorities) == 34
-    assert sorted(authorities[authorities.responded == "true"].gss_code) == ["E09000007", "E61000001"]
+    assert sorted(authorities[authorities.responded == "true"].gss_code) == [
+        "E09000007",
+        "E61000001",
+    ]
     assert authorities.gss_code.is_monotonic_increasing
 
 
@@ -128,8 +132,9 @@ def survey_and_release(tmp_path: Path) -> tuple[Path, Path]:
 def test_unknown_authority(survey_and_release) -> None:
     survey, out = survey_and_release
     _break(survey, "gla.xlsx", lambda wb: wb["Respondent"].cell(1, 2, "Borough of Atlantis"))
-    _assert_fails_untouched(survey, out, "gla.xlsx", "sheet Respondent", "row 1", "column B",
-                            "Borough of Atlantis")
+    _assert_fails_untouched(
+        survey, out, "gla.xlsx", "sheet Respondent", "row 1", "column B", "Borough of Atlantis"
+    )
 
 
 def test_missing_systems_sheet(survey_and_release) -> None:
@@ -141,8 +146,9 @@ def test_missing_systems_sheet(survey_and_release) -> None:
 def test_missing_required_column(survey_and_release) -> None:
     survey, out = survey_and_release
     _break(survey, "camden return v2.xlsx", lambda wb: wb["SYSTEMS"].cell(2, 2, "Widget"))
-    _assert_fails_untouched(survey, out, "camden return v2.xlsx", "sheet SYSTEMS", "row 2",
-                            "column System")
+    _assert_fails_untouched(
+        survey, out, "camden return v2.xlsx", "sheet SYSTEMS", "row 2", "column System"
+    )
 
 
 def test_two_returns_for_one_authority(survey_and_release) -> None:
@@ -166,14 +172,26 @@ def test_command_line_exit_and_message(survey_and_release) -> None:
 
 
 def test_product_name_in_supplier_column_gives_its_maker() -> None:
-    from citytools_analysis.ingest.cleaning import Cleaner
     from citytools_analysis.core.reference import load_reference
+    from citytools_analysis.ingest.cleaning import Cleaner
 
     cleaner = Cleaner(load_reference())
     pending: list[tuple] = []
-    assert cleaner._resolve_organisation("NEC Housing", "supplier", pending) == "NEC Software Solutions"
-    assert pending == [("supplier", "NEC Housing", "NEC Software Solutions",
-                        "organisation_from_product_name", False)]
+    assert (
+        cleaner._resolve_organisation("NEC Housing", "supplier", pending)
+        == "NEC Software Solutions"
+    )
+    assert pending == [
+        (
+            "supplier",
+            "NEC Housing",
+            "NEC Software Solutions",
+            "organisation_from_product_name",
+            False,
+        )
+    ]
     pending.clear()
-    assert cleaner._resolve_organisation("Acme Widgets Ltd", "supplier", pending) == "Acme Widgets Ltd"
+    assert (
+        cleaner._resolve_organisation("Acme Widgets Ltd", "supplier", pending) == "Acme Widgets Ltd"
+    )
     assert pending == []

@@ -13,8 +13,9 @@ from citytools_analysis.core.paths import NOTEBOOKS_DIR, PROJECT_ROOT
 def _ruff(*arguments: str) -> subprocess.CompletedProcess:
     beside = Path(sys.executable).with_name("ruff")
     command = [str(beside)] if beside.exists() else [sys.executable, "-m", "ruff"]
-    return subprocess.run([*command, *arguments], cwd=PROJECT_ROOT, capture_output=True,
-                          text=True, timeout=300)
+    return subprocess.run(
+        [*command, *arguments], cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300
+    )
 
 
 def test_ruff_check_is_clean():

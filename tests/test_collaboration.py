@@ -6,9 +6,9 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system
 
 from citytools_analysis.metrics import collaboration
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system
 
 AS_OF = date(2019, 10, 1)
 EBS = "Oracle E-Business Suite"
@@ -16,19 +16,67 @@ EBS = "Oracle E-Business Suite"
 
 def finance_rows() -> list[dict]:
     return [
-        system("E09000003-00002", BARNET, "Finance", EBS, "Oracle", contract_end="2020-03-31",
-               annual_cost_gbp="300000", replacement_planned="Yes", replacement_year="2021"),
-        system("E09000005-00002", BRENT, "Finance", EBS, "Oracle", contract_end="2020-09-30",
-               annual_cost_gbp="400000", replacement_planned="Yes", replacement_year="2022"),
-        system("E09000007-00002", CAMDEN, "Finance", EBS, "Oracle", contract_end="2021-01-31",
-               annual_cost_gbp="500000", replacement_planned="Yes"),
-        system("E09000009-00002", EALING, "Finance", EBS, "Oracle", contract_end="2021-06-30",
-               annual_cost_gbp="100000", replacement_planned="Considering"),
-        system("E09000009-00003", EALING, "Finance", "SAP ECC", "SAP", contract_end="2020-06-30",
-               replacement_planned="No"),
+        system(
+            "E09000003-00002",
+            BARNET,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end="2020-03-31",
+            annual_cost_gbp="300000",
+            replacement_planned="Yes",
+            replacement_year="2021",
+        ),
+        system(
+            "E09000005-00002",
+            BRENT,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end="2020-09-30",
+            annual_cost_gbp="400000",
+            replacement_planned="Yes",
+            replacement_year="2022",
+        ),
+        system(
+            "E09000007-00002",
+            CAMDEN,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end="2021-01-31",
+            annual_cost_gbp="500000",
+            replacement_planned="Yes",
+        ),
+        system(
+            "E09000009-00002",
+            EALING,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end="2021-06-30",
+            annual_cost_gbp="100000",
+            replacement_planned="Considering",
+        ),
+        system(
+            "E09000009-00003",
+            EALING,
+            "Finance",
+            "SAP ECC",
+            "SAP",
+            contract_end="2020-06-30",
+            replacement_planned="No",
+        ),
         # ended before as_of: never part of an opportunity
-        system("E61000001-00002", GLA, "Finance", EBS, "Oracle", contract_end="2019-06-30",
-               annual_cost_gbp="9"),
+        system(
+            "E61000001-00002",
+            GLA,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end="2019-06-30",
+            annual_cost_gbp="9",
+        ),
     ]
 
 
@@ -77,21 +125,25 @@ def test_joint_procurement_finds_the_best_window(systems):
 
 def test_window_is_half_open_in_months(systems):
     # 15 months from 2020-03-31 ends at 2021-06-30, excluded; 16 months takes Ealing in.
-    fifteen = collaboration.joint_procurement(systems, AS_OF, window_months=15,
-                                              min_authorities=4, kinds=("product",))
+    fifteen = collaboration.joint_procurement(
+        systems, AS_OF, window_months=15, min_authorities=4, kinds=("product",)
+    )
     assert fifteen.empty
-    sixteen = collaboration.joint_procurement(systems, AS_OF, window_months=16,
-                                              min_authorities=4, kinds=("product",))
+    sixteen = collaboration.joint_procurement(
+        systems, AS_OF, window_months=16, min_authorities=4, kinds=("product",)
+    )
     assert sixteen.iloc[0]["gss_codes"] == (BARNET, BRENT, CAMDEN, EALING)
     assert sixteen.iloc[0]["annual_cost_gbp"] == pytest.approx(1_300_000)
 
 
 def test_min_authorities_and_horizon_limit_opportunities(systems):
-    assert collaboration.joint_procurement(systems, AS_OF, min_authorities=4,
-                                           kinds=("product",)).empty
+    assert collaboration.joint_procurement(
+        systems, AS_OF, min_authorities=4, kinds=("product",)
+    ).empty
     # A one-year horizon keeps only the ends before 2020-10-01: Barnet and Brent.
-    assert collaboration.joint_procurement(systems, AS_OF, min_authorities=3, horizon_years=1,
-                                           kinds=("product",)).empty
+    assert collaboration.joint_procurement(
+        systems, AS_OF, min_authorities=3, horizon_years=1, kinds=("product",)
+    ).empty
 
 
 def test_moving_one_contract_end_moves_the_opportunity(tmp_path):
@@ -101,8 +153,10 @@ def test_moving_one_contract_end_moves_the_opportunity(tmp_path):
     table = collaboration.joint_procurement(systems, AS_OF, kinds=("product",))
     row = table.iloc[0]
     assert row["gss_codes"] == (BRENT, CAMDEN, EALING)
-    assert (row["first_end"], row["last_end"]) == (pd.Timestamp("2020-09-30"),
-                                                   pd.Timestamp("2021-06-30"))
+    assert (row["first_end"], row["last_end"]) == (
+        pd.Timestamp("2020-09-30"),
+        pd.Timestamp("2021-06-30"),
+    )
     assert row["annual_cost_gbp"] == pytest.approx(1_000_000)
 
 

@@ -6,31 +6,67 @@ from datetime import date
 
 import pandas as pd
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 from citytools_analysis.metrics import contracts
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 AS_OF = date(2019, 10, 1)  # horizon of 3 years: [2019-10-01, 2022-10-01)
 
 SYSTEMS = [
     # ended before as_of
-    system("E09000003-00002", BARNET, "Finance", "Unit4 ERP", "Unit4",
-           contract_end="2019-09-30", annual_cost_gbp="1000"),
+    system(
+        "E09000003-00002",
+        BARNET,
+        "Finance",
+        "Unit4 ERP",
+        "Unit4",
+        contract_end="2019-09-30",
+        annual_cost_gbp="1000",
+    ),
     # the first day of the horizon counts (2019 Q4)
-    system("E09000003-00003", BARNET, "Housing", "Cx", "Civica",
-           contract_end="2019-10-01", annual_cost_gbp="200000"),
+    system(
+        "E09000003-00003",
+        BARNET,
+        "Housing",
+        "Cx",
+        "Civica",
+        contract_end="2019-10-01",
+        annual_cost_gbp="200000",
+    ),
     # 2020 Q1, two systems, one without a cost
-    system("E09000005-00002", BRENT, "Housing", "Cx", "Civica",
-           contract_end="2020-03-31", annual_cost_gbp="100000"),
+    system(
+        "E09000005-00002",
+        BRENT,
+        "Housing",
+        "Cx",
+        "Civica",
+        contract_end="2020-03-31",
+        annual_cost_gbp="100000",
+    ),
     system("E09000007-00002", CAMDEN, "Finance", "SAP ECC", "SAP", contract_end="2020-01-15"),
     # last day inside the horizon (2022 Q3)
-    system("E09000009-00002", EALING, "Housing", "Orchard", "Orchard",
-           contract_end="2022-09-30", annual_cost_gbp="50000.50"),
+    system(
+        "E09000009-00002",
+        EALING,
+        "Housing",
+        "Orchard",
+        "Orchard",
+        contract_end="2022-09-30",
+        annual_cost_gbp="50000.50",
+    ),
     # the horizon's end is excluded
-    system("E09000009-00003", EALING, "Finance", "SAP ECC", "SAP",
-           contract_end="2022-10-01", annual_cost_gbp="7"),
-    system("E09000007-00003", CAMDEN, "Parking", "Imperial", "Imperial",
-           contract_end_status="rolling"),
+    system(
+        "E09000009-00003",
+        EALING,
+        "Finance",
+        "SAP ECC",
+        "SAP",
+        contract_end="2022-10-01",
+        annual_cost_gbp="7",
+    ),
+    system(
+        "E09000007-00003", CAMDEN, "Parking", "Imperial", "Imperial", contract_end_status="rolling"
+    ),
     system("E09000005-00003", BRENT, "Parking", "Taranto", "Conduent"),  # unknown
 ]
 
@@ -61,14 +97,19 @@ def test_classify_expiry_labels_every_row(systems):
 
 def test_expiring_is_half_open_and_sorted_by_end(systems):
     rows = contracts.expiring(systems, AS_OF, 3)
-    assert list(rows["record_id"]) == ["E09000003-00003", "E09000007-00002",
-                                       "E09000005-00002", "E09000009-00002"]
+    assert list(rows["record_id"]) == [
+        "E09000003-00003",
+        "E09000007-00002",
+        "E09000005-00002",
+        "E09000009-00002",
+    ]
 
 
 def test_pipeline_by_quarter_and_service_area(systems):
     table = contracts.expiry_pipeline(systems, AS_OF, 3, by="service_area")
-    got = list(zip(table["period"], table["service_area"], table["systems"],
-                   table["annual_cost_gbp"]))
+    got = list(
+        zip(table["period"], table["service_area"], table["systems"], table["annual_cost_gbp"])
+    )
     assert got == [
         ("2019 Q4", "Housing", 1, 200000.0),
         ("2020 Q1", "Finance", 1, 0.0),
@@ -88,7 +129,10 @@ def test_pipeline_by_year_without_grouping(systems):
 def test_pipeline_by_supplier_and_shorter_horizon(systems):
     table = contracts.expiry_pipeline(systems, AS_OF, 1, by="supplier")
     assert list(zip(table["period"], table["supplier"])) == [
-        ("2019 Q4", "Civica"), ("2020 Q1", "Civica"), ("2020 Q1", "SAP")]
+        ("2019 Q4", "Civica"),
+        ("2020 Q1", "Civica"),
+        ("2020 Q1", "SAP"),
+    ]
 
 
 def test_pipeline_rejects_unknown_frequency(systems):
@@ -101,7 +145,8 @@ def test_open_ended_reports_rolling_and_unknown_apart(systems):
     assert (totals["systems"], totals["rolling"], totals["unknown"]) == (8, 1, 1)
     table = contracts.open_ended(systems, by="service_area")
     assert table.to_dict("records") == [
-        {"service_area": "Parking", "systems": 2, "rolling": 1, "unknown": 1}]
+        {"service_area": "Parking", "systems": 2, "rolling": 1, "unknown": 1}
+    ]
 
 
 def test_renewal_cost_adds_known_costs_within_horizon(systems):

@@ -7,36 +7,42 @@ import json
 import pandas as pd
 import pytest
 
-from citytools_analysis.metrics import coverage
-from citytools_analysis.metrics import overview
+from citytools_analysis.metrics import coverage, overview
 
 # Four authorities: A and B responded; C did not but its register gave a system; D neither.
-AUTHORITIES = pd.DataFrame({
-    "gss_code": ["A", "B", "C", "D"],
-    "short_name": ["Alpha", "Beta", "Gamma", "Delta"],
-    "abbreviation": ["alp", "bet", "gam", "del"],
-    "responded": pd.array([True, True, False, False], dtype="boolean"),
-})
+AUTHORITIES = pd.DataFrame(
+    {
+        "gss_code": ["A", "B", "C", "D"],
+        "short_name": ["Alpha", "Beta", "Gamma", "Delta"],
+        "abbreviation": ["alp", "bet", "gam", "del"],
+        "responded": pd.array([True, True, False, False], dtype="boolean"),
+    }
+)
 
 # A: two survey systems and one matched; B: one matched; C: two from its register.
-SYSTEMS = pd.DataFrame({
-    "record_id": ["A-00002", "A-00003", "A-00004", "B-00002", "C-R00005", "C-R00009"],
-    "gss_code": ["A", "A", "A", "B", "C", "C"],
-    "service_area": ["Finance", "Housing", "Finance", "Housing", "Finance", "Finance"],
-    "supplier": ["S1", "S2", "S1", "S3", "S1", "S4"],
-    # B-00002's start is the one its register filled in (see CORRECTIONS).
-    "contract_start": pd.to_datetime(["2018-04-01", "2018-04-01", "2019-04-01", "2019-04-01",
-                                      "2017-07-01", "2020-02-01"]),
-    "contract_end": pd.to_datetime([None, "2021-03-31", "2022-03-31", None, "2020-06-30",
-                                    "2023-01-31"]),
-    "contract_value_gbp": pd.array([None, None, 50000.0, 12000.0, 9000.0, 7000.0],
-                                   dtype="Float64"),
-    "satisfaction": pd.array([4, None, 3, 2, None, None], dtype="Int64"),
-    "hosting": ["Cloud (SaaS)", "", "Hosted", None, None, None],
-    "source": ["survey", "survey", "both", "both", "register", "register"],
-    "source_file": ["a.xlsx", "a.xlsx", "a.xlsx", "b.xlsx", "c.csv", "c.csv"],
-    "source_row": [2, 3, 4, 2, 5, 9],
-})
+SYSTEMS = pd.DataFrame(
+    {
+        "record_id": ["A-00002", "A-00003", "A-00004", "B-00002", "C-R00005", "C-R00009"],
+        "gss_code": ["A", "A", "A", "B", "C", "C"],
+        "service_area": ["Finance", "Housing", "Finance", "Housing", "Finance", "Finance"],
+        "supplier": ["S1", "S2", "S1", "S3", "S1", "S4"],
+        # B-00002's start is the one its register filled in (see CORRECTIONS).
+        "contract_start": pd.to_datetime(
+            ["2018-04-01", "2018-04-01", "2019-04-01", "2019-04-01", "2017-07-01", "2020-02-01"]
+        ),
+        "contract_end": pd.to_datetime(
+            [None, "2021-03-31", "2022-03-31", None, "2020-06-30", "2023-01-31"]
+        ),
+        "contract_value_gbp": pd.array(
+            [None, None, 50000.0, 12000.0, 9000.0, 7000.0], dtype="Float64"
+        ),
+        "satisfaction": pd.array([4, None, 3, 2, None, None], dtype="Int64"),
+        "hosting": ["Cloud (SaaS)", "", "Hosted", None, None, None],
+        "source": ["survey", "survey", "both", "both", "register", "register"],
+        "source_file": ["a.xlsx", "a.xlsx", "a.xlsx", "b.xlsx", "c.csv", "c.csv"],
+        "source_row": [2, 3, 4, 2, 5, 9],
+    }
+)
 
 
 def test_coverage_by_authority_says_how_each_is_covered_and_counts_each_source():
@@ -48,8 +54,12 @@ def test_coverage_by_authority_says_how_each_is_covered_and_counts_each_source()
     assert table["both"].tolist() == [1, 1, 0, 0]
     assert table["register"].tolist() == [0, 0, 2, 0]
     assert table["systems"].tolist() == [3, 1, 2, 0]
-    assert coverage.coverage_counts(table) == {"authorities": 4, "survey": 2, "registers": 1,
-                                               "none": 1}
+    assert coverage.coverage_counts(table) == {
+        "authorities": 4,
+        "survey": 2,
+        "registers": 1,
+        "none": 1,
+    }
 
 
 def test_an_authority_that_responded_with_no_systems_is_still_covered_by_the_survey():
@@ -68,27 +78,51 @@ def test_systems_by_source_per_service_area_largest_first():
 
 def test_systems_by_source_in_all_and_without_a_source_column():
     assert coverage.systems_by_source(SYSTEMS, by=None).to_dict("records") == [
-        {"survey": 2, "both": 2, "register": 2, "total": 6}]
+        {"survey": 2, "both": 2, "register": 2, "total": 6}
+    ]
     old = SYSTEMS.drop(columns="source")  # a release cleaned without registers
     assert coverage.systems_by_source(old, by=None).to_dict("records") == [
-        {"survey": 6, "both": 0, "register": 0, "total": 6}]
+        {"survey": 6, "both": 0, "register": 0, "total": 6}
+    ]
 
 
 def test_source_counts():
     assert coverage.source_counts(SYSTEMS) == {
-        "systems": 6, "survey_systems": 4, "matched_systems": 2, "register_systems": 2,
-        "register_authorities": 1}
+        "systems": 6,
+        "survey_systems": 4,
+        "matched_systems": 2,
+        "register_systems": 2,
+        "register_authorities": 1,
+    }
 
 
 def test_register_outcomes_in_fixed_order_split_by_response():
-    contracts = pd.DataFrame({
-        "gss_code": ["A", "A", "A", "B", "C", "C", "C", "C", "C", "A"],
-        "outcome": ["matched", "not_it", "unplaced", "matched", "added", "added", "not_it",
-                    "unplaced", "same_system", "ended_before_snapshot"],
-    })
+    contracts = pd.DataFrame(
+        {
+            "gss_code": ["A", "A", "A", "B", "C", "C", "C", "C", "C", "A"],
+            "outcome": [
+                "matched",
+                "not_it",
+                "unplaced",
+                "matched",
+                "added",
+                "added",
+                "not_it",
+                "unplaced",
+                "same_system",
+                "ended_before_snapshot",
+            ],
+        }
+    )
     table = coverage.register_outcomes(contracts, AUTHORITIES)
-    assert table["outcome"].tolist() == ["matched", "added", "same_system",
-                                         "ended_before_snapshot", "unplaced", "not_it"]
+    assert table["outcome"].tolist() == [
+        "matched",
+        "added",
+        "same_system",
+        "ended_before_snapshot",
+        "unplaced",
+        "not_it",
+    ]
     assert table["responded"].tolist() == [2, 0, 0, 1, 1, 1]
     assert table["registers_only"].tolist() == [0, 2, 1, 0, 1, 1]
     assert table["rows"].tolist() == [2, 2, 1, 1, 2, 2]
@@ -106,10 +140,17 @@ def test_register_outcomes_of_no_rows_are_zero():
 
 
 def test_known_by_source_shows_ratings_and_hosting_only_from_the_survey():
-    integrations = pd.DataFrame({"gss_code": ["A"], "record_id": ["A-00002"],
-                                 "linked_record_id": ["A-00004"], "linked_name": ["x"]})
-    table = coverage.known_by_source(SYSTEMS, ["satisfaction", "hosting", "contract_end"],
-                                     integrations)
+    integrations = pd.DataFrame(
+        {
+            "gss_code": ["A"],
+            "record_id": ["A-00002"],
+            "linked_record_id": ["A-00004"],
+            "linked_name": ["x"],
+        }
+    )
+    table = coverage.known_by_source(
+        SYSTEMS, ["satisfaction", "hosting", "contract_end"], integrations
+    )
     rows = table.set_index("field")
     # satisfaction: survey 1 of 2, both 2 of 2, register 0 of 2.
     assert rows.loc["satisfaction", ["survey", "both", "register"]].tolist() == [0.5, 1.0, 0.0]
@@ -121,11 +162,15 @@ def test_known_by_source_shows_ratings_and_hosting_only_from_the_survey():
     assert rows.loc["satisfaction", ["systems_survey", "systems_register"]].tolist() == [2, 2]
 
 
-CORRECTIONS = pd.DataFrame({  # B's start was blank in the return and came from its register
-    "source_file": ["b.xlsx", "a.xlsx"], "sheet": ["Systems", "Systems"],
-    "source_row": [2, 4], "column": ["contract_start", "satisfaction"],
-    "rule": ["contract_end_unknown+from_register", "rating_label"],
-})
+CORRECTIONS = pd.DataFrame(
+    {  # B's start was blank in the return and came from its register
+        "source_file": ["b.xlsx", "a.xlsx"],
+        "sheet": ["Systems", "Systems"],
+        "source_row": [2, 4],
+        "column": ["contract_start", "satisfaction"],
+        "rule": ["contract_end_unknown+from_register", "rating_label"],
+    }
+)
 
 
 def test_register_derived_by_existence_and_by_the_values_used():
@@ -135,7 +180,13 @@ def test_register_derived_by_existence_and_by_the_values_used():
     assert not coverage.register_derived(SYSTEMS, ["satisfaction"], CORRECTIONS).any()
     # A contract value always comes from a register (A-00004, B-00002 and C's rows).
     assert coverage.register_derived(SYSTEMS, ["contract_value_gbp"]).tolist() == [
-        False, False, True, True, True, True]
+        False,
+        False,
+        True,
+        True,
+        True,
+        True,
+    ]
     # B's start was filled from its register; a rating_label correction is no fill.
     fills = coverage.register_derived(SYSTEMS.iloc[:4], ["contract_start"], CORRECTIONS)
     assert fills.tolist() == [False, False, False, True]
@@ -144,7 +195,13 @@ def test_register_derived_by_existence_and_by_the_values_used():
 def test_survey_derived_needs_a_survey_value_in_the_columns_used():
     assert coverage.survey_derived(SYSTEMS).tolist() == [True] * 4 + [False] * 2
     assert coverage.survey_derived(SYSTEMS, ["satisfaction"]).tolist() == [
-        True, False, True, True, False, False]
+        True,
+        False,
+        True,
+        True,
+        False,
+        False,
+    ]
     assert not coverage.survey_derived(SYSTEMS, ["contract_value_gbp"]).any()
 
 
@@ -157,8 +214,10 @@ def release(tmp_path):
 
 def test_source_line_names_the_registers_only_when_the_figure_shows_their_data(release):
     survey = "City Tools: London survey (synthetic), data/processed/systems.csv"
-    mixed = ("City Tools: London survey and councils' contract registers (both synthetic), "
-             "data/processed/systems.csv")
+    mixed = (
+        "City Tools: London survey and councils' contract registers (both synthetic), "
+        "data/processed/systems.csv"
+    )
     assert overview.survey_source(release, ["systems"]) == survey
     assert overview.survey_source(release, ["systems"], SYSTEMS) == mixed
     assert overview.survey_source(release, ["systems"], SYSTEMS, ["satisfaction"]) == survey
@@ -167,13 +226,16 @@ def test_source_line_names_the_registers_only_when_the_figure_shows_their_data(r
     assert overview.survey_source(release, ["systems"], responders, ["contract_start"]) == mixed
     registers = SYSTEMS[SYSTEMS["source"] == "register"]
     assert overview.survey_source(release, ["systems"], registers) == (
-        "Councils' contract registers (synthetic), data/processed/systems.csv")
+        "Councils' contract registers (synthetic), data/processed/systems.csv"
+    )
     assert overview.survey_source(release, ["contracts"]) == (
-        "Councils' contract registers (synthetic), data/processed/contracts.csv")
+        "Councils' contract registers (synthetic), data/processed/contracts.csv"
+    )
 
 
 def test_source_line_of_a_real_release_does_not_say_synthetic(tmp_path):
     (tmp_path / "datapackage.json").write_text(json.dumps({"synthetic": False}))
     assert overview.survey_source(tmp_path, ["systems", "contracts"]) == (
         "City Tools: London survey and councils' contract registers, "
-        "data/processed/systems.csv and data/processed/contracts.csv")
+        "data/processed/systems.csv and data/processed/contracts.csv"
+    )

@@ -33,8 +33,12 @@ def _sheet_values(path: Path) -> dict[str, list[tuple]]:
 def regenerated(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("round2021")
     seed = json.loads((ROUND_DIR / "survey" / "round.json").read_text(encoding="utf-8"))["seed"]
-    generate_later_round(seed=seed, out_dir=root / "survey", truth_dir=root / "truth",
-                         contracts_dir=root / "contracts")
+    generate_later_round(
+        seed=seed,
+        out_dir=root / "survey",
+        truth_dir=root / "truth",
+        contracts_dir=root / "contracts",
+    )
     return root
 
 
@@ -48,13 +52,19 @@ def test_the_committed_round_regenerates_from_its_seed(regenerated: Path) -> Non
     assert len(committed) == 22
     assert sorted(p.name for p in (regenerated / "survey").glob("*.xlsx")) == committed
     for name in committed:
-        assert _sheet_values(regenerated / "survey" / name) == _sheet_values(ROUND_DIR / "survey" / name), name
+        assert _sheet_values(regenerated / "survey" / name) == _sheet_values(
+            ROUND_DIR / "survey" / name
+        ), name
     for path in sorted(ROUND_TRUTH.glob("*.csv")):
         assert (regenerated / "truth" / path.name).read_bytes() == path.read_bytes(), path.name
     for path in sorted((ROUND_DIR / "contracts").glob("*.csv")):
         assert (regenerated / "contracts" / path.name).read_bytes() == path.read_bytes(), path.name
     settings = json.loads((ROUND_DIR / "survey" / "round.json").read_text(encoding="utf-8"))
-    assert (settings["round"], settings["snapshot_date"], settings["synthetic"]) == ("2021", "2021-09-30", True)
+    assert (settings["round"], settings["snapshot_date"], settings["synthetic"]) == (
+        "2021",
+        "2021-09-30",
+        True,
+    )
     assert not any("2019" in name for name in committed)  # file patterns name the round
 
 
@@ -73,16 +83,30 @@ def test_every_change_class_happens_in_the_justified_shares(changes: pd.DataFram
     london = _csv(TRUTH_DIR / "london.csv").set_index("system_id")
     evolution = load_evolution()
     counts = changes["change"].value_counts()
-    assert set(counts.index) == {"continued", "renewed", "switched_supplier", "switched_product", "new", "retired"}
+    assert set(counts.index) == {
+        "continued",
+        "renewed",
+        "switched_supplier",
+        "switched_product",
+        "new",
+        "retired",
+    }
     first = changes[changes["system_id_before"] != ""].copy()
     first["end"] = london.loc[first["system_id_before"], "contract_end"].to_numpy()
     first["arrangement"] = london.loc[first["system_id_before"], "arrangement"].to_numpy()
     # A contract still running at the later snapshot is never re-let.
     running = first[(first["end"] >= evolution.snapshot.isoformat())]
     assert set(running["change"]) <= {"continued", "retired"} | (
-        set() if running["opportunity_id"].eq("").all() else {"renewed", "switched_supplier", "switched_product"})
-    due = first[(first["end"] != "") & (first["end"] < evolution.snapshot.isoformat())
-                & (first["arrangement"] == "") & (first["opportunity_id"] == "")]
+        set()
+        if running["opportunity_id"].eq("").all()
+        else {"renewed", "switched_supplier", "switched_product"}
+    )
+    due = first[
+        (first["end"] != "")
+        & (first["end"] < evolution.snapshot.isoformat())
+        & (first["arrangement"] == "")
+        & (first["opportunity_id"] == "")
+    ]
     shares = due["change"].value_counts(normalize=True)
     assert 0.45 <= shares["renewed"] <= 0.75
     assert 0.15 <= shares["switched_product"] <= 0.40  # planned replacements push it above 0.18
@@ -98,12 +122,15 @@ def test_some_authorities_answer_one_round_only(changes: pd.DataFrame) -> None:
     assert tuple(answered.loc[GLA]) == ("true", "true")
     lone = changes[(changes["responded_before"] != changes["responded_after"])]
     seen = ((lone["responded_before"] == "true") & (lone["system_id_before"] != "")) | (
-        (lone["responded_after"] == "true") & (lone["system_id_after"] != ""))
+        (lone["responded_after"] == "true") & (lone["system_id_after"] != "")
+    )
     assert set(lone.loc[seen, "observed_change"]) == {"not_observed"}
     assert set(lone.loc[~seen, "observed_change"]) == {""}  # in neither round's returns
 
 
-def test_joint_opportunities_mostly_missed_the_realised_ones_move_together(changes: pd.DataFrame) -> None:
+def test_joint_opportunities_mostly_missed_the_realised_ones_move_together(
+    changes: pd.DataFrame,
+) -> None:
     opportunities = _csv(ROUND_TRUTH / "opportunities.csv")
     realised = opportunities[opportunities["outcome"] == "realised"]
     assert 1 <= len(realised) < len(opportunities) / 2
@@ -112,7 +139,9 @@ def test_joint_opportunities_mostly_missed_the_realised_ones_move_together(chang
         moved = changes[changes["opportunity_id"] == row.opportunity_id]
         assert set(moved["gss_code"]) == set(row.gss_codes.split("|"))
         after = later.loc[moved["system_id_after"]]
-        assert set(after["product"]) == {row.product_after} and set(after["supplier"]) == {row.supplier_after}
+        assert set(after["product"]) == {row.product_after} and set(after["supplier"]) == {
+            row.supplier_after
+        }
         assert after["contract_end"].nunique() == 1
 
 
@@ -139,8 +168,11 @@ def test_a_few_functions_are_renamed_and_the_truth_says_so(changes: pd.DataFrame
     renamed = changes[changes["function_renamed"] == "true"]
     assert len(renamed) >= 5
     assert (renamed["function_before"] != renamed["function_after"]).all()
-    same = changes[(changes["function_renamed"] == "false") & (changes["system_id_before"] != "")
-                   & (changes["system_id_after"] != "")]
+    same = changes[
+        (changes["function_renamed"] == "false")
+        & (changes["system_id_before"] != "")
+        & (changes["system_id_after"] != "")
+    ]
     assert (same["function_before"] == same["function_after"]).all()
 
 

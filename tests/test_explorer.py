@@ -7,9 +7,9 @@ import re
 from datetime import date
 
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
 
 from citytools_analysis.report import explorer
-from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
 
 AS_OF = date(2019, 10, 1)
 EBS = "Oracle E-Business Suite"
@@ -17,12 +17,32 @@ EBS = "Oracle E-Business Suite"
 
 def rows() -> list[dict]:
     return [
-        system("E09000007-00002", CAMDEN, "Finance", EBS, "Oracle", contract_end="2021-01-31",
-               annual_cost_gbp="500000.4"),
-        system("E09000003-00003", BARNET, "Housing", "Northgate Housing", "Northgate",
-               contract_end_status="rolling"),
-        system("E09000003-00002", BARNET, "Finance", EBS, "Capgemini", manufacturer="Oracle",
-               contract_end="2019-03-31"),
+        system(
+            "E09000007-00002",
+            CAMDEN,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end="2021-01-31",
+            annual_cost_gbp="500000.4",
+        ),
+        system(
+            "E09000003-00003",
+            BARNET,
+            "Housing",
+            "Northgate Housing",
+            "Northgate",
+            contract_end_status="rolling",
+        ),
+        system(
+            "E09000003-00002",
+            BARNET,
+            "Finance",
+            EBS,
+            "Capgemini",
+            manufacturer="Oracle",
+            contract_end="2019-03-31",
+        ),
         system("E09000005-00002", BRENT, "Finance", EBS, "Oracle", contract_end="2023-09-30"),
         system("E09000005-00003", BRENT, "Housing", "Northgate Housing", None),
     ]
@@ -59,7 +79,10 @@ def test_suppliers_table_shares_of_rows_naming_a_supplier(data):
     table = explorer.suppliers_table(data)
     # 4 rows name a supplier: Oracle 2 (50%), Capgemini 1, Northgate 1 (25% each).
     assert table[["Supplier", "Systems", "Share (%)", "Rank", "Authorities"]].values.tolist() == [
-        ["Oracle", 2, 50.0, 1, 2], ["Capgemini", 1, 25.0, 2, 1], ["Northgate", 1, 25.0, 2, 1]]
+        ["Oracle", 2, 50.0, 1, 2],
+        ["Capgemini", 1, 25.0, 2, 1],
+        ["Northgate", 1, 25.0, 2, 1],
+    ]
     assert table["Service area names"].tolist()[0] == "Finance"
 
 
@@ -76,10 +99,12 @@ def test_contracts_table_orders_by_end_with_open_ended_last(data):
 
 def test_interactive_html_embeds_every_row_and_is_the_same_each_run(data):
     table = explorer.systems_table(data)
-    html = explorer.interactive_html(table, "explore-systems", caption="Systems",
-                                     panes=["Authority", "Service area"])
-    assert html == explorer.interactive_html(table, "explore-systems", caption="Systems",
-                                             panes=["Authority", "Service area"])
+    html = explorer.interactive_html(
+        table, "explore-systems", caption="Systems", panes=["Authority", "Service area"]
+    )
+    assert html == explorer.interactive_html(
+        table, "explore-systems", caption="Systems", panes=["Authority", "Service area"]
+    )
     assert 'id="explore-systems"' in html
     assert '"column_filters": "header"' in html and '"searchPanes"' in html
     assert '"columns": [0, 1]' in html  # the panes' column positions
@@ -95,8 +120,7 @@ def test_interactive_html_refuses_an_unknown_column(data):
 
 def test_interactive_html_names_pane_boxes_renders_money_and_hides_missing_values(data):
     table = explorer.systems_table(data)
-    html = explorer.interactive_html(table, "explore-systems",
-                                     panes=["Authority", "Service area"])
+    html = explorer.interactive_html(table, "explore-systems", panes=["Authority", "Service area"])
     # Each pane's search box is given its column's name (not the heading cell's markup).
     assert '"searchPanes": {"header": "Authority"}' in html
     assert '"searchPanes": {"header": "Service area"}' in html

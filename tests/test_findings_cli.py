@@ -5,39 +5,102 @@ from __future__ import annotations
 import json
 
 import pytest
+from fixtures_processed import (
+    BARNET,
+    BRENT,
+    CAMDEN,
+    EALING,
+    GLA,
+    load_fixture,
+    system,
+    write_processed,
+)
 from typer.testing import CliRunner
 
 from citytools_analysis.cli import app
 from citytools_analysis.metrics.headline import headline_findings
-from fixtures_processed import (BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system,
-                                write_processed)
 
 EBS = "Oracle E-Business Suite"
 
 # Snapshot 2019-10-01, horizon to 2022-10-01. Suppliers named on 7 of 8 rows:
 # Oracle 4, Civica 2, Idox 1 → top-10 share 7/7 = 1.
 SYSTEMS = [
-    system("E09000003-00002", BARNET, "Finance", EBS, "Oracle", contract_end="2020-03-31",
-           annual_cost_gbp="300000", satisfaction="2"),
-    system("E09000005-00002", BRENT, "Finance", EBS, "Oracle", contract_end="2020-06-30",
-           annual_cost_gbp="250000", satisfaction="3"),
-    system("E09000007-00002", CAMDEN, "Finance", EBS, "Oracle", contract_end="2021-01-31",
-           satisfaction="4"),
-    system("E09000009-00002", EALING, "Finance", EBS, "Oracle", contract_end="2023-01-31",
-           annual_cost_gbp="1"),  # after the horizon
-    system("E09000003-00003", BARNET, "Housing", "Cx", "Civica", contract_end_status="rolling",
-           satisfaction="1"),
+    system(
+        "E09000003-00002",
+        BARNET,
+        "Finance",
+        EBS,
+        "Oracle",
+        contract_end="2020-03-31",
+        annual_cost_gbp="300000",
+        satisfaction="2",
+    ),
+    system(
+        "E09000005-00002",
+        BRENT,
+        "Finance",
+        EBS,
+        "Oracle",
+        contract_end="2020-06-30",
+        annual_cost_gbp="250000",
+        satisfaction="3",
+    ),
+    system(
+        "E09000007-00002",
+        CAMDEN,
+        "Finance",
+        EBS,
+        "Oracle",
+        contract_end="2021-01-31",
+        satisfaction="4",
+    ),
+    system(
+        "E09000009-00002",
+        EALING,
+        "Finance",
+        EBS,
+        "Oracle",
+        contract_end="2023-01-31",
+        annual_cost_gbp="1",
+    ),  # after the horizon
+    system(
+        "E09000003-00003",
+        BARNET,
+        "Housing",
+        "Cx",
+        "Civica",
+        contract_end_status="rolling",
+        satisfaction="1",
+    ),
     system("E09000005-00003", BRENT, "Housing", "Cx", "Civica", satisfaction="5"),  # unknown end
-    system("E09000007-00003", CAMDEN, "Planning & Building Control", "Uniform", "Idox",
-           contract_end="2019-09-30"),  # ended
+    system(
+        "E09000007-00003",
+        CAMDEN,
+        "Planning & Building Control",
+        "Uniform",
+        "Idox",
+        contract_end="2019-09-30",
+    ),  # ended
     system("E61000001-00002", GLA, "GIS & Address", "ArcGIS", None, manufacturer="Esri"),
 ]
 
 SKILLS = [
-    {"gss_code": CAMDEN, "skill_area": "Cyber security", "level": "4", "can_support": "true",
-     "source_file": "c.xlsx", "source_row": "2"},
-    {"gss_code": BARNET, "skill_area": "Cyber security", "level": "1", "can_support": "false",
-     "source_file": "b.xlsx", "source_row": "2"},
+    {
+        "gss_code": CAMDEN,
+        "skill_area": "Cyber security",
+        "level": "4",
+        "can_support": "true",
+        "source_file": "c.xlsx",
+        "source_row": "2",
+    },
+    {
+        "gss_code": BARNET,
+        "skill_area": "Cyber security",
+        "level": "1",
+        "can_support": "false",
+        "source_file": "b.xlsx",
+        "source_row": "2",
+    },
 ]
 
 
@@ -55,9 +118,19 @@ def run(release, *args) -> dict:
 def test_headline_keys_and_values(release):
     found = run(release)
     assert list(found)[:12] == [
-        "as_of", "horizon_years", "window_months", "min_authorities", "systems", "authorities",
-        "products", "manufacturers", "suppliers", "top10_supplier_share",
-        "supplier_count_satisfaction", "expiring"]
+        "as_of",
+        "horizon_years",
+        "window_months",
+        "min_authorities",
+        "systems",
+        "authorities",
+        "products",
+        "manufacturers",
+        "suppliers",
+        "top10_supplier_share",
+        "supplier_count_satisfaction",
+        "expiring",
+    ]
     assert list(found)[-3:] == ["joint_procurement", "peer_support", "recommendations"]
     assert found["as_of"] == "2019-10-01"
     assert (found["systems"], found["authorities"], found["products"]) == (8, 5, 4)
@@ -70,13 +143,26 @@ def test_headline_keys_and_values(release):
     # Camden (2, 4.0): n = 3, and no spread in supplier counts, so rho is undefined.
     assert found["supplier_count_satisfaction"] == {"rho": None, "p": None, "n": 3}
     assert found["joint_procurement"] == [
-        {"kind": "product", "name": EBS, "authorities": [BARNET, BRENT, CAMDEN],
-         "first_end": "2020-03-31", "last_end": "2021-01-31", "annual_cost_gbp": 550000},
-        {"kind": "service_area", "name": "Finance", "authorities": [BARNET, BRENT, CAMDEN],
-         "first_end": "2020-03-31", "last_end": "2021-01-31", "annual_cost_gbp": 550000},
+        {
+            "kind": "product",
+            "name": EBS,
+            "authorities": [BARNET, BRENT, CAMDEN],
+            "first_end": "2020-03-31",
+            "last_end": "2021-01-31",
+            "annual_cost_gbp": 550000,
+        },
+        {
+            "kind": "service_area",
+            "name": "Finance",
+            "authorities": [BARNET, BRENT, CAMDEN],
+            "first_end": "2020-03-31",
+            "last_end": "2021-01-31",
+            "annual_cost_gbp": 550000,
+        },
     ]
     assert found["peer_support"] == [
-        {"skill_area": "Cyber security", "mentor": CAMDEN, "learner": BARNET}]
+        {"skill_area": "Cyber security", "mentor": CAMDEN, "learner": BARNET}
+    ]
     first = found["recommendations"][0]
     assert first["audience"] == "boroughs"
     assert "3 authorities (Barnet, Brent, Camden)" in first["text"]

@@ -7,8 +7,11 @@ import shutil
 from citytools_analysis.core.parameters import load_report_parameters
 from citytools_analysis.core.paths import PROCESSED_DIR
 from citytools_analysis.metrics.findings import collect_findings
-from citytools_analysis.metrics.findings_store import (chapter_findings, findings_key,
-                                                       write_findings_store)
+from citytools_analysis.metrics.findings_store import (
+    chapter_findings,
+    findings_key,
+    write_findings_store,
+)
 from citytools_analysis.release.processed import load_processed
 from citytools_analysis.report.chapter import open_chapter
 

@@ -33,19 +33,22 @@ def test_missing_values_read_not_stated():
 def test_a_range_with_equal_ends_reads_as_one_date():
     assert formatting.date_range("2020-03-31", pd.Timestamp("2020-03-31")) == "on 31 March 2020"
     assert formatting.date_range("2019-09-30", "2020-03-31") == (
-        "between 30 September 2019 and 31 March 2020")
+        "between 30 September 2019 and 31 March 2020"
+    )
 
 
 def test_a_table_is_written_by_what_each_column_holds():
-    table = pd.DataFrame({
-        "Authority": ["Barnet", None],
-        "Annual cost (£)": [310000.0, np.nan],
-        "Satisfaction (1–5)": pd.array([4, None], dtype="Int64"),
-        "until_year": [2022, 2023],
-        "Systems": [1234, 7],
-        "Share (%)": [98.8, 100.0],
-        "Contract end": ["2020-03-31", pd.NaT],
-    })
+    table = pd.DataFrame(
+        {
+            "Authority": ["Barnet", None],
+            "Annual cost (£)": [310000.0, np.nan],
+            "Satisfaction (1–5)": pd.array([4, None], dtype="Int64"),
+            "until_year": [2022, 2023],
+            "Systems": [1234, 7],
+            "Share (%)": [98.8, 100.0],
+            "Contract end": ["2020-03-31", pd.NaT],
+        }
+    )
     cells = formatting.table_cells(table)
     assert cells.to_dict("list") == {
         "Authority": ["Barnet", "not stated"],

@@ -17,13 +17,14 @@ import sys
 from pathlib import Path
 
 import pytest
-
-from citytools_analysis.ingest.cleaning import clean_survey
-
 from fixture_returns import write_fixture_survey
 from hostile import corpus
 
-MEMORY_LIMIT_BYTES = 2**30  # 1 GiB of address space: a normal clean of the survey needs under 500 MB
+from citytools_analysis.ingest.cleaning import clean_survey
+
+MEMORY_LIMIT_BYTES = (
+    2**30
+)  # 1 GiB of address space: a normal clean of the survey needs under 500 MB
 TIME_LIMIT_SECONDS = 180  # about 5 s on an idle machine; generous for a shared one
 CITYTOOLS = Path(sys.executable).with_name("citytools")
 
@@ -33,8 +34,13 @@ def _limit_memory() -> None:
 
 
 def _citytools(*arguments: object) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CITYTOOLS), *map(str, arguments)], preexec_fn=_limit_memory,
-                          capture_output=True, text=True, timeout=TIME_LIMIT_SECONDS)
+    return subprocess.run(
+        [str(CITYTOOLS), *map(str, arguments)],
+        preexec_fn=_limit_memory,
+        capture_output=True,
+        text=True,
+        timeout=TIME_LIMIT_SECONDS,
+    )
 
 
 def _snapshot(out: Path) -> dict[str, bytes]:
@@ -43,8 +49,9 @@ def _snapshot(out: Path) -> dict[str, bytes]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("case", corpus.UNSAFE_CASES, ids=lambda case: case.name)
-def test_clean_refuses_a_hostile_file_in_bounded_memory_and_time(tmp_path: Path,
-                                                                 case: corpus.ErrorCase) -> None:
+def test_clean_refuses_a_hostile_file_in_bounded_memory_and_time(
+    tmp_path: Path, case: corpus.ErrorCase
+) -> None:
     survey = write_fixture_survey(tmp_path / "survey")
     out = tmp_path / "processed"
     clean_survey(survey, out)
@@ -81,13 +88,16 @@ def test_validate_reports_every_hostile_file_in_bounded_memory_and_time(tmp_path
             assert words in entry["error"]["message"]
     text = _citytools("validate", *files)
     assert text.returncode == 2 and "Traceback" not in text.stdout + text.stderr
-    headings = [line for line in text.stdout.splitlines() if line == f"{corpus.GLA}: cannot be read"]
+    headings = [
+        line for line in text.stdout.splitlines() if line == f"{corpus.GLA}: cannot be read"
+    ]
     assert len(headings) == len(corpus.UNSAFE_CASES)
 
 
 @pytest.mark.slow
 def test_a_dimension_claiming_a_million_rows_is_read_in_bounded_memory_and_time(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     survey = write_fixture_survey(tmp_path / "survey")
     corpus.million_row_dimension(survey)
     run = _citytools("clean", "--survey-dir", survey, "--out-dir", tmp_path / "processed")

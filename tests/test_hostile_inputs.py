@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixture_returns import PERSONAL_VALUES, write_fixture_survey
+from hostile import corpus
 from typer.testing import CliRunner
 
 from citytools_analysis.cli import app
@@ -25,9 +27,6 @@ from citytools_analysis.ingest import safe_xlsx
 from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.ingest.validation import validate_returns
 from citytools_analysis.release.writer import FORMULA_TRIGGERS
-
-from fixture_returns import PERSONAL_VALUES, write_fixture_survey
-from hostile import corpus
 
 HOSTILE_DIR = Path(__file__).parent / "hostile"
 # The start is anchored by a look-behind so that a long run of letters is scanned once.
@@ -85,24 +84,27 @@ def _gla(tables: dict[str, pd.DataFrame], name: str, source_file: str = corpus.G
     return frame[frame.source_file == source_file].reset_index(drop=True)
 
 
-def _log(tables: dict[str, pd.DataFrame], row: int,
-         source_file: str = corpus.GLA) -> dict[str, tuple]:
+def _log(
+    tables: dict[str, pd.DataFrame], row: int, source_file: str = corpus.GLA
+) -> dict[str, tuple]:
     """GLA corrections of one Excel row: column → (raw_value, clean_value, rule)."""
     frame = _gla(tables, "corrections", source_file)
     frame = frame[frame.source_row == str(row)]
     return {r.column: (r.raw_value, r.clean_value, r.rule) for r in frame.itertuples()}
 
 
-def _system(tables: dict[str, pd.DataFrame], row: int,
-            source_file: str = corpus.GLA) -> dict[str, str]:
+def _system(
+    tables: dict[str, pd.DataFrame], row: int, source_file: str = corpus.GLA
+) -> dict[str, str]:
     systems = _gla(tables, "systems", source_file)
     match = systems[systems.source_row == str(row)]
     assert len(match) == 1, f"row {row} not carried"
     return match.iloc[0].to_dict()
 
 
-def _rejected(tables: dict[str, pd.DataFrame], source_file: str = corpus.GLA,
-              sheet: str | None = None) -> dict[int, tuple]:
+def _rejected(
+    tables: dict[str, pd.DataFrame], source_file: str = corpus.GLA, sheet: str | None = None
+) -> dict[int, tuple]:
     frame = _gla(tables, "rejected", source_file)
     if sheet is not None:
         frame = frame[frame.sheet == sheet]
@@ -112,10 +114,23 @@ def _rejected(tables: dict[str, pd.DataFrame], source_file: str = corpus.GLA,
 # --- the corpus is documented ------------------------------------------------------------------
 
 ROW_CASES = [
-    "implausible_dates", "bad_costs", "bad_ratings", "unicode_names", "formula_triggers",
-    "script_names", "merged_cells", "hidden_rows", "formula_cells", "huge_cell",
-    "spaced_sheet_names", "whitespace_cells", "far_right_values", "personal_in_public_columns",
-    "many_rows", "authority_parameter", "million_row_dimension",
+    "implausible_dates",
+    "bad_costs",
+    "bad_ratings",
+    "unicode_names",
+    "formula_triggers",
+    "script_names",
+    "merged_cells",
+    "hidden_rows",
+    "formula_cells",
+    "huge_cell",
+    "spaced_sheet_names",
+    "whitespace_cells",
+    "far_right_values",
+    "personal_in_public_columns",
+    "many_rows",
+    "authority_parameter",
+    "million_row_dimension",
 ]
 
 
@@ -130,8 +145,9 @@ def test_readme_lists_every_case() -> None:
 # --- returns refused with a clear error, the previous release untouched ------------------------
 
 
-@pytest.mark.parametrize("case", corpus.ERROR_CASES + corpus.UNSAFE_CASES,
-                         ids=lambda case: case.name)
+@pytest.mark.parametrize(
+    "case", corpus.ERROR_CASES + corpus.UNSAFE_CASES, ids=lambda case: case.name
+)
 def test_refused_with_place_and_release_untouched(released, case: corpus.ErrorCase) -> None:
     survey, out = released
     before = _snapshot(out)
@@ -140,7 +156,11 @@ def test_refused_with_place_and_release_untouched(released, case: corpus.ErrorCa
         clean_survey(survey, out)
     error = caught.value
     assert (error.file, error.sheet, error.row, error.column) == (
-        case.file, case.sheet, case.row, case.column)
+        case.file,
+        case.sheet,
+        case.row,
+        case.column,
+    )
     for words in case.words:
         assert words in error.message, error.message
     assert _snapshot(out) == before
@@ -153,8 +173,9 @@ def test_refused_with_place_and_release_untouched(released, case: corpus.ErrorCa
 
 
 @pytest.mark.parametrize("case", corpus.UNSAFE_CASES, ids=lambda case: case.name)
-def test_validate_reports_an_unsafe_file_as_unreadable(tmp_path: Path,
-                                                       case: corpus.ErrorCase) -> None:
+def test_validate_reports_an_unsafe_file_as_unreadable(
+    tmp_path: Path, case: corpus.ErrorCase
+) -> None:
     survey = write_fixture_survey(tmp_path / "survey")
     case.build(survey)
     report = validate_returns([survey / case.file])
@@ -197,7 +218,10 @@ def test_limits_are_generous_for_a_real_survey() -> None:
             members = archive.infolist()
         assert len(members) * 10 < limits.members
         assert max(m.file_size for m in members) * 1000 < limits.part_bytes
-        assert max(m.file_size / max(m.compress_size, 1) for m in members) * 5 < limits.compression_ratio
+        assert (
+            max(m.file_size / max(m.compress_size, 1) for m in members) * 5
+            < limits.compression_ratio
+        )
 
 
 def test_openpyxl_parses_with_the_hardened_parser() -> None:
@@ -238,8 +262,12 @@ def test_negative_and_absurd_costs_are_cleared_and_logged(released) -> None:
     survey, out = released
     corpus.bad_costs(survey)
     tables = _clean(survey, out)
-    expected = {3: ("'-£500", "negative_cost"), 4: ("£9,999,999,999", "implausible_cost"),
-                5: ("'-500", "negative_cost"), 6: ("9999999999", "implausible_cost")}
+    expected = {
+        3: ("'-£500", "negative_cost"),
+        4: ("£9,999,999,999", "implausible_cost"),
+        5: ("'-500", "negative_cost"),
+        6: ("9999999999", "implausible_cost"),
+    }
     for row, (raw, rule) in expected.items():
         assert _system(tables, row)["annual_cost_gbp"] == ""
         assert _log(tables, row)["annual_cost_gbp"] == (raw, "", rule)
@@ -287,8 +315,11 @@ def test_formula_triggers_are_neutralised_in_every_table(released) -> None:
     assert "'" + corpus.FORMULA_TEXT["Integrates_with"] not in set(links.linked_name)
     log = _log(tables, 3, source)
     # it names no system of the return: logged, neutralised, never stored without a target
-    assert log["integrates_with"] == ("'" + corpus.FORMULA_TEXT["Integrates_with"], "",
-                                      "integration_not_in_return")
+    assert log["integrates_with"] == (
+        "'" + corpus.FORMULA_TEXT["Integrates_with"],
+        "",
+        "integration_not_in_return",
+    )
     assert log["annual_cost_gbp"] == ("'=1+1", "", "unreadable_cost")
     assert log["contract_end"] == ("'=TODAY()", "", "unreadable_date")
     assert log["value_for_money"] == ("'@5", "", "unreadable_rating")
@@ -342,7 +373,8 @@ def test_formula_cells_read_as_their_cached_value(released) -> None:
     assert _system(tables, 4)["annual_cost_gbp"] == ""
     assert "annual_cost_gbp" not in _log(tables, 4)
     assert _rejected(tables) == {
-        5: ("missing_required", "service_area", "required value blank: Service area")}
+        5: ("missing_required", "service_area", "required value blank: Service area")
+    }
 
 
 def test_huge_cell_is_carried_whole(released) -> None:
@@ -383,7 +415,8 @@ def test_values_beyond_the_header_are_ignored_but_the_row_counted(released) -> N
     corpus.far_right_values(survey)
     tables = _clean(survey, out)
     assert _rejected(tables) == {
-        3: ("missing_required", "service_area", "required value blank: Service area, System")}
+        3: ("missing_required", "service_area", "required value blank: Service area, System")
+    }
     assert _system(tables, 4)["function"] == "good row"
     text = "".join(path.read_text(encoding="utf-8") for path in out.glob("*.csv"))
     assert "stray" not in text
@@ -438,8 +471,19 @@ def test_authority_parameter_accepts_only_a_gss_code() -> None:
 
 @pytest.mark.parametrize(
     "code",
-    ["../../etc", "", "E09000999", "e09000007 ", "e09000007", " E09000007", "Camden",
-     "E09000007/../../etc", "E09000007\x00", None, 9000007],
+    [
+        "../../etc",
+        "",
+        "E09000999",
+        "e09000007 ",
+        "e09000007",
+        " E09000007",
+        "Camden",
+        "E09000007/../../etc",
+        "E09000007\x00",
+        None,
+        9000007,
+    ],
 )
 def test_authority_parameter_refuses_anything_else(code: object) -> None:
     with pytest.raises(ValueError, match="is not the GSS code of a London authority"):

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fixtures_processed import BARNET, BRENT, load_fixture, system
 
 from citytools_analysis.metrics import hosting
-from fixtures_processed import BARNET, BRENT, load_fixture, system
 
 ON, CLOUD, HOSTED = "On-premises", "Cloud (SaaS)", "Hosted (supplier's data centre)"
 
@@ -14,8 +14,15 @@ SYSTEMS = [
     system("E09000005-00002", BRENT, "Housing", "Cx", "Civica", hosting=ON),
     system("E09000003-00003", BARNET, "Housing", "Orchard", "Orchard", hosting=CLOUD),
     system("E09000005-00003", BRENT, "Housing", "QL", "Aareon"),
-    system("E09000003-00004", BARNET, "Finance", "SAP ECC", "SAP", hosting=HOSTED,
-           system_type="Corporate"),
+    system(
+        "E09000003-00004",
+        BARNET,
+        "Finance",
+        "SAP ECC",
+        "SAP",
+        hosting=HOSTED,
+        system_type="Corporate",
+    ),
 ]
 
 
@@ -49,8 +56,12 @@ def test_hosting_by_system_type(systems):
 
 def test_systems_known_only_from_a_register_are_not_counted_as_not_stated(tmp_path):
     # Ealing did not respond: its register gave a Housing system, with no hosting.
-    from_register = {**system("E09000009-R00007", "E09000009", "Housing", "QL", "Aareon"),
-                     "source": "register", "source_file": "elg_contracts.csv", "source_row": "7"}
+    from_register = {
+        **system("E09000009-R00007", "E09000009", "Housing", "QL", "Aareon"),
+        "source": "register",
+        "source_file": "elg_contracts.csv",
+        "source_row": "7",
+    }
     rows = [{**row, "source": "survey"} for row in SYSTEMS] + [from_register]
     table = hosting.hosting_by(load_fixture(tmp_path, systems=rows).systems, by=None)
     # The same five survey systems as without the register row: 2 of 5 on-premises.

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fixtures_processed import BARNET, BRENT, GLA, load_fixture, system
 
 from citytools_analysis.metrics import interoperability as interop
-from fixtures_processed import BARNET, BRENT, GLA, load_fixture, system
 
 SYSTEMS = [
     system("E09000003-00002", BARNET, "Housing", "Cx", "Civica"),
@@ -72,8 +72,11 @@ def test_isolated_systems_exclude_any_named_link(data):
 
 
 def test_a_new_link_changes_the_network(tmp_path):
-    data = load_fixture(tmp_path, systems=SYSTEMS, integrations=INTEGRATIONS + [
-        link(BARNET, "E09000003-00005", "E09000003-00003", "Uniform")])
+    data = load_fixture(
+        tmp_path,
+        systems=SYSTEMS,
+        integrations=INTEGRATIONS + [link(BARNET, "E09000003-00005", "E09000003-00003", "Uniform")],
+    )
     assert interop.isolated_systems(data.integrations, data.systems, data.authorities).empty
     table = interop.most_connected_products(data.integrations, data.systems)
     assert table.set_index("product").loc["Uniform", "partners"] == 2

@@ -41,8 +41,8 @@ from fixture_returns import (
 from openpyxl import load_workbook
 
 from citytools_analysis.core.paths import PROCESSED_DIR, PROJECT_ROOT, SURVEY_DIR, TRUTH_DIR
-from citytools_analysis.ingest.registers import MANIFEST, RegisterRules
 from citytools_analysis.core.reference import Reference, load_reference
+from citytools_analysis.ingest.registers import MANIFEST, RegisterRules
 from citytools_analysis.ingest.workbook import (
     find_sheet,
     open_workbook,
@@ -103,9 +103,12 @@ def personal_values(
             sheet = find_sheet(workbook, sheet_name)
             if sheet is None:
                 continue
-            table = read_table_sheet(sheet, file=path.name,
-                                     columns=reference.column_names(sheet_name),
-                                     required=reference.required_fields(sheet_name))
+            table = read_table_sheet(
+                sheet,
+                file=path.name,
+                columns=reference.column_names(sheet_name),
+                required=reference.required_fields(sheet_name),
+            )
             free_text |= {_text(row.cells.get(field)) for row in table.rows for field in fields}
         workbook.close()
     if truth_dir is not None and (truth_dir / "returns.csv").is_file():
@@ -160,12 +163,18 @@ def register_personal_values(contracts_dir: Path, reference: Reference) -> set[s
     values: set[str] = set()
     for path in sorted(p for p in contracts_dir.glob("*.csv") if p.name != MANIFEST):
         rows = list(csv.reader(io.StringIO(_register_text(path))))
-        header = next((index for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
-                       if any(known.lookup(cell) or personal.lookup(cell) for cell in row)), None)
+        header = next(
+            (
+                index
+                for index, row in enumerate(rows[:HEADER_SEARCH_ROWS])
+                if any(known.lookup(cell) or personal.lookup(cell) for cell in row)
+            ),
+            None,
+        )
         if header is None:
             continue
         columns = [index for index, cell in enumerate(rows[header]) if personal.lookup(cell)]
-        for row in rows[header + 1:]:
+        for row in rows[header + 1 :]:
             values |= {_text(row[index]) for index in columns if index < len(row)}
             for cell in row:
                 values |= set(EMAIL.findall(cell)) | {m.group(0) for m in UK_PHONE.finditer(cell)}
@@ -177,7 +186,9 @@ def fold_missing(value: str, reference: Reference) -> bool:
     return value.strip().lower() not in reference.missing_terms
 
 
-PHONE_CANDIDATE = re.compile(r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s.()-]{0,2}\d){8,9}(?!\d)")
+PHONE_CANDIDATE = re.compile(
+    r"(?<![\d+])(?:\+44\s?(?:\(0\)\s?)?|0)\d(?:[\s.()-]{0,2}\d){8,9}(?!\d)"
+)
 
 
 def _digits(phone: str) -> str:
@@ -216,30 +227,37 @@ def published_files(project: Path) -> list[Path]:
 @pytest.fixture(scope="module")
 def real_personal_values() -> set[str]:
     reference = load_reference()
-    return (personal_values(SURVEY_DIR, reference, TRUTH_DIR)
-            | register_personal_values(CONTRACTS_DIR, reference))
+    return personal_values(SURVEY_DIR, reference, TRUTH_DIR) | register_personal_values(
+        CONTRACTS_DIR, reference
+    )
 
 
 def test_register_personal_values_worked_out_by_hand(tmp_path):
     contracts = tmp_path / "contracts"
     contracts.mkdir()
-    (contracts / MANIFEST).write_text("file,authority\na.csv,Camden\nb.csv,Barnet\n",
-                                      encoding="utf-8")
+    (contracts / MANIFEST).write_text(
+        "file,authority\na.csv,Camden\nb.csv,Barnet\n", encoding="utf-8"
+    )
     (contracts / "a.csv").write_text(
         "Camden contracts register\n"
         "Title,Supplier,Contract Officer,Value\n"
         "Planning system,Idox,Jo Bloggs,85000\n"
         "Cleaning,Acme Ltd,n/a,1000\n"
-        "Printers,\"Ask sam.example@camden.example or 020 7946 0001\",,5000\n",
-        encoding="utf-8")
+        'Printers,"Ask sam.example@camden.example or 020 7946 0001",,5000\n',
+        encoding="utf-8",
+    )
     (contracts / "b.csv").write_bytes(
         "Contract Title,Vendor Name,Contact Email,Telephone\n"
-        "Libraries,Civica,ren\u00e9e.o'brien@barnet.example,07700 900456\n".encode("cp1252"))
+        "Libraries,Civica,ren\u00e9e.o'brien@barnet.example,07700 900456\n".encode("cp1252")
+    )
     assert register_personal_values(contracts, load_reference()) == {
         # a.csv: the Contract Officer column ("n/a" is no value), and what another cell holds
-        "Jo Bloggs", "sam.example@camden.example", "020 7946 0001",
+        "Jo Bloggs",
+        "sam.example@camden.example",
+        "020 7946 0001",
         # b.csv (saved as Windows-1252): the e-mail and telephone columns, whole
-        "ren\u00e9e.o'brien@barnet.example", "07700 900456",
+        "ren\u00e9e.o'brien@barnet.example",
+        "07700 900456",
     }
     assert register_personal_values(tmp_path / "none", load_reference()) == set()
 
@@ -253,8 +271,11 @@ def test_the_real_registers_yield_every_contract_manager(real_personal_values):
         for index, header in enumerate(rows[:HEADER_SEARCH_ROWS]):
             if "Contract Manager" in header:
                 column = header.index("Contract Manager")
-                managers |= {_text(row[column]) for row in rows[index + 1:]
-                             if len(row) > column and row[column].strip()}
+                managers |= {
+                    _text(row[column])
+                    for row in rows[index + 1 :]
+                    if len(row) > column and row[column].strip()
+                }
                 break
     assert len(managers) > 20, "the committed registers have Contract Manager columns"
     assert managers <= found <= real_personal_values
@@ -264,10 +285,16 @@ def test_personal_values_of_the_fixture_returns_worked_out_by_hand(tmp_path):
     survey = fixture_returns.write_fixture_survey(tmp_path / "survey")
     assert personal_values(survey, load_reference()) == {
         # Respondent sheets: name, e-mail, phone and role (the date is not personal).
-        "Jo Bloggs", "jo.bloggs@camden.example", "020 7946 0000", "Head of Applications",
-        "Sam Example", "sam.example@gla.example",
+        "Jo Bloggs",
+        "jo.bloggs@camden.example",
+        "020 7946 0000",
+        "Head of Applications",
+        "Sam Example",
+        "sam.example@gla.example",
         # The Comments (Notes) column, whole, and what is inside it.
-        "Call Jo Bloggs on 07700 900123", "07700 900123", "ask jo.bloggs@camden.example",
+        "Call Jo Bloggs on 07700 900123",
+        "07700 900123",
+        "ask jo.bloggs@camden.example",
     }
     assert set(fixture_returns.PERSONAL_VALUES) <= personal_values(survey, load_reference())
 
@@ -309,6 +336,7 @@ def test_the_built_book_and_release_hold_no_personal_value(built_project, real_p
 
 
 # --- hostile names: a tiny book from the fixture returns plus HTML and formula text ------
+
 
 # The hostile survey (its rows and writer) is in fixture_returns.py: the session's fixture
 # book (conftest.fixture_book) is built from it, so the build and notebook tests and these
@@ -357,7 +385,9 @@ class _InjectedMarkup(HTMLParser):
         values = dict(attrs)
         if tag == "img" and values.get("src") == "x":
             self.found.append("<img src=x>")
-        handlers = [name for name, value in attrs if name.startswith("on") and "alert(" in (value or "")]
+        handlers = [
+            name for name, value in attrs if name.startswith("on") and "alert(" in (value or "")
+        ]
         self.found += [f"<{tag} {name}=…alert…>" for name in handlers]
         self.in_script = tag == "script"
 
@@ -381,9 +411,12 @@ def injected_markup(text: str) -> list[str]:
 
 def test_injected_markup_is_found_only_as_elements():
     assert injected_markup("<p>The largest, <script>alert(1)</script>, holds 43%</p>") == [
-        "<script>alert(1)</script>"]
-    assert injected_markup('<td><img src=x onerror=alert(2)></td>') == [
-        "<img src=x>", "<img onerror=…alert…>"]
+        "<script>alert(1)</script>"
+    ]
+    assert injected_markup("<td><img src=x onerror=alert(2)></td>") == [
+        "<img src=x>",
+        "<img onerror=…alert…>",
+    ]
     escaped = "<p>&lt;script&gt;alert(1)&lt;/script&gt; &lt;img src=x onerror=alert(2)&gt;</p>"
     in_data = '<script>var data = ["<img src=x onerror=alert(2)>", "<script>alert(1)<\\/script>"];</script>'
     assert injected_markup(escaped) == [] and injected_markup(in_data) == []
@@ -409,8 +442,13 @@ def test_supplier_and_product_names_never_run_in_a_browser(hostile_book, chromiu
     current = {"path": ""}
     with serve(site) as url:
         page = chromium_browser.new_page()
-        page.on("dialog", lambda dialog: (dialogs.append(f"{current['path']}: {dialog.message}"),
-                                          dialog.dismiss()))
+        page.on(
+            "dialog",
+            lambda dialog: (
+                dialogs.append(f"{current['path']}: {dialog.message}"),
+                dialog.dismiss(),
+            ),
+        )
         page.on("pageerror", lambda error: errors.append(f"{current['path']}: {error}"))
         for path in site_pages(site):
             current["path"] = path
@@ -422,5 +460,3 @@ def test_supplier_and_product_names_never_run_in_a_browser(hostile_book, chromiu
     assert dialogs == [], "a supplier or product name ran as a script"
     assert errors == []  # a name that broke a page's own scripts
     assert shown, "no page shows the supplier's name as text"
-
-

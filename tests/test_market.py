@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 from citytools_analysis.metrics import market
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 # Ten systems. Suppliers named on nine: Capita 4, Civica 3, NEC 1, Softcat 1; one without.
 # Revenues & Benefits: Capita ×3, Civica ×1 → shares 75%, 25% → HHI 5625 + 625 = 6250.
@@ -21,10 +21,24 @@ SYSTEMS = [
     system("E09000005-00003", BRENT, "Housing", "Cx", "Civica"),
     system("E09000007-00003", CAMDEN, "Housing", "NEC Housing", "NEC"),
     system("E09000009-00003", EALING, "Housing", "Orchard", None, manufacturer="Orchard"),
-    system("E09000003-00004", BARNET, "Finance", "Unit4 ERP", "Capita", manufacturer="Unit4",
-           system_type="Corporate"),
-    system("E09000005-00004", BRENT, "Infrastructure & Productivity", "Microsoft 365",
-           "Softcat", manufacturer="Microsoft", system_type="Corporate"),
+    system(
+        "E09000003-00004",
+        BARNET,
+        "Finance",
+        "Unit4 ERP",
+        "Capita",
+        manufacturer="Unit4",
+        system_type="Corporate",
+    ),
+    system(
+        "E09000005-00004",
+        BRENT,
+        "Infrastructure & Productivity",
+        "Microsoft 365",
+        "Softcat",
+        manufacturer="Microsoft",
+        system_type="Corporate",
+    ),
 ]
 
 
@@ -76,8 +90,12 @@ def test_hhi_per_service_area_worked_by_hand(systems):
     assert table.loc["Revenues & Benefits", "top"] == "Capita"
     assert table.loc["Revenues & Benefits", "top_share"] == pytest.approx(0.75)
     # Most concentrated first; the two single-supplier areas by name.
-    assert list(table.index) == ["Finance", "Infrastructure & Productivity",
-                                 "Revenues & Benefits", "Housing"]
+    assert list(table.index) == [
+        "Finance",
+        "Infrastructure & Productivity",
+        "Revenues & Benefits",
+        "Housing",
+    ]
 
 
 def test_reseller_reach_lists_makers_sold_through_others(systems):
@@ -96,7 +114,8 @@ def test_changing_a_supplier_changes_the_shares(tmp_path):
     table = market.shares(systems)
     assert list(table["supplier"][:2]) == ["Civica", "Capita"]
     assert market.concentration(systems).set_index("service_area").loc[
-        "Revenues & Benefits", "hhi"] == pytest.approx(5000.0)
+        "Revenues & Benefits", "hhi"
+    ] == pytest.approx(5000.0)
 
 
 def test_new_entrants_are_listed_under_their_own_names(tmp_path):
@@ -110,10 +129,20 @@ def test_new_entrants_are_listed_under_their_own_names(tmp_path):
     table = market.new_entrants(systems, known)
     # worked out by hand: Netcall on two systems at Camden and Ealing, Kirona on one
     assert table.to_dict("records") == [
-        {"supplier": "Netcall", "systems": 2, "authorities": 2,
-         "service_areas": "Customer Contact", "products": "Liberty Create"},
-        {"supplier": "Kirona Solutions Ltd", "systems": 1, "authorities": 1,
-         "service_areas": "Housing", "products": "DRS"},
+        {
+            "supplier": "Netcall",
+            "systems": 2,
+            "authorities": 2,
+            "service_areas": "Customer Contact",
+            "products": "Liberty Create",
+        },
+        {
+            "supplier": "Kirona Solutions Ltd",
+            "systems": 1,
+            "authorities": 1,
+            "service_areas": "Housing",
+            "products": "DRS",
+        },
     ]
     makers = market.new_entrants(systems, known, by="manufacturer")
     assert list(makers["manufacturer"]) == ["Netcall", "Kirona Solutions Ltd", "Orchard"]

@@ -3,19 +3,27 @@
 from __future__ import annotations
 
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture
 
 from citytools_analysis.metrics import maturity
-from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture
 
 
 def score(code: str, dimension: str, value: int) -> dict:
-    return {"gss_code": code, "dimension": dimension, "score": str(value),
-            "source_file": f"{code}.xlsx", "source_row": "2"}
+    return {
+        "gss_code": code,
+        "dimension": dimension,
+        "score": str(value),
+        "source_file": f"{code}.xlsx",
+        "source_row": "2",
+    }
 
 
 ROWS = [
-    score(BARNET, "Leadership", 2), score(BRENT, "Leadership", 4), score(CAMDEN, "Leadership", 3),
-    score(BARNET, "Data", 1), score(BRENT, "Data", 4),
+    score(BARNET, "Leadership", 2),
+    score(BRENT, "Leadership", 4),
+    score(CAMDEN, "Leadership", 3),
+    score(BARNET, "Data", 1),
+    score(BRENT, "Data", 4),
 ]
 
 
@@ -37,8 +45,10 @@ def test_each_authority_against_the_median(table):
     rows = maturity.maturity_vs_median(table)
     got = list(zip(rows["gss_code"], rows["dimension"], rows["score"], rows["difference"]))
     assert got == [
-        (BARNET, "Data", 1, -1.5), (BARNET, "Leadership", 2, -1.0),
-        (BRENT, "Data", 4, 1.5), (BRENT, "Leadership", 4, 1.0),
+        (BARNET, "Data", 1, -1.5),
+        (BARNET, "Leadership", 2, -1.0),
+        (BRENT, "Data", 4, 1.5),
+        (BRENT, "Leadership", 4, 1.0),
         (CAMDEN, "Leadership", 3, 0.0),
     ]
 

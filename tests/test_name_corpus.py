@@ -112,10 +112,20 @@ def test_no_new_entrant_is_merged_into_an_incumbent(scored: tuple[pd.DataFrame, 
 
 @pytest.mark.parametrize(
     ("form", "least"),
-    [("generic", 0.9), ("version", 0.85), ("maker", 0.9), ("trademark", 1.0),
-     ("ownership", 0.95), ("compound", 0.95), ("alias_form", 0.95), ("typo", 0.9)],
+    [
+        ("generic", 0.9),
+        ("version", 0.85),
+        ("maker", 0.9),
+        ("trademark", 1.0),
+        ("ownership", 0.95),
+        ("compound", 0.95),
+        ("alias_form", 0.95),
+        ("typo", 0.9),
+    ],
 )
-def test_each_form_mostly_resolves(scored: tuple[pd.DataFrame, dict], form: str, least: float) -> None:
+def test_each_form_mostly_resolves(
+    scored: tuple[pd.DataFrame, dict], form: str, least: float
+) -> None:
     results, _summary = scored
     rows = results[results["form"] == form]
     assert len(rows) and rows["right"].mean() >= least, rows[~rows["right"]].to_string()
@@ -130,12 +140,14 @@ def test_the_held_out_batch_is_scored_like_the_rest(corpus: pd.DataFrame, ref: R
 
 
 def test_the_score_is_counted_as_its_sentence_says(ref: Reference) -> None:
-    corpus = pd.DataFrame({
-        "raw_name": ["Uniform Cloud", "Capitol Software", "Acadamy", "Netcall Liberty Create"],
-        "kind": ["product", "organisation", "product", "product"],
-        "expected": ["Uniform", NEW_ENTRANT, "Academy", NEW_ENTRANT],
-        "form": ["generic", "near_miss", "typo", "new_entrant"],
-    })
+    corpus = pd.DataFrame(
+        {
+            "raw_name": ["Uniform Cloud", "Capitol Software", "Acadamy", "Netcall Liberty Create"],
+            "kind": ["product", "organisation", "product", "product"],
+            "expected": ["Uniform", NEW_ENTRANT, "Academy", NEW_ENTRANT],
+            "form": ["generic", "near_miss", "typo", "new_entrant"],
+        }
+    )
     results, summary = score_corpus(corpus, ref)
     assert list(results["canonical"]) == ["Uniform", NEW_ENTRANT, NEW_ENTRANT, NEW_ENTRANT]
     assert (summary["resolved"], summary["correct"], summary["known"]) == (1, 1, 2)
@@ -146,8 +158,9 @@ def test_the_score_is_counted_as_its_sentence_says(ref: Reference) -> None:
 
 
 def test_a_corpus_naming_an_unknown_canonical_is_refused(ref: Reference) -> None:
-    corpus = pd.DataFrame({"raw_name": ["x"], "kind": ["product"], "expected": ["Nonesuch"],
-                           "form": ["exact"]})
+    corpus = pd.DataFrame(
+        {"raw_name": ["x"], "kind": ["product"], "expected": ["Nonesuch"], "form": ["exact"]}
+    )
     with pytest.raises(ValueError, match="not a canonical product"):
         score_corpus(corpus, ref)
 

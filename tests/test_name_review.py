@@ -41,8 +41,13 @@ def test_every_name_of_the_fixture_returns_is_listed_once(fixture_review: pd.Dat
     # GLA's System cell "ArcGIS"
     products = fixture_review[fixture_review["kind"] == "product"].set_index("raw_name")
     assert products["rows"].to_dict() == {
-        "Uniform": 3, "ArcGIS": 1, "Civica Pay": 1, "ICON": 1, "Northgate iWorld": 1,
-        "Something": 1}
+        "Uniform": 3,
+        "ArcGIS": 1,
+        "Civica Pay": 1,
+        "ICON": 1,
+        "Northgate iWorld": 1,
+        "Something": 1,
+    }
     assert _row(fixture_review, "product", "Uniform")["typed_in"] == "integrates_with;product"
     assert _row(fixture_review, "product", "Uniform")["files"] == "camden return v2.xlsx"
 
@@ -50,7 +55,11 @@ def test_every_name_of_the_fixture_returns_is_listed_once(fixture_review: pd.Dat
 def test_how_each_name_resolved(fixture_review: pd.DataFrame) -> None:
     icon = _row(fixture_review, "product", "ICON")
     assert (icon["method"], icon["canonical"], icon["score"], icon["nearest"]) == (
-        "alias", "Civica Pay", 100.0, "")
+        "alias",
+        "Civica Pay",
+        100.0,
+        "",
+    )
     civica = _row(fixture_review, "organisation", "Civica UK Limmited")
     assert (civica["method"], civica["canonical"]) == ("alias", "Civica")
     northgate = _row(fixture_review, "organisation", "Northgate Public Services")
@@ -61,7 +70,10 @@ def test_how_each_name_resolved(fixture_review: pd.DataFrame) -> None:
 def test_an_unresolved_name_comes_with_its_three_nearest_known_names(fixture_review) -> None:
     something = _row(fixture_review, "product", "Something")
     assert (something["method"], something["canonical"], something["score"]) == (
-        "unresolved", "", 0.0)
+        "unresolved",
+        "",
+        0.0,
+    )
     nearest = something["nearest"].split("; ")
     assert len(nearest) == 3
     scores = [float(part.rsplit("(", 1)[1].rstrip(")")) for part in nearest]
@@ -80,13 +92,21 @@ def test_method_counts_add_up(fixture_review: pd.DataFrame) -> None:
 def test_the_committed_round_lists_survey_and_register_names() -> None:
     review = review_names(SURVEY_DIR, SURVEY_DIR.parent / "contracts")
     typed_in = {part for cell in review["typed_in"] for part in cell.split(";")}
-    assert {"product", "manufacturer", "supplier", "integrates_with",
-            "register supplier (IT)", "register supplier"} <= typed_in
+    assert {
+        "product",
+        "manufacturer",
+        "supplier",
+        "integrates_with",
+        "register supplier (IT)",
+        "register supplier",
+    } <= typed_in
     # names only on registers' non-IT rows (cleaners, builders) are not offered for aliases
     top = top_unresolved(review, limit=50)
     typed = review.set_index(["kind", "raw_name"])["typed_in"]
-    assert all(typed[(kind, name)] != "register supplier"
-               for kind, name in zip(top["kind"], top["raw_name"]))
+    assert all(
+        typed[(kind, name)] != "register supplier"
+        for kind, name in zip(top["kind"], top["raw_name"])
+    )
 
 
 def test_the_command_writes_the_review(tmp_path: Path) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.ingest.names import (
     ORGANISATION_THRESHOLD,
     PRODUCT_THRESHOLD,
@@ -11,7 +12,6 @@ from citytools_analysis.ingest.names import (
     Resolution,
     resolve_authority,
 )
-from citytools_analysis.core.reference import Reference, load_reference
 
 
 @pytest.fixture(scope="module")
@@ -264,13 +264,16 @@ def test_products_hard_negatives_stay_unresolved(products: NameResolver, raw: st
         ("Alloy (TM)", "Alloy"),
     ],
 )
-def test_products_with_generic_words_resolve(products: NameResolver, raw: str, canonical: str) -> None:
+def test_products_with_generic_words_resolve(
+    products: NameResolver, raw: str, canonical: str
+) -> None:
     assert products.resolve(raw).canonical == canonical
 
 
 def test_generic_word_matches_are_reported_as_rule(products: NameResolver) -> None:
     assert products.resolve("Mosaic Case Management System") == Resolution(
-        "Mosaic", "rule", 100.0, "Mosaic")
+        "Mosaic", "rule", 100.0, "Mosaic"
+    )
     assert products.resolve("Spydus 11") == Resolution("Spydus", "rule", 100.0, "Spydus")
 
 
@@ -304,8 +307,19 @@ def test_generic_words_are_reference_data(ref: Reference) -> None:
     assert {"word", "kind", "applies_to"} <= set(table.columns)
     assert set(table.applies_to) <= {"product", "organisation", "both"}
     product_words = ref.generic_words("product")
-    assert {"cloud", "case management", "erp", "system", "suite", "platform", "module",
-            "saas", "on premises", "online", "hosted"} <= set(product_words)
+    assert {
+        "cloud",
+        "case management",
+        "erp",
+        "system",
+        "suite",
+        "platform",
+        "module",
+        "saas",
+        "on premises",
+        "online",
+        "hosted",
+    } <= set(product_words)
     assert "cloud" in ref.generic_words("organisation")
     assert "erp" not in ref.generic_words("organisation")
     # longest phrases first, so "case management system" is removed before "system"
@@ -323,7 +337,8 @@ def test_nearest_names_for_the_steward(products: NameResolver) -> None:
     assert len(nearest) == 3
     assert nearest[0] == ("Dynamics 365", "Dynamics 365", 91.7)
     assert [score for *_rest, score in nearest] == sorted(
-        (score for *_rest, score in nearest), reverse=True)
+        (score for *_rest, score in nearest), reverse=True
+    )
     assert len({name for name, *_rest in nearest}) == 3
     assert products.nearest("") == []
 
@@ -422,7 +437,8 @@ def test_every_authority_resolves_by_its_name_and_short_name(ref: Reference) -> 
 
 def test_resolve_listed_takes_only_listed_names(products: NameResolver) -> None:
     assert products.resolve_listed("Northgate Housing") == Resolution(
-        "NEC Housing", "alias", 100.0, "Northgate Housing")
+        "NEC Housing", "alias", 100.0, "Northgate Housing"
+    )
     assert products.resolve("Echo Solutions").canonical == "Echo"  # a product name plus a word
     assert products.resolve_listed("Echo Solutions").canonical is None  # but not as a firm
     assert products.resolve_listed("Liquidlogic Childrens Sytem").method == "unresolved"

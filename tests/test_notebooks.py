@@ -22,9 +22,12 @@ from citytools_analysis.core.paths import NOTEBOOKS_DIR
 def error_outputs(path) -> list[str]:
     """The error outputs of an executed notebook (``ename: evalue`` per error)."""
     notebook = nbformat.read(path, as_version=4)
-    return [f"{output.get('ename')}: {output.get('evalue')}"
-            for cell in notebook.cells for output in cell.get("outputs", [])
-            if output.get("output_type") == "error"]
+    return [
+        f"{output.get('ename')}: {output.get('evalue')}"
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if output.get("output_type") == "error"
+    ]
 
 
 @pytest.mark.slow
@@ -45,12 +48,21 @@ def test_every_source_notebook_runs_to_the_end_in_a_fresh_kernel(fixture_book):
 def test_error_outputs_are_found(tmp_path):
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    notebook = new_notebook(cells=[
-        new_code_cell("1", outputs=[new_output("execute_result", {"text/plain": "1"},
-                                               execution_count=1)]),
-        new_code_cell("1/0", outputs=[new_output("error", ename="ZeroDivisionError",
-                                                 evalue="division by zero", traceback=[])]),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                "1", outputs=[new_output("execute_result", {"text/plain": "1"}, execution_count=1)]
+            ),
+            new_code_cell(
+                "1/0",
+                outputs=[
+                    new_output(
+                        "error", ename="ZeroDivisionError", evalue="division by zero", traceback=[]
+                    )
+                ],
+            ),
+        ]
+    )
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     assert error_outputs(path) == ["ZeroDivisionError: division by zero"]

@@ -22,52 +22,127 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from fixtures_processed import (
+    AUTHORITIES,
+    BARNET,
+    BRENT,
+    CAMDEN,
+    EALING,
+    GLA,
+    system,
+    write_processed,
+)
 
 from citytools_analysis.build import publish
 from citytools_analysis.metrics.headline import headline_findings_json
 from citytools_analysis.release import database, distribution
 from citytools_analysis.release.schema import TABLES
-from citytools_analysis.release.writer import (datapackage_descriptor, write_datapackage,
-                                               write_table)
+from citytools_analysis.release.writer import datapackage_descriptor, write_datapackage, write_table
 from citytools_analysis.report import api, api_schema, downloads
-from fixtures_processed import AUTHORITIES, BARNET, BRENT, CAMDEN, EALING, GLA, system, write_processed
 
 EBS = "Oracle E-Business Suite"
 FORMULA_PRODUCT = "=SUM(A1:A9)"
-TILES = {BARNET: ("1", "3", "brn"), BRENT: ("2", "2", "brt"), CAMDEN: ("2", "3", "cmd"),
-         EALING: ("3", "1", "eal"), GLA: ("", "", "gla")}
+TILES = {
+    BARNET: ("1", "3", "brn"),
+    BRENT: ("2", "2", "brt"),
+    CAMDEN: ("2", "3", "cmd"),
+    EALING: ("3", "1", "eal"),
+    GLA: ("", "", "gla"),
+}
 
 
 def skill(code: str, area: str, level: int, can_support: bool = False) -> dict:
-    return {"gss_code": code, "skill_area": area, "level": str(level),
-            "can_support": str(can_support).lower(), "source_file": "x.xlsx", "source_row": "2"}
+    return {
+        "gss_code": code,
+        "skill_area": area,
+        "level": str(level),
+        "can_support": str(can_support).lower(),
+        "source_file": "x.xlsx",
+        "source_row": "2",
+    }
 
 
 def write_release(directory: Path, **changes) -> Path:
     """A small but complete release: the fixture tables, written by the release's own
     writer (formula neutralising included), and its real data package."""
     tables = {
-        "authorities": [dict(row, tile_row=TILES[row["gss_code"]][0],
-                             tile_col=TILES[row["gss_code"]][1],
-                             abbreviation=TILES[row["gss_code"]][2]) for row in AUTHORITIES],
-        "systems": [
-            system("E09000003-00002", BARNET, "Finance", EBS, "Oracle",
-                   contract_end="2020-03-31", annual_cost_gbp="300000.5"),
-            system("E09000003-00003", BARNET, "Housing", "Northgate Housing", "Northgate",
-                   contract_end_status="rolling"),
-            system("E09000005-00002", BRENT, "Finance", EBS, "Oracle",
-                   contract_end="2020-09-30", annual_cost_gbp="400000"),
-            system("E09000007-00002", CAMDEN, "Finance", EBS, "Oracle",
-                   contract_end="2021-01-31", annual_cost_gbp="500000"),
-            system("E09000009-00002", EALING, "Finance", FORMULA_PRODUCT, "SAP",
-                   contract_end="2020-06-30"),
+        "authorities": [
+            dict(
+                row,
+                tile_row=TILES[row["gss_code"]][0],
+                tile_col=TILES[row["gss_code"]][1],
+                abbreviation=TILES[row["gss_code"]][2],
+            )
+            for row in AUTHORITIES
         ],
-        "integrations": [{"gss_code": BARNET, "record_id": "E09000003-00002",
-                          "linked_record_id": "E09000003-00003", "linked_name": "Housing"}],
-        "skills": [skill(BARNET, "Cloud", 3), skill(BRENT, "Cloud", 4, True),
-                   skill(CAMDEN, "Cloud", 1)],
-        "maturity": [{"gss_code": c, "dimension": "Data", "score": s, "source_file": "x.xlsx",
-                      "source_row": "2"} for c, s in ((BARNET, "2"), (BRENT, "4"))],
+        "systems": [
+            system(
+                "E09000003-00002",
+                BARNET,
+                "Finance",
+                EBS,
+                "Oracle",
+                contract_end="2020-03-31",
+                annual_cost_gbp="300000.5",
+            ),
+            system(
+                "E09000003-00003",
+                BARNET,
+                "Housing",
+                "Northgate Housing",
+                "Northgate",
+                contract_end_status="rolling",
+            ),
+            system(
+                "E09000005-00002",
+                BRENT,
+                "Finance",
+                EBS,
+                "Oracle",
+                contract_end="2020-09-30",
+                annual_cost_gbp="400000",
+            ),
+            system(
+                "E09000007-00002",
+                CAMDEN,
+                "Finance",
+                EBS,
+                "Oracle",
+                contract_end="2021-01-31",
+                annual_cost_gbp="500000",
+            ),
+            system(
+                "E09000009-00002",
+                EALING,
+                "Finance",
+                FORMULA_PRODUCT,
+                "SAP",
+                contract_end="2020-06-30",
+            ),
+        ],
+        "integrations": [
+            {
+                "gss_code": BARNET,
+                "record_id": "E09000003-00002",
+                "linked_record_id": "E09000003-00003",
+                "linked_name": "Housing",
+            }
+        ],
+        "skills": [
+            skill(BARNET, "Cloud", 3),
+            skill(BRENT, "Cloud", 4, True),
+            skill(CAMDEN, "Cloud", 1),
+        ],
+        "maturity": [
+            {
+                "gss_code": c,
+                "dimension": "Data",
+                "score": s,
+                "source_file": "x.xlsx",
+                "source_row": "2",
+            }
+            for c, s in ((BARNET, "2"), (BRENT, "4"))
+        ],
     }
     tables["systems"] = [dict(row, source="survey") for row in tables["systems"]]
     tables.update(changes)
@@ -77,11 +152,15 @@ def write_release(directory: Path, **changes) -> Path:
         rows = []
         if (directory / f"{name}.csv").exists() and name != "contracts":
             with (directory / f"{name}.csv").open(encoding="utf-8", newline="") as handle:
-                rows = [{column: _typed(value, table, column) for column, value in row.items()}
-                        for row in csv.DictReader(handle)]
+                rows = [
+                    {column: _typed(value, table, column) for column, value in row.items()}
+                    for row in csv.DictReader(handle)
+                ]
         write_table(rows, table, directory)
-    write_datapackage(directory, datapackage_descriptor(snapshot_date="2019-10-01",
-                                                        synthetic=True, round_name="test"))
+    write_datapackage(
+        directory,
+        datapackage_descriptor(snapshot_date="2019-10-01", synthetic=True, round_name="test"),
+    )
     return directory
 
 
@@ -101,14 +180,24 @@ def release(tmp_path) -> Path:
 
 
 def test_the_data_package_declares_the_foreign_keys_the_release_keeps():
-    package = json.loads((Path(__file__).parents[1] / "data" / "processed" / "datapackage.json")
-                         .read_text(encoding="utf-8"))
-    keys = {resource["name"]: resource["schema"].get("foreignKeys", [])
-            for resource in package["resources"]}
-    assert {"fields": "gss_code", "reference": {"resource": "authorities", "fields": "gss_code"}} \
-        in keys["systems"]
+    package = json.loads(
+        (Path(__file__).parents[1] / "data" / "processed" / "datapackage.json").read_text(
+            encoding="utf-8"
+        )
+    )
+    keys = {
+        resource["name"]: resource["schema"].get("foreignKeys", [])
+        for resource in package["resources"]
+    }
+    assert {
+        "fields": "gss_code",
+        "reference": {"resource": "authorities", "fields": "gss_code"},
+    } in keys["systems"]
     assert {(key["fields"], key["reference"]["resource"]) for key in keys["integrations"]} == {
-        ("gss_code", "authorities"), ("record_id", "systems"), ("linked_record_id", "systems")}
+        ("gss_code", "authorities"),
+        ("record_id", "systems"),
+        ("linked_record_id", "systems"),
+    }
     assert {key["fields"] for key in keys["contracts"]} == {"gss_code", "record_id"}
     assert keys["authorities"] == [] and keys["rejected"] == []
 
@@ -120,26 +209,36 @@ def test_the_database_has_the_packages_types_keys_and_rows(release, tmp_path):
     assert columns["annual_cost_gbp"][2] == "FLOAT" and columns["source_row"][2] == "INTEGER"
     assert columns["record_id"][5] == 1  # the primary key
     assert columns["product"][3] == 1  # required: NOT NULL
-    foreign = {(row[3], row[2], row[4])
-               for row in connection.execute("PRAGMA foreign_key_list(integrations)")}
-    assert foreign == {("gss_code", "authorities", "gss_code"),
-                       ("record_id", "systems", "record_id"),
-                       ("linked_record_id", "systems", "record_id")}
+    foreign = {
+        (row[3], row[2], row[4])
+        for row in connection.execute("PRAGMA foreign_key_list(integrations)")
+    }
+    assert foreign == {
+        ("gss_code", "authorities", "gss_code"),
+        ("record_id", "systems", "record_id"),
+        ("linked_record_id", "systems", "record_id"),
+    }
     for name in TABLES:
         count = connection.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
         assert count == distribution.csv_row_count(release / f"{name}.csv"), name
     rows = connection.execute(
         "SELECT a.short_name, s.contract_end, s.annual_cost_gbp FROM systems AS s "
         "JOIN authorities AS a USING (gss_code) WHERE s.product = ? ORDER BY s.contract_end",
-        (EBS,)).fetchall()
-    assert rows == [("Barnet", "2020-03-31", 300000.5), ("Brent", "2020-09-30", 400000.0),
-                    ("Camden", "2021-01-31", 500000.0)]
+        (EBS,),
+    ).fetchall()
+    assert rows == [
+        ("Barnet", "2020-03-31", 300000.5),
+        ("Brent", "2020-09-30", 400000.0),
+        ("Camden", "2021-01-31", 500000.0),
+    ]
     # The CSV neutralises a formula for spreadsheets; the database holds the text returned.
     assert "'" + FORMULA_PRODUCT in (release / "systems.csv").read_text(encoding="utf-8")
-    assert connection.execute("SELECT product FROM systems WHERE gss_code = ?",
-                              (EALING,)).fetchone() == (FORMULA_PRODUCT,)
-    assert connection.execute("SELECT responded FROM authorities WHERE gss_code = ?",
-                              (GLA,)).fetchone() == (0,)
+    assert connection.execute(
+        "SELECT product FROM systems WHERE gss_code = ?", (EALING,)
+    ).fetchone() == (FORMULA_PRODUCT,)
+    assert connection.execute(
+        "SELECT responded FROM authorities WHERE gss_code = ?", (GLA,)
+    ).fetchone() == (0,)
     connection.close()
     assert database.foreign_key_problems(path) == []
 
@@ -149,18 +248,33 @@ def test_the_same_release_gives_the_same_database_bytes(release, tmp_path):
     digests = set()
     for number in range(2):
         target = tmp_path / f"copy{number}.sqlite"
-        subprocess.run([sys.executable, "-c",
-                        "import sys; from citytools_analysis.release.database import "
-                        "write_database; write_database(sys.argv[1], sys.argv[2])",
-                        str(release), str(target)], check=True)
+        subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                "import sys; from citytools_analysis.release.database import "
+                "write_database; write_database(sys.argv[1], sys.argv[2])",
+                str(release),
+                str(target),
+            ],
+            check=True,
+        )
         digests.add(hashlib.sha256(target.read_bytes()).hexdigest())
     assert len(digests) == 1
 
 
 def test_a_foreign_key_that_points_nowhere_stops_the_conversion(tmp_path):
-    release = write_release(tmp_path / "processed", integrations=[
-        {"gss_code": BARNET, "record_id": "E09000003-99999", "linked_record_id": "E09000003-88888",
-         "linked_name": "Nowhere"}])
+    release = write_release(
+        tmp_path / "processed",
+        integrations=[
+            {
+                "gss_code": BARNET,
+                "record_id": "E09000003-99999",
+                "linked_record_id": "E09000003-88888",
+                "linked_name": "Nowhere",
+            }
+        ],
+    )
     target = tmp_path / "citytools.sqlite"
     target.write_bytes(b"earlier")
     with pytest.raises(database.DatabaseError, match="foreign keys that point nowhere"):
@@ -170,15 +284,20 @@ def test_a_foreign_key_that_points_nowhere_stops_the_conversion(tmp_path):
 
 
 def test_constraint_clauses_are_put_in_one_order():
-    one = ("CREATE TABLE t (\n\ta INTEGER CHECK (a <= 5) CHECK (a >= 1), \n\tb TEXT, \n\t"
-           "PRIMARY KEY (a), \n\tFOREIGN KEY(b) REFERENCES v (b), \n\t"
-           "FOREIGN KEY(a) REFERENCES u (a)\n)")
-    other = ("CREATE TABLE t (\n\ta INTEGER CHECK (a >= 1) CHECK (a <= 5), \n\tb TEXT, \n\t"
-             "PRIMARY KEY (a), \n\tFOREIGN KEY(a) REFERENCES u (a), \n\t"
-             "FOREIGN KEY(b) REFERENCES v (b)\n)")
+    one = (
+        "CREATE TABLE t (\n\ta INTEGER CHECK (a <= 5) CHECK (a >= 1), \n\tb TEXT, \n\t"
+        "PRIMARY KEY (a), \n\tFOREIGN KEY(b) REFERENCES v (b), \n\t"
+        "FOREIGN KEY(a) REFERENCES u (a)\n)"
+    )
+    other = (
+        "CREATE TABLE t (\n\ta INTEGER CHECK (a >= 1) CHECK (a <= 5), \n\tb TEXT, \n\t"
+        "PRIMARY KEY (a), \n\tFOREIGN KEY(a) REFERENCES u (a), \n\t"
+        "FOREIGN KEY(b) REFERENCES v (b)\n)"
+    )
     assert database.canonical_table_sql(one) == database.canonical_table_sql(other)
-    assert database.canonical_table_sql(one).index("FOREIGN KEY(a)") < \
-        database.canonical_table_sql(one).index("FOREIGN KEY(b)")
+    assert database.canonical_table_sql(one).index("FOREIGN KEY(a)") < database.canonical_table_sql(
+        one
+    ).index("FOREIGN KEY(b)")
     sqlite3.connect(":memory:").execute(database.canonical_table_sql(one))  # still valid SQL
 
 
@@ -192,7 +311,8 @@ def test_the_zip_holds_the_release_and_is_the_same_bytes_each_time(release, tmp_
     with zipfile.ZipFile(first) as archive:
         names = archive.namelist()
         assert names == ["citytools-london/datapackage.json"] + [
-            f"citytools-london/{name}.csv" for name in TABLES]
+            f"citytools-london/{name}.csv" for name in TABLES
+        ]
         for name in names:
             assert archive.read(name) == (release / name.split("/")[1]).read_bytes()
             assert archive.getinfo(name).date_time == distribution.ZIP_TIMESTAMP
@@ -229,17 +349,21 @@ def test_slugs_are_readable_unique_and_depend_only_on_the_names():
     assert re.fullmatch(r"a-b-[0-9a-f]{8}", slugs["A&B"]) and slugs["A&B"] != slugs["A B"]
     assert re.fullmatch(r"name-[0-9a-f]{8}", slugs["日本"])
     assert len(set(slugs.values())) == len(slugs)
-    assert api.assign_slugs(["A B", "A&B", "Camden"]) == {k: v for k, v in slugs.items()
-                                                          if k in ("A B", "A&B", "Camden")}
+    assert api.assign_slugs(["A B", "A&B", "Camden"]) == {
+        k: v for k, v in slugs.items() if k in ("A B", "A&B", "Camden")
+    }
 
 
 def _validate(documents: dict, schemas: dict) -> list[str]:
     problems = []
     for path, document in documents.items():
         validator = jsonschema.Draft202012Validator(
-            schemas[api.schema_name(path)], format_checker=jsonschema.FormatChecker())
-        problems += [f"{path}: {error.json_path}: {error.message}"
-                     for error in validator.iter_errors(document)]
+            schemas[api.schema_name(path)], format_checker=jsonschema.FormatChecker()
+        )
+        problems += [
+            f"{path}: {error.json_path}: {error.message}"
+            for error in validator.iter_errors(document)
+        ]
     return problems
 
 
@@ -251,28 +375,41 @@ def test_every_api_document_validates_and_says_what_the_release_says(release):
         jsonschema.Draft202012Validator.check_schema(schema)
     index = documents["index.json"]
     assert [a["slug"] for a in index["authorities"]] == [
-        "barnet", "brent", "camden", "ealing", "gla"]
-    assert {item["path"] for item in index["authorities"] + index["products"]
-            + index["organisations"]} | {"index.json", "findings.json", "opportunities.json"} \
-        == set(documents)
+        "barnet",
+        "brent",
+        "camden",
+        "ealing",
+        "gla",
+    ]
+    assert {
+        item["path"] for item in index["authorities"] + index["products"] + index["organisations"]
+    } | {"index.json", "findings.json", "opportunities.json"} == set(documents)
     ebs = documents["products/oracle-e-business-suite.json"]
     assert ebs["authorities"] == [BARNET, BRENT, CAMDEN]
-    assert [s["contract_end"] for s in ebs["systems"]] == ["2020-03-31", "2020-09-30",
-                                                           "2021-01-31"]
-    opportunity, = documents["opportunities.json"]["opportunities"][:1]
+    assert [s["contract_end"] for s in ebs["systems"]] == ["2020-03-31", "2020-09-30", "2021-01-31"]
+    (opportunity,) = documents["opportunities.json"]["opportunities"][:1]
     assert opportunity["name"] == EBS and opportunity["authorities"] == [BARNET, BRENT, CAMDEN]
     barnet = documents["authorities/barnet.json"]
     assert [s["annual_cost_gbp"] for s in barnet["systems"]] == [300000.5, None]
     assert barnet["opportunities"][0]["partners"] == [BRENT, CAMDEN]
-    assert barnet["peers"] == [{"product": EBS, "product_slug": "oracle-e-business-suite",
-                                "service_area": "Finance", "authorities": [BRENT, CAMDEN]}]
+    assert barnet["peers"] == [
+        {
+            "product": EBS,
+            "product_slug": "oracle-e-business-suite",
+            "service_area": "Finance",
+            "authorities": [BRENT, CAMDEN],
+        }
+    ]
     assert barnet["peer_support"]["could_support_this_authority"] == []
-    assert documents["authorities/camden.json"]["peer_support"][
-        "could_support_this_authority"] == [{"skill_area": "Cloud", "authority": BRENT}]
+    assert documents["authorities/camden.json"]["peer_support"]["could_support_this_authority"] == [
+        {"skill_area": "Cloud", "authority": BRENT}
+    ]
     oracle = documents["organisations/oracle.json"]
     assert oracle["systems"][0]["role"] == ["manufacturer", "supplier"]
-    assert api.document_bytes(documents["findings.json"]).decode() == headline_findings_json(
-        release, as_of="2019-10-01") + "\n"
+    assert (
+        api.document_bytes(documents["findings.json"]).decode()
+        == headline_findings_json(release, as_of="2019-10-01") + "\n"
+    )
 
 
 def test_a_document_that_breaks_its_schema_is_caught(release):
@@ -287,12 +424,15 @@ def test_a_document_that_breaks_its_schema_is_caught(release):
 def test_documents_are_the_same_bytes_on_a_rebuild(release, tmp_path):
     publish.write_api(release, tmp_path / "a")
     publish.write_api(release, tmp_path / "b")
-    files = sorted(p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*")
-                   if p.is_file())
-    assert files == sorted(p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*")
-                           if p.is_file())
-    assert all((tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes()
-               for f in files)
+    files = sorted(
+        p.relative_to(tmp_path / "a") for p in (tmp_path / "a").rglob("*") if p.is_file()
+    )
+    assert files == sorted(
+        p.relative_to(tmp_path / "b") for p in (tmp_path / "b").rglob("*") if p.is_file()
+    )
+    assert all(
+        (tmp_path / "a" / f).read_bytes() == (tmp_path / "b" / f).read_bytes() for f in files
+    )
     assert Path("schemas/authority.schema.json") in files and Path("openapi.json") in files
 
 
@@ -300,15 +440,21 @@ def test_the_openapi_description_names_every_kind_of_document(release, tmp_path)
     publish.write_api(release, tmp_path / "api")
     openapi = json.loads((tmp_path / "api" / "openapi.json").read_text(encoding="utf-8"))
     assert openapi["openapi"].startswith("3.1")
-    refs = {operation["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
-            for operation in openapi["paths"].values()}
+    refs = {
+        operation["get"]["responses"]["200"]["content"]["application/json"]["schema"]["$ref"]
+        for operation in openapi["paths"].values()
+    }
     assert refs == {f"schemas/{name}.schema.json" for name in api_schema.document_schemas()}
     assert all((tmp_path / "api" / ref).is_file() for ref in refs)
-    templates = [re.compile("^" + re.escape(path[1:]).replace(r"\{slug\}", "[a-z0-9-]+") + "$")
-                 for path in openapi["paths"]]
-    documents = [p.relative_to(tmp_path / "api").as_posix()
-                 for p in (tmp_path / "api").rglob("*.json")
-                 if "schemas" not in p.parts and p.name != "openapi.json"]
+    templates = [
+        re.compile("^" + re.escape(path[1:]).replace(r"\{slug\}", "[a-z0-9-]+") + "$")
+        for path in openapi["paths"]
+    ]
+    documents = [
+        p.relative_to(tmp_path / "api").as_posix()
+        for p in (tmp_path / "api").rglob("*.json")
+        if "schemas" not in p.parts and p.name != "openapi.json"
+    ]
     assert documents and all(any(t.match(d) for t in templates) for d in documents)
 
 
@@ -324,11 +470,18 @@ def test_prepare_and_install_publish_every_file_and_the_downloads_table(release,
     publish.install(staged, html_dir)
     assert not (html_dir / "data" / "stale.csv").exists()
     for name in TABLES:
-        assert (html_dir / "data" / f"{name}.csv").read_bytes() == \
-            (release / f"{name}.csv").read_bytes()
-    for path in ("data/datapackage.json", "citytools.sqlite", "citytools-london-release.zip",
-                 f"data/authorities/{CAMDEN}/systems.csv", "api/v1/index.json",
-                 "api/v1/authorities/camden.json", "api/v1/openapi.json"):
+        assert (html_dir / "data" / f"{name}.csv").read_bytes() == (
+            release / f"{name}.csv"
+        ).read_bytes()
+    for path in (
+        "data/datapackage.json",
+        "citytools.sqlite",
+        "citytools-london-release.zip",
+        f"data/authorities/{CAMDEN}/systems.csv",
+        "api/v1/index.json",
+        "api/v1/authorities/camden.json",
+        "api/v1/openapi.json",
+    ):
         assert (html_dir / path).is_file(), path
     table = (generated / publish.DOWNLOADS_INCLUDE).read_text(encoding="utf-8")
     assert table.startswith("```{raw} html")
@@ -349,8 +502,9 @@ def test_a_profile_links_to_its_authoritys_csv_and_document(release):
     from citytools_analysis.release.processed import load_processed
     from citytools_analysis.report.profiles import london_context
 
-    london = london_context(load_processed(release), source="test", skill_levels={},
-                            as_of="2019-10-01")
+    london = london_context(
+        load_processed(release), source="test", skill_levels={}, as_of="2019-10-01"
+    )
     text = downloads.authority_downloads_html(london, CAMDEN)
     for table in distribution.AUTHORITY_TABLES:
         assert f'href="../../../data/authorities/{CAMDEN}/{table}.csv"' in text
@@ -365,15 +519,17 @@ def test_the_built_book_publishes_every_file_byte_for_byte(built_project, built_
     processed = built_project / "data" / "processed"
     for source in distribution.release_files(processed):
         assert (built_site / "data" / source.name).read_bytes() == source.read_bytes()
-    assert (built_site / distribution.ZIP_NAME).read_bytes() == \
-        distribution.write_zip(processed, built_project / "check.zip").read_bytes()
+    assert (built_site / distribution.ZIP_NAME).read_bytes() == distribution.write_zip(
+        processed, built_project / "check.zip"
+    ).read_bytes()
     page = (built_site / "book" / "using-the-data.html").read_text(encoding="utf-8")
     for item in publish.describe_files(built_site, processed):
         assert f'href="../{item.path}"' in page, item.path
         if item.rows is not None:
-            assert f"<td class=\"text-end\">{item.rows:,}</td>" in page
-    authorities = list(csv.DictReader(
-        (processed / "authorities.csv").open(encoding="utf-8", newline="")))
+            assert f'<td class="text-end">{item.rows:,}</td>' in page
+    authorities = list(
+        csv.DictReader((processed / "authorities.csv").open(encoding="utf-8", newline=""))
+    )
     for row in authorities:
         profile = built_site / "book" / "_generated" / "profiles" / f"{row['gss_code']}.html"
         if profile.exists():
@@ -385,15 +541,20 @@ def test_the_built_book_publishes_every_file_byte_for_byte(built_project, built_
 @pytest.mark.slow
 def test_every_published_document_validates_against_its_published_schema(built_site):
     root = built_site / "api" / "v1"
-    schemas = {path.name.removesuffix(".schema.json"): json.loads(path.read_text("utf-8"))
-               for path in (root / "schemas").glob("*.schema.json")}
-    documents = {path.relative_to(root).as_posix(): json.loads(path.read_text("utf-8"))
-                 for path in root.rglob("*.json")
-                 if "schemas" not in path.parts and path.name != "openapi.json"}
+    schemas = {
+        path.name.removesuffix(".schema.json"): json.loads(path.read_text("utf-8"))
+        for path in (root / "schemas").glob("*.schema.json")
+    }
+    documents = {
+        path.relative_to(root).as_posix(): json.loads(path.read_text("utf-8"))
+        for path in root.rglob("*.json")
+        if "schemas" not in path.parts and path.name != "openapi.json"
+    }
     index = documents["index.json"]
     assert len(index["authorities"]) == 34
-    assert len(documents) == 3 + len(index["authorities"]) + len(index["products"]) + \
-        len(index["organisations"])
+    assert len(documents) == 3 + len(index["authorities"]) + len(index["products"]) + len(
+        index["organisations"]
+    )
     assert _validate(documents, schemas) == []
 
 
@@ -404,10 +565,10 @@ def test_the_published_database_answers_the_documented_query(built_project, buil
     rows = connection.execute(
         "SELECT a.short_name, s.supplier, s.contract_end, s.contract_end_status "
         "FROM systems AS s JOIN authorities AS a USING (gss_code) "
-        "WHERE s.product = 'EROS' ORDER BY s.contract_end").fetchall()
+        "WHERE s.product = 'EROS' ORDER BY s.contract_end"
+    ).fetchall()
     connection.close()
-    systems = list(csv.DictReader((processed / "systems.csv").open(encoding="utf-8",
-                                                                    newline="")))
+    systems = list(csv.DictReader((processed / "systems.csv").open(encoding="utf-8", newline="")))
     assert len(rows) == sum(1 for s in systems if s["product"] == "EROS") > 0
     assert database.foreign_key_problems(built_site / database.DATABASE_NAME) == []
 
@@ -415,18 +576,23 @@ def test_the_published_database_answers_the_documented_query(built_project, buil
 @pytest.mark.slow
 def test_datasette_serves_the_database_and_answers_a_query(built_site):
     if importlib.util.find_spec("datasette") is None:
-        pytest.skip("Datasette is not installed (pip install datasette): the documented "
-                    "live query API over citytools.sqlite is not checked here")
+        pytest.skip(
+            "Datasette is not installed (pip install datasette): the documented "
+            "live query API over citytools.sqlite is not checked here"
+        )
     from datasette.app import Datasette
 
     path = built_site / database.DATABASE_NAME
-    query = ("select a.short_name, s.contract_end from systems as s join authorities as a "
-             "using (gss_code) where s.product = 'EROS' order by s.contract_end")
+    query = (
+        "select a.short_name, s.contract_end from systems as s join authorities as a "
+        "using (gss_code) where s.product = 'EROS' order by s.contract_end"
+    )
 
     async def ask():
         service = Datasette(immutables=[str(path)])
         response = await service.client.get(
-            f"/{path.stem}.json", params={"sql": query, "_shape": "array"})
+            f"/{path.stem}.json", params={"sql": query, "_shape": "array"}
+        )
         return response.status_code, response.json()
 
     status, rows = asyncio.run(ask())
@@ -441,9 +607,16 @@ def test_datasette_serves_the_database_and_answers_a_query(built_site):
 def test_api_documents_are_fetched_from_the_served_book(chromium_browser, site_url, built_site):
     root = built_site / "api" / "v1"
     index = json.loads((root / "index.json").read_text(encoding="utf-8"))
-    wanted = ["index.json", "findings.json", "opportunities.json", "openapi.json",
-              index["authorities"][0]["path"], index["products"][0]["path"],
-              index["organisations"][0]["path"], "schemas/authority.schema.json"]
+    wanted = [
+        "index.json",
+        "findings.json",
+        "opportunities.json",
+        "openapi.json",
+        index["authorities"][0]["path"],
+        index["products"][0]["path"],
+        index["organisations"][0]["path"],
+        "schemas/authority.schema.json",
+    ]
     page = chromium_browser.new_page()
     page.goto(site_url + "book/using-the-data.html", wait_until="load")
     fetched = page.evaluate(
@@ -460,16 +633,23 @@ def test_api_documents_are_fetched_from_the_served_book(chromium_browser, site_u
             out.files = [csv.status, (await csv.text()).split("\\n")[0],
                          sqlite.status, (await sqlite.arrayBuffer()).byteLength];
             return out;
-        }""", wanted)
+        }""",
+        wanted,
+    )
     page.close()
-    schemas = {name: json.loads((root / "schemas" / f"{name}.schema.json").read_text("utf-8"))
-               for name in api_schema.document_schemas()}
+    schemas = {
+        name: json.loads((root / "schemas" / f"{name}.schema.json").read_text("utf-8"))
+        for name in api_schema.document_schemas()
+    }
     for path in wanted:
         assert fetched[path]["status"] == 200, path
         assert "json" in (fetched[path]["type"] or ""), path
         assert fetched[path]["body"] == json.loads((root / path).read_text(encoding="utf-8"))
-    documents = {path: fetched[path]["body"] for path in wanted
-                 if path != "openapi.json" and not path.startswith("schemas/")}
+    documents = {
+        path: fetched[path]["body"]
+        for path in wanted
+        if path != "openapi.json" and not path.startswith("schemas/")
+    }
     assert _validate(documents, schemas) == []
     status, header, db_status, db_bytes = fetched["files"]
     assert status == 200 and header.startswith("record_id,gss_code,")

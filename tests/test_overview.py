@@ -156,17 +156,27 @@ def test_corrections_by_rule_counts_values():
 def test_sheet_names_fold_case_and_spacing_and_keep_unknown_names():
     sheets = pd.Series(["SYSTEMS ", "skills", "Maturity", "Respondent", " Notes "])
     assert overview.sheet_names(sheets).tolist() == [
-        "Systems", "Skills", "Maturity", "Respondent", "Notes",
+        "Systems",
+        "Skills",
+        "Maturity",
+        "Respondent",
+        "Notes",
     ]
 
 
 @pytest.mark.parametrize(
     ("synthetic", "expected"),
     [
-        (True, "City Tools: London survey (synthetic), data/processed/systems.csv and "
-               "data/processed/authorities.csv"),
-        (False, "City Tools: London survey, data/processed/systems.csv and "
-                "data/processed/authorities.csv"),
+        (
+            True,
+            "City Tools: London survey (synthetic), data/processed/systems.csv and "
+            "data/processed/authorities.csv",
+        ),
+        (
+            False,
+            "City Tools: London survey, data/processed/systems.csv and "
+            "data/processed/authorities.csv",
+        ),
     ],
 )
 def test_survey_source_says_whether_the_survey_is_synthetic(tmp_path, synthetic, expected):
@@ -175,15 +185,26 @@ def test_survey_source_says_whether_the_survey_is_synthetic(tmp_path, synthetic,
 
 
 def test_row_accounting_counts_register_rows_apart_from_survey_rows():
-    systems = pd.DataFrame({"record_id": ["A-00002", "A-00003", "B-R00004"],
-                            "source": ["survey", "both", "register"]})
-    rejected = pd.DataFrame({"source_file": ["a.xlsx", "b.csv"],
-                             "sheet": ["Systems", "Contract register"],
-                             "source_row": [5, 9], "reason": ["duplicate", "duplicate"]})
+    systems = pd.DataFrame(
+        {"record_id": ["A-00002", "A-00003", "B-R00004"], "source": ["survey", "both", "register"]}
+    )
+    rejected = pd.DataFrame(
+        {
+            "source_file": ["a.xlsx", "b.csv"],
+            "sheet": ["Systems", "Contract register"],
+            "source_row": [5, 9],
+            "reason": ["duplicate", "duplicate"],
+        }
+    )
     data = ProcessedData(
-        authorities=pd.DataFrame(), systems=systems, integrations=pd.DataFrame(),
-        skills=pd.DataFrame({"gss_code": []}), maturity=pd.DataFrame({"gss_code": []}),
-        rejected=rejected, corrections=pd.DataFrame(), snapshot_date=None,
+        authorities=pd.DataFrame(),
+        systems=systems,
+        integrations=pd.DataFrame(),
+        skills=pd.DataFrame({"gss_code": []}),
+        maturity=pd.DataFrame({"gss_code": []}),
+        rejected=rejected,
+        corrections=pd.DataFrame(),
+        snapshot_date=None,
         contracts=pd.DataFrame({"source_row": [2, 3, 4]}),
     )
     table = overview.row_accounting(data)

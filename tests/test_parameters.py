@@ -9,8 +9,12 @@ import pandas as pd
 import pytest
 
 from citytools_analysis.core.errors import SurveyInputError
-from citytools_analysis.core.parameters import (PARAMETERS_FILE, ReportParameters,
-                                                load_report_parameters, report_parameters)
+from citytools_analysis.core.parameters import (
+    PARAMETERS_FILE,
+    ReportParameters,
+    load_report_parameters,
+    report_parameters,
+)
 from citytools_analysis.core.paths import NOTEBOOKS_DIR, REFERENCE_DIR
 from citytools_analysis.metrics.recommendations import Thresholds
 
@@ -49,13 +53,20 @@ def test_thresholds_default_to_the_configured_values(tmp_path):
     assert Thresholds.from_parameters(load_report_parameters(folder)).min_hhi == 1800.0
 
 
-@pytest.mark.parametrize("change, message", [
-    (lambda t: t[t["parameter"] != "alpha"], "missing: ['alpha']"),
-    (lambda t: t.assign(value=t["value"].where(t["parameter"] != "top_n", "ten")),
-     "'top_n' is not a valid int"),
-    (lambda t: t.assign(type=t["type"].where(t["parameter"] != "top_n", "colour")),
-     "unknown type 'colour'"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        (lambda t: t[t["parameter"] != "alpha"], "missing: ['alpha']"),
+        (
+            lambda t: t.assign(value=t["value"].where(t["parameter"] != "top_n", "ten")),
+            "'top_n' is not a valid int",
+        ),
+        (
+            lambda t: t.assign(type=t["type"].where(t["parameter"] != "top_n", "colour")),
+            "unknown type 'colour'",
+        ),
+    ],
+)
 def test_a_broken_parameter_file_names_the_file_and_the_parameter(tmp_path, change, message):
     folder = _copy_reference(tmp_path)
     table = pd.read_csv(folder / PARAMETERS_FILE, dtype=str, keep_default_na=False)

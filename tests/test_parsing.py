@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from citytools_analysis.core.reference import Reference, Vocabulary, load_reference
 from citytools_analysis.ingest.parsing import (
     Parsed,
     parse_answer,
@@ -20,7 +21,6 @@ from citytools_analysis.ingest.parsing import (
     parse_text,
     split_integrations,
 )
-from citytools_analysis.core.reference import Reference, Vocabulary, load_reference
 
 D = dt.date
 
@@ -419,8 +419,7 @@ def test_parse_level_rejects(ref: Reference, raw: object, rule: str) -> None:
 )
 def test_parse_answer(ref: Reference, raw: object, parsed: Parsed) -> None:
     assert (
-        parse_answer(raw, answer_terms=ref.answer_terms, missing_terms=ref.missing_terms)
-        == parsed
+        parse_answer(raw, answer_terms=ref.answer_terms, missing_terms=ref.missing_terms) == parsed
     )
 
 

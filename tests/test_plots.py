@@ -14,9 +14,9 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 import pytest  # noqa: E402
 
-from citytools_analysis.report import plots  # noqa: E402
 from citytools_analysis.core.paths import REFERENCE_DIR  # noqa: E402
 from citytools_analysis.core.reference import load_reference  # noqa: E402
+from citytools_analysis.report import plots  # noqa: E402
 
 
 @pytest.fixture(autouse=True)
@@ -117,8 +117,13 @@ def test_tile_map_places_camden_at_its_reference_tile(authorities):
     # data/raw/reference/authorities.csv: Camden E09000007 at tile_row 2, tile_col 3;
     # Sutton E09000029 at row 6, col 3. Row 0 is the top: the y axis runs downwards.
     values = pd.DataFrame({"gss_code": ["E09000007", "E09000029"], "systems": [40, 10]})
-    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
-                         title="Systems", value_label="Systems (count)")
+    fig = plots.tile_map(
+        values,
+        authorities=authorities,
+        value_column="systems",
+        title="Systems",
+        value_label="Systems (count)",
+    )
     camden = _square(fig, "E09000007")
     assert camden.get_x() + camden.get_width() / 2 == pytest.approx(3.5)
     assert camden.get_y() + camden.get_height() / 2 == pytest.approx(2.5)
@@ -134,8 +139,13 @@ def test_tile_map_places_camden_at_its_reference_tile(authorities):
 
 def test_tile_map_draws_every_authority_and_the_gla_beside_the_grid(authorities):
     values = pd.DataFrame({"gss_code": ["E09000007"], "systems": [5]})
-    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
-                         title="Systems", value_label="Systems (count)")
+    fig = plots.tile_map(
+        values,
+        authorities=authorities,
+        value_column="systems",
+        title="Systems",
+        value_label="Systems (count)",
+    )
     squares = [patch for patch in fig.axes[0].patches if patch.get_gid()]
     assert len(squares) == 34
     gla = _square(fig, "E61000001")
@@ -150,8 +160,14 @@ def test_tile_map_draws_every_authority_and_the_gla_beside_the_grid(authorities)
 
 def test_tile_map_outlines_the_highlighted_authority(authorities):
     values = pd.DataFrame({"gss_code": ["E09000007", "E09000012"], "systems": [5, 6]})
-    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
-                         title="Systems", value_label="Systems (count)", highlight="E09000012")
+    fig = plots.tile_map(
+        values,
+        authorities=authorities,
+        value_column="systems",
+        title="Systems",
+        value_label="Systems (count)",
+        highlight="E09000012",
+    )
     assert _square(fig, "E09000012").get_linewidth() > _square(fig, "E09000007").get_linewidth()
 
 
@@ -159,9 +175,14 @@ def test_ranked_bar_chart_puts_largest_total_first_and_labels_totals():
     table = pd.DataFrame(
         {"area": ["Finance", "Housing", "Waste"], "Frontline": [0, 3, 1], "Corporate": [2, 2, 0]}
     )
-    fig = plots.ranked_bar_chart(table, category="area", series=["Frontline", "Corporate"],
-                                 title="Systems by area", xlabel="Systems (count)",
-                                 ylabel="Service area")
+    fig = plots.ranked_bar_chart(
+        table,
+        category="area",
+        series=["Frontline", "Corporate"],
+        title="Systems by area",
+        xlabel="Systems (count)",
+        ylabel="Service area",
+    )
     ax = fig.axes[0]
     # totals: Housing 5, Finance 2, Waste 1; the y axis is inverted so the first tick is on top
     assert [tick.get_text() for tick in ax.get_yticklabels()] == ["Housing", "Finance", "Waste"]
@@ -175,15 +196,26 @@ def test_table_html_drops_index_and_separates_thousands():
     page = plots.table_html(table)
     assert "<td>1,234</td>" in page and "<td>7</td>" in page
     assert "<td>5</td>" not in page and "<th>5</th>" not in page  # no index
-    assert '<th>Rows read</th>' in page
+    assert "<th>Rows read</th>" in page
     assert plots.table_html(table) == page
 
 
 def test_tile_map_writes_a_note_under_each_value(authorities):
-    values = pd.DataFrame({"gss_code": ["E09000007", "E09000029"], "systems": [40, 10],
-                           "from": ["Survey", "Register"]})
-    fig = plots.tile_map(values, authorities=authorities, value_column="systems",
-                         title="Systems", value_label="Systems (count)", note_column="from")
+    values = pd.DataFrame(
+        {
+            "gss_code": ["E09000007", "E09000029"],
+            "systems": [40, 10],
+            "from": ["Survey", "Register"],
+        }
+    )
+    fig = plots.tile_map(
+        values,
+        authorities=authorities,
+        value_column="systems",
+        title="Systems",
+        value_label="Systems (count)",
+        note_column="from",
+    )
     texts = {text.get_text(): text.get_position() for text in fig.axes[0].texts}
     # Camden (row 2, col 3): its note sits below its value, inside its square (y runs down).
     assert texts["Survey"][0] == pytest.approx(3.5)
@@ -219,8 +251,12 @@ def _themed(first: str) -> dict:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-c", _THEMED_FIGURE.format(first=first)],
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", _THEMED_FIGURE.format(first=first)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 

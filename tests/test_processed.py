@@ -7,17 +7,27 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.release.processed import read_table
-from citytools_analysis.release.writer import write_table
 from citytools_analysis.release.schema import TABLES
+from citytools_analysis.release.writer import write_table
 
 
 def test_round_trip_types_and_neutralised_text(tmp_path: Path) -> None:
     rows = [
-        {"record_id": "E09000007-00003", "gss_code": "E09000007", "service_area": "Housing",
-         "product": "=Uniform", "supplier": "-Civica", "system_type": "Frontline",
-         "contract_start": pd.Timestamp("2015-04-01").date(), "contract_end": None,
-         "contract_end_status": "rolling", "annual_cost_gbp": 1250.5, "satisfaction": 4,
-         "source_file": "a.xlsx", "source_row": 3},
+        {
+            "record_id": "E09000007-00003",
+            "gss_code": "E09000007",
+            "service_area": "Housing",
+            "product": "=Uniform",
+            "supplier": "-Civica",
+            "system_type": "Frontline",
+            "contract_start": pd.Timestamp("2015-04-01").date(),
+            "contract_end": None,
+            "contract_end_status": "rolling",
+            "annual_cost_gbp": 1250.5,
+            "satisfaction": 4,
+            "source_file": "a.xlsx",
+            "source_row": 3,
+        },
     ]
     write_table(rows, TABLES["systems"], tmp_path)
     assert "'=Uniform" in (tmp_path / "systems.csv").read_text(encoding="utf-8")

@@ -15,11 +15,16 @@ import pandas as pd
 import pytest
 from frictionless import validate
 
-from citytools_analysis.ingest.cleaning import clean_survey, survey_files
 from citytools_analysis.core.paths import PROCESSED_DIR, SURVEY_DIR
 from citytools_analysis.core.reference import load_reference
+from citytools_analysis.ingest.cleaning import clean_survey, survey_files
+from citytools_analysis.ingest.workbook import (
+    find_sheet,
+    open_workbook,
+    read_respondent,
+    read_table_sheet,
+)
 from citytools_analysis.release.schema import TABLES
-from citytools_analysis.ingest.workbook import find_sheet, open_workbook, read_respondent, read_table_sheet
 
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+\.[\w.]+")
 PHONE = re.compile(r"(?<![\w-])(?:(?:\+44\s?|0)\d{2,4}\s\d{3,4}\s?\d{3,4}|0\d{10})(?![\w-])")
@@ -58,23 +63,40 @@ def test_every_raw_row_is_accounted_for() -> None:
     """For each sheet of each workbook: non-blank data rows = carried rows + rejected rows."""
     reference = load_reference()
     carried = pd.concat(
-        [_csv(n)[["source_file", "source_row"]].assign(table=n) for n in ("systems", "skills", "maturity")]
+        [
+            _csv(n)[["source_file", "source_row"]].assign(table=n)
+            for n in ("systems", "skills", "maturity")
+        ]
     )
     rejected = _csv("rejected")
     checked = 0
     for path in survey_files(SURVEY_DIR):
         workbook = open_workbook(path)
-        for sheet_name, table_name in (("Systems", "systems"), ("Skills", "skills"), ("Maturity", "maturity")):
+        for sheet_name, table_name in (
+            ("Systems", "systems"),
+            ("Skills", "skills"),
+            ("Maturity", "maturity"),
+        ):
             sheet = find_sheet(workbook, sheet_name)
             if sheet is None:
                 continue
-            table = read_table_sheet(sheet, file=path.name, columns=reference.column_names(sheet_name),
-                                     required=reference.required_fields(sheet_name))
+            table = read_table_sheet(
+                sheet,
+                file=path.name,
+                columns=reference.column_names(sheet_name),
+                required=reference.required_fields(sheet_name),
+            )
             raw_rows = {row.excel_row for row in table.rows}
-            kept = set(carried[(carried.source_file == path.name) & (carried.table == table_name)]
-                       .source_row.astype(int))
-            dropped = set(rejected[(rejected.source_file == path.name) & (rejected.sheet == sheet.title)]
-                          .source_row.astype(int))
+            kept = set(
+                carried[
+                    (carried.source_file == path.name) & (carried.table == table_name)
+                ].source_row.astype(int)
+            )
+            dropped = set(
+                rejected[
+                    (rejected.source_file == path.name) & (rejected.sheet == sheet.title)
+                ].source_row.astype(int)
+            )
             assert not kept & dropped, (path.name, sheet_name)
             assert raw_rows == kept | dropped, (path.name, sheet_name)
             checked += len(raw_rows)
@@ -84,18 +106,26 @@ def test_every_raw_row_is_accounted_for() -> None:
 
 def _personal_values() -> set[str]:
     reference = load_reference()
-    personal_items = set(reference.respondent_items[reference.respondent_items.personal == "yes"].field)
-    personal_columns = set(reference.survey_columns[reference.survey_columns.personal == "yes"].field)
+    personal_items = set(
+        reference.respondent_items[reference.respondent_items.personal == "yes"].field
+    )
+    personal_columns = set(
+        reference.survey_columns[reference.survey_columns.personal == "yes"].field
+    )
     values: set[str] = set()
     for path in survey_files(SURVEY_DIR):
         workbook = open_workbook(path)
-        for item in read_respondent(find_sheet(workbook, "Respondent"),
-                                    labels=reference.respondent_labels).values():
+        for item in read_respondent(
+            find_sheet(workbook, "Respondent"), labels=reference.respondent_labels
+        ).values():
             if item.field in personal_items and item.value is not None:
                 values.add(str(item.value).strip())
-        table = read_table_sheet(find_sheet(workbook, "Systems"), file=path.name,
-                                 columns=reference.column_names("Systems"),
-                                 required=reference.required_fields("Systems"))
+        table = read_table_sheet(
+            find_sheet(workbook, "Systems"),
+            file=path.name,
+            columns=reference.column_names("Systems"),
+            required=reference.required_fields("Systems"),
+        )
         for row in table.rows:
             for column in personal_columns:
                 value = row.cells.get(column)
@@ -137,7 +167,8 @@ def test_every_register_row_is_accounted_for() -> None:
     dropped = set(zip(rejected.source_file, rejected.source_row.astype(int)))
     assert not kept & dropped
     assert kept | dropped == {(r["source_file"], r["source_row"]) for r in rows} | {
-        (r["source_file"], r["source_row"]) for r in rejections}
+        (r["source_file"], r["source_row"]) for r in rejections
+    }
     assert contracts.source_file.nunique() == 34
     # no system is the match of two register rows, or made from two; its other contracts
     # (same_system) name it, and every row naming a system is matched, added or same_system
@@ -148,7 +179,8 @@ def test_every_register_row_is_accounted_for() -> None:
     systems = _csv("systems")
     assert set(ids) <= set(systems.record_id)
     assert set(systems[systems.source == "register"].record_id) == set(
-        contracts.record_id[contracts.outcome == "added"])
+        contracts.record_id[contracts.outcome == "added"]
+    )
     # every authority appears in the systems, the non-responding ones from their registers
     authorities = _csv("authorities")
     assert set(systems.gss_code) == set(authorities.gss_code)

@@ -7,8 +7,8 @@ import re
 import subprocess
 
 import pytest
-
 from browser_support import site_pages
+
 from citytools_analysis.build import provenance
 from citytools_analysis.core.paths import PROJECT_ROOT, RAW_DIR
 
@@ -20,8 +20,12 @@ def test_raw_data_hash_follows_the_documented_rule(tmp_path):
     # By hand: sorted relative paths "README.md" < "survey/b.xlsx"; each path, NUL, the
     # file's SHA-256 digest, newline.
     expected = hashlib.sha256(
-        b"README.md\0" + hashlib.sha256(b"raw\n").digest() + b"\n"
-        + b"survey/b.xlsx\0" + hashlib.sha256(b"\x00\x01").digest() + b"\n"
+        b"README.md\0"
+        + hashlib.sha256(b"raw\n").digest()
+        + b"\n"
+        + b"survey/b.xlsx\0"
+        + hashlib.sha256(b"\x00\x01").digest()
+        + b"\n"
     ).hexdigest()
     assert provenance.raw_data_hash(tmp_path) == expected
 
@@ -56,8 +60,12 @@ def test_commit_id_in_a_repository_is_the_short_head(tmp_path, monkeypatch):
     (tmp_path / "f").write_text("1")
     subprocess.run([*git, "-C", str(tmp_path), "add", "f"], check=True)
     subprocess.run([*git, "-C", str(tmp_path), "commit", "-q", "-m", "one"], check=True)
-    head = subprocess.run(["git", "-C", str(tmp_path), "rev-parse", "HEAD"], check=True,
-                          capture_output=True, text=True).stdout.strip()
+    head = subprocess.run(
+        ["git", "-C", str(tmp_path), "rev-parse", "HEAD"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     short = provenance.commit_id(tmp_path)
     assert len(short) >= 7 and head.startswith(short)
 
@@ -85,8 +93,9 @@ def test_every_built_page_shows_the_commit_and_the_raw_data_hash(built_project, 
     if (PROJECT_ROOT / ".git").exists():
         assert commit != "unknown"
     expected = provenance.provenance_text(commit, raw_hash)
-    pages = {path: text for path, text in site_pages(built_site).items()
-             if path != "index.html"}  # index.html only redirects to the first page
+    pages = {
+        path: text for path, text in site_pages(built_site).items() if path != "index.html"
+    }  # index.html only redirects to the first page
     assert len(pages) >= 4
     for path, text in pages.items():
         stamp = re.search(r'<p class="citytools-provenance">(.*?)</p>', text)
@@ -99,8 +108,12 @@ def test_every_built_page_shows_the_commit_and_the_raw_data_hash(built_project, 
 
 def _moved_on_from(built: str, head: str) -> bool:
     """Whether ``built`` is an earlier commit of ``head``'s history (a commit landed meanwhile)."""
-    result = subprocess.run(["git", "merge-base", "--is-ancestor", built, head],
-                            cwd=PROJECT_ROOT, capture_output=True, check=False)
+    result = subprocess.run(
+        ["git", "merge-base", "--is-ancestor", built, head],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        check=False,
+    )
     return result.returncode == 0
 
 
@@ -113,8 +126,11 @@ def test_the_raw_data_hash_of_a_copy_is_the_hash_of_the_original(tmp_path):
 
 def test_copyright_years_come_from_the_data_package():
     assert provenance.data_years({"round": "2019", "snapshot_date": "2019-09-30"}) == [2019]
-    several = {"round": "2019", "snapshot_date": "2019-09-30",
-               "rounds": [{"round": "2021", "snapshot_date": "2022-01-31"}, "ignored"]}
+    several = {
+        "round": "2019",
+        "snapshot_date": "2019-09-30",
+        "rounds": [{"round": "2021", "snapshot_date": "2022-01-31"}, "ignored"],
+    }
     assert provenance.data_years(several) == [2019, 2021, 2022]
     assert provenance.copyright_line([2019]) == "2019"
     assert provenance.copyright_line([2019, 2021, 2022]) == "2019–2022"

@@ -5,25 +5,42 @@ from __future__ import annotations
 from datetime import date
 
 import pandas as pd
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 from citytools_analysis.metrics import recommendations as rec
 from citytools_analysis.metrics.contracts import RenewalCost
 from citytools_analysis.metrics.findings import collect_findings
 from citytools_analysis.metrics.satisfaction import Correlation
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture, system
 
 EBS = "Oracle E-Business Suite"
-CHAPTERS = ("03_market_and_suppliers", "04_contracts_and_expiry", "05_collaboration",
-            "06_satisfaction", "07_skills_and_peer_support", "08_digital_maturity",
-            "09_interoperability_and_hosting", "10_recommendations")
+CHAPTERS = (
+    "03_market_and_suppliers",
+    "04_contracts_and_expiry",
+    "05_collaboration",
+    "06_satisfaction",
+    "07_skills_and_peer_support",
+    "08_digital_maturity",
+    "09_interoperability_and_hosting",
+    "10_recommendations",
+)
 
 
 def finance(ends: list[str]) -> list[dict]:
     """Four Oracle EBS systems, £300,000 a year each, ending on the given dates."""
     codes = [BARNET, BRENT, CAMDEN, EALING]
-    return [system(f"{code}-00002", code, "Finance", EBS, "Oracle", contract_end=end,
-                   annual_cost_gbp="300000", system_type="Corporate")
-            for code, end in zip(codes, ends)]
+    return [
+        system(
+            f"{code}-00002",
+            code,
+            "Finance",
+            EBS,
+            "Oracle",
+            contract_end=end,
+            annual_cost_gbp="300000",
+            system_type="Corporate",
+        )
+        for code, end in zip(codes, ends)
+    ]
 
 
 ENDS = ["2020-03-31", "2020-06-30", "2020-09-30", "2021-01-31"]
@@ -61,7 +78,8 @@ def test_moving_one_end_outside_the_window_changes_the_numbers(tmp_path):
     assert texts[0] == (
         "Finance: 3 authorities (Barnet, Brent, Camden) have contracts for Oracle "
         "E-Business Suite ending between 2020-03-31 and 2020-09-30, combined annual cost "
-        "£900k: procure together.")
+        "£900k: procure together."
+    )
 
 
 def test_the_rule_stops_firing_below_min_authorities(tmp_path):
@@ -71,7 +89,8 @@ def test_the_rule_stops_firing_below_min_authorities(tmp_path):
 
 def test_as_of_after_the_ends_stops_it(tmp_path):
     assert boroughs_text(tmp_path, ENDS, as_of=date(2020, 4, 1))[0].startswith(
-        "Finance: 3 authorities (Brent, Camden, Ealing)")
+        "Finance: 3 authorities (Brent, Camden, Ealing)"
+    )
 
 
 def test_scale_nationally_needs_more_than_half():
@@ -95,31 +114,42 @@ def test_fewer_suppliers_needs_a_significant_negative_rho():
 
 
 def test_openings_for_entrants_lists_concentrated_areas():
-    table = pd.DataFrame({
-        "service_area": ["Adult Social Care", "Revenues & Benefits", "Housing", "Parking"],
-        "systems": [10, 20, 12, 2], "suppliers": [2, 3, 6, 1],
-        "hhi": [6800.0, 4200.0, 1800.0, 10000.0], "top": ["a", "b", "c", "d"],
-        "top_share": [0.8, 0.6, 0.3, 1.0],
-    })
+    table = pd.DataFrame(
+        {
+            "service_area": ["Adult Social Care", "Revenues & Benefits", "Housing", "Parking"],
+            "systems": [10, 20, 12, 2],
+            "suppliers": [2, 3, 6, 1],
+            "hhi": [6800.0, 4200.0, 1800.0, 10000.0],
+            "top": ["a", "b", "c", "d"],
+            "top_share": [0.8, 0.6, 0.3, 1.0],
+        }
+    )
     fired = rec.openings_for_entrants(table)
     assert fired[0].text.startswith(
         "2 service areas are highly concentrated (HHI at least 2,500): Adult Social Care "
-        "(HHI 6,800, 2 suppliers); Revenues & Benefits (HHI 4,200, 3 suppliers)")
-    assert list(fired[0].evidence["service_areas"]) == ["Adult Social Care",
-                                                         "Revenues & Benefits"]
+        "(HHI 6,800, 2 suppliers); Revenues & Benefits (HHI 4,200, 3 suppliers)"
+    )
+    assert list(fired[0].evidence["service_areas"]) == ["Adult Social Care", "Revenues & Benefits"]
     assert rec.openings_for_entrants(table, min_hhi=7000) == []
 
 
 def test_improve_satisfaction_names_low_rated_suppliers():
-    ratings = pd.DataFrame({
-        "supplier": ["Alpha", "Beta", "Gamma"], "systems": [5, 4, 2], "authorities": [4, 3, 2],
-        "rated_satisfaction": [5, 4, 2], "mean_satisfaction": [3.0, 2.25, 1.0],
-        "rated_value_for_money": [0, 0, 0], "mean_value_for_money": [None, None, None],
-    })
+    ratings = pd.DataFrame(
+        {
+            "supplier": ["Alpha", "Beta", "Gamma"],
+            "systems": [5, 4, 2],
+            "authorities": [4, 3, 2],
+            "rated_satisfaction": [5, 4, 2],
+            "mean_satisfaction": [3.0, 2.25, 1.0],
+            "rated_value_for_money": [0, 0, 0],
+            "mean_value_for_money": [None, None, None],
+        }
+    )
     fired = rec.improve_satisfaction(ratings)
     assert [r.evidence["supplier"] for r in fired] == ["Beta"]  # Gamma: only 2 rated
-    assert fired[0].text.startswith("Beta: mean satisfaction 2.2 out of 5 over 4 rated systems "
-                                    "at 3 authorities")
+    assert fired[0].text.startswith(
+        "Beta: mean satisfaction 2.2 out of 5 over 4 rated systems at 3 authorities"
+    )
     assert len(rec.improve_satisfaction(ratings, min_rated=2)) == 2
 
 
@@ -130,21 +160,31 @@ def test_keep_data_current_and_publish_pipeline():
     assert rec.keep_data_current(totals, max_unknown_share=0.15) == []
     renewal = RenewalCost(date(2019, 10, 1), date(2022, 10, 1), 12, 10, 2_500_000.0)
     text = rec.publish_pipeline(renewal, totals)[0].text
-    assert text.startswith("12 systems (£2.5m a year, known for 10 of them) have contracts "
-                           "ending between 2019-10-01 and 2022-10-01 (besides, rolling "
-                           "contracts: 1; no known end: 3)")
+    assert text.startswith(
+        "12 systems (£2.5m a year, known for 10 of them) have contracts "
+        "ending between 2019-10-01 and 2022-10-01 (besides, rolling "
+        "contracts: 1; no known end: 3)"
+    )
     assert rec.publish_pipeline(renewal, totals, min_systems=13) == []
 
 
 def test_peer_support_rules(tmp_path):
     names = {BARNET: "Barnet", BRENT: "Brent", CAMDEN: "Camden"}
-    matches = pd.DataFrame({"skill_area": ["Cyber security"] * 2, "mentor": [BRENT, BRENT],
-                            "learner": [BARNET, CAMDEN], "mentor_level": [4, 4],
-                            "learner_level": [1, 0]})
+    matches = pd.DataFrame(
+        {
+            "skill_area": ["Cyber security"] * 2,
+            "mentor": [BRENT, BRENT],
+            "learner": [BARNET, CAMDEN],
+            "mentor_level": [4, 4],
+            "learner_level": [1, 0],
+        }
+    )
     ask = rec.ask_peers(matches, names)
-    assert ask[0].text.startswith("Cyber security: 1 authority able and willing to support "
-                                  "others (Brent) and 2 with little or no capability "
-                                  "(Barnet, Camden)")
+    assert ask[0].text.startswith(
+        "Cyber security: 1 authority able and willing to support "
+        "others (Brent) and 2 with little or no capability "
+        "(Barnet, Camden)"
+    )
     broker = rec.broker_peer_support(matches)
     assert broker[0].audience == rec.LOTI
     assert broker[0].evidence["matches"] == 2
@@ -154,18 +194,29 @@ def test_peer_support_rules(tmp_path):
 
 def test_underperformance_rule(tmp_path):
     names = {BARNET: "Barnet", BRENT: "Brent", CAMDEN: "Camden"}
-    clusters = pd.DataFrame([{"service_area": "Housing", "authorities": 3,
-                              "rated_authorities": 5, "gss_codes": (BARNET, BRENT, CAMDEN),
-                              "products": ("Cx",)}])
+    clusters = pd.DataFrame(
+        [
+            {
+                "service_area": "Housing",
+                "authorities": 3,
+                "rated_authorities": 5,
+                "gss_codes": (BARNET, BRENT, CAMDEN),
+                "products": ("Cx",),
+            }
+        ]
+    )
     fired = rec.act_on_underperformance(clusters, names)
-    assert fired[0].text.startswith("Housing: 3 of the 5 authorities rating their systems give "
-                                    "them poor or very poor satisfaction (Barnet, Brent, Camden)")
+    assert fired[0].text.startswith(
+        "Housing: 3 of the 5 authorities rating their systems give "
+        "them poor or very poor satisfaction (Barnet, Brent, Camden)"
+    )
     assert rec.act_on_underperformance(clusters, names, min_authorities=4) == []
 
 
 def test_recommend_orders_by_audience_and_links_every_item(tmp_path):
     rows = finance(ENDS) + [
-        system("E09000009-00003", EALING, "Housing", "Cx", "Civica", contract_end_status="unknown")]
+        system("E09000009-00003", EALING, "Housing", "Cx", "Civica", contract_end_status="unknown")
+    ]
     findings = collect_findings(load_fixture(tmp_path, systems=rows))
     items = rec.recommend(findings)
     audiences = [r.audience for r in items]
@@ -178,23 +229,38 @@ def test_recommend_orders_by_audience_and_links_every_item(tmp_path):
 
 
 def test_procure_together_with_one_end_date_and_partial_costs():
-    opportunities = pd.DataFrame([{
-        "kind": "service_area", "name": "Housing", "service_area": "Housing", "authorities": 1,
-        "gss_codes": (CAMDEN,), "record_ids": ("E09000007-00002", "E09000007-00003"),
-        "first_end": pd.Timestamp("2021-03-31"), "last_end": pd.Timestamp("2021-03-31"),
-        "systems": 2, "costed_systems": 1, "annual_cost_gbp": 85_000.0,
-    }])
+    opportunities = pd.DataFrame(
+        [
+            {
+                "kind": "service_area",
+                "name": "Housing",
+                "service_area": "Housing",
+                "authorities": 1,
+                "gss_codes": (CAMDEN,),
+                "record_ids": ("E09000007-00002", "E09000007-00003"),
+                "first_end": pd.Timestamp("2021-03-31"),
+                "last_end": pd.Timestamp("2021-03-31"),
+                "systems": 2,
+                "costed_systems": 1,
+                "annual_cost_gbp": 85_000.0,
+            }
+        ]
+    )
     fired = rec.procure_together(opportunities, {CAMDEN: "Camden"}, min_authorities=1)
     assert fired[0].text == (
         "Housing: 1 authority (Camden) have Housing contracts ending on 2021-03-31, combined "
-        "annual cost £85k (known for 1 of 2 systems): procure together.")
+        "annual cost £85k (known for 1 of 2 systems): procure together."
+    )
     assert rec.procure_together(opportunities, {CAMDEN: "Camden"}) == []
 
 
 def _joint(name: str, codes: list[str], cost: float | None) -> rec.Recommendation:
-    return rec.Recommendation(rec.BOROUGHS, f"{name}: procure together.",
-                              {"authorities": codes, "annual_cost_gbp": cost},
-                              rec.LINKS["joint_procurement"])
+    return rec.Recommendation(
+        rec.BOROUGHS,
+        f"{name}: procure together.",
+        {"authorities": codes, "annual_cost_gbp": cost},
+        rec.LINKS["joint_procurement"],
+    )
 
 
 def test_shortlist_keeps_the_widest_then_costliest_and_counts_the_rest():
@@ -202,11 +268,14 @@ def test_shortlist_keeps_the_widest_then_costliest_and_counts_the_rest():
     wide = _joint("B", [BARNET, BRENT, CAMDEN, EALING], 100)
     cheap = _joint("C", [BARNET, BRENT, CAMDEN], None)
     dear = _joint("D", [BARNET, BRENT, EALING], 2_000_000)
-    pipeline = rec.Recommendation(rec.LOTI, "Publish.", {"systems": 4},
-                                  rec.LINKS["expiry_pipeline"])
+    pipeline = rec.Recommendation(
+        rec.LOTI, "Publish.", {"systems": 4}, rec.LINKS["expiry_pipeline"]
+    )
     groups = rec.shortlist([small, wide, cheap, dear, pipeline], limit=2)
     assert [(g.audience, g.link) for g in groups] == [
-        (rec.BOROUGHS, rec.LINKS["joint_procurement"]), (rec.LOTI, rec.LINKS["expiry_pipeline"])]
+        (rec.BOROUGHS, rec.LINKS["joint_procurement"]),
+        (rec.LOTI, rec.LINKS["expiry_pipeline"]),
+    ]
     # Four authorities first, then the £2m three-authority one; A and C are counted.
     assert [item.text[0] for item in groups[0].shown] == ["B", "D"]
     assert groups[0].more == 2 and groups[0].total == 4

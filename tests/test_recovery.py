@@ -32,65 +32,102 @@ def _write(directory: Path, name: str, text: str) -> None:
 @pytest.fixture
 def hand_made(tmp_path: Path) -> tuple[Path, Path]:
     truth, processed = tmp_path / "truth", tmp_path / "processed"
-    _write(truth, "truth_rows.csv",
-           "source_file,sheet,source_row,outcome,reason\n"
-           "a.xlsx,Systems,3,kept,\n"
-           "a.xlsx,Systems,4,kept,\n"
-           "a.xlsx,Systems,5,rejected,duplicate\n"
-           "a.xlsx,Systems,6,kept,\n"
-           "a.xlsx,Systems,7,rejected,unknown_service_area\n"
-           "a.xlsx,Skills,2,kept,\n"
-           "a.xlsx,Skills,3,kept,\n"
-           "a.xlsx,Maturity,2,kept,\n")
-    _write(truth, "systems.csv", SYSTEM_HEADER
-           + "a.xlsx,3,S1,E09000007,Housing,Repairs,NEC Housing,NEC Software Solutions,"
-             "NEC Software Solutions,Frontline,On-premises,2016-04-01,2021-03-31,date,"
-             "120000.00,4,3,Yes,2021\n"
-           + "a.xlsx,4,S2,E09000007,Finance,,Oracle E-Business Suite,Oracle,Mastek,Corporate,"
-             "Hosted (supplier's data centre),,,rolling,310000.00,2,2,No,\n"
-           + "a.xlsx,6,S3,E09000007,Parking,,Imperial,Imperial Civil Enforcement Solutions,"
-             "Imperial Civil Enforcement Solutions,Frontline,,,,unknown,,,,,\n")
-    _write(truth, "skills.csv",
-           "source_file,source_row,gss_code,skill_area,level,staff_fte,can_support\n"
-           "a.xlsx,2,E09000007,Data analysis,3,2.50,true\n"
-           "a.xlsx,3,E09000007,Cyber security,1,,false\n")
-    _write(truth, "maturity.csv",
-           "source_file,source_row,gss_code,dimension,score\na.xlsx,2,E09000007,Data,4\n")
-    _write(truth, "integrations.csv",
-           "gss_code,source_file,source_row,linked_name,linked_source_row,linked_system_id\n"
-           "E09000007,a.xlsx,3,Oracle Financials,4,S2\n"
-           "E09000007,a.xlsx,3,GOV.UK Notify,,\n")
-    _write(truth, "returns.csv",
-           "gss_code,source_file,authority_written,completed_by,email,phone,date_completed\n"
-           "E09000007,a.xlsx,LB Camden,A Person,a@b.example,020 7946 0000,2019-09-01\n")
+    _write(
+        truth,
+        "truth_rows.csv",
+        "source_file,sheet,source_row,outcome,reason\n"
+        "a.xlsx,Systems,3,kept,\n"
+        "a.xlsx,Systems,4,kept,\n"
+        "a.xlsx,Systems,5,rejected,duplicate\n"
+        "a.xlsx,Systems,6,kept,\n"
+        "a.xlsx,Systems,7,rejected,unknown_service_area\n"
+        "a.xlsx,Skills,2,kept,\n"
+        "a.xlsx,Skills,3,kept,\n"
+        "a.xlsx,Maturity,2,kept,\n",
+    )
+    _write(
+        truth,
+        "systems.csv",
+        SYSTEM_HEADER + "a.xlsx,3,S1,E09000007,Housing,Repairs,NEC Housing,NEC Software Solutions,"
+        "NEC Software Solutions,Frontline,On-premises,2016-04-01,2021-03-31,date,"
+        "120000.00,4,3,Yes,2021\n"
+        + "a.xlsx,4,S2,E09000007,Finance,,Oracle E-Business Suite,Oracle,Mastek,Corporate,"
+        "Hosted (supplier's data centre),,,rolling,310000.00,2,2,No,\n"
+        + "a.xlsx,6,S3,E09000007,Parking,,Imperial,Imperial Civil Enforcement Solutions,"
+        "Imperial Civil Enforcement Solutions,Frontline,,,,unknown,,,,,\n",
+    )
+    _write(
+        truth,
+        "skills.csv",
+        "source_file,source_row,gss_code,skill_area,level,staff_fte,can_support\n"
+        "a.xlsx,2,E09000007,Data analysis,3,2.50,true\n"
+        "a.xlsx,3,E09000007,Cyber security,1,,false\n",
+    )
+    _write(
+        truth,
+        "maturity.csv",
+        "source_file,source_row,gss_code,dimension,score\na.xlsx,2,E09000007,Data,4\n",
+    )
+    _write(
+        truth,
+        "integrations.csv",
+        "gss_code,source_file,source_row,linked_name,linked_source_row,linked_system_id\n"
+        "E09000007,a.xlsx,3,Oracle Financials,4,S2\n"
+        "E09000007,a.xlsx,3,GOV.UK Notify,,\n",
+    )
+    _write(
+        truth,
+        "returns.csv",
+        "gss_code,source_file,authority_written,completed_by,email,phone,date_completed\n"
+        "E09000007,a.xlsx,LB Camden,A Person,a@b.example,020 7946 0000,2019-09-01\n",
+    )
 
     # Row 3: all right (cost off by less than a penny). Row 4: supplier and end status
     # wrong. Row 6: lost. Row 7: kept though the truth rejects it.
-    _write(processed, "systems.csv", PROCESSED_SYSTEM_HEADER
-           + "E09000007-00003,E09000007,Housing,Repairs,NEC Housing,NEC Software Solutions,"
-             "NEC Software Solutions,Frontline,On-premises,2016-04-01,2021-03-31,date,"
-             "120000.004,4,3,Yes,2021,a.xlsx,3\n"
-           + "E09000007-00004,E09000007,Finance,,Oracle E-Business Suite,Oracle,Oracle,Corporate,"
-             "Hosted (supplier's data centre),,,unknown,310000,2,2,No,,a.xlsx,4\n"
-           + "E09000007-00007,E09000007,Parking,,Misc,,,Frontline,,,,unknown,,,,,,a.xlsx,7\n")
-    _write(processed, "rejected.csv",
-           "source_file,sheet,source_row,reason,column,detail\n"
-           "a.xlsx,Systems,5,duplicate,,same values as row 3\n"
-           "a.xlsx,Systems,8,missing_required,product,\n")
-    _write(processed, "skills.csv",
-           "gss_code,skill_area,level,staff_fte,can_support,source_file,source_row\n"
-           "E09000007,Data analysis,3,2.5,true,a.xlsx,2\n"
-           "E09000007,Cyber security,2,,false,a.xlsx,3\n")
-    _write(processed, "maturity.csv",
-           "gss_code,dimension,score,source_file,source_row\nE09000007,Data,4,a.xlsx,2\n")
-    _write(processed, "integrations.csv",
-           "gss_code,record_id,linked_record_id,linked_name\n"
-           "E09000007,E09000007-00003,E09000007-00004,Oracle Financials\n"
-           "E09000007,E09000007-00003,E09000007-00004,GOV.UK Notify\n")
-    _write(processed, "authorities.csv",
-           "gss_code,name,short_name,kind,inner_outer,responded,tile_row,tile_col,abbreviation,"
-           "source_file\nE09000007,London Borough of Camden,Camden,borough,Inner,true,2,3,cmd,"
-           "a.xlsx\n")
+    _write(
+        processed,
+        "systems.csv",
+        PROCESSED_SYSTEM_HEADER
+        + "E09000007-00003,E09000007,Housing,Repairs,NEC Housing,NEC Software Solutions,"
+        "NEC Software Solutions,Frontline,On-premises,2016-04-01,2021-03-31,date,"
+        "120000.004,4,3,Yes,2021,a.xlsx,3\n"
+        + "E09000007-00004,E09000007,Finance,,Oracle E-Business Suite,Oracle,Oracle,Corporate,"
+        "Hosted (supplier's data centre),,,unknown,310000,2,2,No,,a.xlsx,4\n"
+        + "E09000007-00007,E09000007,Parking,,Misc,,,Frontline,,,,unknown,,,,,,a.xlsx,7\n",
+    )
+    _write(
+        processed,
+        "rejected.csv",
+        "source_file,sheet,source_row,reason,column,detail\n"
+        "a.xlsx,Systems,5,duplicate,,same values as row 3\n"
+        "a.xlsx,Systems,8,missing_required,product,\n",
+    )
+    _write(
+        processed,
+        "skills.csv",
+        "gss_code,skill_area,level,staff_fte,can_support,source_file,source_row\n"
+        "E09000007,Data analysis,3,2.5,true,a.xlsx,2\n"
+        "E09000007,Cyber security,2,,false,a.xlsx,3\n",
+    )
+    _write(
+        processed,
+        "maturity.csv",
+        "gss_code,dimension,score,source_file,source_row\nE09000007,Data,4,a.xlsx,2\n",
+    )
+    _write(
+        processed,
+        "integrations.csv",
+        "gss_code,record_id,linked_record_id,linked_name\n"
+        "E09000007,E09000007-00003,E09000007-00004,Oracle Financials\n"
+        "E09000007,E09000007-00003,E09000007-00004,GOV.UK Notify\n",
+    )
+    _write(
+        processed,
+        "authorities.csv",
+        "gss_code,name,short_name,kind,inner_outer,responded,tile_row,tile_col,abbreviation,"
+        "source_file\nE09000007,London Borough of Camden,Camden,borough,Inner,true,2,3,cmd,"
+        "a.xlsx\n",
+    )
     return processed, truth
 
 
@@ -157,8 +194,9 @@ def test_same_value(truth, found, kind, same):
 
 def test_a_small_synthetic_round_is_recovered_by_the_cleaning(tmp_path):
     """End to end: generate four returns, clean them, and score the result."""
-    generate_survey(seed=11, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth",
-                    n_authorities=4)
+    generate_survey(
+        seed=11, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth", n_authorities=4
+    )
     clean_survey(tmp_path / "survey", tmp_path / "processed")
     result = measure_recovery(tmp_path / "processed", tmp_path / "truth").set_index("measure")
     assert result.loc["systems_found", "denominator"] > 100
@@ -170,7 +208,9 @@ def test_a_small_synthetic_round_is_recovered_by_the_cleaning(tmp_path):
     registers = measure_registers(tmp_path / "processed", tmp_path / "truth").set_index("measure")
     assert registers.loc["registers_found", "share"] == 1.0
     assert registers.loc["it_precision", "denominator"] > 100
-    assert (registers.loc[["it_precision", "match_precision", "added_precision"], "share"] >= 0.95).all()
+    assert (
+        registers.loc[["it_precision", "match_precision", "added_precision"], "share"] >= 0.95
+    ).all()
 
 
 def test_register_rows_and_fills_do_not_count_as_survey_recovery(hand_made):
@@ -179,25 +219,44 @@ def test_register_rows_and_fills_do_not_count_as_survey_recovery(hand_made):
     header = systems[0] + ",source"
     rows = [line + ",survey" for line in systems[1:]]
     # Row 4's start was empty in the return and filled from a register: not the survey's doing.
-    rows[1] = rows[1].replace("Hosted (supplier's data centre),,", "Hosted (supplier's data centre),2015-04-01,")
+    rows[1] = rows[1].replace(
+        "Hosted (supplier's data centre),,", "Hosted (supplier's data centre),2015-04-01,"
+    )
     rows[1] = rows[1].removesuffix(",survey") + ",both"
-    rows.append("E09000003-R00002,E09000003,Housing,,QL,Aareon,Aareon,Frontline,,,,unknown,,,,,,"
-                "brn.csv,2,register")
+    rows.append(
+        "E09000003-R00002,E09000003,Housing,,QL,Aareon,Aareon,Frontline,,,,unknown,,,,,,"
+        "brn.csv,2,register"
+    )
     _write(processed, "systems.csv", "\n".join([header, *rows]) + "\n")
-    _write(processed, "corrections.csv",
-           "source_file,sheet,source_row,column,raw_value,clean_value,rule\n"
-           "a.xlsx,Systems,4,contract_start,,2015-04-01,from_register\n")
-    _write(processed, "rejected.csv",
-           "source_file,sheet,source_row,reason,column,detail\n"
-           "a.xlsx,Systems,5,duplicate,,same values as row 3\n"
-           "a.xlsx,Systems,8,missing_required,product,\n"
-           "brn.csv,Contract register,9,duplicate,,\n")
+    _write(
+        processed,
+        "corrections.csv",
+        "source_file,sheet,source_row,column,raw_value,clean_value,rule\n"
+        "a.xlsx,Systems,4,contract_start,,2015-04-01,from_register\n",
+    )
+    _write(
+        processed,
+        "rejected.csv",
+        "source_file,sheet,source_row,reason,column,detail\n"
+        "a.xlsx,Systems,5,duplicate,,same values as row 3\n"
+        "a.xlsx,Systems,8,missing_required,product,\n"
+        "brn.csv,Contract register,9,duplicate,,\n",
+    )
     result = measure_recovery(processed, truth).set_index("measure")
     # the same as in test_hand_made_recovery: the register row, the fill and the register
     # rejection are left out
-    assert (result.loc["systems_precision", "numerator"], result.loc["systems_precision", "denominator"]) == (2, 3)
-    assert (result.loc["systems.contract_start", "numerator"], result.loc["systems.contract_start", "denominator"]) == (2, 2)
-    assert (result.loc["rejected_precision", "numerator"], result.loc["rejected_precision", "denominator"]) == (1, 2)
+    assert (
+        result.loc["systems_precision", "numerator"],
+        result.loc["systems_precision", "denominator"],
+    ) == (2, 3)
+    assert (
+        result.loc["systems.contract_start", "numerator"],
+        result.loc["systems.contract_start", "denominator"],
+    ) == (2, 2)
+    assert (
+        result.loc["rejected_precision", "numerator"],
+        result.loc["rejected_precision", "denominator"],
+    ) == (1, 2)
 
 
 REGISTER_TRUTH_HEADER = (
@@ -208,53 +267,78 @@ REGISTER_TRUTH_HEADER = (
 
 def test_hand_made_register_measures(tmp_path):
     truth, processed = tmp_path / "truth", tmp_path / "processed"
-    _write(truth, "register_rows.csv", REGISTER_TRUTH_HEADER
-           # row 2: the contract of two modules, S1 and S2 (S2 is in the survey)
-           + "r.csv,2,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
-             "2016-04-01,2021-03-31,500000.00,100000.00,current\n"
-           + "r.csv,3,E09000007,kept,,not_it,false,,,,Fenwright Ltd,2018-01-01,2019-12-31,9000.00,,\n"
-           + "r.csv,4,E09000007,kept,,it_other,true,,,,BT,2018-01-01,2019-12-31,90000.00,,\n"
-           # row 5: a system of Barnet, which did not respond
-           + "r.csv,5,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2017-04-01,2022-03-31,"
-             "250000.00,50000.00,current\n"
-           + "r.csv,6,E09000007,rejected,duplicate,not_it,false,,,,,2018-01-01,2019-12-31,9000.00,,\n"
-           # row 7: S9's earlier contract; row 8: the product Barnet replaced; row 9: row 2
-           # listed again; row 10: Barnet's Uniform in force, wrongly taken as ended
-           + "r.csv,7,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2012-04-01,2017-03-31,"
-             "240000.00,48000.00,earlier\n"
-           + "r.csv,8,E09000003,kept,,replaced,true,,Orchard Housing,Housing,Orchard,2010-04-01,"
-             "2017-03-31,70000.00,10000.00,\n"
-           + "r.csv,9,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
-             "2016-04-01,2021-03-31,500000.00,100000.00,relisted\n"
-           + "r.csv,10,E09000003,kept,,system,true,S10,Uniform,Planning & Building Control,Idox,"
-             "2016-04-01,2021-03-31,100000.00,20000.00,current\n")
-    _write(truth, "systems.csv", SYSTEM_HEADER
-           + "a.xlsx,3,S2,E09000007,Revenues & Benefits,,Academy,Capita,Capita,Frontline,,,,"
-             "unknown,,,,,\n")
-    _write(truth, "london.csv", "system_id,gss_code,responded\nS1,E09000007,true\n"
-           "S2,E09000007,true\nS9,E09000003,false\nS10,E09000003,false\n")
+    _write(
+        truth,
+        "register_rows.csv",
+        REGISTER_TRUTH_HEADER
+        # row 2: the contract of two modules, S1 and S2 (S2 is in the survey)
+        + "r.csv,2,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
+        "2016-04-01,2021-03-31,500000.00,100000.00,current\n"
+        + "r.csv,3,E09000007,kept,,not_it,false,,,,Fenwright Ltd,2018-01-01,2019-12-31,9000.00,,\n"
+        + "r.csv,4,E09000007,kept,,it_other,true,,,,BT,2018-01-01,2019-12-31,90000.00,,\n"
+        # row 5: a system of Barnet, which did not respond
+        + "r.csv,5,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2017-04-01,2022-03-31,"
+        "250000.00,50000.00,current\n"
+        + "r.csv,6,E09000007,rejected,duplicate,not_it,false,,,,,2018-01-01,2019-12-31,9000.00,,\n"
+        # row 7: S9's earlier contract; row 8: the product Barnet replaced; row 9: row 2
+        # listed again; row 10: Barnet's Uniform in force, wrongly taken as ended
+        + "r.csv,7,E09000003,kept,,system,true,S9,QL,Housing,Aareon,2012-04-01,2017-03-31,"
+        "240000.00,48000.00,earlier\n"
+        + "r.csv,8,E09000003,kept,,replaced,true,,Orchard Housing,Housing,Orchard,2010-04-01,"
+        "2017-03-31,70000.00,10000.00,\n"
+        + "r.csv,9,E09000007,kept,,system,true,S1|S2,Academy,Revenues & Benefits,Capita,"
+        "2016-04-01,2021-03-31,500000.00,100000.00,relisted\n"
+        + "r.csv,10,E09000003,kept,,system,true,S10,Uniform,Planning & Building Control,Idox,"
+        "2016-04-01,2021-03-31,100000.00,20000.00,current\n",
+    )
+    _write(
+        truth,
+        "systems.csv",
+        SYSTEM_HEADER
+        + "a.xlsx,3,S2,E09000007,Revenues & Benefits,,Academy,Capita,Capita,Frontline,,,,"
+        "unknown,,,,,\n",
+    )
+    _write(
+        truth,
+        "london.csv",
+        "system_id,gss_code,responded\nS1,E09000007,true\n"
+        "S2,E09000007,true\nS9,E09000003,false\nS10,E09000003,false\n",
+    )
     _write(truth, "scenario.json", '{"snapshot_date": "2019-09-30"}\n')
-    _write(processed, "contracts.csv",
-           "source_file,source_row,gss_code,is_it,it_rule,outcome,record_id\n"
-           "r.csv,2,E09000007,true,cpv:48,matched,E09000007-00003\n"
-           "r.csv,3,E09000007,true,keyword:IT,unplaced,\n"  # a false positive
-           "r.csv,4,E09000007,false,no_it_signal,not_it,\n"  # a false negative
-           "r.csv,5,E09000003,true,product:QL,added,E09000003-R00005\n"
-           "r.csv,7,E09000003,true,product:QL,same_system,E09000003-R00005\n"
-           "r.csv,8,E09000003,true,cpv:48,ended_before_snapshot,\n"
-           "r.csv,9,E09000007,true,cpv:48,same_system,E09000007-00003\n"
-           "r.csv,10,E09000003,true,cpv:48,ended_before_snapshot,\n")
-    _write(processed, "systems.csv",
-           "record_id,gss_code,product,service_area,contract_end,source,source_file,source_row\n"
-           "E09000007-00003,E09000007,Academy,Revenues & Benefits,,both,a.xlsx,3\n"
-           # the wrong service area
-           "E09000003-R00005,E09000003,QL,Finance,2022-03-31,register,r.csv,5\n")
-    _write(processed, "rejected.csv", "source_file,sheet,source_row,reason,column,detail\n"
-           "r.csv,Contract register,6,duplicate,,\n")
-    _write(processed, "corrections.csv",
-           "source_file,sheet,source_row,column,raw_value,clean_value,rule\n"
-           "a.xlsx,Systems,3,annual_cost_gbp,,100000,from_register\n"
-           "a.xlsx,Systems,3,contract_start,,2016-05-01,from_register\n")  # one day-month off
+    _write(
+        processed,
+        "contracts.csv",
+        "source_file,source_row,gss_code,is_it,it_rule,outcome,record_id\n"
+        "r.csv,2,E09000007,true,cpv:48,matched,E09000007-00003\n"
+        "r.csv,3,E09000007,true,keyword:IT,unplaced,\n"  # a false positive
+        "r.csv,4,E09000007,false,no_it_signal,not_it,\n"  # a false negative
+        "r.csv,5,E09000003,true,product:QL,added,E09000003-R00005\n"
+        "r.csv,7,E09000003,true,product:QL,same_system,E09000003-R00005\n"
+        "r.csv,8,E09000003,true,cpv:48,ended_before_snapshot,\n"
+        "r.csv,9,E09000007,true,cpv:48,same_system,E09000007-00003\n"
+        "r.csv,10,E09000003,true,cpv:48,ended_before_snapshot,\n",
+    )
+    _write(
+        processed,
+        "systems.csv",
+        "record_id,gss_code,product,service_area,contract_end,source,source_file,source_row\n"
+        "E09000007-00003,E09000007,Academy,Revenues & Benefits,,both,a.xlsx,3\n"
+        # the wrong service area
+        "E09000003-R00005,E09000003,QL,Finance,2022-03-31,register,r.csv,5\n",
+    )
+    _write(
+        processed,
+        "rejected.csv",
+        "source_file,sheet,source_row,reason,column,detail\n"
+        "r.csv,Contract register,6,duplicate,,\n",
+    )
+    _write(
+        processed,
+        "corrections.csv",
+        "source_file,sheet,source_row,column,raw_value,clean_value,rule\n"
+        "a.xlsx,Systems,3,annual_cost_gbp,,100000,from_register\n"
+        "a.xlsx,Systems,3,contract_start,,2016-05-01,from_register\n",
+    )  # one day-month off
     result = measure_registers(processed, truth).set_index("measure")
     expected = {  # worked out by hand from the rows above
         "registers_found": (8, 8),
@@ -284,24 +368,40 @@ def test_hand_made_register_measures(tmp_path):
 def test_register_scores_text_gives_precision_and_recall():
     from citytools_analysis.synth.recovery import register_scores_text
 
-    scores = pd.DataFrame({
-        "measure": ["it_precision", "it_recall", "match_precision", "match_recall",
-                    "added_precision", "added_recall"],
-        "numerator": [9, 9, 4, 4, 0, 0], "denominator": [10, 12, 4, 5, 0, 3],
-    })
+    scores = pd.DataFrame(
+        {
+            "measure": [
+                "it_precision",
+                "it_recall",
+                "match_precision",
+                "match_recall",
+                "added_precision",
+                "added_recall",
+            ],
+            "numerator": [9, 9, 4, 4, 0, 0],
+            "denominator": [10, 12, 4, 5, 0, 3],
+        }
+    )
     scores["share"] = [0.9, 0.75, 1.0, 0.8, float("nan"), 0.0]
     text = register_scores_text(scores)
     assert "precision 90.0% (9 of 10 rows classed IT), recall 75.0% (9 of 12 IT rows)" in text
     assert "precision 100.0% (4 of 4 matches made), recall 80.0% (4 of 5 contracts" in text
     assert "precision n/a (0 of 0 added), recall 0.0% (0 of 3 products in force" in text
     assert "ended before the snapshot" not in text  # not measured: not said
-    history = pd.DataFrame({
-        "measure": ["history_precision", "history_recall", "ended_precision", "ended_recall"],
-        "numerator": [5, 5, 2, 1], "denominator": [5, 6, 2, 1], "share": [1.0, 5 / 6, 1.0, 1.0]})
+    history = pd.DataFrame(
+        {
+            "measure": ["history_precision", "history_recall", "ended_precision", "ended_recall"],
+            "numerator": [5, 5, 2, 1],
+            "denominator": [5, 6, 2, 1],
+            "share": [1.0, 5 / 6, 1.0, 1.0],
+        }
+    )
     text = register_scores_text(pd.concat([scores, history]))
-    assert text.endswith("Contracts ended before the snapshot: precision 100.0% (2 of 2 rows "
-                         "taken as ended), recall 100.0% (1 of 1 contracts of products since "
-                         "replaced).")
+    assert text.endswith(
+        "Contracts ended before the snapshot: precision 100.0% (2 of 2 rows "
+        "taken as ended), recall 100.0% (1 of 1 contracts of products since "
+        "replaced)."
+    )
     assert "second listings): precision 100.0% (5 of 5 rows so placed), recall 83.3%" in text
 
 
@@ -344,8 +444,11 @@ def test_the_committed_round_is_recovered_at_the_reported_levels():
 
     recovery = measure_recovery(PROCESSED_DIR, TRUTH_DIR).set_index("measure")
     assert set(REPORTED_LEVELS) <= set(recovery.index)
-    low = {measure: round(recovery.loc[measure, "share"], 4)
-           for measure, level in REPORTED_LEVELS.items() if not recovery.loc[measure, "share"] >= level}
+    low = {
+        measure: round(recovery.loc[measure, "share"], 4)
+        for measure, level in REPORTED_LEVELS.items()
+        if not recovery.loc[measure, "share"] >= level
+    }
     assert low == {}
     # every true system is counted: the measures are over the whole round, not a sample
     assert recovery.loc["systems_found", "denominator"] > 500

@@ -25,13 +25,13 @@ CAMDEN_REGISTER = (
     "Camden contracts register (over £5,000)\r\n"
     "Contract Ref,Contract Title,Supplier Name,Company Reg No,Commencement Date,Expiry Date,"
     "Total Contract Value (£),CPV\r\n"
-    'C1,iWorld revenues and benefits system support,Northgate Public Services (UK) Ltd,3407020,'
+    "C1,iWorld revenues and benefits system support,Northgate Public Services (UK) Ltd,3407020,"
     '01/04/2015,31/03/2021,"£600,000.00",72267000-4\r\n'  # row 3: IT by CPV, matches iWorld
     'C2,Civica Pay income management,CIVICA UK LIMITED,,01/06/2017,31/05/2020,"£150,000.00",\r\n'
-    'C3,Refuse and recycling collection,Brackenfold Waste Services Ltd,,01/04/2016,31/03/2024,'
+    "C3,Refuse and recycling collection,Brackenfold Waste Services Ltd,,01/04/2016,31/03/2024,"
     '"£12,000,000.00",90511000-2\r\n'  # row 5: not IT (CPV)
     "C4,Fire alarm system maintenance,Sallowfield Fire Ltd,,01/04/2018,31/03/2021,£45000,\r\n"
-    'C3,Refuse and recycling collection,Brackenfold Waste Services Ltd,,01/04/2016,31/03/2024,'
+    "C3,Refuse and recycling collection,Brackenfold Waste Services Ltd,,01/04/2016,31/03/2024,"
     '"£12,000,000.00",90511000-2\r\n'  # row 7: a duplicate of row 5
     "C5,Planning system hosting,,,01/04/2019,31/03/2022,£30000,\r\n"  # row 8: no supplier
     "C6,IT suite furniture,Fenwright Furniture Ltd,,01/05/2019,31/07/2019,£12000,39100000\r\n"
@@ -49,8 +49,9 @@ def write_registers(folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "cmd.csv").write_bytes(CAMDEN_REGISTER.encode("cp1252"))
     (folder / "brn.csv").write_bytes(BARNET_REGISTER.encode("utf-8"))
-    (folder / "sources.csv").write_text("file,authority\ncmd.csv,LB Camden\nbrn.csv,Barnet\n",
-                                        encoding="utf-8")
+    (folder / "sources.csv").write_text(
+        "file,authority\ncmd.csv,LB Camden\nbrn.csv,Barnet\n", encoding="utf-8"
+    )
     return folder
 
 
@@ -63,13 +64,24 @@ def rules() -> RegisterRules:
 
 
 def test_read_registers_rows_rejections_and_values(tmp_path, rules):
-    rows, corrections, rejections = read_registers(write_registers(tmp_path / "contracts"),
-                                                   load_reference(), rules=rules)
+    rows, corrections, rejections = read_registers(
+        write_registers(tmp_path / "contracts"), load_reference(), rules=rules
+    )
     by_key = {(r["source_file"], r["source_row"]): r for r in rows}
-    assert sorted(by_key) == [("brn.csv", 2), ("brn.csv", 3), ("brn.csv", 4), ("cmd.csv", 3),
-                              ("cmd.csv", 4), ("cmd.csv", 5), ("cmd.csv", 6), ("cmd.csv", 9)]
+    assert sorted(by_key) == [
+        ("brn.csv", 2),
+        ("brn.csv", 3),
+        ("brn.csv", 4),
+        ("cmd.csv", 3),
+        ("cmd.csv", 4),
+        ("cmd.csv", 5),
+        ("cmd.csv", 6),
+        ("cmd.csv", 9),
+    ]
     assert {(r["source_file"], r["source_row"], r["reason"]) for r in rejections} == {
-        ("cmd.csv", 7, "duplicate"), ("cmd.csv", 8, "missing_required")}
+        ("cmd.csv", 7, "duplicate"),
+        ("cmd.csv", 8, "missing_required"),
+    }
     iworld = by_key[("cmd.csv", 3)]
     assert iworld["gss_code"] == CAMDEN
     assert iworld["supplier"] == "NEC Software Solutions"  # the 2019 legal name, mapped
@@ -105,16 +117,34 @@ def test_a_register_missing_from_the_manifest_is_an_error(tmp_path):
         ("Revenues system support", "Capita", "48000000", (True, "cpv:48")),
         ("Refuse collection", "Brackenfold Waste Services Ltd", "90511000", (False, "cpv_not_it")),
         # an IT contract coded under the service's own CPV: the keyword wins
-        ("Waste round optimisation software", "Bartec Municipal Technologies", "90511000",
-         (True, "keyword:software")),
-        ("Fire alarm system maintenance", "Sallowfield Fire Ltd", "", (False, "exclude:fire alarm")),
+        (
+            "Waste round optimisation software",
+            "Bartec Municipal Technologies",
+            "90511000",
+            (True, "keyword:software"),
+        ),
+        (
+            "Fire alarm system maintenance",
+            "Sallowfield Fire Ltd",
+            "",
+            (False, "exclude:fire alarm"),
+        ),
         ("Building management system upgrade", "Capita", "72000000", (True, "cpv:72")),
-        ("Building management system upgrade", "Capita", "", (False, "exclude:building management system")),
+        (
+            "Building management system upgrade",
+            "Capita",
+            "",
+            (False, "exclude:building management system"),
+        ),
         ("Academy annual support", "Capita", "", (True, "product:Academy")),
         ("Academy conversion - legal advice", "Rookwhistle Legal LLP", "", (False, "no_it_signal")),
         ("Staff Uniforms", "Fenwright Workwear Ltd", "", (False, "no_it_signal")),
-        ("Parking system replacement", "Imperial Civil Enforcement Solutions", "",
-         (True, "supplier_and_system")),
+        (
+            "Parking system replacement",
+            "Imperial Civil Enforcement Solutions",
+            "",
+            (True, "supplier_and_system"),
+        ),
         ("Is it working? Advice", "Rookwhistle Legal LLP", "", (False, "no_it_signal")),
         # a known false positive, kept to show the keyword rule's limit
         ("IT suite furniture", "Fenwright Furniture Ltd", "39100000", (True, "keyword:IT")),
@@ -129,43 +159,69 @@ def test_classify_it(rules, title, supplier, cpv, expected):
 
 
 def _system(record_id, product, function, start, end, supplier="Civica"):
-    return {"record_id": record_id, "gss_code": CAMDEN, "supplier": supplier,
-            "manufacturer": supplier, "product": product, "function": function,
-            "service_area": "Libraries", "contract_start": start, "contract_end": end}
+    return {
+        "record_id": record_id,
+        "gss_code": CAMDEN,
+        "supplier": supplier,
+        "manufacturer": supplier,
+        "product": product,
+        "function": function,
+        "service_area": "Libraries",
+        "contract_start": start,
+        "contract_end": end,
+    }
 
 
 def _row(number, title, start, end, supplier="Civica"):
-    return {"source_file": "cmd.csv", "source_row": number, "gss_code": CAMDEN, "is_it": True,
-            "title": title, "description": "", "supplier": supplier,
-            "contract_start": start, "contract_end": end}
+    return {
+        "source_file": "cmd.csv",
+        "source_row": number,
+        "gss_code": CAMDEN,
+        "is_it": True,
+        "title": title,
+        "description": "",
+        "supplier": supplier,
+        "contract_start": start,
+        "contract_end": end,
+    }
 
 
 def test_one_row_overlapping_two_systems_goes_to_the_one_it_names(rules):
-    spydus = _system("S1", "Spydus", "Library management", dt.date(2016, 4, 1), dt.date(2021, 3, 31))
+    spydus = _system(
+        "S1", "Spydus", "Library management", dt.date(2016, 4, 1), dt.date(2021, 3, 31)
+    )
     pay = _system("S2", "Civica Pay", "Payments", dt.date(2017, 6, 1), None)  # rolling: open end
-    rows = [_row(3, "Spydus library management", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
-            _row(4, "Civica annual support", dt.date(2017, 6, 1), dt.date(2020, 5, 31))]
+    rows = [
+        _row(3, "Spydus library management", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
+        _row(4, "Civica annual support", dt.date(2017, 6, 1), dt.date(2020, 5, 31)),
+    ]
     # Row 3 overlaps both, but names Spydus; row 4 names no product and overlaps both, and
     # takes the one left.
-    assert match_to_systems(rows, [spydus, pay], rules) == {("cmd.csv", 3): "S1",
-                                                             ("cmd.csv", 4): "S2"}
+    assert match_to_systems(rows, [spydus, pay], rules) == {
+        ("cmd.csv", 3): "S1",
+        ("cmd.csv", 4): "S2",
+    }
 
 
 def test_no_system_is_matched_twice_and_dates_must_overlap(rules):
     spydus = _system("S1", "Spydus", "", dt.date(2016, 4, 1), dt.date(2021, 3, 31))
-    rows = [_row(3, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
-            _row(4, "Spydus licences", dt.date(2016, 6, 1), dt.date(2021, 3, 31)),
-            _row(5, "Spydus licences", dt.date(2022, 4, 1), dt.date(2025, 3, 31))]
+    rows = [
+        _row(3, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
+        _row(4, "Spydus licences", dt.date(2016, 6, 1), dt.date(2021, 3, 31)),
+        _row(5, "Spydus licences", dt.date(2022, 4, 1), dt.date(2025, 3, 31)),
+    ]
     # Row 3 has the closer dates; row 4 finds the system taken; row 5 starts after it ends.
     assert match_to_systems(rows, [spydus], rules) == {("cmd.csv", 3): "S1"}
 
 
 def test_another_supplier_or_authority_is_no_match(rules):
     spydus = _system("S1", "Spydus", "", dt.date(2016, 4, 1), dt.date(2021, 3, 31))
-    other_supplier = _row(3, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31),
-                          supplier="Softcat")
-    other_authority = dict(_row(4, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31)),
-                           gss_code=BARNET)
+    other_supplier = _row(
+        3, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31), supplier="Softcat"
+    )
+    other_authority = dict(
+        _row(4, "Spydus licences", dt.date(2016, 4, 1), dt.date(2021, 3, 31)), gss_code=BARNET
+    )
     assert match_to_systems([other_supplier, other_authority], [spydus], rules) == {}
 
 
@@ -199,46 +255,72 @@ def test_every_register_row_is_accounted_for(merged):
     assert len(contracts) == 8 and len(register_rejected) == 2  # 10 data rows read
     outcome = dict(zip(contracts.source_file + ":" + contracts.source_row, contracts.outcome))
     assert outcome == {
-        "brn.csv:2": "added", "brn.csv:3": "not_it", "brn.csv:4": "unplaced",
-        "cmd.csv:3": "matched", "cmd.csv:4": "matched", "cmd.csv:5": "not_it",
-        "cmd.csv:6": "not_it", "cmd.csv:9": "ended_before_snapshot",  # May-July 2019
+        "brn.csv:2": "added",
+        "brn.csv:3": "not_it",
+        "brn.csv:4": "unplaced",
+        "cmd.csv:3": "matched",
+        "cmd.csv:4": "matched",
+        "cmd.csv:5": "not_it",
+        "cmd.csv:6": "not_it",
+        "cmd.csv:9": "ended_before_snapshot",  # May-July 2019
     }
 
 
 def test_systems_carry_their_source_and_what_the_register_adds(merged):
     systems = _csv(merged / "systems.csv").set_index("record_id")
     assert systems.source.to_dict() == {
-        "E09000003-R00002": "register", "E09000007-00003": "both", "E09000007-00005": "survey",
-        "E09000007-00009": "both", "E61000001-00002": "survey"}
+        "E09000003-R00002": "register",
+        "E09000007-00003": "both",
+        "E09000007-00005": "survey",
+        "E09000007-00009": "both",
+        "E61000001-00002": "survey",
+    }
     # iWorld: the survey gave its cost, so only the register's total value is added
     assert systems.loc["E09000007-00003", ["annual_cost_gbp", "contract_value_gbp"]].tolist() == [
-        "120000", "600000"]
+        "120000",
+        "600000",
+    ]
     # Civica Pay: "ask finance" in the survey; £150,000 over three years in the register
-    assert systems.loc["E09000007-00009", ["annual_cost_gbp", "contract_value_gbp",
-                                          "contract_end_status"]].tolist() == ["50000", "150000",
-                                                                               "rolling"]
+    assert systems.loc[
+        "E09000007-00009", ["annual_cost_gbp", "contract_value_gbp", "contract_end_status"]
+    ].tolist() == ["50000", "150000", "rolling"]
     barnet = systems.loc["E09000003-R00002"]
     assert (barnet["product"], barnet["service_area"], barnet["supplier"]) == (
-        "Uniform", "Planning & Building Control", "Idox")
+        "Uniform",
+        "Planning & Building Control",
+        "Idox",
+    )
     assert (barnet["annual_cost_gbp"], barnet["source_file"], barnet["source_row"]) == (
-        "100000", "brn.csv", "2")
+        "100000",
+        "brn.csv",
+        "2",
+    )
 
 
 def test_a_fill_is_logged_once_with_the_survey_rule_kept(merged):
     corrections = _csv(merged / "corrections.csv")
     cost = corrections[(corrections.source_row == "9") & (corrections.column == "annual_cost_gbp")]
     assert cost[["raw_value", "clean_value", "rule"]].values.tolist() == [
-        ["ask finance", "50000", "unreadable_cost+from_register"]]
+        ["ask finance", "50000", "unreadable_cost+from_register"]
+    ]
 
 
 def test_decision_counts_by_outcome_then_rows():
     from citytools_analysis.ingest.registers import decision_counts
 
-    contracts = pd.DataFrame({
-        "outcome": ["not_it", "matched", "not_it", "matched", "added", "not_it"],
-        "it_rule": ["no_it_signal", "cpv:48", "cpv_not_it", "keyword:software", "cpv:72",
-                    "no_it_signal"],
-    })
+    contracts = pd.DataFrame(
+        {
+            "outcome": ["not_it", "matched", "not_it", "matched", "added", "not_it"],
+            "it_rule": [
+                "no_it_signal",
+                "cpv:48",
+                "cpv_not_it",
+                "keyword:software",
+                "cpv:72",
+                "no_it_signal",
+            ],
+        }
+    )
     assert decision_counts(contracts).to_dict("records") == [
         {"outcome": "matched", "rule": "cpv", "rows": 1},
         {"outcome": "matched", "rule": "keyword", "rows": 1},
@@ -286,16 +368,21 @@ def history(tmp_path_factory) -> Path:
     contracts.mkdir()
     (contracts / "brn.csv").write_text(BARNET_HISTORY, encoding="utf-8")
     (contracts / "cmd.csv").write_text(CAMDEN_HISTORY, encoding="utf-8")
-    (contracts / "sources.csv").write_text("file,authority\nbrn.csv,Barnet\ncmd.csv,Camden\n",
-                                           encoding="utf-8")
+    (contracts / "sources.csv").write_text(
+        "file,authority\nbrn.csv,Barnet\ncmd.csv,Camden\n", encoding="utf-8"
+    )
     clean_survey(survey, root / "processed")
     return root / "processed"
 
 
 def test_each_register_row_gets_its_place_in_a_contract_history(history):
     contracts = _csv(history / "contracts.csv")
-    placed = {f"{f}:{r}": (o, i) for f, r, o, i in zip(
-        contracts.source_file, contracts.source_row, contracts.outcome, contracts.record_id)}
+    placed = {
+        f"{f}:{r}": (o, i)
+        for f, r, o, i in zip(
+            contracts.source_file, contracts.source_row, contracts.outcome, contracts.record_id
+        )
+    }
     assert placed == {
         # Uniform: the renewal in force is the system, the first let its history
         "brn.csv:2": ("same_system", "E09000003-R00003"),
@@ -326,11 +413,23 @@ def test_a_system_from_a_register_takes_the_dates_and_cost_of_its_contract_in_fo
     assert sorted(barnet["product"]) == ["Mosaic", "QL", "Uniform", "iTrent"]
     columns = ["contract_start", "contract_end", "annual_cost_gbp", "contract_value_gbp"]
     assert barnet.loc["E09000003-R00005", columns].tolist() == [
-        "2019-04-01", "2020-03-31", "60000", "60000"]  # the extension's year
+        "2019-04-01",
+        "2020-03-31",
+        "60000",
+        "60000",
+    ]  # the extension's year
     assert barnet.loc["E09000003-R00003", columns].tolist() == [
-        "2016-04-01", "2021-03-31", "100000", "500000"]
+        "2016-04-01",
+        "2021-03-31",
+        "100000",
+        "500000",
+    ]
     assert barnet.loc["E09000003-R00010", columns].tolist() == [
-        "2020-04-01", "2025-03-31", "200000", "1000000"]
+        "2020-04-01",
+        "2025-03-31",
+        "200000",
+        "1000000",
+    ]
     # no register-only system rests on a contract that ended before the snapshot date
     assert (barnet["contract_end"] >= "2019-09-30").all()
     # iWorld keeps the values of the contract it was matched to, not its extension's
@@ -341,13 +440,19 @@ def test_current_contract_prefers_the_one_in_force_then_the_latest():
     from citytools_analysis.ingest.register_matching import current_contract
 
     def row(number, start, end):
-        return {"source_file": "r.csv", "source_row": number, "contract_start": start,
-                "contract_end": end}
+        return {
+            "source_file": "r.csv",
+            "source_row": number,
+            "contract_start": start,
+            "contract_end": end,
+        }
 
     snapshot = dt.date(2019, 9, 30)
-    old, rolling, later = (row(2, dt.date(2012, 4, 1), dt.date(2017, 3, 31)),
-                           row(3, dt.date(2017, 4, 1), None),
-                           row(4, dt.date(2020, 4, 1), dt.date(2025, 3, 31)))
+    old, rolling, later = (
+        row(2, dt.date(2012, 4, 1), dt.date(2017, 3, 31)),
+        row(3, dt.date(2017, 4, 1), None),
+        row(4, dt.date(2020, 4, 1), dt.date(2025, 3, 31)),
+    )
     assert current_contract([old, rolling, later], snapshot) is rolling  # open end: in force
     assert current_contract([old, later], snapshot) is later
     assert current_contract([old, dict(old, source_row=5)], snapshot)["source_row"] == 2
@@ -378,7 +483,8 @@ def test_the_synthetic_registers_carry_contract_histories_in_realistic_shares():
     # and the cleaning reads them so: no replaced product is a system, no row of a system
     # in force is taken as ended
     contracts = _csv(PROCESSED_DIR / "contracts.csv").merge(
-        kept, on=["source_file", "source_row"], suffixes=("", "_true"))
+        kept, on=["source_file", "source_row"], suffixes=("", "_true")
+    )
     replaced = contracts[contracts.kind == "replaced"]
     assert set(replaced.outcome) == {"ended_before_snapshot"}
     in_force = contracts[(contracts.kind == "system") & (contracts.contract_role == "current")]

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from citytools_analysis.release.writer import neutralise_formula, staged_release, write_table
 from citytools_analysis.release.schema import TABLES
+from citytools_analysis.release.writer import neutralise_formula, staged_release, write_table
 
 
 @pytest.mark.parametrize(
@@ -30,8 +30,18 @@ def test_neutralise_formula(text: str, written: str) -> None:
 def test_write_table_sorts_by_key_and_neutralises(tmp_path: Path) -> None:
     rows = [
         {"source_file": "b.xlsx", "sheet": "Systems", "source_row": 10, "reason": "duplicate"},
-        {"source_file": "a.xlsx", "sheet": "Systems", "source_row": 9, "reason": "=cmd|' /C calc'!A0"},
-        {"source_file": "b.xlsx", "sheet": "Systems", "source_row": 9, "reason": "missing_required"},
+        {
+            "source_file": "a.xlsx",
+            "sheet": "Systems",
+            "source_row": 9,
+            "reason": "=cmd|' /C calc'!A0",
+        },
+        {
+            "source_file": "b.xlsx",
+            "sheet": "Systems",
+            "source_row": 9,
+            "reason": "missing_required",
+        },
     ]
     path = write_table(rows, TABLES["rejected"], tmp_path)
     lines = path.read_text(encoding="utf-8").splitlines()
@@ -43,8 +53,17 @@ def test_write_table_sorts_by_key_and_neutralises(tmp_path: Path) -> None:
 
 
 def test_numbers_and_booleans_written_plainly(tmp_path: Path) -> None:
-    rows = [{"gss_code": "E09000007", "skill_area": "Data analysis", "level": 3.0,
-             "staff_fte": 2.50, "can_support": True, "source_file": "x.xlsx", "source_row": 2}]
+    rows = [
+        {
+            "gss_code": "E09000007",
+            "skill_area": "Data analysis",
+            "level": 3.0,
+            "staff_fte": 2.50,
+            "can_support": True,
+            "source_file": "x.xlsx",
+            "source_row": 2,
+        }
+    ]
     text = write_table(rows, TABLES["skills"], tmp_path).read_text(encoding="utf-8")
     assert text.splitlines()[1] == "E09000007,Data analysis,3,2.5,true,x.xlsx,2"
 
@@ -63,9 +82,8 @@ def test_staged_release_leaves_old_release_on_failure(tmp_path: Path) -> None:
     out = tmp_path / "processed"
     out.mkdir()
     (out / "old.csv").write_text("old")
-    with pytest.raises(RuntimeError):
-        with staged_release(out) as staging:
-            (staging / "half.csv").write_text("half")
-            raise RuntimeError("bad return")
+    with pytest.raises(RuntimeError), staged_release(out) as staging:
+        (staging / "half.csv").write_text("half")
+        raise RuntimeError("bad return")
     assert (out / "old.csv").read_text() == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["processed"]

@@ -18,15 +18,14 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from fixture_returns import write_fixture_survey
+from hostile import corpus
 from typer.testing import CliRunner
 
 from citytools_analysis.cli import app
 from citytools_analysis.ingest import cleaning
 from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.release import writer
-
-from fixture_returns import write_fixture_survey
-from hostile import corpus
 
 
 def _snapshot(out: Path) -> dict[str, bytes] | None:
@@ -80,7 +79,8 @@ def test_a_full_disk_while_writing_leaves_the_previous_release(releases, monkeyp
 
 @pytest.mark.parametrize("failing_rename", [1, 2, 3])
 def test_a_failed_rename_in_the_journalled_swap_leaves_the_previous_release(
-        releases, monkeypatch, failing_rename: int) -> None:
+    releases, monkeypatch, failing_rename: int
+) -> None:
     survey, out, old, _ = releases
     monkeypatch.setattr(writer, "_exchange", lambda first, second: False)
     real_rename = Path.rename
@@ -163,17 +163,22 @@ KILLS = [
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("way, when, step, just_after, recovered", KILLS,
-                         ids=lambda value: str(value))
-def test_a_kill_during_the_swap_leaves_a_whole_release(releases, tmp_path: Path, way: str,
-                                                       when: str, step: int, just_after,
-                                                       recovered: str) -> None:
+@pytest.mark.parametrize(
+    "way, when, step, just_after, recovered", KILLS, ids=lambda value: str(value)
+)
+def test_a_kill_during_the_swap_leaves_a_whole_release(
+    releases, tmp_path: Path, way: str, when: str, step: int, just_after, recovered: str
+) -> None:
     if way == "exchange" and not sys.platform.startswith("linux"):
         pytest.skip("renameat2(RENAME_EXCHANGE) is Linux's")
     survey, out, old, new = releases
-    run = subprocess.run([sys.executable, "-c", KILLER, str(survey), str(out), way, when,
-                          str(step)], capture_output=True, text=True, timeout=300,
-                         cwd=tmp_path)
+    run = subprocess.run(
+        [sys.executable, "-c", KILLER, str(survey), str(out), way, when, str(step)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
+    )
     assert run.returncode == -9, run.stdout + run.stderr  # killed, as planned
     release = {"old": old, "new": new, None: None}
     assert _snapshot(out) == release[just_after]

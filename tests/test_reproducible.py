@@ -38,8 +38,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
-
 from browser_support import build_environment, copy_project
+
 from citytools_analysis.build.pipeline import CLEANING_NOTEBOOK
 from citytools_analysis.core.paths import PROCESSED_DIR
 
@@ -71,8 +71,11 @@ def differing_files(first: Path, second: Path) -> list[str]:
     one = {p.relative_to(first).as_posix() for p in first.rglob("*") if p.is_file()}
     two = {p.relative_to(second).as_posix() for p in second.rglob("*") if p.is_file()}
     differ = sorted(one ^ two)
-    differ += [name for name in sorted(one & two)
-               if not filecmp.cmp(first / name, second / name, shallow=False)]
+    differ += [
+        name
+        for name in sorted(one & two)
+        if not filecmp.cmp(first / name, second / name, shallow=False)
+    ]
     return differ
 
 
@@ -107,16 +110,36 @@ def second_run(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess.
         target.write_bytes(path.read_bytes())
         copies.append(target)
     sanitize = _sanitize_file(project / "nbval-sanitize.cfg", [built_project, project])
-    command = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
-               "--nbval", "--nbval-current-env", "--nbval-sanitize-with", str(sanitize)]
+    command = [
+        sys.executable,
+        "-m",
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
+        "-o",
+        "addopts=",
+        "--nbval",
+        "--nbval-current-env",
+        "--nbval-sanitize-with",
+        str(sanitize),
+    ]
     environment = build_environment(project)
 
     def nbval(batches: list[list[Path]]) -> list[subprocess.CompletedProcess]:
         """nbval over each batch at once, one process per batch (as the build's pool)."""
-        running = [subprocess.Popen([*command, *map(str, batch)], cwd=project,
-                                    env=environment, stdout=subprocess.PIPE,
-                                    stderr=subprocess.PIPE, text=True)
-                   for batch in batches if batch]
+        running = [
+            subprocess.Popen(
+                [*command, *map(str, batch)],
+                cwd=project,
+                env=environment,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for batch in batches
+            if batch
+        ]
         done = []
         for process in running:
             out, err = process.communicate(timeout=NBVAL_TIMEOUT_SECONDS)
@@ -131,8 +154,11 @@ def second_run(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess.
     if results[0].returncode == 0:
         results += nbval([others[number::workers] for number in range(workers)])
     result = subprocess.CompletedProcess(
-        command, max(r.returncode for r in results),
-        "\n".join(r.stdout for r in results), "\n".join(r.stderr for r in results))
+        command,
+        max(r.returncode for r in results),
+        "\n".join(r.stdout for r in results),
+        "\n".join(r.stderr for r in results),
+    )
     return project, result
 
 
@@ -181,12 +207,25 @@ def test_differing_files_reports_a_changed_byte_and_a_missing_file(tmp_path):
 def test_bare_image_outputs_are_found(tmp_path):
     from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-    notebook = new_notebook(cells=[
-        new_code_cell("1", outputs=[new_output("execute_result", {"text/plain": "1"},
-                                               execution_count=1)]),
-        new_code_cell("plt.show()", outputs=[new_output("display_data", {
-            "image/png": "iVBORw0KGgo=", "text/plain": "<Figure size 640x480 with 1 Axes>"})]),
-    ])
+    notebook = new_notebook(
+        cells=[
+            new_code_cell(
+                "1", outputs=[new_output("execute_result", {"text/plain": "1"}, execution_count=1)]
+            ),
+            new_code_cell(
+                "plt.show()",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        {
+                            "image/png": "iVBORw0KGgo=",
+                            "text/plain": "<Figure size 640x480 with 1 Axes>",
+                        },
+                    )
+                ],
+            ),
+        ]
+    )
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     assert bare_image_outputs(path) == ["n.ipynb cell 1: image/png"]
@@ -209,10 +248,20 @@ def second_book(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess
     shutil.rmtree(project / "data" / "processed")
     shutil.copytree(built_project / "data" / "processed", project / "data" / "processed")
     result = subprocess.run(
-        [sys.executable, "-c", ("import sys; from citytools_analysis.build.pipeline import "
-                                "build_html; sys.exit(build_html(full=True, quiet=True))")],
-        cwd=project, env=build_environment(project), capture_output=True, text=True,
-        timeout=NBVAL_TIMEOUT_SECONDS, check=False,
+        [
+            sys.executable,
+            "-c",
+            (
+                "import sys; from citytools_analysis.build.pipeline import "
+                "build_html; sys.exit(build_html(full=True, quiet=True))"
+            ),
+        ],
+        cwd=project,
+        env=build_environment(project),
+        capture_output=True,
+        text=True,
+        timeout=NBVAL_TIMEOUT_SECONDS,
+        check=False,
     )
     return project, result
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from citytools_analysis.core import paths
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.rounds import current_round, get_round, list_rounds, previous_round
+from citytools_analysis.ingest.cleaning import clean_survey
 
 
 def _round_json(folder: Path, **settings) -> None:
@@ -24,8 +24,12 @@ def data_dir(tmp_path: Path) -> Path:
     data = tmp_path / "data"
     _round_json(data / "raw" / "survey", round="2019", snapshot_date="2019-09-30", synthetic=True)
     (data / "raw" / "contracts").mkdir()
-    _round_json(data / "raw" / "rounds" / "2021" / "survey", round="2021", snapshot_date="2021-09-30",
-                synthetic=False)
+    _round_json(
+        data / "raw" / "rounds" / "2021" / "survey",
+        round="2021",
+        snapshot_date="2021-09-30",
+        synthetic=False,
+    )
     (data / "raw" / "rounds" / "2021" / "spend").mkdir()
     return data
 
@@ -35,7 +39,9 @@ def test_rounds_are_listed_oldest_first_with_their_folders(data_dir: Path) -> No
     assert [r.name for r in rounds] == ["2019", "2021"]
     first, second = rounds
     assert first.current and not second.current
-    assert first.snapshot_date == dt.date(2019, 9, 30) and second.snapshot_date == dt.date(2021, 9, 30)
+    assert first.snapshot_date == dt.date(2019, 9, 30) and second.snapshot_date == dt.date(
+        2021, 9, 30
+    )
     assert first.survey_dir == data_dir / "raw" / "survey"
     assert first.contracts_dir == data_dir / "raw" / "contracts" and first.spend_dir is None
     assert first.release_dir == data_dir / "processed"
@@ -67,10 +73,14 @@ def test_missing_or_broken_round_files_name_the_file(data_dir: Path) -> None:
     (data_dir / "raw" / "rounds" / "2023" / "survey").mkdir(parents=True)
     with pytest.raises(SurveyInputError, match="round.json"):
         list_rounds(data_dir)
-    (data_dir / "raw" / "rounds" / "2023" / "survey" / "round.json").write_text("{", encoding="utf-8")
+    (data_dir / "raw" / "rounds" / "2023" / "survey" / "round.json").write_text(
+        "{", encoding="utf-8"
+    )
     with pytest.raises(SurveyInputError, match="not valid JSON"):
         list_rounds(data_dir)
-    _round_json(data_dir / "raw" / "rounds" / "2023" / "survey", round="2023", snapshot_date="30/09/2023")
+    _round_json(
+        data_dir / "raw" / "rounds" / "2023" / "survey", round="2023", snapshot_date="30/09/2023"
+    )
     with pytest.raises(SurveyInputError, match="not a date"):
         list_rounds(data_dir)
 
@@ -91,7 +101,9 @@ def test_the_repository_holds_its_rounds() -> None:
         package = json.loads((one.release_dir / "datapackage.json").read_text(encoding="utf-8"))
         assert package["round"] == one.name
         tables = sorted(p.name for p in one.release_dir.iterdir())
-        assert tables == sorted(p.name for p in paths.PROCESSED_DIR.iterdir()), one.name  # the same tables
+        assert tables == sorted(p.name for p in paths.PROCESSED_DIR.iterdir()), (
+            one.name
+        )  # the same tables
     assert "2021" in names
 
 
@@ -105,6 +117,8 @@ def test_every_other_rounds_release_is_what_cleaning_its_raw_folder_makes(tmp_pa
         committed = {p.name: p.read_bytes() for p in sorted(one.release_dir.iterdir())}
         assert made.keys() == committed.keys()
         stale = [name for name in made if made[name] != committed[name]]
-        assert not stale, (f"{one.release_dir} is stale ({stale}): run citytools clean --survey-dir "
-                           f"{one.survey_dir.relative_to(paths.PROJECT_ROOT)} --out-dir "
-                           f"{one.release_dir.relative_to(paths.PROJECT_ROOT)}")
+        assert not stale, (
+            f"{one.release_dir} is stale ({stale}): run citytools clean --survey-dir "
+            f"{one.survey_dir.relative_to(paths.PROJECT_ROOT)} --out-dir "
+            f"{one.release_dir.relative_to(paths.PROJECT_ROOT)}"
+        )

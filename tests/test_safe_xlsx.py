@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from fixture_returns import GLA_SYSTEMS, write_fixture_survey
 
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.ingest.safe_xlsx import (
@@ -14,8 +15,6 @@ from citytools_analysis.ingest.safe_xlsx import (
     read_text_file,
     sheet_rows,
 )
-
-from fixture_returns import GLA_SYSTEMS, write_fixture_survey
 
 
 @pytest.fixture()
@@ -76,7 +75,8 @@ def test_text_files_are_read_within_a_limit_and_in_a_known_encoding(tmp_path: Pa
     ],
 )
 def test_a_register_manifest_that_cannot_be_read_is_an_input_error(
-        tmp_path: Path, manifest: bytes, words: str) -> None:
+    tmp_path: Path, manifest: bytes, words: str
+) -> None:
     from citytools_analysis.core.reference import load_reference
     from citytools_analysis.ingest.register_reader import read_manifest
 

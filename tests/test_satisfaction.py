@@ -5,19 +5,33 @@ from __future__ import annotations
 import math
 
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system
 
 from citytools_analysis.metrics import satisfaction
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, GLA, load_fixture, system
 
 
 def rows() -> list[dict]:
     return [
-        system("E09000003-00002", BARNET, "Housing", "Cx", "Alpha", satisfaction="1",
-               value_for_money="2"),
+        system(
+            "E09000003-00002",
+            BARNET,
+            "Housing",
+            "Cx",
+            "Alpha",
+            satisfaction="1",
+            value_for_money="2",
+        ),
         system("E09000003-00003", BARNET, "Housing", "Orchard", "Beta", satisfaction="2"),
         system("E09000003-00004", BARNET, "Finance", "SAP ECC", "Gamma", satisfaction="3"),
-        system("E09000005-00002", BRENT, "Housing", "Cx", "Alpha", satisfaction="4",
-               value_for_money="4"),
+        system(
+            "E09000005-00002",
+            BRENT,
+            "Housing",
+            "Cx",
+            "Alpha",
+            satisfaction="4",
+            value_for_money="4",
+        ),
         system("E09000005-00003", BRENT, "Finance", "Unit4 ERP", "Alpha", satisfaction="4"),
         system("E09000007-00002", CAMDEN, "Housing", "Cx", "Alpha", satisfaction="5"),
         system("E09000007-00003", CAMDEN, "Finance", "SAP ECC", "Beta"),
@@ -98,6 +112,7 @@ def test_one_rating_changed_makes_a_cluster(tmp_path):
 
 
 def test_value_for_money_clusters(data):
-    table = satisfaction.underperformance_clusters(data.systems, min_authorities=1,
-                                                   rating="value_for_money")
+    table = satisfaction.underperformance_clusters(
+        data.systems, min_authorities=1, rating="value_for_money"
+    )
     assert table.iloc[0]["gss_codes"] == (BARNET,)

@@ -4,25 +4,38 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture
 
 from citytools_analysis.metrics import skills
-from fixtures_processed import BARNET, BRENT, CAMDEN, EALING, load_fixture
 
 CYBER, DATA, CLOUD = "Cyber security", "Data analysis", "Cloud and infrastructure"
 
 
 def skill(code: str, area: str, level: int, can_support: bool | None = None) -> dict:
-    return {"gss_code": code, "skill_area": area, "level": str(level),
-            "can_support": "" if can_support is None else str(can_support).lower(),
-            "source_file": f"{code}.xlsx", "source_row": "2"}
+    return {
+        "gss_code": code,
+        "skill_area": area,
+        "level": str(level),
+        "can_support": "" if can_support is None else str(can_support).lower(),
+        "source_file": f"{code}.xlsx",
+        "source_row": "2",
+    }
 
 
 def rows() -> list[dict]:
     return [
-        skill(BARNET, CYBER, 1), skill(BARNET, DATA, 4, True), skill(BARNET, CLOUD, 3, False),
-        skill(BRENT, CYBER, 4, True), skill(BRENT, DATA, 0), skill(BRENT, CLOUD, 1),
-        skill(CAMDEN, CYBER, 3, True), skill(CAMDEN, DATA, 2), skill(CAMDEN, CLOUD, 0),
-        skill(EALING, CYBER, 0), skill(EALING, DATA, 1, True), skill(EALING, CLOUD, 1),
+        skill(BARNET, CYBER, 1),
+        skill(BARNET, DATA, 4, True),
+        skill(BARNET, CLOUD, 3, False),
+        skill(BRENT, CYBER, 4, True),
+        skill(BRENT, DATA, 0),
+        skill(BRENT, CLOUD, 1),
+        skill(CAMDEN, CYBER, 3, True),
+        skill(CAMDEN, DATA, 2),
+        skill(CAMDEN, CLOUD, 0),
+        skill(EALING, CYBER, 0),
+        skill(EALING, DATA, 1, True),
+        skill(EALING, CLOUD, 1),
     ]
 
 
@@ -60,9 +73,12 @@ def test_peer_support_pairs_willing_experts_with_learners(table):
     pairs = list(zip(matches["skill_area"], matches["mentor"], matches["learner"]))
     # Cloud: Barnet is level 3 but not willing. Ealing's Data analysis offer is at level 1.
     assert pairs == [
-        (CYBER, BRENT, BARNET), (CYBER, BRENT, EALING),
-        (CYBER, CAMDEN, BARNET), (CYBER, CAMDEN, EALING),
-        (DATA, BARNET, BRENT), (DATA, BARNET, EALING),
+        (CYBER, BRENT, BARNET),
+        (CYBER, BRENT, EALING),
+        (CYBER, CAMDEN, BARNET),
+        (CYBER, CAMDEN, EALING),
+        (DATA, BARNET, BRENT),
+        (DATA, BARNET, EALING),
     ]
     assert list(matches["mentor_level"][:2]) == [4, 4]
 

@@ -58,7 +58,9 @@ def test_committed_seed_regenerates_the_committed_survey(regenerated):
 
 def test_committed_seed_regenerates_the_committed_truth(regenerated):
     _survey, truth, _ = regenerated
-    committed = sorted(p.name for p in TRUTH_DIR.iterdir() if p.is_file())  # rounds/ holds later rounds
+    committed = sorted(
+        p.name for p in TRUTH_DIR.iterdir() if p.is_file()
+    )  # rounds/ holds later rounds
     assert sorted(p.name for p in truth.iterdir()) == committed
     for name in committed:
         assert (truth / name).read_bytes() == (TRUTH_DIR / name).read_bytes(), name
@@ -66,16 +68,22 @@ def test_committed_seed_regenerates_the_committed_truth(regenerated):
 
 def test_another_seed_gives_another_survey(regenerated, tmp_path):
     _survey, truth, _ = regenerated
-    generate_survey(seed=7, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth",
-                    n_authorities=3)
+    generate_survey(
+        seed=7, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth", n_authorities=3
+    )
     assert (tmp_path / "truth" / "systems.csv").read_text() != (truth / "systems.csv").read_text()
 
 
 def test_round_file_says_synthetic_2019_snapshot(regenerated):
     survey, _, _ = regenerated
     info = json.loads((survey / "round.json").read_text())
-    assert info == {"round": "2019", "snapshot_date": "2019-09-30", "seed": info["seed"],
-                    "synthetic": True, "generator": "citytools synth"}
+    assert info == {
+        "round": "2019",
+        "snapshot_date": "2019-09-30",
+        "seed": info["seed"],
+        "synthetic": True,
+        "generator": "citytools synth",
+    }
 
 
 # --- calibration to the 2019 release ------------------------------------------------------
@@ -157,7 +165,9 @@ def test_every_workbook_has_the_required_sheets_and_personal_data(regenerated):
         assert returns.loc[path.name, "completed_by"] in values
         # the authority as written resolves to the authority the truth names
         written = returns.loc[path.name, "authority_written"]
-        assert load_reference().authority_names.lookup(written) == returns.loc[path.name, "gss_code"]
+        assert (
+            load_reference().authority_names.lookup(written) == returns.loc[path.name, "gss_code"]
+        )
 
 
 def test_some_notes_name_a_person(regenerated):
@@ -166,8 +176,12 @@ def test_some_notes_name_a_person(regenerated):
     for path in sorted(survey.glob("*.xlsx")):
         for name, rows in _sheet_values(path).items():
             if fold(name) == "systems":
-                found += sum(1 for row in rows for v in row
-                             if isinstance(v, str) and ("@" in v or " is system owner" in v))
+                found += sum(
+                    1
+                    for row in rows
+                    for v in row
+                    if isinstance(v, str) and ("@" in v or " is system owner" in v)
+                )
     assert found >= 10
 
 
@@ -182,11 +196,16 @@ def test_truth_rows_are_exactly_the_non_blank_data_rows(regenerated):
         for name, values in _sheet_values(path).items():
             if fold(name) not in headers:
                 continue
-            header_at = next(i for i, row in enumerate(values, start=1)
-                             if any(fold(v) in {headers[fold(name)], *headers_alt}
-                                    for v in row if v is not None))
-            seen = [i for i, row in enumerate(values, start=1)
-                    if i > header_at and any(v is not None and str(v).strip() for v in row)]
+            header_at = next(
+                i
+                for i, row in enumerate(values, start=1)
+                if any(fold(v) in {headers[fold(name)], *headers_alt} for v in row if v is not None)
+            )
+            seen = [
+                i
+                for i, row in enumerate(values, start=1)
+                if i > header_at and any(v is not None and str(v).strip() for v in row)
+            ]
             listed = rows[(rows.source_file == path.name) & (rows.sheet == name)]
             assert sorted(listed.source_row) == seen, (path.name, name)
 
@@ -198,8 +217,13 @@ def test_kept_rows_match_the_truth_tables(regenerated):
     tables = sum(len(_read_truth(truth, f"{n}.csv")) for n in ("systems", "skills", "maturity"))
     assert len(kept) == tables
     rejected = rows[rows.outcome == "rejected"]
-    assert set(rejected.reason) <= {"duplicate", "missing_required", "unknown_service_area",
-                                    "unknown_skill_area", "invalid_required_value"}
+    assert set(rejected.reason) <= {
+        "duplicate",
+        "missing_required",
+        "unknown_service_area",
+        "unknown_skill_area",
+        "invalid_required_value",
+    }
     assert {"duplicate", "missing_required", "unknown_service_area"} <= set(rejected.reason)
 
 
@@ -223,14 +247,20 @@ def test_truth_names_follow_the_reference(regenerated):
 
 
 def test_smaller_round_and_too_many_authorities(tmp_path):
-    summary = generate_survey(seed=3, out_dir=tmp_path / "s", truth_dir=tmp_path / "t",
-                              n_authorities=4, systems_per_authority=10)
+    summary = generate_survey(
+        seed=3,
+        out_dir=tmp_path / "s",
+        truth_dir=tmp_path / "t",
+        n_authorities=4,
+        systems_per_authority=10,
+    )
     assert "4 of 34 authorities responded" in summary
     assert len(list((tmp_path / "s").glob("*.xlsx"))) == 4
     assert len(_read_truth(tmp_path / "t", "systems.csv")) == 40
     with pytest.raises(ValueError, match="only 34"):
-        generate_survey(seed=3, out_dir=tmp_path / "s2", truth_dir=tmp_path / "t2",
-                        n_authorities=35)
+        generate_survey(
+            seed=3, out_dir=tmp_path / "s2", truth_dir=tmp_path / "t2", n_authorities=35
+        )
 
 
 # --- the typing layer: every form means what the survey format says ------------------------
@@ -240,9 +270,14 @@ def test_date_forms_mean_what_the_format_says():
     typist = Typist(np.random.default_rng(0), load_reference())
     end = dt.date(2021, 3, 15)
     allowed = {  # worked out by hand from the survey format's date rules
-        "15/03/2021": end, "15/03/21": end, "2021-03-15": end, 44270: end,
-        "March 2021": dt.date(2021, 3, 31), "Mar-21": dt.date(2021, 3, 31),
-        "2021": dt.date(2021, 12, 31), 2021: dt.date(2021, 12, 31),
+        "15/03/2021": end,
+        "15/03/21": end,
+        "2021-03-15": end,
+        44270: end,
+        "March 2021": dt.date(2021, 3, 31),
+        "Mar-21": dt.date(2021, 3, 31),
+        "2021": dt.date(2021, 12, 31),
+        2021: dt.date(2021, 12, 31),
     }
     seen = set()
     for _ in range(300):
@@ -257,8 +292,12 @@ def test_date_forms_mean_what_the_format_says():
 def test_money_forms_mean_what_the_format_says():
     typist = Typist(np.random.default_rng(1), load_reference())
     allowed = {
-        "£123,456": 123456.0, "123456": 123456.0, "£123,456 pa": 123456.0,
-        "123k": 123000.0, "£123K": 123000.0, "c. 123,000": 123000.0,
+        "£123,456": 123456.0,
+        "123456": 123456.0,
+        "£123,456 pa": 123456.0,
+        "123k": 123000.0,
+        "£123K": 123000.0,
+        "c. 123,000": 123000.0,
     }
     for _ in range(300):
         cell, meant = typist.money(123456.0, messy=True)
@@ -282,7 +321,7 @@ def test_contract_end_words_carry_their_status():
 
 def test_typos_are_one_slip_in_a_long_word():
     typist = Typist(np.random.default_rng(3), load_reference())
-    original = "Northgate Public Services".split()
+    original = ["Northgate", "Public", "Services"]
     for _ in range(50):
         typo = typist.typo(["Northgate Public Services"]).split()
         changed = [i for i, (a, b) in enumerate(zip(original, typo)) if a != b]

@@ -38,10 +38,19 @@ def test_committed_scenario_resolves_authorities_to_their_gss_codes(reference):
     scenario = load_scenario(reference)
     athena = scenario.arrangement("Athena shared Oracle ERP")
     # Barking and Dagenham, Brent, Lambeth, Lewisham, Havering, Croydon (authorities.csv)
-    assert athena.members == ("E09000002", "E09000005", "E09000022", "E09000023", "E09000016",
-                              "E09000008")
+    assert athena.members == (
+        "E09000002",
+        "E09000005",
+        "E09000022",
+        "E09000023",
+        "E09000016",
+        "E09000008",
+    )
     assert (athena.product, athena.supplier, athena.known_as) == (
-        "Oracle E-Business Suite", "Oracle", "Athena")
+        "Oracle E-Business Suite",
+        "Oracle",
+        "Athena",
+    )
     assert (athena.start, athena.end) == (dt.date(2015, 4, 1), dt.date(2020, 3, 31))
     itrent = scenario.arrangement("Sutton, Merton and Kingston HR and payroll")
     assert itrent.members == ("E09000029", "E09000024", "E09000021")  # Sutton, Merton, Kingston
@@ -50,7 +59,9 @@ def test_committed_scenario_resolves_authorities_to_their_gss_codes(reference):
     assert scenario.cost_median_gbp["Registration & Bereavement"] == 18_000.0
     assert scenario.underperforming_areas == ("Housing",)
     assert scenario.borrowed_areas["Land Charges"] == (
-        ("Planning & Building Control", "Regulatory Services"), 0.6)
+        ("Planning & Building Control", "Regulatory Services"),
+        0.6,
+    )
 
 
 def test_every_name_in_the_scenario_files_is_in_the_reference(reference):
@@ -59,10 +70,12 @@ def test_every_name_in_the_scenario_files_is_in_the_reference(reference):
     products = set(reference.products["product"])
     organisations = set(reference.organisations["organisation"])
     areas = set(reference.service_areas["service_area"])
-    org_aliases = set(zip(reference.organisation_aliases["alias"],
-                          reference.organisation_aliases["organisation"]))
-    product_aliases = set(zip(reference.product_aliases["alias"],
-                              reference.product_aliases["product"]))
+    org_aliases = set(
+        zip(reference.organisation_aliases["alias"], reference.organisation_aliases["organisation"])
+    )
+    product_aliases = set(
+        zip(reference.product_aliases["alias"], reference.product_aliases["product"])
+    )
     for row in _rows("shared_arrangements.csv"):
         assert set(_split(row["authorities"])) <= short_names, row["arrangement"]
         assert row["product"] in products and row["supplier"] in organisations
@@ -75,40 +88,76 @@ def test_every_name_in_the_scenario_files_is_in_the_reference(reference):
         assert set(_split(row["organisations"])) <= organisations, row["title"]
         assert not set(_split(row["invented_suppliers"])) & set(org_aliases), row["title"]
     patterns = json.loads((SCENARIO_DIR / "patterns.json").read_text(encoding="utf-8"))
-    named = [a for key in ("gla_frontline_areas", "integration_hub_areas", "long_contract_areas",
-                           "underperforming_areas") for a in patterns[key]]
-    named += [a for entry in patterns["borrowed_areas"]
-              for a in [entry["service_area"], *entry["lenders"]]]
+    named = [
+        a
+        for key in (
+            "gla_frontline_areas",
+            "integration_hub_areas",
+            "long_contract_areas",
+            "underperforming_areas",
+        )
+        for a in patterns[key]
+    ]
+    named += [
+        a
+        for entry in patterns["borrowed_areas"]
+        for a in [entry["service_area"], *entry["lenders"]]
+    ]
     assert set(named) <= areas
     assert {e["hosting"] for e in patterns["hosting_weights"]} == set(
-        reference.hosting_names.canonical)
+        reference.hosting_names.canonical
+    )
 
 
 # --- a scenario that names what the reference lacks fails loudly ---------------------------
 
 
-@pytest.mark.parametrize(("file", "old", "new", "message"), [
-    ("shared_arrangements.csv", "Sutton|Merton|Kingston upon Thames", "Sutton|Merton|Kingston",
-     "authority 'Kingston' is not a short_name"),
-    ("shared_arrangements.csv", ",Unit4 ERP,", ",Unit 4 ERP,", "product 'Unit 4 ERP'"),
-    ("shared_arrangements.csv", ",SirsiDynix,", ",Sirsi Dynix,", "organisation 'Sirsi Dynix'"),
-    ("shared_arrangements.csv", ",Athena,", ",Athene,", "'Athene' is not a reference alias"),
-    ("shared_arrangements.csv", ",Libraries,", ",Library Services,",
-     "service area 'Library Services'"),
-    ("names_2019.csv", "Zellis,", "Zelis,", "organisation 'Zelis'"),
-    ("names_2019.csv", ",Servelec", ",Servelek", "'Servelek' is not a reference alias"),
-    ("cost_medians.csv", "Parking,", "Car Parks,", "service area 'Car Parks'"),
-    ("patterns.json", '["Housing"]', '["Housing Services"]', "service area 'Housing Services'"),
-    ("patterns.json", '"Hybrid"', '"Mixed"', "hosting_weights must weigh"),
-    ("patterns.json", '"Corporate": 100000', '"Back office": 100000', "one median per system type"),
-    ("register_contracts.csv", "Softcat|", "Softcat Ltd|", "organisation 'Softcat Ltd'"),
-    ("register_contracts.csv", "Larkspurr Devices Ltd", "Civica", "invented supplier 'Civica'"),
-    ("word_lists.csv", "external_system,GOV.UK Notify", "external_system,iTrent",
-     "external system 'iTrent' is a reference product"),
-    ("word_lists.csv", "unknown_service_area,Misc", "unknown_service_area,Revs & Bens",
-     "'Revs & Bens' is a service area"),
-    ("word_lists.csv", "system_cpv,48000000-8", "system_cpv,79400000-8", "not in an IT family"),
-])
+@pytest.mark.parametrize(
+    ("file", "old", "new", "message"),
+    [
+        (
+            "shared_arrangements.csv",
+            "Sutton|Merton|Kingston upon Thames",
+            "Sutton|Merton|Kingston",
+            "authority 'Kingston' is not a short_name",
+        ),
+        ("shared_arrangements.csv", ",Unit4 ERP,", ",Unit 4 ERP,", "product 'Unit 4 ERP'"),
+        ("shared_arrangements.csv", ",SirsiDynix,", ",Sirsi Dynix,", "organisation 'Sirsi Dynix'"),
+        ("shared_arrangements.csv", ",Athena,", ",Athene,", "'Athene' is not a reference alias"),
+        (
+            "shared_arrangements.csv",
+            ",Libraries,",
+            ",Library Services,",
+            "service area 'Library Services'",
+        ),
+        ("names_2019.csv", "Zellis,", "Zelis,", "organisation 'Zelis'"),
+        ("names_2019.csv", ",Servelec", ",Servelek", "'Servelek' is not a reference alias"),
+        ("cost_medians.csv", "Parking,", "Car Parks,", "service area 'Car Parks'"),
+        ("patterns.json", '["Housing"]', '["Housing Services"]', "service area 'Housing Services'"),
+        ("patterns.json", '"Hybrid"', '"Mixed"', "hosting_weights must weigh"),
+        (
+            "patterns.json",
+            '"Corporate": 100000',
+            '"Back office": 100000',
+            "one median per system type",
+        ),
+        ("register_contracts.csv", "Softcat|", "Softcat Ltd|", "organisation 'Softcat Ltd'"),
+        ("register_contracts.csv", "Larkspurr Devices Ltd", "Civica", "invented supplier 'Civica'"),
+        (
+            "word_lists.csv",
+            "external_system,GOV.UK Notify",
+            "external_system,iTrent",
+            "external system 'iTrent' is a reference product",
+        ),
+        (
+            "word_lists.csv",
+            "unknown_service_area,Misc",
+            "unknown_service_area,Revs & Bens",
+            "'Revs & Bens' is a service area",
+        ),
+        ("word_lists.csv", "system_cpv,48000000-8", "system_cpv,79400000-8", "not in an IT family"),
+    ],
+)
 def test_a_name_the_reference_lacks_fails_loudly(reference, tmp_path, file, old, new, message):
     folder = tmp_path / "synthetic"
     shutil.copytree(SCENARIO_DIR, folder)
@@ -132,11 +181,18 @@ def test_generator_stops_before_writing_when_the_scenario_is_wrong(tmp_path):
     folder = tmp_path / "synthetic"
     shutil.copytree(SCENARIO_DIR, folder)
     path = folder / "shared_arrangements.csv"
-    path.write_text(path.read_text(encoding="utf-8").replace("|Brent|", "|Brentford|"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("|Brent|", "|Brentford|"), encoding="utf-8"
+    )
     with pytest.raises(ScenarioError, match="'Brentford'"):
-        generate_survey(seed=1, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth",
-                        scenario_dir=folder, n_authorities=2, systems_per_authority=5)
+        generate_survey(
+            seed=1,
+            out_dir=tmp_path / "survey",
+            truth_dir=tmp_path / "truth",
+            scenario_dir=folder,
+            n_authorities=2,
+            systems_per_authority=5,
+        )
     assert not (tmp_path / "survey").exists() and not (tmp_path / "truth").exists()
 
 
@@ -156,11 +212,16 @@ def test_generated_respondents_come_from_the_scenario_folder(tmp_path):
     rows = [row for row in _rows("word_lists.csv") if row["list"] not in ("first_name", "surname")]
     rows += [{"list": "first_name", "value": "Ada"}, {"list": "surname", "value": "Quillfeather"}]
     pd.DataFrame(rows, columns=["list", "value"]).to_csv(folder / "word_lists.csv", index=False)
-    generate_survey(seed=5, out_dir=tmp_path / "survey", truth_dir=tmp_path / "truth",
-                    scenario_dir=folder, n_authorities=3, systems_per_authority=6,
-                    contracts_dir=tmp_path / "contracts")
+    generate_survey(
+        seed=5,
+        out_dir=tmp_path / "survey",
+        truth_dir=tmp_path / "truth",
+        scenario_dir=folder,
+        n_authorities=3,
+        systems_per_authority=6,
+        contracts_dir=tmp_path / "contracts",
+    )
     returns = pd.read_csv(tmp_path / "truth" / "returns.csv", dtype=str)
     assert len(returns) == 3
     assert set(returns.completed_by) == {"Ada Quillfeather"}
     assert returns.email.str.startswith("ada.quillfeather@").all()
-

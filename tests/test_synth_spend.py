@@ -23,8 +23,14 @@ def written(tmp_path_factory):
     base = tmp_path_factory.mktemp("synth_spend")
     reference = load_reference()
     london = pd.read_csv(TRUTH_DIR / "london.csv", dtype=str, keep_default_na=False)
-    summary = generate_spend(london, reference, seed=7, snapshot=SNAPSHOT,
-                             out_dir=base / "spend", truth_dir=base / "truth")
+    summary = generate_spend(
+        london,
+        reference,
+        seed=7,
+        snapshot=SNAPSHOT,
+        out_dir=base / "spend",
+        truth_dir=base / "truth",
+    )
     return base, reference, summary
 
 
@@ -46,20 +52,28 @@ def test_files_read_back_to_the_truth(written):
     kept = truth[truth.outcome == "kept"]
     got = {(r["source_file"], r["source_row"]): r for r in rows}
     assert set(got) == set(zip(kept.source_file, kept.source_row.astype(int)))
-    for file, row, amount, date, is_it in zip(kept.source_file, kept.source_row.astype(int),
-                                              kept.amount_gbp, kept.payment_date, kept.is_it):
+    for file, row, amount, date, _is_it in zip(
+        kept.source_file,
+        kept.source_row.astype(int),
+        kept.amount_gbp,
+        kept.payment_date,
+        kept.is_it,
+    ):
         payment = got[(file, row)]
         assert payment["amount_gbp"] == pytest.approx(float(amount), abs=0.001)
         assert payment["payment_date"].isoformat() == date
     wanted = truth[truth.outcome == "rejected"]
     assert sorted((r["source_file"], r["source_row"], r["reason"]) for r in rejections) == sorted(
-        zip(wanted.source_file, wanted.source_row.astype(int), wanted.reason))
+        zip(wanted.source_file, wanted.source_row.astype(int), wanted.reason)
+    )
     # the truth's IT payments include systems' instalments, and the rules find most of them
     said = {k: classify_payment(r, rules.payments)[0] for k, r in got.items()}
     is_it = dict(zip(zip(kept.source_file, kept.source_row.astype(int)), kept.is_it == "true"))
     hits = sum(1 for k, y in is_it.items() if y and said[k])
     assert hits / sum(is_it.values()) >= 0.9
-    assert sum(1 for k, y in is_it.items() if not y and said[k]) / max(1, sum(said.values())) <= 0.03
+    assert (
+        sum(1 for k, y in is_it.items() if not y and said[k]) / max(1, sum(said.values())) <= 0.03
+    )
 
 
 def test_system_instalments_add_up_to_the_annual_cost(written):
@@ -78,7 +92,13 @@ def test_system_instalments_add_up_to_the_annual_cost(written):
 def test_same_seed_same_bytes(written, tmp_path):
     base, reference, _summary = written
     london = pd.read_csv(TRUTH_DIR / "london.csv", dtype=str, keep_default_na=False)
-    generate_spend(london, reference, seed=7, snapshot=SNAPSHOT, out_dir=tmp_path / "spend",
-                   truth_dir=tmp_path / "truth")
+    generate_spend(
+        london,
+        reference,
+        seed=7,
+        snapshot=SNAPSHOT,
+        out_dir=tmp_path / "spend",
+        truth_dir=tmp_path / "truth",
+    )
     for path in sorted((base / "spend").iterdir()):
         assert (tmp_path / "spend" / path.name).read_bytes() == path.read_bytes(), path.name

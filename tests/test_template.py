@@ -19,28 +19,50 @@ from openpyxl import load_workbook
 from openpyxl.utils import range_boundaries
 from typer.testing import CliRunner
 
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
-from citytools_analysis.ingest.parsing import parse_level, parse_rating
 from citytools_analysis.core.paths import REFERENCE_DIR
 from citytools_analysis.core.reference import load_reference
+from citytools_analysis.ingest.cleaning import clean_survey
+from citytools_analysis.ingest.parsing import parse_level, parse_rating
 from citytools_analysis.ingest.template import write_template
 from citytools_analysis.ingest.validation import validate_returns
 
 SYSTEMS_HEADERS = [
-    "Service area", "Function", "System", "Manufacturer", "Supplier", "Type", "Hosting",
-    "Contract start", "Contract end", "Annual cost", "Value for money", "Satisfaction",
-    "Integrates with", "Replacement planned", "Notes",
+    "Service area",
+    "Function",
+    "System",
+    "Manufacturer",
+    "Supplier",
+    "Type",
+    "Hosting",
+    "Contract start",
+    "Contract end",
+    "Annual cost",
+    "Value for money",
+    "Satisfaction",
+    "Integrates with",
+    "Replacement planned",
+    "Notes",
 ]
 # Header → kind of check on its cells, worked out from the survey format.
 EXPECTED_CHECKS = {
     "Systems": {
-        "Service area": "list", "Type": "list", "Hosting": "list", "Contract start": "date",
-        "Contract end": "date", "Annual cost": "decimal", "Value for money": "list",
-        "Satisfaction": "list", "Replacement planned": "list",
+        "Service area": "list",
+        "Type": "list",
+        "Hosting": "list",
+        "Contract start": "date",
+        "Contract end": "date",
+        "Annual cost": "decimal",
+        "Value for money": "list",
+        "Satisfaction": "list",
+        "Replacement planned": "list",
     },
-    "Skills": {"Skill area": "list", "Level": "list", "In-house staff": "decimal",
-               "Can support others": "list"},
+    "Skills": {
+        "Skill area": "list",
+        "Level": "list",
+        "In-house staff": "decimal",
+        "Can support others": "list",
+    },
     "Maturity": {"Dimension": "list", "Score": "list"},
 }
 
@@ -81,18 +103,34 @@ def _choices(workbook, formula: str) -> list:
 # --- layout ----------------------------------------------------------------------------------
 def test_sheets_columns_and_labels_come_from_the_reference(template: Path) -> None:
     workbook = load_workbook(template)
-    assert workbook.sheetnames == ["Instructions", "Respondent", "Systems", "Skills", "Maturity", "Lists"]
+    assert workbook.sheetnames == [
+        "Instructions",
+        "Respondent",
+        "Systems",
+        "Skills",
+        "Maturity",
+        "Lists",
+    ]
     assert _headers(workbook["Systems"]) == SYSTEMS_HEADERS
     for sheet in ("Skills", "Maturity"):
-        assert _headers(workbook[sheet]) == [r["header"] for r in _csv_rows("survey_columns")
-                                             if r["sheet"] == sheet]
+        assert _headers(workbook[sheet]) == [
+            r["header"] for r in _csv_rows("survey_columns") if r["sheet"] == sheet
+        ]
     respondent = workbook["Respondent"]
-    assert [c.value for c in respondent["A"]] == ["Authority", "Completed by", "Email", "Phone", "Role",
-                                                  "Date completed"]
+    assert [c.value for c in respondent["A"]] == [
+        "Authority",
+        "Completed by",
+        "Email",
+        "Phone",
+        "Role",
+        "Date completed",
+    ]
     assert all(c.value is None for c in respondent["B"])
     # no data yet: every sheet but the header is empty
     for sheet in ("Systems", "Skills", "Maturity"):
-        assert all(v is None for row in workbook[sheet].iter_rows(min_row=2, values_only=True) for v in row)
+        assert all(
+            v is None for row in workbook[sheet].iter_rows(min_row=2, values_only=True) for v in row
+        )
 
 
 def test_instructions_name_every_column_and_what_it_takes(template: Path) -> None:
@@ -101,9 +139,11 @@ def test_instructions_name_every_column_and_what_it_takes(template: Path) -> Non
     for column in _csv_rows("survey_columns"):
         assert (column["sheet"], column["header"]) in described, column
     assert described[("Systems", "Hosting")] == (
-        "Choose from the list: On-premises, Cloud (SaaS), Hosted (supplier's data centre) or Hybrid")
+        "Choose from the list: On-premises, Cloud (SaaS), Hosted (supplier's data centre) or Hybrid"
+    )
     assert described[("Systems", "Value for money")] == (
-        "Choose from the list: 1 - Very poor, 2 - Poor, 3 - Adequate, 4 - Good or 5 - Very good")
+        "Choose from the list: 1 - Very poor, 2 - Poor, 3 - Adequate, 4 - Good or 5 - Very good"
+    )
     assert "rolling" in described[("Systems", "Contract end")]
     assert ("Respondent", "Authority") in described
 
@@ -114,7 +154,9 @@ def test_every_check_is_where_the_format_says(template: Path) -> None:
         checks = _checks(workbook[sheet_name])
         assert {header: v.type for header, v in checks.items()} == expected, sheet_name
         for validation in checks.values():
-            assert re.fullmatch(r"(?P<c>[A-Z]+)2:(?P=c)501", str(validation.sqref)), validation.sqref
+            assert re.fullmatch(r"(?P<c>[A-Z]+)2:(?P=c)501", str(validation.sqref)), (
+                validation.sqref
+            )
             assert len(validation.prompt) <= 255 and len(validation.promptTitle) <= 32
     systems = _checks(workbook["Systems"])
     assert systems["Annual cost"].operator == "between"
@@ -124,19 +166,28 @@ def test_every_check_is_where_the_format_says(template: Path) -> None:
     # "rolling" and "Yes - 2021" are valid answers: those cells warn instead of refusing
     assert systems["Contract end"].errorStyle == "warning"
     assert systems["Replacement planned"].errorStyle == "warning"
-    respondent = {str(c.sqref): c.type for c in workbook["Respondent"].data_validations.dataValidation}
+    respondent = {
+        str(c.sqref): c.type for c in workbook["Respondent"].data_validations.dataValidation
+    }
     assert respondent == {"B1": "list", "B6": "date"}
 
 
-def test_drop_down_lists_hold_the_reference_values_on_the_hidden_lists_sheet(template: Path) -> None:
+def test_drop_down_lists_hold_the_reference_values_on_the_hidden_lists_sheet(
+    template: Path,
+) -> None:
     workbook = load_workbook(template)
     assert workbook["Lists"].sheet_state == "hidden"
     systems, skills, maturity = (_checks(workbook[s]) for s in ("Systems", "Skills", "Maturity"))
     lists = {
-        "service areas": systems["Service area"], "types": systems["Type"], "hosting": systems["Hosting"],
-        "ratings": systems["Value for money"], "answers": systems["Replacement planned"],
-        "skill areas": skills["Skill area"], "levels": skills["Level"],
-        "yes/no": skills["Can support others"], "dimensions": maturity["Dimension"],
+        "service areas": systems["Service area"],
+        "types": systems["Type"],
+        "hosting": systems["Hosting"],
+        "ratings": systems["Value for money"],
+        "answers": systems["Replacement planned"],
+        "skill areas": skills["Skill area"],
+        "levels": skills["Level"],
+        "yes/no": skills["Can support others"],
+        "dimensions": maturity["Dimension"],
         "scores": maturity["Score"],
     }
     for validation in lists.values():
@@ -146,17 +197,36 @@ def test_drop_down_lists_hold_the_reference_values_on_the_hidden_lists_sheet(tem
     assert len(",".join(service_areas)) > 255  # too long for an inline list
     assert _choices(workbook, lists["service areas"].formula1) == service_areas
     assert _choices(workbook, lists["types"].formula1) == ["Frontline", "Corporate"]
-    assert _choices(workbook, lists["hosting"].formula1) == [r["hosting"] for r in _csv_rows("hosting_types")]
+    assert _choices(workbook, lists["hosting"].formula1) == [
+        r["hosting"] for r in _csv_rows("hosting_types")
+    ]
     assert _choices(workbook, lists["ratings"].formula1) == [
-        "1 - Very poor", "2 - Poor", "3 - Adequate", "4 - Good", "5 - Very good"]
+        "1 - Very poor",
+        "2 - Poor",
+        "3 - Adequate",
+        "4 - Good",
+        "5 - Very good",
+    ]
     assert systems["Satisfaction"].formula1 == lists["ratings"].formula1
     assert _choices(workbook, lists["answers"].formula1) == ["Yes", "No", "Considering"]
-    assert _choices(workbook, lists["skill areas"].formula1) == [r["skill_area"] for r in _csv_rows("skill_areas")]
+    assert _choices(workbook, lists["skill areas"].formula1) == [
+        r["skill_area"] for r in _csv_rows("skill_areas")
+    ]
     assert _choices(workbook, lists["levels"].formula1) == [
-        "0 - None", "1 - Awareness", "2 - Working", "3 - Practitioner", "4 - Expert"]
+        "0 - None",
+        "1 - Awareness",
+        "2 - Working",
+        "3 - Practitioner",
+        "4 - Expert",
+    ]
     assert _choices(workbook, lists["yes/no"].formula1) == ["Yes", "No"]
     assert _choices(workbook, lists["dimensions"].formula1) == [
-        "Leadership", "Culture", "Data", "Technology foundations", "Service redesign"]
+        "Leadership",
+        "Culture",
+        "Data",
+        "Technology foundations",
+        "Service redesign",
+    ]
     assert _choices(workbook, lists["scores"].formula1) == [1, 2, 3, 4, 5]
     authority = workbook["Respondent"].data_validations.dataValidation[0]
     assert _choices(workbook, authority.formula1) == [r["name"] for r in _csv_rows("authorities")]
@@ -194,8 +264,11 @@ def fill_template(source: Path, target: Path) -> Path:
     workbook = load_workbook(source)
 
     def pick(sheet_name: str, header: str, value):
-        checks = _checks(workbook[sheet_name]) if sheet_name != "Respondent" else {
-            "Authority": workbook["Respondent"].data_validations.dataValidation[0]}
+        checks = (
+            _checks(workbook[sheet_name])
+            if sheet_name != "Respondent"
+            else {"Authority": workbook["Respondent"].data_validations.dataValidation[0]}
+        )
         offered = _choices(workbook, checks[header].formula1)
         assert value in offered, (header, value, offered)
         return value
@@ -206,46 +279,132 @@ def fill_template(source: Path, target: Path) -> Path:
     respondent["B6"] = datetime(2019, 9, 16)
     systems = workbook["Systems"]
     rows = [
-        [pick("Systems", "Service area", "Planning & Building Control"), "Planning applications", "Uniform",
-         "Idox", None, pick("Systems", "Type", "Frontline"),
-         pick("Systems", "Hosting", "Hosted (supplier's data centre)"), datetime(2016, 4, 1),
-         datetime(2022, 3, 31), 85000, pick("Systems", "Value for money", "4 - Good"),
-         pick("Systems", "Satisfaction", "3 - Adequate"), "Unit4 ERP",
-         pick("Systems", "Replacement planned", "No"), "renewal due"],
-        [pick("Systems", "Service area", "Finance"), None, "Unit4 ERP", None, None, None,
-         pick("Systems", "Hosting", "On-premises"), None, "rolling", 250000,
-         pick("Systems", "Value for money", "2 - Poor"), pick("Systems", "Satisfaction", "5 - Very good"),
-         None, pick("Systems", "Replacement planned", "Considering"), None],
+        [
+            pick("Systems", "Service area", "Planning & Building Control"),
+            "Planning applications",
+            "Uniform",
+            "Idox",
+            None,
+            pick("Systems", "Type", "Frontline"),
+            pick("Systems", "Hosting", "Hosted (supplier's data centre)"),
+            datetime(2016, 4, 1),
+            datetime(2022, 3, 31),
+            85000,
+            pick("Systems", "Value for money", "4 - Good"),
+            pick("Systems", "Satisfaction", "3 - Adequate"),
+            "Unit4 ERP",
+            pick("Systems", "Replacement planned", "No"),
+            "renewal due",
+        ],
+        [
+            pick("Systems", "Service area", "Finance"),
+            None,
+            "Unit4 ERP",
+            None,
+            None,
+            None,
+            pick("Systems", "Hosting", "On-premises"),
+            None,
+            "rolling",
+            250000,
+            pick("Systems", "Value for money", "2 - Poor"),
+            pick("Systems", "Satisfaction", "5 - Very good"),
+            None,
+            pick("Systems", "Replacement planned", "Considering"),
+            None,
+        ],
     ]
     for r, row in enumerate(rows, start=2):
         for c, value in enumerate(row, start=1):
             systems.cell(r, c, value)
     skills = workbook["Skills"]
-    for c, value in enumerate([pick("Skills", "Skill area", "Data analysis"),
-                               pick("Skills", "Level", "3 - Practitioner"), 2.5,
-                               pick("Skills", "Can support others", "Yes")], start=1):
+    for c, value in enumerate(
+        [
+            pick("Skills", "Skill area", "Data analysis"),
+            pick("Skills", "Level", "3 - Practitioner"),
+            2.5,
+            pick("Skills", "Can support others", "Yes"),
+        ],
+        start=1,
+    ):
         skills.cell(2, c, value)
     maturity = workbook["Maturity"]
     maturity["A2"] = pick("Maturity", "Dimension", "Leadership")
     maturity["B2"] = pick("Maturity", "Score", 3)
     target.parent.mkdir(parents=True, exist_ok=True)
     workbook.save(target)
-    (target.parent / "round.json").write_text(json.dumps({"snapshot_date": "2019-09-30"}), encoding="utf-8")
+    (target.parent / "round.json").write_text(
+        json.dumps({"snapshot_date": "2019-09-30"}), encoding="utf-8"
+    )
     return target
 
 
 EXPECTED_SYSTEMS = pd.DataFrame(
     [
-        ["E09000007-00002", "E09000007", "Planning & Building Control", "Planning applications", "Uniform",
-         "Idox", "Idox", "Frontline", "Hosted (supplier's data centre)", "2016-04-01", "2022-03-31", "date",
-         "85000", "4", "3", "No", "", "filled.xlsx", "2"],
-        ["E09000007-00003", "E09000007", "Finance", "", "Unit4 ERP", "Unit4", "Unit4", "Corporate",
-         "On-premises", "", "", "rolling", "250000", "2", "5", "Considering", "", "filled.xlsx", "3"],
+        [
+            "E09000007-00002",
+            "E09000007",
+            "Planning & Building Control",
+            "Planning applications",
+            "Uniform",
+            "Idox",
+            "Idox",
+            "Frontline",
+            "Hosted (supplier's data centre)",
+            "2016-04-01",
+            "2022-03-31",
+            "date",
+            "85000",
+            "4",
+            "3",
+            "No",
+            "",
+            "filled.xlsx",
+            "2",
+        ],
+        [
+            "E09000007-00003",
+            "E09000007",
+            "Finance",
+            "",
+            "Unit4 ERP",
+            "Unit4",
+            "Unit4",
+            "Corporate",
+            "On-premises",
+            "",
+            "",
+            "rolling",
+            "250000",
+            "2",
+            "5",
+            "Considering",
+            "",
+            "filled.xlsx",
+            "3",
+        ],
     ],
-    columns=["record_id", "gss_code", "service_area", "function", "product", "manufacturer", "supplier",
-             "system_type", "hosting", "contract_start", "contract_end", "contract_end_status",
-             "annual_cost_gbp", "value_for_money", "satisfaction", "replacement_planned",
-             "replacement_year", "source_file", "source_row"],
+    columns=[
+        "record_id",
+        "gss_code",
+        "service_area",
+        "function",
+        "product",
+        "manufacturer",
+        "supplier",
+        "system_type",
+        "hosting",
+        "contract_start",
+        "contract_end",
+        "contract_end_status",
+        "annual_cost_gbp",
+        "value_for_money",
+        "satisfaction",
+        "replacement_planned",
+        "replacement_year",
+        "source_file",
+        "source_row",
+    ],
 )
 
 
@@ -265,12 +424,14 @@ def test_a_filled_template_validates_and_cleans(tmp_path: Path, template: Path) 
     pdt.assert_frame_equal(systems[list(EXPECTED_SYSTEMS.columns)], EXPECTED_SYSTEMS)
     skills = _read(tmp_path / "processed" / "skills.csv")
     assert skills[["skill_area", "level", "staff_fte", "can_support"]].values.tolist() == [
-        ["Data analysis", "3", "2.5", "true"]]
+        ["Data analysis", "3", "2.5", "true"]
+    ]
     maturity = _read(tmp_path / "processed" / "maturity.csv")
     assert maturity[["dimension", "score"]].values.tolist() == [["Leadership", "3"]]
     integrations = _read(tmp_path / "processed" / "integrations.csv")
     assert integrations[["record_id", "linked_record_id"]].values.tolist() == [
-        ["E09000007-00002", "E09000007-00003"]]
+        ["E09000007-00002", "E09000007-00003"]
+    ]
     assert len(_read(tmp_path / "processed" / "rejected.csv")) == 0
 
 
@@ -278,9 +439,11 @@ def test_a_filled_template_validates_and_cleans(tmp_path: Path, template: Path) 
 def _office() -> str:
     binary = shutil.which("soffice") or shutil.which("libreoffice")
     if binary is None:
-        message = ("LibreOffice is not installed (no soffice or libreoffice on PATH): the check that "
-                   "the template's drop-downs survive LibreOffice is skipped; "
-                   "apt-get install libreoffice-calc-nogui to run it")
+        message = (
+            "LibreOffice is not installed (no soffice or libreoffice on PATH): the check that "
+            "the template's drop-downs survive LibreOffice is skipped; "
+            "apt-get install libreoffice-calc-nogui to run it"
+        )
         if os.environ.get("CI") == "true":
             pytest.fail(message)
         pytest.skip(message)
@@ -289,9 +452,19 @@ def _office() -> str:
 
 def _convert(binary: str, source: Path, to: str, out_dir: Path, profile: Path) -> Path:
     subprocess.run(
-        [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--convert-to", to,
-         "--outdir", str(out_dir), str(source)],
-        check=True, capture_output=True, timeout=180,
+        [
+            binary,
+            f"-env:UserInstallation={profile.as_uri()}",
+            "--headless",
+            "--convert-to",
+            to,
+            "--outdir",
+            str(out_dir),
+            str(source),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     converted = out_dir / f"{source.stem}.{to}"
     assert converted.exists(), f"LibreOffice wrote no {converted.name}"
@@ -320,10 +493,12 @@ def test_drop_downs_survive_libreoffice(tmp_path: Path, template: Path) -> None:
                 assert kept.formula1 == validation.formula1
 
     content = zipfile.ZipFile(ods).read("content.xml").decode("utf-8")
-    conditions = re.findall(r'<table:content-validation [^>]*table:condition="([^"]*)"[^>]*>', content)
+    conditions = re.findall(
+        r'<table:content-validation [^>]*table:condition="([^"]*)"[^>]*>', content
+    )
     in_list = [c for c in conditions if "cell-content-is-in-list([$Lists." in c]
     assert len(in_list) == 12  # Authority; 6 on Systems; 3 on Skills; 2 on Maturity
-    displayed = re.findall(r'<table:content-validation [^>]*cell-content-is-in-list[^>]*>', content)
+    displayed = re.findall(r"<table:content-validation [^>]*cell-content-is-in-list[^>]*>", content)
     assert all('table:display-list="none"' not in v for v in displayed)
     assert sum("cell-content-is-date()" in c for c in conditions) == 3  # completed, start, end
     assert sum("cell-content-is-decimal-number()" in c for c in conditions) == 2  # cost, staff

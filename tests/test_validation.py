@@ -8,26 +8,52 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from fixture_returns import write_fixture_survey
+from hostile import corpus
 from openpyxl import Workbook
 from typer.testing import CliRunner
 
-from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.cli import app
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import load_reference
-from citytools_analysis.release.writer import neutralise_formula
+from citytools_analysis.ingest.cleaning import clean_survey
 from citytools_analysis.ingest.validation import no_value_rules, validate_returns
-
-from fixture_returns import write_fixture_survey
-from hostile import corpus
+from citytools_analysis.release.writer import neutralise_formula
 
 SYSTEMS_HEADER = [
-    "Service area", "Function", "System", "Manufacturer", "Supplier", "Type", "Hosting",
-    "Contract start", "Contract end", "Annual cost (£)", "Value for money", "Satisfaction",
-    "Integrates with", "Replacement planned", "Notes",
+    "Service area",
+    "Function",
+    "System",
+    "Manufacturer",
+    "Supplier",
+    "Type",
+    "Hosting",
+    "Contract start",
+    "Contract end",
+    "Annual cost (£)",
+    "Value for money",
+    "Satisfaction",
+    "Integrates with",
+    "Replacement planned",
+    "Notes",
 ]
-GOOD_ROW = ["Planning", "Applications", "Uniform", "Idox", None, "Frontline", "Hosted",
-            "01/04/2016", "31/03/2022", 85000, 4, 4, None, "No", None]
+GOOD_ROW = [
+    "Planning",
+    "Applications",
+    "Uniform",
+    "Idox",
+    None,
+    "Frontline",
+    "Hosted",
+    "01/04/2016",
+    "31/03/2022",
+    85000,
+    4,
+    4,
+    None,
+    "No",
+    None,
+]
 
 
 def _row(service_area, system, **cells) -> list:
@@ -46,8 +72,9 @@ BROKEN_SYSTEMS = [
     list(GOOD_ROW),  # row 6: duplicate of row 3
     _row("Finance", "Unit4 ERP", **{"Annual cost (£)": "ask finance"}),  # row 7
     _row("Libraries", "Spydus", **{"Value for money": 7}),  # row 8: rating out of range
-    _row("Parking", "Chipside", **{"Contract start": "01/04/2020",
-                                   "Contract end": "31/03/2019"}),  # row 9: end before start
+    _row(
+        "Parking", "Chipside", **{"Contract start": "01/04/2020", "Contract end": "31/03/2019"}
+    ),  # row 9: end before start
 ]
 BROKEN_SKILLS = [
     ["Skill area", "Level", "In-house staff", "Can support others"],
@@ -81,15 +108,21 @@ def _workbook(path: Path, sheets: dict[str, list[list]]) -> Path:
     return path
 
 
-def write_broken_return(directory: Path, name: str = "broken.xlsx",
-                        authority: str = "London Borough of Hackney") -> Path:
-    path = _workbook(directory / name, {
-        "Respondent": [["Authority", authority]],
-        "Systems": BROKEN_SYSTEMS,
-        "Skills": BROKEN_SKILLS,
-        "Maturity": BROKEN_MATURITY,
-    })
-    (directory / "round.json").write_text(json.dumps({"snapshot_date": "2019-09-30"}), encoding="utf-8")
+def write_broken_return(
+    directory: Path, name: str = "broken.xlsx", authority: str = "London Borough of Hackney"
+) -> Path:
+    path = _workbook(
+        directory / name,
+        {
+            "Respondent": [["Authority", authority]],
+            "Systems": BROKEN_SYSTEMS,
+            "Skills": BROKEN_SKILLS,
+            "Maturity": BROKEN_MATURITY,
+        },
+    )
+    (directory / "round.json").write_text(
+        json.dumps({"snapshot_date": "2019-09-30"}), encoding="utf-8"
+    )
     return path
 
 
@@ -110,20 +143,30 @@ def test_every_problem_of_a_broken_return_is_placed(broken: Path) -> None:
     assert _placed(check.problems) == BROKEN_PROBLEMS
     assert {p.file for p in check.problems} == {"broken.xlsx"}
     assert report.exit_code == 1
-    assert report.counts() == {"files": 1, "ready": 0, "with_problems": 1, "unreadable": 0,
-                               "rows_rejected": 5, "values_cleared": 3}
+    assert report.counts() == {
+        "files": 1,
+        "ready": 0,
+        "with_problems": 1,
+        "unreadable": 0,
+        "rows_rejected": 5,
+        "values_cleared": 3,
+    }
 
 
 def test_what_was_expected_comes_from_the_reference(broken: Path) -> None:
     expected = {p.rule: p.expected for p in validate_returns([broken]).checks[0].problems}
     # the taxonomy's first two service areas and its size (service_areas.csv)
     assert expected["unknown_service_area"] == (
-        "a service area from the taxonomy (e.g. Revenues & Benefits, Adult Social Care … 23 in all)")
+        "a service area from the taxonomy (e.g. Revenues & Benefits, Adult Social Care … 23 in all)"
+    )
     assert expected["rating_out_of_range"] == "1–5 or Very poor … Very good (e.g. 4 - Good)"
     assert expected["invalid_required_value"] == expected["rating_out_of_range"]  # maturity score
     assert expected["unknown_skill_area"] == (
-        "a skill area from the taxonomy (e.g. Data analysis, Data engineering … 10 in all)")
-    assert expected["missing_required"] == "a value in every required column (Service area and System)"
+        "a skill area from the taxonomy (e.g. Data analysis, Data engineering … 10 in all)"
+    )
+    assert (
+        expected["missing_required"] == "a value in every required column (Service area and System)"
+    )
     assert expected["end_before_start"] == "an end date on or after the contract start"
     assert "120k" in expected["unreadable_cost"] and "£1.2m" in expected["unreadable_cost"]
     assert expected["duplicate"] == "each row given once"
@@ -134,12 +177,19 @@ def test_rolling_and_synonyms_are_notes_not_problems(tmp_path: Path) -> None:
     camden = validate_returns([survey / "camden return v2.xlsx"]).checks[0]
     # rows 6, 7, 8 of SYSTEMS, Skills 5 and Maturity 4 rejected; cost and VfM of row 9 cleared
     assert [(p.sheet, p.row, p.rule) for p in camden.problems] == [
-        ("SYSTEMS", 6, "duplicate"), ("SYSTEMS", 7, "unknown_service_area"),
-        ("SYSTEMS", 8, "missing_required"), ("SYSTEMS", 9, "unreadable_cost"),
-        ("SYSTEMS", 9, "rating_out_of_range"), ("Skills", 5, "duplicate"),
+        ("SYSTEMS", 6, "duplicate"),
+        ("SYSTEMS", 7, "unknown_service_area"),
+        ("SYSTEMS", 8, "missing_required"),
+        ("SYSTEMS", 9, "unreadable_cost"),
+        ("SYSTEMS", 9, "rating_out_of_range"),
+        ("Skills", 5, "duplicate"),
         ("Maturity", 4, "invalid_required_value"),
     ]
-    notes = {(n.row, n.header, n.value): (n.action, n.detail) for n in camden.notes if n.sheet == "SYSTEMS"}
+    notes = {
+        (n.row, n.header, n.value): (n.action, n.detail)
+        for n in camden.notes
+        if n.sheet == "SYSTEMS"
+    }
     assert notes[(9, "Expiry", "rolling")] == ("read as no value", "")
     assert notes[(3, "Service", "Revs & Bens")] == ("value normalised", "Revenues & Benefits")
     # the personal data in the Notes column of row 3 and row 8 is never shown
@@ -164,7 +214,8 @@ def test_text_report_names_file_sheet_row_column_value_and_outcome(broken: Path)
     assert "sheet Maturity, row 2, column B (Score): '0'" in text
     assert text.strip().splitlines()[-1] == (
         "Checked 1 file: 0 ready to send, 1 with problems (5 rows would be rejected, "
-        "3 values cleared), 0 could not be read.")
+        "3 values cleared), 0 could not be read."
+    )
     assert "value normalised" not in text and "notes (" not in text
 
 
@@ -182,13 +233,17 @@ def test_json_report_has_the_same_problems(broken: Path) -> None:
     report = json.loads(outcome.output)
     (entry,) = report["files"]
     assert entry["status"] == "problems" and entry["error"] is None
-    placed = [(p["sheet"], p["row"], p["column"], p["header"], p["value"], p["action"], p["rule"])
-              for p in entry["problems"]]
+    placed = [
+        (p["sheet"], p["row"], p["column"], p["header"], p["value"], p["action"], p["rule"])
+        for p in entry["problems"]
+    ]
     assert placed == BROKEN_PROBLEMS
     assert entry["problems"] == [asdict(p) for p in validate_returns([broken]).checks[0].problems]
     assert report["summary"]["rows_rejected"] == 5 and report["exit_code"] == 1
     assert "notes" not in entry
-    assert "notes" in json.loads(_run(str(broken), "--format", "json", "--verbose").output)["files"][0]
+    assert (
+        "notes" in json.loads(_run(str(broken), "--format", "json", "--verbose").output)["files"][0]
+    )
 
 
 def test_exit_0_when_clean(tmp_path: Path) -> None:
@@ -205,16 +260,39 @@ def _with_sheets(directory: Path, name: str, **sheets) -> Path:
 @pytest.mark.parametrize(
     "make, fragments",
     [
-        (lambda d: (d / "notes.xlsx").write_text("not a spreadsheet") and d / "notes.xlsx",
-         ["notes.xlsx: cannot be read", "file notes.xlsx", "cannot be read as an Excel workbook"]),
-        (lambda d: _with_sheets(d, "no systems.xlsx", Respondent=[["Authority", "Camden"]]),
-         ["file no systems.xlsx, sheet Systems", "required sheet 'Systems' is missing"]),
-        (lambda d: _with_sheets(d, "atlantis.xlsx", Respondent=[["Authority", "Borough of Atlantis"]],
-                                Systems=[SYSTEMS_HEADER, GOOD_ROW]),
-         ["file atlantis.xlsx, sheet Respondent, row 1, column B (value)", "'Borough of Atlantis'"]),
-        (lambda d: _with_sheets(d, "no column.xlsx", Respondent=[["Authority", "Camden"]],
-                                Systems=[["Service area", "Widget"], ["Housing", "x"]]),
-         ["file no column.xlsx, sheet Systems, row 1, column System", "no header row"]),
+        (
+            lambda d: (d / "notes.xlsx").write_text("not a spreadsheet") and d / "notes.xlsx",
+            [
+                "notes.xlsx: cannot be read",
+                "file notes.xlsx",
+                "cannot be read as an Excel workbook",
+            ],
+        ),
+        (
+            lambda d: _with_sheets(d, "no systems.xlsx", Respondent=[["Authority", "Camden"]]),
+            ["file no systems.xlsx, sheet Systems", "required sheet 'Systems' is missing"],
+        ),
+        (
+            lambda d: _with_sheets(
+                d,
+                "atlantis.xlsx",
+                Respondent=[["Authority", "Borough of Atlantis"]],
+                Systems=[SYSTEMS_HEADER, GOOD_ROW],
+            ),
+            [
+                "file atlantis.xlsx, sheet Respondent, row 1, column B (value)",
+                "'Borough of Atlantis'",
+            ],
+        ),
+        (
+            lambda d: _with_sheets(
+                d,
+                "no column.xlsx",
+                Respondent=[["Authority", "Camden"]],
+                Systems=[["Service area", "Widget"], ["Housing", "x"]],
+            ),
+            ["file no column.xlsx, sheet Systems, row 1, column System", "no header row"],
+        ),
     ],
     ids=["not-a-workbook", "missing-sheet", "unknown-authority", "missing-column"],
 )
@@ -234,7 +312,9 @@ def test_an_unreadable_file_does_not_hide_the_others(tmp_path: Path, broken: Pat
     bad.write_bytes(b"PK not really")
     outcome = _run(str(broken), str(bad))
     assert outcome.exit_code == 2
-    assert "broken.xlsx: 8 problems" in outcome.output and "bad.xlsx: cannot be read" in outcome.output
+    assert (
+        "broken.xlsx: 8 problems" in outcome.output and "bad.xlsx: cannot be read" in outcome.output
+    )
 
 
 def test_two_returns_for_one_authority(tmp_path: Path) -> None:
@@ -253,9 +333,15 @@ def _clean_side(out: Path) -> set[tuple]:
     rejected = pd.read_csv(out / "rejected.csv", dtype=str, keep_default_na=False)
     corrections = pd.read_csv(out / "corrections.csv", dtype=str, keep_default_na=False)
     answered = no_value_rules(load_reference())
-    rows = {(r.source_file, r.sheet, int(r.source_row), r.column, r.reason) for r in rejected.itertuples()}
-    rows |= {(r.source_file, r.sheet, int(r.source_row), r.column, r.rule) for r in corrections.itertuples()
-             if r.clean_value == "" and r.rule not in answered}
+    rows = {
+        (r.source_file, r.sheet, int(r.source_row), r.column, r.reason)
+        for r in rejected.itertuples()
+    }
+    rows |= {
+        (r.source_file, r.sheet, int(r.source_row), r.column, r.rule)
+        for r in corrections.itertuples()
+        if r.clean_value == "" and r.rule not in answered
+    }
     return rows
 
 
@@ -268,19 +354,33 @@ def test_validate_and_clean_agree(tmp_path: Path, survey_of: str) -> None:
     report = validate_returns([survey])
     assert report.exit_code == 1
     result = clean_survey(survey, tmp_path / "out")
-    problems = {(p.file, p.sheet, p.row, p.field, p.rule) for c in report.checks for p in c.problems}
+    problems = {
+        (p.file, p.sheet, p.row, p.field, p.rule) for c in report.checks for p in c.problems
+    }
     assert problems == _clean_side(tmp_path / "out")
     assert len(problems) == {"fixture": 7, "broken": 8}[survey_of]
     notes = sum(len(c.notes) for c in report.checks)
-    assert notes + sum(p.action == "value cleared" for c in report.checks for p in c.problems) == len(
-        result.tables["corrections"])
+    assert notes + sum(
+        p.action == "value cleared" for c in report.checks for p in c.problems
+    ) == len(result.tables["corrections"])
 
 
 # --- and on every case of the hostile-input corpus -----------------------------------------------
 VALUE_LEVEL_CASES = [
-    "implausible_dates", "bad_costs", "bad_ratings", "unicode_names", "formula_triggers",
-    "script_names", "merged_cells", "hidden_rows", "formula_cells", "huge_cell",
-    "spaced_sheet_names", "whitespace_cells", "far_right_values", "personal_in_public_columns",
+    "implausible_dates",
+    "bad_costs",
+    "bad_ratings",
+    "unicode_names",
+    "formula_triggers",
+    "script_names",
+    "merged_cells",
+    "hidden_rows",
+    "formula_cells",
+    "huge_cell",
+    "spaced_sheet_names",
+    "whitespace_cells",
+    "far_right_values",
+    "personal_in_public_columns",
 ]
 
 
@@ -302,8 +402,11 @@ def test_validate_and_clean_agree_on_hostile_returns(tmp_path: Path, name: str) 
     report = validate_returns([survey])
     clean_survey(survey, tmp_path / "out")
     # the release writes text a spreadsheet would run as a formula with a leading apostrophe
-    problems = {(neutralise_formula(p.file), neutralise_formula(p.sheet), p.row, p.field, p.rule)
-                for c in report.checks for p in c.problems}
+    problems = {
+        (neutralise_formula(p.file), neutralise_formula(p.sheet), p.row, p.field, p.rule)
+        for c in report.checks
+        for p in c.problems
+    }
     assert problems == _clean_side(tmp_path / "out")
     assert report.exit_code == (1 if problems else 0)
 
@@ -312,11 +415,18 @@ def test_expected_text_for_implausible_values_uses_the_snapshot(tmp_path: Path) 
     survey = write_fixture_survey(tmp_path / "survey")  # round.json: snapshot 2019-09-30
     corpus.implausible_dates(survey)
     corpus.bad_costs(survey)
-    expected = {(p.field, p.rule): p.expected
-                for p in validate_returns([survey / corpus.GLA]).checks[0].problems}
+    expected = {
+        (p.field, p.rule): p.expected
+        for p in validate_returns([survey / corpus.GLA]).checks[0].problems
+    }
     # start: up to 5 years after the snapshot year; end: up to 50
-    assert expected[("contract_start", "implausible_date")] == "a date from 01/01/1990 to 31/12/2024"
+    assert (
+        expected[("contract_start", "implausible_date")] == "a date from 01/01/1990 to 31/12/2024"
+    )
     assert expected[("contract_end", "implausible_date")] == "a date from 01/01/1990 to 31/12/2069"
     assert expected[("annual_cost_gbp", "implausible_cost")] == (
-        "an annual amount up to £50,000,000 (check the units)")
-    assert expected[("annual_cost_gbp", "negative_cost")].startswith("an amount in pounds, 0 or more")
+        "an annual amount up to £50,000,000 (check the units)"
+    )
+    assert expected[("annual_cost_gbp", "negative_cost")].startswith(
+        "an amount in pounds, 0 or more"
+    )

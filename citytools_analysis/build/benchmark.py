@@ -78,28 +78,44 @@ def stage_book(root: Path) -> Path:
     root.mkdir(parents=True, exist_ok=True)
     for name in ("_config.yml", "_toc.yml"):
         shutil.copy(PROJECT_ROOT / name, root / name)
-    shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"),
-                    dirs_exist_ok=True)
+    shutil.copytree(
+        BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"), dirs_exist_ok=True
+    )
     return root
 
 
 def _measure(label: str, report: BuildReport, seconds: float, notes: str = "") -> Measure:
-    names = sorted(run.job.output.relative_to(run.job.output.parents[1]).as_posix()
-                   if run.job.output.parent.name in ("profiles", "explore")
-                   else run.job.output.name for run in report.executed)
+    names = sorted(
+        run.job.output.relative_to(run.job.output.parents[1]).as_posix()
+        if run.job.output.parent.name in ("profiles", "explore")
+        else run.job.output.name
+        for run in report.executed
+    )
     failed = [f"{run.job.output.name}: {run.error}" for run in report.runs if not run.ok]
     if failed:
         notes = (notes + " FAILED: " + "; ".join(failed)).strip()
-    return Measure(label, seconds, len(report.executed), len(report.reused), report.code,
-                   notes, names)
+    return Measure(
+        label, seconds, len(report.executed), len(report.reused), report.code, notes, names
+    )
 
 
-def _build(root: Path, parameters: dict, jobs: int | None, label: str, notes: str = "",
-           scheduler: str | None = None) -> Measure:
+def _build(
+    root: Path,
+    parameters: dict,
+    jobs: int | None,
+    label: str,
+    notes: str = "",
+    scheduler: str | None = None,
+) -> Measure:
     started = time.perf_counter()
     report = build_book_report(
-        jobs, generated_dir=root / "book" / "_generated", build_dir=root / "_build",
-        parameters=parameters, book_root=root, progress=False, scheduler=scheduler,
+        jobs,
+        generated_dir=root / "book" / "_generated",
+        build_dir=root / "_build",
+        parameters=parameters,
+        book_root=root,
+        progress=False,
+        scheduler=scheduler,
     )
     measure = _measure(label, report, time.perf_counter() - started, notes)
     measure.sources = [run.job.source for run in report.executed]
@@ -118,14 +134,18 @@ def import_lines(source: Path) -> list[str]:
     for cell in nbformat.read(source, as_version=4).cells:
         if cell.cell_type != "code":
             continue
-        code = "\n".join(line for line in cell.source.splitlines()
-                         if not line.lstrip().startswith(("%", "!")))
+        code = "\n".join(
+            line for line in cell.source.splitlines() if not line.lstrip().startswith(("%", "!"))
+        )
         try:
             tree = ast.parse(code)
         except SyntaxError:
             continue
-        lines += [ast.get_source_segment(code, node) for node in ast.walk(tree)
-                  if isinstance(node, (ast.Import, ast.ImportFrom))]
+        lines += [
+            ast.get_source_segment(code, node)
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+        ]
     return [line for line in dict.fromkeys(lines) if line]
 
 
@@ -138,15 +158,19 @@ def floor_notebook(path: Path, imports: Sequence[str] = ()) -> Path:
     if imports:
         cells.append(new_code_cell("\n".join(imports)))
     notebook = new_notebook(cells=cells)
-    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
-                                       "language": "python"}
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     nbformat.write(notebook, path)
     return path
 
 
-def measure_floors(workdir: Path, sources: Sequence[Path], jobs: int | None,
-                   scheduler: str | None = None) -> tuple[Measure, Measure]:
+def measure_floors(
+    workdir: Path, sources: Sequence[Path], jobs: int | None, scheduler: str | None = None
+) -> tuple[Measure, Measure]:
     """The bare floor and the import floor for ``sources`` (one run each), through the pool.
 
     The *bare floor* runs as many notebooks as ``sources`` that only set a parameter: kernel
@@ -162,19 +186,34 @@ def measure_floors(workdir: Path, sources: Sequence[Path], jobs: int | None,
     for source in sources:
         if source not in by_source:
             by_source[source] = floor_notebook(
-                workdir / "floors" / f"imports-{len(by_source):02d}.ipynb", import_lines(source))
+                workdir / "floors" / f"imports-{len(by_source):02d}.ipynb", import_lines(source)
+            )
     measures = []
-    for label, notebooks in (("bare floor", [bare] * len(sources)),
-                             ("import floor", [by_source[source] for source in sources])):
-        floor_jobs = [NotebookJob(notebook, workdir / "floors" / label.replace(" ", "-")
-                                  / f"{number:03d}.ipynb", {"value": number})
-                      for number, notebook in enumerate(notebooks)]
+    for label, notebooks in (
+        ("bare floor", [bare] * len(sources)),
+        ("import floor", [by_source[source] for source in sources]),
+    ):
+        floor_jobs = [
+            NotebookJob(
+                notebook,
+                workdir / "floors" / label.replace(" ", "-") / f"{number:03d}.ipynb",
+                {"value": number},
+            )
+            for number, notebook in enumerate(notebooks)
+        ]
         started = time.perf_counter()
         runs = run_jobs(floor_jobs, jobs, progress=False, scheduler=scheduler)
         failed = [f"{run.job.output.name}: {run.error}" for run in runs if not run.ok]
-        measures.append(Measure(f"London: {label} ({len(floor_jobs)} notebooks)",
-                                time.perf_counter() - started, len(runs), 0,
-                                1 if failed else 0, "; ".join(failed)))
+        measures.append(
+            Measure(
+                f"London: {label} ({len(floor_jobs)} notebooks)",
+                time.perf_counter() - started,
+                len(runs),
+                0,
+                1 if failed else 0,
+                "; ".join(failed),
+            )
+        )
     return measures[0], measures[1]
 
 
@@ -207,8 +246,11 @@ def change_one_return(survey_dir: Path, reference_dir: Path | None = None) -> st
             if fold(sheet.title) != "systems":
                 continue
             for row in sheet.iter_rows(min_row=1, max_row=15):
-                headers = {columns.lookup(cell.value): cell.column for cell in row
-                           if cell.value is not None}
+                headers = {
+                    columns.lookup(cell.value): cell.column
+                    for cell in row
+                    if cell.value is not None
+                }
                 if "contract_end" not in headers:
                     continue
                 column = headers["contract_end"]
@@ -218,8 +260,10 @@ def change_one_return(survey_dir: Path, reference_dir: Path | None = None) -> st
                         old = cell.value
                         cell.value = old.replace(year=old.year + 2)
                         workbook.save(path)
-                        return (f"{path.name}, sheet {sheet.title!r}, row {cell.row}: contract end "
-                                f"{old:%Y-%m-%d} -> {cell.value:%Y-%m-%d}")
+                        return (
+                            f"{path.name}, sheet {sheet.title!r}, row {cell.row}: contract end "
+                            f"{old:%Y-%m-%d} -> {cell.value:%Y-%m-%d}"
+                        )
                 break
     raise ValueError(f"{survey_dir}: no return with a dated contract end to change")
 
@@ -250,17 +294,20 @@ def national_reference(target: Path, authorities: int, source: Path = REFERENCE_
     extra = max(0, authorities - len(london))
     first_row = int(pd.to_numeric(london["tile_row"], errors="coerce").max()) + 2
     width = len(str(extra))
-    rows = [{
-        "gss_code": f"E07{number:06d}",
-        "name": f"Synthetic Authority {number:0{width}d}",
-        "short_name": f"Synthetic {number:0{width}d}",
-        "kind": "borough",
-        "inner_outer": "Inner" if number % 2 else "Outer",
-        "tile_row": str(first_row + (number - 1) // SYNTHETIC_COLUMNS),
-        "tile_col": str((number - 1) % SYNTHETIC_COLUMNS),
-        "abbreviation": f"s{number:0{width}d}",
-        "synonyms": "",
-    } for number in range(1, extra + 1)]
+    rows = [
+        {
+            "gss_code": f"E07{number:06d}",
+            "name": f"Synthetic Authority {number:0{width}d}",
+            "short_name": f"Synthetic {number:0{width}d}",
+            "kind": "borough",
+            "inner_outer": "Inner" if number % 2 else "Outer",
+            "tile_row": str(first_row + (number - 1) // SYNTHETIC_COLUMNS),
+            "tile_col": str((number - 1) % SYNTHETIC_COLUMNS),
+            "abbreviation": f"s{number:0{width}d}",
+            "synonyms": "",
+        }
+        for number in range(1, extra + 1)
+    ]
     table = pd.concat([london, pd.DataFrame(rows, columns=london.columns)], ignore_index=True)
     table.to_csv(target / "authorities.csv", index=False, lineterminator="\n")
     return target
@@ -284,20 +331,33 @@ def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[M
     respondents = max(1, round(authorities * RESPONSE_RATE))
     systems = NATIONAL_SYSTEMS * authorities / NATIONAL_AUTHORITIES
     started = time.perf_counter()
-    summary = generate_survey(SEED, base / "survey", base / "truth", reference,
-                              n_authorities=respondents,
-                              systems_per_authority=systems / respondents)
+    summary = generate_survey(
+        SEED,
+        base / "survey",
+        base / "truth",
+        reference,
+        n_authorities=respondents,
+        systems_per_authority=systems / respondents,
+    )
     generated = time.perf_counter() - started
     root = stage_book(base / "root")
-    parameters = {"survey_dir": str(base / "survey"), "processed_dir": str(base / "processed"),
-                  "truth_dir": "", "reference_dir": str(reference)}
+    parameters = {
+        "survey_dir": str(base / "survey"),
+        "processed_dir": str(base / "processed"),
+        "truth_dir": "",
+        "reference_dir": str(reference),
+    }
     if (base / "contracts").is_dir():  # the generator's contract registers, if it writes them
         parameters["contracts_dir"] = str(base / "contracts")
     measure = _build(root, parameters, jobs, f"national scale, {authorities} authorities (cold)")
-    kept = pd.read_csv(base / "processed" / "systems.csv", usecols=["record_id"]) \
-        if (base / "processed" / "systems.csv").exists() else pd.DataFrame()
-    measure.notes = (f"{respondents} returns, {len(kept):,} systems cleaned; "
-                     + measure.notes).strip()
+    kept = (
+        pd.read_csv(base / "processed" / "systems.csv", usecols=["record_id"])
+        if (base / "processed" / "systems.csv").exists()
+        else pd.DataFrame()
+    )
+    measure.notes = (
+        f"{respondents} returns, {len(kept):,} systems cleaned; " + measure.notes
+    ).strip()
     return measure, f"generated in {generated:.1f} s: {summary}"
 
 
@@ -312,21 +372,39 @@ def national_build_on_dask(workdir: Path, authorities: int, jobs: int | None) ->
 
     base = workdir / f"national-{authorities}"
     root = stage_book(base / "root-dask")
-    parameters = {"survey_dir": str(base / "survey"), "processed_dir": str(base / "processed-dask"),
-                  "truth_dir": "", "reference_dir": str(base / "reference")}
+    parameters = {
+        "survey_dir": str(base / "survey"),
+        "processed_dir": str(base / "processed-dask"),
+        "truth_dir": "",
+        "reference_dir": str(base / "reference"),
+    }
     if (base / "contracts").is_dir():
         parameters["contracts_dir"] = str(base / "contracts")
     workers = jobs or os.cpu_count() or 1
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster:
-        return _build(root, parameters, jobs,
-                      f"national scale, {authorities} authorities (cold, local Dask cluster of "
-                      f"{workers})", scheduler=cluster.scheduler_address)
+    with LocalCluster(
+        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        return _build(
+            root,
+            parameters,
+            jobs,
+            f"national scale, {authorities} authorities (cold, local Dask cluster of {workers})",
+            scheduler=cluster.scheduler_address,
+        )
 
 
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
-    ".venv*", ".git", "_build", ".build-cache", "_generated", "__pycache__", ".pytest_cache",
-    "*.egg-info", "build", ".ipynb_checkpoints", "tests",
+    ".venv*",
+    ".git",
+    "_build",
+    ".build-cache",
+    "_generated",
+    "__pycache__",
+    ".pytest_cache",
+    "*.egg-info",
+    "build",
+    ".ipynb_checkpoints",
+    "tests",
 )
 
 
@@ -345,14 +423,16 @@ def name_resolution_report(corpus: Path | str = NAME_CORPUS) -> str | None:
     started = time.perf_counter()
     _results, summary = score_corpus(frame)
     seconds = time.perf_counter() - started
-    return "\n".join([
-        "Name resolution (labelled corpus)",
-        f"  {corpus_scores_text(summary)}",
-        f"  Precision {summary['precision']:.1%} (target at least 99%), recall "
-        f"{summary['recall']:.1%} (target at least 95%); {summary['merged']} unknown name(s) "
-        f"merged into a known one; {len(frame)} names resolved in {seconds:.2f} s "
-        "(resolvers built from the reference tables included).",
-    ])
+    return "\n".join(
+        [
+            "Name resolution (labelled corpus)",
+            f"  {corpus_scores_text(summary)}",
+            f"  Precision {summary['precision']:.1%} (target at least 99%), recall "
+            f"{summary['recall']:.1%} (target at least 95%); {summary['merged']} unknown name(s) "
+            f"merged into a known one; {len(frame)} names resolved in {seconds:.2f} s "
+            "(resolvers built from the reference tables included).",
+        ]
+    )
 
 
 def snapshot_project(target: Path) -> Path:
@@ -409,9 +489,11 @@ def run_benchmark(
         if snapshot:
             copy = snapshot_project(workdir / "project")
             echo(f"Benchmarking a copy of the project in {copy} ...")
-            code = (f"from citytools_analysis.build.benchmark import run_benchmark; "
-                    f"run_benchmark({list(scales)!r}, {jobs!r}, {str(workdir / 'runs')!r}, "
-                    f"snapshot=False, dask={dask!r})")
+            code = (
+                f"from citytools_analysis.build.benchmark import run_benchmark; "
+                f"run_benchmark({list(scales)!r}, {jobs!r}, {str(workdir / 'runs')!r}, "
+                f"snapshot=False, dask={dask!r})"
+            )
             env = dict(os.environ, PYTHONPATH=str(copy), PYTHONUNBUFFERED="1")
             subprocess.run([sys.executable, "-c", code], env=env, cwd=copy, check=True)
             return None
@@ -442,8 +524,11 @@ def _london(workdir: Path, jobs: int | None, echo) -> list[Measure]:
     root = stage_book(base / "root")
     # No synthetic truth: the recovery measures are not what is timed, and the project's
     # truth describes the project's returns, not a changed copy of them.
-    parameters = {"survey_dir": str(survey), "processed_dir": str(base / "processed"),
-                  "truth_dir": ""}
+    parameters = {
+        "survey_dir": str(survey),
+        "processed_dir": str(base / "processed"),
+        "truth_dir": "",
+    }
     measures = []
     for label in ("London: cold build", "London: no-op rebuild"):
         echo(f"{label} ...")
@@ -463,8 +548,10 @@ def _london(workdir: Path, jobs: int | None, echo) -> list[Measure]:
 
 def _line(measure: Measure) -> str:
     status = "ok" if measure.code == 0 else f"FAILED ({measure.code})"
-    return (f"{measure.label}: {measure.seconds:.1f} s, {measure.executed} executed, "
-            f"{measure.reused} reused, {status}" + (f"; {measure.notes}" if measure.notes else ""))
+    return (
+        f"{measure.label}: {measure.seconds:.1f} s, {measure.executed} executed, "
+        f"{measure.reused} reused, {status}" + (f"; {measure.notes}" if measure.notes else "")
+    )
 
 
 def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str:
@@ -476,31 +563,43 @@ def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str
     bare = next((m for m in measures if m.label.startswith("London: bare floor")), None)
     imported = next((m for m in measures if m.label.startswith("London: import floor")), None)
     if cold:
-        lines.append(f"Cold build: {cold.seconds:.1f} s ({cold.notebook_seconds:.1f} s of "
-                     f"notebooks, {cold.book_seconds:.1f} s of book).")
+        lines.append(
+            f"Cold build: {cold.seconds:.1f} s ({cold.notebook_seconds:.1f} s of "
+            f"notebooks, {cold.book_seconds:.1f} s of book)."
+        )
     if cold and bare:
-        lines.append(f"Cold build / bare floor: {cold.seconds / bare.seconds:.2f} x "
-                     f"(target at most 3 x)")
+        lines.append(
+            f"Cold build / bare floor: {cold.seconds / bare.seconds:.2f} x (target at most 3 x)"
+        )
     if cold and imported:
-        lines.append(f"Cold build / import floor: {cold.seconds / imported.seconds:.2f} x "
-                     f"(target at most 1.3 x)")
+        lines.append(
+            f"Cold build / import floor: {cold.seconds / imported.seconds:.2f} x "
+            f"(target at most 1.3 x)"
+        )
     if cold and noop:
-        lines.append(f"No-op rebuild / cold build: {noop.seconds / cold.seconds:.1%} "
-                     f"(target at most 5%)")
+        lines.append(
+            f"No-op rebuild / cold build: {noop.seconds / cold.seconds:.1%} (target at most 5%)"
+        )
     if cold and changed:
-        lines.append(f"One changed return / cold build: {changed.seconds / cold.seconds:.1%} "
-                     f"(target at most 40%)")
+        lines.append(
+            f"One changed return / cold build: {changed.seconds / cold.seconds:.1%} "
+            f"(target at most 40%)"
+        )
     if changed:
         profiles = [name for name in changed.executed_names if name.startswith("profiles/")]
         others = [name for name in changed.executed_names if not name.startswith("profiles/")]
-        lines.append(f"After one changed return, re-executed {changed.executed} notebook(s): "
-                     f"{len(others)} chapter/explorer ({', '.join(others)}) and "
-                     f"{len(profiles)} profile(s) ({', '.join(profiles) or 'none'}); "
-                     f"{changed.reused} reused.")
+        lines.append(
+            f"After one changed return, re-executed {changed.executed} notebook(s): "
+            f"{len(others)} chapter/explorer ({', '.join(others)}) and "
+            f"{len(profiles)} profile(s) ({', '.join(profiles) or 'none'}); "
+            f"{changed.reused} reused."
+        )
     on_dask = [m for m in measures if "Dask" in m.label]
     for (n, local), dasked in zip(national, on_dask):
-        lines.append(f"National scale, {n} authorities: local pool {local.seconds:.1f} s, "
-                     f"local Dask cluster {dasked.seconds:.1f} s.")
+        lines.append(
+            f"National scale, {n} authorities: local pool {local.seconds:.1f} s, "
+            f"local Dask cluster {dasked.seconds:.1f} s."
+        )
     if len(national) >= 2:
         (small, first), (large, last) = national[0], national[-1]
         growth = last.seconds / first.seconds

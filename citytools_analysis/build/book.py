@@ -14,8 +14,15 @@ BOOK_LOG = "jupyter-book.log"
 # The key of the last successful book build, in the build folder (see :func:`book_key`).
 BOOK_KEY = ".book-key"
 # Libraries whose version changes the HTML.
-BOOK_LIBRARIES = ("jupyter-book", "sphinx", "myst-nb", "myst-parser", "sphinx-book-theme",
-                  "pydata-sphinx-theme", "itables")
+BOOK_LIBRARIES = (
+    "jupyter-book",
+    "sphinx",
+    "myst-nb",
+    "myst-parser",
+    "sphinx-book-theme",
+    "pydata-sphinx-theme",
+    "itables",
+)
 # The book's raw-data folder, whose hash the footer shows (provenance's default setting).
 PROVENANCE_RAW_DIR = ("data", "raw")
 
@@ -49,16 +56,24 @@ def book_key(book_root: Path | str = PROJECT_ROOT) -> str:
     root = Path(book_root)
     digest = hashlib.sha256()
     files = [root / "_config.yml", root / "_toc.yml", Path(provenance.__file__)]
-    files += sorted(path for path in (root / "book").rglob("*") if path.is_file()
-                    and not any(part.startswith(".")
-                                for part in path.relative_to(root / "book").parts))
+    files += sorted(
+        path
+        for path in (root / "book").rglob("*")
+        if path.is_file()
+        and not any(part.startswith(".") for part in path.relative_to(root / "book").parts)
+    )
     for path in files:
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
-        digest.update(name.encode() + b"\0" + (file_digest(path).encode() if path.is_file()
-                                               else b"missing") + b"\0")
+        digest.update(
+            name.encode()
+            + b"\0"
+            + (file_digest(path).encode() if path.is_file() else b"missing")
+            + b"\0"
+        )
     raw = root.joinpath(*PROVENANCE_RAW_DIR)
-    footer = provenance.provenance_text(provenance.commit_id(root),
-                                        provenance.raw_data_hash(raw) if raw.is_dir() else None)
+    footer = provenance.provenance_text(
+        provenance.commit_id(root), provenance.raw_data_hash(raw) if raw.is_dir() else None
+    )
     versions = {}
     for library in BOOK_LIBRARIES:
         try:
@@ -134,8 +149,12 @@ def build_html(
         command.append("--all")
     key = book_key(book_root)
     stored = build_dir / BOOK_KEY
-    if (not full and (build_dir / "html" / "index.html").is_file() and stored.is_file()
-            and stored.read_text(encoding="utf-8").strip() == key):
+    if (
+        not full
+        and (build_dir / "html" / "index.html").is_file()
+        and stored.is_file()
+        and stored.read_text(encoding="utf-8").strip() == key
+    ):
         return 0  # nothing the HTML is made from has changed since the last build
     stored.unlink(missing_ok=True)
     # The pages are always written afresh (the doctrees stay, so only changed pages are read
@@ -152,12 +171,15 @@ def build_html(
     build_dir.mkdir(parents=True, exist_ok=True)
     log = build_dir / BOOK_LOG
     with log.open("w", encoding="utf-8") as handle:
-        code = subprocess.run(command, check=False, stdout=handle,
-                              stderr=subprocess.STDOUT).returncode
+        code = subprocess.run(
+            command, check=False, stdout=handle, stderr=subprocess.STDOUT
+        ).returncode
     if code == 0:
         stored.write_text(key + "\n", encoding="utf-8")
     else:
         tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
-        print(f"jupyter-book build failed (exit code {code}); its log is {log}:\n{tail}",
-              file=sys.stderr)
+        print(
+            f"jupyter-book build failed (exit code {code}); its log is {log}:\n{tail}",
+            file=sys.stderr,
+        )
     return code

@@ -28,8 +28,17 @@ KEY_SUFFIX = ".build-key"
 PACKAGE_DIR = Path(__file__).resolve().parents[1]
 
 # Libraries whose version changes what an executed notebook shows.
-RENDERING_LIBRARIES = ("pandas", "numpy", "matplotlib", "seaborn", "itables", "papermill",
-                       "ipykernel", "scipy", "networkx")
+RENDERING_LIBRARIES = (
+    "pandas",
+    "numpy",
+    "matplotlib",
+    "seaborn",
+    "itables",
+    "papermill",
+    "ipykernel",
+    "scipy",
+    "networkx",
+)
 
 _CHUNK = 1 << 20
 # Folders never read as data (caches and checkpoints inside an input folder).
@@ -80,7 +89,8 @@ def path_digest(path: Path | str) -> str:
     elif path.is_dir():
         digest.update(b"dir\0")
         files = sorted(
-            p for p in path.rglob("*")
+            p
+            for p in path.rglob("*")
             if p.is_file() and not _SKIPPED_PARTS.intersection(p.relative_to(path).parts)
         )
         for file in files:
@@ -174,8 +184,9 @@ def notebook_key(
     """
     digest = hashlib.sha256()
     digest.update(b"source\0" + file_digest(source).encode())
-    digest.update(b"parameters\0" + json.dumps(dict(parameters), sort_keys=True,
-                                               default=str).encode())
+    digest.update(
+        b"parameters\0" + json.dumps(dict(parameters), sort_keys=True, default=str).encode()
+    )
     digests = {} if digests is None else digests
     for path in sorted({str(Path(p)) for p in inputs}):
         if path not in digests:
@@ -183,8 +194,10 @@ def notebook_key(
         digest.update(b"input\0" + path.encode() + b"\0" + digests[path].encode())
     digest.update(b"fingerprint\0" + fingerprint.encode())
     digest.update(b"package\0" + (package if package is not None else package_digest()).encode())
-    digest.update(b"environment\0" + (environment if environment is not None
-                                      else environment_digest()).encode())
+    digest.update(
+        b"environment\0"
+        + (environment if environment is not None else environment_digest()).encode()
+    )
     return digest.hexdigest()
 
 

@@ -29,8 +29,11 @@ from citytools_analysis.core.paths import PROJECT_ROOT
 KERNEL_NAME = "python3"
 # A kernel that fails to start (a port race between parallel processes) is tried again.
 KERNEL_START_ATTEMPTS = 3
-KERNEL_START_SIGNS = ("Address already in use", "Kernel died before replying to kernel_info",
-                      "Kernel didn't respond")
+KERNEL_START_SIGNS = (
+    "Address already in use",
+    "Kernel died before replying to kernel_info",
+    "Kernel didn't respond",
+)
 # Tags understood by myst-nb: set here, by the runner, never by hand in the sources.
 REMOVE_CELL = "remove-cell"
 REMOVE_INPUT = "remove-input"
@@ -38,7 +41,6 @@ PARAMETER_TAGS = ("parameters", "injected-parameters")
 
 # Notebook-level papermill metadata kept for provenance; the rest (times, paths) is volatile.
 KEPT_PAPERMILL_KEYS = ("parameters", "default_parameters")
-
 
 
 @dataclass(frozen=True)
@@ -264,8 +266,11 @@ def run_jobs(
     if not jobs:
         return []
     runs: dict[int, NotebookRun] = {}
-    shown = nullcontext(bar) if bar is not None else tqdm(
-        total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
+    shown = (
+        nullcontext(bar)
+        if bar is not None
+        else tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
+    )
     with shown as progress_bar:
         if scheduler:
             for number, run in _run_on_cluster(jobs, scheduler, execute):
@@ -285,15 +290,20 @@ def run_jobs(
     return [runs[number] for number in range(len(jobs))]
 
 
-def _run_on_cluster(jobs: list[NotebookJob], scheduler: str,
-                    execute: Callable[[NotebookJob], NotebookRun]):
+def _run_on_cluster(
+    jobs: list[NotebookJob], scheduler: str, execute: Callable[[NotebookJob], NotebookRun]
+):
     """Yield ``(number, run)`` as the cluster's workers finish the jobs."""
     from distributed import Client
     from distributed import as_completed as completed
 
     with Client(scheduler) as client:
-        futures = client.map(execute, jobs, pure=False, key=[
-            f"notebook-{number}-{job.output.name}" for number, job in enumerate(jobs)])
+        futures = client.map(
+            execute,
+            jobs,
+            pure=False,
+            key=[f"notebook-{number}-{job.output.name}" for number, job in enumerate(jobs)],
+        )
         numbers = {future.key: number for number, future in enumerate(futures)}
         for future in completed(futures):
             yield numbers[future.key], future.result()

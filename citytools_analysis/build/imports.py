@@ -48,8 +48,11 @@ def notebook_imports(source: Path | str, package: str = PACKAGE) -> set[str] | N
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        lines = [line for line in cell.source.splitlines()
-                 if not line.lstrip().startswith(_IPYTHON_PREFIXES)]
+        lines = [
+            line
+            for line in cell.source.splitlines()
+            if not line.lstrip().startswith(_IPYTHON_PREFIXES)
+        ]
         try:
             tree = ast.parse("\n".join(lines))
         except SyntaxError:
@@ -71,8 +74,9 @@ def _graph(package: str, package_dir: str):
     return grimp.build_graph(package, cache_dir=None)
 
 
-def imported_modules(names: Iterable[str], package: str = PACKAGE,
-                     package_dir: Path | str = PACKAGE_DIR) -> set[str]:
+def imported_modules(
+    names: Iterable[str], package: str = PACKAGE, package_dir: Path | str = PACKAGE_DIR
+) -> set[str]:
     """Every module of the package that importing ``names`` runs.
 
     That is each named module (a name that is not a module stands for its parent, as in
@@ -116,8 +120,9 @@ def module_file(module: str, package_dir: Path | str = PACKAGE_DIR) -> Path:
     return base / "__init__.py" if base.is_dir() else base.with_suffix(".py")
 
 
-def notebook_code_digest(source: Path | str, package_dir: Path | str = PACKAGE_DIR,
-                         package: str = PACKAGE) -> str:
+def notebook_code_digest(
+    source: Path | str, package_dir: Path | str = PACKAGE_DIR, package: str = PACKAGE
+) -> str:
     """SHA-256 of the package code a notebook runs: the modules it imports, transitively.
 
     The package's files that are not Python (data it ships) count for every notebook. A
@@ -140,16 +145,20 @@ def notebook_code_digest(source: Path | str, package_dir: Path | str = PACKAGE_D
     if names is None:
         files = sorted(package_dir.rglob("*.py"))
     else:
-        files = sorted(module_file(module, package_dir)
-                       for module in imported_modules(names, package, package_dir))
-    files += sorted(p for p in package_dir.rglob("*") if p.is_file() and p.suffix not in
-                    (".py", ".pyc"))
+        files = sorted(
+            module_file(module, package_dir)
+            for module in imported_modules(names, package, package_dir)
+        )
+    files += sorted(
+        p for p in package_dir.rglob("*") if p.is_file() and p.suffix not in (".py", ".pyc")
+    )
     digest = hashlib.sha256()
     for file in files:
         if _SKIPPED_PARTS.intersection(file.relative_to(package_dir).parts):
             continue
         digest.update(file.relative_to(package_dir).as_posix().encode() + b"\0")
-        digest.update(hashlib.sha256(file.read_bytes()).hexdigest().encode()
-                      if file.is_file() else b"missing")
+        digest.update(
+            hashlib.sha256(file.read_bytes()).hexdigest().encode() if file.is_file() else b"missing"
+        )
         digest.update(b"\0")
     return digest.hexdigest()

@@ -48,10 +48,10 @@ from citytools_analysis.build.execute import (
 from citytools_analysis.build.plan import (
     CLEANING_NOTEBOOK,
     CONTEXT_FILE,
-    FINDINGS_STORE,
     EXPLORE_FOLDER,
     EXPLORER_PATTERN,
     EXPLORER_PREFIX,
+    FINDINGS_STORE,
     NOTEBOOK_PATTERN,
     PATH_PARAMETER_SUFFIXES,
     PROFILE_NOTEBOOK,
@@ -80,15 +80,46 @@ from citytools_analysis.core.paths import (
 # Planning (plan.py), running (execute.py) and the HTML step (book.py) are their own
 # modules; their public names stay importable from here.
 __all__ = [
-    "BuildReport", "CLEANING_NOTEBOOK", "CONTEXT_FILE", "EXPLORE_FOLDER", "EXPLORER_PATTERN",
-    "EXPLORER_PREFIX", "KERNEL_NAME", "KERNEL_START_ATTEMPTS", "KERNEL_START_SIGNS",
-    "KEPT_PAPERMILL_KEYS", "NOTEBOOK_PATTERN", "NotebookJob", "NotebookRun",
-    "PARAMETER_TAGS", "PATH_PARAMETER_SUFFIXES", "PROFILE_NOTEBOOK", "PROFILE_PARAMETER",
-    "PROFILES_FOLDER", "REMOVE_CELL", "REMOVE_INPUT", "build_book", "build_book_report",
-    "build_html", "declared_parameters", "execute_job", "is_kernel_start_failure",
-    "job_inputs", "job_key", "jupyter_book_command", "notebook_defaults", "plan_explorers",
-    "plan_notebooks", "plan_profiles", "prepare_for_book", "profile_authorities",
-    "remove_stale", "run_cached", "run_jobs", "run_notebook", "set_title",
+    "BuildReport",
+    "CLEANING_NOTEBOOK",
+    "CONTEXT_FILE",
+    "EXPLORE_FOLDER",
+    "EXPLORER_PATTERN",
+    "EXPLORER_PREFIX",
+    "KERNEL_NAME",
+    "KERNEL_START_ATTEMPTS",
+    "KERNEL_START_SIGNS",
+    "KEPT_PAPERMILL_KEYS",
+    "NOTEBOOK_PATTERN",
+    "NotebookJob",
+    "NotebookRun",
+    "PARAMETER_TAGS",
+    "PATH_PARAMETER_SUFFIXES",
+    "PROFILE_NOTEBOOK",
+    "PROFILE_PARAMETER",
+    "PROFILES_FOLDER",
+    "REMOVE_CELL",
+    "REMOVE_INPUT",
+    "build_book",
+    "build_book_report",
+    "build_html",
+    "declared_parameters",
+    "execute_job",
+    "is_kernel_start_failure",
+    "job_inputs",
+    "job_key",
+    "jupyter_book_command",
+    "notebook_defaults",
+    "plan_explorers",
+    "plan_notebooks",
+    "plan_profiles",
+    "prepare_for_book",
+    "profile_authorities",
+    "remove_stale",
+    "run_cached",
+    "run_jobs",
+    "run_notebook",
+    "set_title",
 ]
 
 
@@ -117,8 +148,9 @@ def remove_stale(generated_dir: Path | str, keep: Iterable[Path]) -> list[Path]:
     return removed
 
 
-def job_key(job: NotebookJob, package: str | None = None,
-            digests: dict[str, str] | None = None) -> str:
+def job_key(
+    job: NotebookJob, package: str | None = None, digests: dict[str, str] | None = None
+) -> str:
     """The cache key of a job (:func:`.build_cache.notebook_key` over :func:`job_inputs`).
 
     ``package`` is the digest of the package code the notebook runs; by default the
@@ -126,9 +158,14 @@ def job_key(job: NotebookJob, package: str | None = None,
     """
     if package is None:
         package = build_imports.notebook_code_digest(job.source)
-    return build_cache.notebook_key(job.source, job.parameters, job_inputs(job),
-                                    fingerprint=job.fingerprint, package=package,
-                                    digests=digests)
+    return build_cache.notebook_key(
+        job.source,
+        job.parameters,
+        job_inputs(job),
+        fingerprint=job.fingerprint,
+        package=package,
+        digests=digests,
+    )
 
 
 def run_cached(
@@ -175,14 +212,18 @@ def run_cached(
             code[job.source] = build_cache.code_digest(job.source)
         return job_key(job, code[job.source], digests)
 
-    stale = [job for job in jobs
-             if force or not build_cache.is_fresh(job.output, key(job, before))]
+    stale = [job for job in jobs if force or not build_cache.is_fresh(job.output, key(job, before))]
     stale_ids = {id(job) for job in stale}
     if bar is not None:
         bar.update(len(jobs) - len(stale))
-    executed = dict(zip(map(id, stale), run_jobs(stale, workers, execute=execute,
-                                                  progress=progress, scheduler=scheduler,
-                                                  bar=bar)))
+    executed = dict(
+        zip(
+            map(id, stale),
+            run_jobs(
+                stale, workers, execute=execute, progress=progress, scheduler=scheduler, bar=bar
+            ),
+        )
+    )
     after: dict[str, str] = {}  # hashed again: a job may write what it is keyed on (cleaning)
     runs = []
     for job in jobs:
@@ -223,13 +264,19 @@ class BuildReport:
     def summary(self) -> str:
         """One line: executed, reused, failed, times."""
         failed = sum(1 for run in self.runs if not run.ok)
-        book = ("book not built" if self.code == 1 and failed
-                else f"book built in {self.book_seconds:.1f} s"
-                + ("" if self.code == 0 else f" (FAILED, exit code {self.code})"))
-        return (f"{len(self.runs)} notebook(s): {len(self.executed)} executed, "
-                f"{len(self.reused)} reused" + (f", {failed} failed" if failed else "")
-                + f" in {self.notebook_seconds:.1f} s; {book}; "
-                f"total {self.total_seconds:.1f} s.")
+        book = (
+            "book not built"
+            if self.code == 1 and failed
+            else f"book built in {self.book_seconds:.1f} s"
+            + ("" if self.code == 0 else f" (FAILED, exit code {self.code})")
+        )
+        return (
+            f"{len(self.runs)} notebook(s): {len(self.executed)} executed, "
+            f"{len(self.reused)} reused"
+            + (f", {failed} failed" if failed else "")
+            + f" in {self.notebook_seconds:.1f} s; {book}; "
+            f"total {self.total_seconds:.1f} s."
+        )
 
 
 def _failures(runs: Iterable[NotebookRun]) -> list[NotebookRun]:
@@ -248,13 +295,22 @@ def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
     if not readers:
         return
     effective = {**notebook_defaults(readers[0].source), **dict(readers[0].parameters)}
-    chosen = report_parameters(**{name: effective.get(name) for name in (
-        "as_of", "horizon_years", "window_months", "min_authorities")})
+    chosen = report_parameters(
+        **{
+            name: effective.get(name)
+            for name in ("as_of", "horizon_years", "window_months", "min_authorities")
+        }
+    )
     write_findings_store(_resolve(effective.get("processed_dir", PROCESSED_DIR)), chosen, store)
 
 
-def _stage_downloads(parameters: Mapping[str, Any], build_dir: Path | str, generated_dir: Path,
-                      reference_dir: Any, force: bool) -> Path:
+def _stage_downloads(
+    parameters: Mapping[str, Any],
+    build_dir: Path | str,
+    generated_dir: Path,
+    reference_dir: Any,
+    force: bool,
+) -> Path:
     """Stage the files the book publishes, unless what they are made from is unchanged.
 
     The staged folder keeps the key it was made from (the release's bytes, the package's
@@ -273,11 +329,20 @@ def _stage_downloads(parameters: Mapping[str, Any], build_dir: Path | str, gener
     digest.update(json.dumps(dict(parameters), sort_keys=True, default=str).encode())
     key, stored = digest.hexdigest(), staging / ".publish-key"
     include = Path(generated_dir) / publish.DOWNLOADS_INCLUDE
-    if (not force and include.is_file() and stored.is_file()
-            and stored.read_text(encoding="utf-8").strip() == key):
+    if (
+        not force
+        and include.is_file()
+        and stored.is_file()
+        and stored.read_text(encoding="utf-8").strip() == key
+    ):
         return staging
-    staged = publish.prepare(processed_dir, build_dir, generated_dir,
-                             _resolve(reference_dir) if reference_dir else None, parameters)
+    staged = publish.prepare(
+        processed_dir,
+        build_dir,
+        generated_dir,
+        _resolve(reference_dir) if reference_dir else None,
+        parameters,
+    )
     stored.write_text(key + "\n", encoding="utf-8")
     return staged
 
@@ -287,12 +352,16 @@ def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
     from citytools_analysis.report.profiles import load_london
 
     effective = {**notebook_defaults(jobs_source), **_offered(jobs_source, dict(parameters))}
-    options = {name: effective[name] for name in ("horizon_years", "window_months",
-                                                   "min_authorities") if name in effective}
+    options = {
+        name: effective[name]
+        for name in ("horizon_years", "window_months", "min_authorities")
+        if name in effective
+    }
     london = load_london(
         _resolve(effective.get("processed_dir", PROCESSED_DIR)),
         _resolve(effective.get("reference_dir", REFERENCE_DIR)),
-        as_of=effective.get("as_of") or None, **options,
+        as_of=effective.get("as_of") or None,
+        **options,
     )
     return london
 
@@ -364,12 +433,14 @@ def build_book_report(
     reference_dir = parameters.get("reference_dir")
     codes = profile_authorities(_resolve(reference_dir) if reference_dir else None, authorities)
     store = generated_dir / FINDINGS_STORE
-    cleaning, chapters = plan_notebooks(notebooks_dir, generated_dir,
-                                        {"findings_store": str(store), **parameters})
+    cleaning, chapters = plan_notebooks(
+        notebooks_dir, generated_dir, {"findings_store": str(store), **parameters}
+    )
     explorers = plan_explorers(notebooks_dir, generated_dir, parameters)
     planned_profiles = plan_profiles(codes, notebooks_dir, generated_dir, parameters)
-    remove_stale(generated_dir, [job.output for job in
-                                 (cleaning, *chapters, *explorers, *planned_profiles)])
+    remove_stale(
+        generated_dir, [job.output for job in (cleaning, *chapters, *explorers, *planned_profiles)]
+    )
 
     from tqdm import tqdm
 
@@ -378,8 +449,9 @@ def build_book_report(
     # One progress bar for the whole build: the cleaning notebook, the rest, then the book.
     with tqdm(total=planned, desc="notebooks", unit="nb", disable=not progress) as bar:
         bar.set_postfix_str(cleaning.output.name)
-        first = run_cached([cleaning], 1, execute=execute, force=force, bar=bar,
-                           scheduler=scheduler)
+        first = run_cached(
+            [cleaning], 1, execute=execute, force=force, bar=bar, scheduler=scheduler
+        )
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0)
 
@@ -392,11 +464,18 @@ def build_book_report(
             known = set(london.authorities["gss_code"])
             fingerprints = profile_digests(london, [code for code in codes if code in known])
             context = save_context(london, generated_dir / CONTEXT_FILE)
-            profiles = plan_profiles(codes, notebooks_dir, generated_dir,
-                                     {**parameters, "context_file": str(context)}, fingerprints)
+            profiles = plan_profiles(
+                codes,
+                notebooks_dir,
+                generated_dir,
+                {**parameters, "context_file": str(context)},
+                fingerprints,
+            )
         rest = [*chapters, *explorers, *profiles]
-        runs = [*first, *run_cached(rest, jobs, execute=execute, force=force, bar=bar,
-                                    scheduler=scheduler)]
+        runs = [
+            *first,
+            *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
+        ]
         executed_at = time.perf_counter()
         if _failures(runs):
             return BuildReport(1, runs, executed_at - started, 0.0)
@@ -438,7 +517,13 @@ def build_book(
         If an authority code is not in the reference list.
     """
     return build_book_report(
-        jobs, notebooks_dir=notebooks_dir, generated_dir=generated_dir, build_dir=build_dir,
-        parameters=parameters, book_root=book_root, authorities=authorities, force=force,
+        jobs,
+        notebooks_dir=notebooks_dir,
+        generated_dir=generated_dir,
+        build_dir=build_dir,
+        parameters=parameters,
+        book_root=book_root,
+        authorities=authorities,
+        force=force,
         scheduler=scheduler,
     ).code

@@ -180,8 +180,11 @@ def plan_explorers(
     notebooks_dir, generated_dir = Path(notebooks_dir), Path(generated_dir)
     offered = dict(parameters or {})
     return [
-        NotebookJob(source, generated_dir / EXPLORE_FOLDER / source.name[len(EXPLORER_PREFIX):],
-                    _offered(source, offered))
+        NotebookJob(
+            source,
+            generated_dir / EXPLORE_FOLDER / source.name[len(EXPLORER_PREFIX) :],
+            _offered(source, offered),
+        )
         for source in sorted(notebooks_dir.glob(EXPLORER_PATTERN))
     ]
 
@@ -246,18 +249,27 @@ def plan_profiles(
         return []
     chosen = _offered(source, dict(parameters or {}))
     effective = {**notebook_defaults(source), **chosen}
-    inputs = tuple(sorted({_resolve(effective["reference_dir"]), REFERENCE_DIR})
-                   if "reference_dir" in effective else (REFERENCE_DIR,))
+    inputs = tuple(
+        sorted({_resolve(effective["reference_dir"]), REFERENCE_DIR})
+        if "reference_dir" in effective
+        else (REFERENCE_DIR,)
+    )
     fingerprints = fingerprints or {}
     from citytools_analysis.core.reference import load_reference
 
-    reference = load_reference(_resolve(effective["reference_dir"])
-                               if "reference_dir" in effective else None)
+    reference = load_reference(
+        _resolve(effective["reference_dir"]) if "reference_dir" in effective else None
+    )
     titles = dict(zip(reference.authorities["gss_code"], reference.authorities["short_name"]))
     return [
-        NotebookJob(source, Path(generated_dir) / PROFILES_FOLDER / f"{code}.ipynb",
-                    {**chosen, PROFILE_PARAMETER: code}, inputs, fingerprints.get(code, ""),
-                    titles.get(code, code))
+        NotebookJob(
+            source,
+            Path(generated_dir) / PROFILES_FOLDER / f"{code}.ipynb",
+            {**chosen, PROFILE_PARAMETER: code},
+            inputs,
+            fingerprints.get(code, ""),
+            titles.get(code, code),
+        )
         for code in codes
     ]
 
@@ -289,7 +301,8 @@ def job_inputs(job: NotebookJob) -> tuple[Path, ...]:
         return tuple(job.inputs)
     effective = {**notebook_defaults(job.source), **dict(job.parameters)}
     paths = {
-        _resolve(value) for name, value in effective.items()
+        _resolve(value)
+        for name, value in effective.items()
         if name.endswith(PATH_PARAMETER_SUFFIXES) and isinstance(value, (str, Path)) and str(value)
     }
     paths.add(RAW_DIR if job.source.name == CLEANING_NOTEBOOK else REFERENCE_DIR)

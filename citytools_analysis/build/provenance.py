@@ -141,8 +141,12 @@ def data_years(descriptor: dict) -> list[int]:
     several rounds, the same keys of each entry of its ``rounds`` list. Sorted, unique.
     """
     entries = [descriptor, *[r for r in descriptor.get("rounds", []) if isinstance(r, dict)]]
-    years = {int(match.group(0)) for entry in entries for key in _YEAR_KEYS
-             for match in _YEAR.finditer(str(entry.get(key) or ""))}
+    years = {
+        int(match.group(0))
+        for entry in entries
+        for key in _YEAR_KEYS
+        for match in _YEAR.finditer(str(entry.get(key) or ""))
+    }
     return sorted(years)
 
 

@@ -64,8 +64,12 @@ def _write(path: Path, content: bytes) -> None:
     path.write_bytes(content)
 
 
-def write_api(processed_dir: Path | str, out_dir: Path | str,
-              reference_dir: Path | str | None = None, **options: Any) -> dict[str, dict]:
+def write_api(
+    processed_dir: Path | str,
+    out_dir: Path | str,
+    reference_dir: Path | str | None = None,
+    **options: Any,
+) -> dict[str, dict]:
     """Write every API document, its schemas and the OpenAPI description into ``out_dir``.
 
     Returns
@@ -109,11 +113,25 @@ def describe_files(site: Path | str, processed_dir: Path | str) -> list[Publishe
             rows = None
             holds = "The data package: every table's fields, types, keys and licence."
         files.append(PublishedFile(path, holds, (site / path).stat().st_size, rows, licence))
-    files.append(PublishedFile(ZIP_NAME, "The whole release: the data package and every table.",
-                               (site / ZIP_NAME).stat().st_size, total, licence))
-    files.append(PublishedFile(DATABASE_NAME, "The whole release as a SQLite database, with "
-                               "the data package's types, primary and foreign keys.",
-                               (site / DATABASE_NAME).stat().st_size, total, licence))
+    files.append(
+        PublishedFile(
+            ZIP_NAME,
+            "The whole release: the data package and every table.",
+            (site / ZIP_NAME).stat().st_size,
+            total,
+            licence,
+        )
+    )
+    files.append(
+        PublishedFile(
+            DATABASE_NAME,
+            "The whole release as a SQLite database, with "
+            "the data package's types, primary and foreign keys.",
+            (site / DATABASE_NAME).stat().st_size,
+            total,
+            licence,
+        )
+    )
     return files
 
 
@@ -137,15 +155,14 @@ def downloads_markdown(files: list[PublishedFile], page_root: str = "../") -> st
             f'<td class="text-end">{html.escape(_size(item.bytes))}</td>'
             f'<td class="text-end">{"not a table" if item.rows is None else f"{item.rows:,}"}</td>'
             f"<td>{html.escape(item.licence)}</td>"
-            "</tr>")
+            "</tr>"
+        )
     return (
         "```{raw} html\n"
         '<table class="table citytools-downloads">\n'
         "<caption>Files to download: the release, the zip and the database</caption>\n"
         "<thead><tr><th>file</th><th>holds</th><th>size</th><th>rows</th>"
-        "<th>licence</th></tr></thead>\n<tbody>\n"
-        + "\n".join(rows)
-        + "\n</tbody>\n</table>\n```\n"
+        "<th>licence</th></tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n```\n"
     )
 
 
@@ -186,8 +203,11 @@ def prepare(
     write_authority_extracts(processed_dir, staging / AUTHORITY_DATA_FOLDER)
     write_zip(processed_dir, staging / ZIP_NAME)
     write_database(processed_dir, staging / DATABASE_NAME)
-    options = {name: value for name, value in dict(parameters or {}).items()
-               if name in API_OPTIONS and value not in (None, "")}
+    options = {
+        name: value
+        for name, value in dict(parameters or {}).items()
+        if name in API_OPTIONS and value not in (None, "")
+    }
     write_api(processed_dir, staging / API_FOLDER, reference_dir, **options)
     include = Path(generated_dir) / DOWNLOADS_INCLUDE
     include.parent.mkdir(parents=True, exist_ok=True)
@@ -228,5 +248,11 @@ def published_json(path: Path | str) -> Any:
     return json.loads(Path(path).read_text(encoding="utf-8"))
 
 
-__all__ = ["describe_files", "downloads_markdown", "install", "prepare", "published_json",
-           "write_api"]
+__all__ = [
+    "describe_files",
+    "downloads_markdown",
+    "install",
+    "prepare",
+    "published_json",
+    "write_api",
+]

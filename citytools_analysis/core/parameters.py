@@ -43,8 +43,11 @@ class ReportParameters:
 
     def with_overrides(self, **overrides) -> ReportParameters:
         """A copy with the given values; ``None`` and ``""`` keep the configured value."""
-        chosen = {name: value for name, value in overrides.items()
-                  if value is not None and value != "" and name in self.__dataclass_fields__}
+        chosen = {
+            name: value
+            for name, value in overrides.items()
+            if value is not None and value != "" and name in self.__dataclass_fields__
+        }
         return replace(self, **chosen)
 
     def as_dict(self) -> dict:
@@ -61,20 +64,24 @@ def _cast(name: str, kind: str, cell: object, source: Path) -> object:
     try:
         return _CASTS[kind](str(cell).strip()) if kind != "int" else int(float(str(cell)))
     except ValueError:
-        raise SurveyInputError(f"parameter {name!r} is not a valid {kind}: {cell!r}",
-                               file=str(source)) from None
+        raise SurveyInputError(
+            f"parameter {name!r} is not a valid {kind}: {cell!r}", file=str(source)
+        ) from None
 
 
 @lru_cache(maxsize=8)
 def _load(path: Path) -> ReportParameters:
     table = pd.read_csv(path, dtype=str, keep_default_na=False)
-    values = {row.parameter: _cast(row.parameter, row.type, row.value, path)
-              for row in table.itertuples(index=False)}
+    values = {
+        row.parameter: _cast(row.parameter, row.type, row.value, path)
+        for row in table.itertuples(index=False)
+    }
     wanted = set(ReportParameters.__dataclass_fields__)
     missing, unknown = sorted(wanted - set(values)), sorted(set(values) - wanted)
     if missing or unknown:
-        raise SurveyInputError(f"parameters missing: {missing or 'none'}; unknown: {unknown or 'none'}",
-                               file=str(path))
+        raise SurveyInputError(
+            f"parameters missing: {missing or 'none'}; unknown: {unknown or 'none'}", file=str(path)
+        )
     return ReportParameters(**values)
 
 

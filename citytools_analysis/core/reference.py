@@ -215,7 +215,9 @@ class Reference:
     def column_names(self, sheet: str) -> Vocabulary:
         """Field ← header and synonyms, for one sheet of the survey."""
         rows = self.survey_columns[self.survey_columns.sheet == sheet]
-        mapping = {row.field: [row.header, *_split_synonyms(row.synonyms)] for row in rows.itertuples()}
+        mapping = {
+            row.field: [row.header, *_split_synonyms(row.synonyms)] for row in rows.itertuples()
+        }
         return Vocabulary(f"{sheet} column", mapping)
 
     def required_fields(self, sheet: str) -> list[str]:

@@ -66,24 +66,31 @@ def read_round_file(survey_dir: Path) -> dict:
     """The settings of a round (``round.json`` in its survey folder); a clear error if unreadable."""
     path = Path(survey_dir) / ROUND_FILE
     if not path.is_file():
-        raise SurveyInputError(f"a survey round needs a {ROUND_FILE} in {survey_dir}", file=ROUND_FILE)
+        raise SurveyInputError(
+            f"a survey round needs a {ROUND_FILE} in {survey_dir}", file=ROUND_FILE
+        )
     try:
         settings = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as error:
         raise SurveyInputError(f"not valid JSON: {error}", file=str(path)) from None
     if not isinstance(settings, dict) or not str(settings.get("round") or "").strip():
-        raise SurveyInputError('must give the round\'s name, e.g. {"round": "2021"}', file=str(path))
+        raise SurveyInputError(
+            'must give the round\'s name, e.g. {"round": "2021"}', file=str(path)
+        )
     snapshot = settings.get("snapshot_date")
     if snapshot:
         try:
             dt.date.fromisoformat(str(snapshot))
         except ValueError:
-            raise SurveyInputError(f"snapshot_date {snapshot!r} is not a date YYYY-MM-DD",
-                                   file=str(path)) from None
+            raise SurveyInputError(
+                f"snapshot_date {snapshot!r} is not a date YYYY-MM-DD", file=str(path)
+            ) from None
     return settings
 
 
-def _round(base: Path, survey_dir: Path, release_dir: Path, truth_dir: Path, current: bool) -> Round:
+def _round(
+    base: Path, survey_dir: Path, release_dir: Path, truth_dir: Path, current: bool
+) -> Round:
     settings = read_round_file(survey_dir)
     snapshot = settings.get("snapshot_date")
     synthetic = bool(settings.get("synthetic", False))
@@ -121,24 +128,40 @@ def list_rounds(data_dir: Path = paths.DATA_DIR) -> list[Round]:
     raw = data_dir / "raw"
     found: list[Round] = []
     if (raw / "survey").is_dir():
-        found.append(_round(raw, raw / "survey", data_dir / "processed", data_dir / "synthetic_truth",
-                            current=True))
+        found.append(
+            _round(
+                raw,
+                raw / "survey",
+                data_dir / "processed",
+                data_dir / "synthetic_truth",
+                current=True,
+            )
+        )
     rounds_dir = raw / "rounds"
     if rounds_dir.is_dir():
         for folder in sorted(p for p in rounds_dir.iterdir() if p.is_dir()):
-            one = _round(folder, folder / "survey", data_dir / "releases" / folder.name,
-                         data_dir / "synthetic_truth" / "rounds" / folder.name, current=False)
+            one = _round(
+                folder,
+                folder / "survey",
+                data_dir / "releases" / folder.name,
+                data_dir / "synthetic_truth" / "rounds" / folder.name,
+                current=False,
+            )
             if one.name != folder.name:
                 raise SurveyInputError(
                     f"the folder is named {folder.name!r} but its round.json says round "
-                    f"{one.name!r}: name the folder after the round", file=str(folder / "survey" / ROUND_FILE))
+                    f"{one.name!r}: name the folder after the round",
+                    file=str(folder / "survey" / ROUND_FILE),
+                )
             found.append(one)
     names = [r.name for r in found]
     for name in sorted(set(names)):
         if names.count(name) > 1:
             raise SurveyInputError(
                 f"round {name!r} is held twice (data/raw/survey/ and data/raw/rounds/{name}/): "
-                "a round lives in one place", file=ROUND_FILE)
+                "a round lives in one place",
+                file=ROUND_FILE,
+            )
     return sorted(found, key=lambda r: (r.snapshot_date or dt.date.min, r.name))
 
 
@@ -165,6 +188,8 @@ def previous_round(round_name: str, data_dir: Path = paths.DATA_DIR) -> Round | 
     rounds = list_rounds(data_dir)
     names = [r.name for r in rounds]
     if round_name not in names:
-        raise SurveyInputError(f"no survey round {round_name!r} (rounds held: {', '.join(names) or 'none'})")
+        raise SurveyInputError(
+            f"no survey round {round_name!r} (rounds held: {', '.join(names) or 'none'})"
+        )
     index = names.index(round_name)
     return rounds[index - 1] if index > 0 else None

@@ -17,15 +17,13 @@ from typing import Any
 
 import pandas as pd
 
-from citytools_analysis.ingest import parsing
 from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.core.reference import Reference, fold, load_reference
+from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.names import NameResolver, Resolution
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
-from citytools_analysis.core.reference import Reference, fold, load_reference
 from citytools_analysis.ingest.registers import add_registers, contracts_folder
 from citytools_analysis.ingest.spend import add_spend, spend_folder
-from citytools_analysis.release.writer import datapackage_descriptor, staged_release, write_datapackage, write_table
-from citytools_analysis.release.schema import TABLES
 from citytools_analysis.ingest.workbook import (
     RawRow,
     SheetTable,
@@ -34,6 +32,13 @@ from citytools_analysis.ingest.workbook import (
     open_workbook,
     read_respondent,
     read_table_sheet,
+)
+from citytools_analysis.release.schema import TABLES
+from citytools_analysis.release.writer import (
+    datapackage_descriptor,
+    staged_release,
+    write_datapackage,
+    write_table,
 )
 
 # Plausibility bounds for dates (a value outside them is cleared and logged, the row kept).
@@ -255,8 +260,9 @@ class Cleaner:
                 table.sheet,
                 row.excel_row,
                 column,
-                REMOVED if looks_personal(raw) else (
-                    self._text(raw).strip() if isinstance(raw, str) else self._text(raw)),
+                REMOVED
+                if looks_personal(raw)
+                else (self._text(raw).strip() if isinstance(raw, str) else self._text(raw)),
                 "" if cleared else self._text(clean),
                 rule,
                 cleared,
@@ -284,13 +290,29 @@ class Cleaner:
             pending: list[tuple] = []
             missing = [f for f in required if is_blank(cells.get(f))]
             if missing:
-                self._reject(result, account, table, row, "missing_required", missing[0],
-                             "required value blank: " + ", ".join(table.headers.get(m, m) for m in missing))
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    "missing_required",
+                    missing[0],
+                    "required value blank: " + ", ".join(table.headers.get(m, m) for m in missing),
+                )
                 continue
-            area = parsing.parse_choice(cells["service_area"], vocabulary=reference.service_area_names)
+            area = parsing.parse_choice(
+                cells["service_area"], vocabulary=reference.service_area_names
+            )
             if area.value is None:
-                self._reject(result, account, table, row, "unknown_service_area", "service_area",
-                             f"{str(cells['service_area']).strip()!r} is not in the service-area taxonomy")
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    "unknown_service_area",
+                    "service_area",
+                    f"{str(cells['service_area']).strip()!r} is not in the service-area taxonomy",
+                )
                 continue
             service_area = self._take("service_area", area, cells["service_area"], pending)
             record = {
@@ -305,40 +327,82 @@ class Cleaner:
             self._names(record, cells, pending)
             self._type_and_hosting(record, cells, pending)
             self._contract(record, cells, pending)
-            cost = parsing.parse_money(cells.get("annual_cost_gbp"), missing_terms=reference.missing_terms)
+            cost = parsing.parse_money(
+                cells.get("annual_cost_gbp"), missing_terms=reference.missing_terms
+            )
             value = self._take("annual_cost_gbp", cost, cells.get("annual_cost_gbp"), pending)
             if value is not None and value > MAX_ANNUAL_COST_GBP:
                 # One log line per cell: the clearing replaces any format rule queued above.
                 pending[:] = [p for p in pending if p[0] != "annual_cost_gbp"]
-                pending.append(("annual_cost_gbp", cells.get("annual_cost_gbp"), None, "implausible_cost", True))
+                pending.append(
+                    (
+                        "annual_cost_gbp",
+                        cells.get("annual_cost_gbp"),
+                        None,
+                        "implausible_cost",
+                        True,
+                    )
+                )
                 value = None
             record["annual_cost_gbp"] = value
             for column in ("value_for_money", "satisfaction"):
-                rating = parsing.parse_rating(cells.get(column), scale=reference.rating_scale,
-                                              missing_terms=reference.missing_terms)
+                rating = parsing.parse_rating(
+                    cells.get(column),
+                    scale=reference.rating_scale,
+                    missing_terms=reference.missing_terms,
+                )
                 record[column] = self._take(column, rating, cells.get(column), pending)
-            answer, year = parsing.parse_replacement(cells.get("replacement_planned"), answer_terms=reference.answer_terms,
-                                                     missing_terms=reference.missing_terms)
-            record["replacement_planned"] = self._take("replacement_planned", answer,
-                                                       cells.get("replacement_planned"), pending)
-            record["replacement_year"] = self._take("replacement_year", year,
-                                                    cells.get("replacement_planned"), pending)
+            answer, year = parsing.parse_replacement(
+                cells.get("replacement_planned"),
+                answer_terms=reference.answer_terms,
+                missing_terms=reference.missing_terms,
+            )
+            record["replacement_planned"] = self._take(
+                "replacement_planned", answer, cells.get("replacement_planned"), pending
+            )
+            record["replacement_year"] = self._take(
+                "replacement_year", year, cells.get("replacement_planned"), pending
+            )
             if year.value is not None and not year.logged:
                 # The year is split out of the answer cell: a new value, so it is logged.
-                pending.append(("replacement_year", cells.get("replacement_planned"), year.value,
-                                "replacement_year_from_answer", False))
+                pending.append(
+                    (
+                        "replacement_year",
+                        cells.get("replacement_planned"),
+                        year.value,
+                        "replacement_year_from_answer",
+                        False,
+                    )
+                )
             links = parsing.split_integrations(cells.get("integrates_with"))
             personal_required = self._remove_personal(record, links, pending, required)
             if personal_required:
-                self._reject(result, account, table, row, "personal_data", personal_required,
-                             "a required value looked like personal data (an e-mail address or "
-                             "telephone number); it is not written out")
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    "personal_data",
+                    personal_required,
+                    "a required value looked like personal data (an e-mail address or "
+                    "telephone number); it is not written out",
+                )
                 continue
-            signature = tuple(sorted((k, str(v)) for k, v in record.items()
-                                     if k not in ("record_id", "source_row"))) + (tuple(fold(n) for n in links),)
+            signature = tuple(
+                sorted(
+                    (k, str(v)) for k, v in record.items() if k not in ("record_id", "source_row")
+                )
+            ) + (tuple(fold(n) for n in links),)
             if signature in seen:
-                self._reject(result, account, table, row, "duplicate", "",
-                             f"same values as row {seen[signature]}")
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    "duplicate",
+                    "",
+                    f"same values as row {seen[signature]}",
+                )
                 continue
             seen[signature] = row.excel_row
             for column, raw, clean, rule, cleared in pending:
@@ -349,8 +413,9 @@ class Cleaner:
         self._integrations(kept_rows, result, table)
 
     @staticmethod
-    def _remove_personal(record: dict, links: list[str], pending: list[tuple],
-                         required: list[str]) -> str | None:
+    def _remove_personal(
+        record: dict, links: list[str], pending: list[tuple], required: list[str]
+    ) -> str | None:
         """Clear published text that holds an e-mail address or telephone number.
 
         An optional value is cleared and logged (rule ``personal_data_removed``, raw value
@@ -370,12 +435,22 @@ class Cleaner:
             pending.append(("linked_name", REMOVED, None, "personal_data_removed", True))
         return None
 
-    def _reject(self, result: CleanReturn, account: SheetAccount, table: SheetTable, row: RawRow,
-                reason: str, column: str, detail: str) -> None:
+    def _reject(
+        self,
+        result: CleanReturn,
+        account: SheetAccount,
+        table: SheetTable,
+        row: RawRow,
+        reason: str,
+        column: str,
+        detail: str,
+    ) -> None:
         account.rejected += 1
         if looks_personal(detail):  # details quote raw values; never a personal one
             detail = REMOVED
-        result.rejected.append(Rejection(table.file, table.sheet, row.excel_row, reason, column, detail))
+        result.rejected.append(
+            Rejection(table.file, table.sheet, row.excel_row, reason, column, detail)
+        )
 
     def _resolve_organisation(self, raw: Any, column: str, pending: list[tuple]) -> str | None:
         if is_blank(raw):
@@ -410,20 +485,37 @@ class Cleaner:
             if product != raw_product:
                 pending.append(("product", raw_product, product, f"product_{found.method}", False))
         record["product"] = product
-        returned_manufacturer = self._resolve_organisation(cells.get("manufacturer"), "manufacturer", pending)
+        returned_manufacturer = self._resolve_organisation(
+            cells.get("manufacturer"), "manufacturer", pending
+        )
         catalogue_manufacturer = self.product_manufacturer.get(product) if found.canonical else None
         manufacturer = returned_manufacturer
         if catalogue_manufacturer is not None and catalogue_manufacturer != returned_manufacturer:
             # The product table is the authority on who makes a known product; drop any
             # alias correction queued for the returned name and log the product rule instead.
             pending[:] = [p for p in pending if p[0] != "manufacturer"]
-            pending.append(("manufacturer", cells.get("manufacturer") or "", catalogue_manufacturer,
-                            "manufacturer_from_product", False))
+            pending.append(
+                (
+                    "manufacturer",
+                    cells.get("manufacturer") or "",
+                    catalogue_manufacturer,
+                    "manufacturer_from_product",
+                    False,
+                )
+            )
             manufacturer = catalogue_manufacturer
         record["manufacturer"] = manufacturer
         supplier = self._resolve_organisation(cells.get("supplier"), "supplier", pending)
         if supplier is None and manufacturer is not None:
-            pending.append(("supplier", cells.get("supplier") or "", manufacturer, "supplier_from_manufacturer", False))
+            pending.append(
+                (
+                    "supplier",
+                    cells.get("supplier") or "",
+                    manufacturer,
+                    "supplier_from_manufacturer",
+                    False,
+                )
+            )
             supplier = manufacturer
         record["supplier"] = supplier
 
@@ -433,44 +525,82 @@ class Cleaner:
         default = reference.default_system_type[record["service_area"]]
         if is_blank(raw_type):
             record["system_type"] = default
-            pending.append(("system_type", raw_type or "", default, "type_from_service_area", False))
+            pending.append(
+                ("system_type", raw_type or "", default, "type_from_service_area", False)
+            )
         else:
             parsed = parsing.parse_choice(raw_type, vocabulary=reference.system_type_names)
             if parsed.value is None:
-                pending.append(("system_type", raw_type, default, "unknown_type_default_used", False))
+                pending.append(
+                    ("system_type", raw_type, default, "unknown_type_default_used", False)
+                )
                 record["system_type"] = default
             else:
                 if parsed.logged:
                     pending.append(("system_type", raw_type, parsed.value, parsed.rule, False))
                 record["system_type"] = parsed.value
-        hosting = parsing.parse_choice(cells.get("hosting"), vocabulary=reference.hosting_names,
-                                       missing_terms=reference.missing_terms)
+        hosting = parsing.parse_choice(
+            cells.get("hosting"),
+            vocabulary=reference.hosting_names,
+            missing_terms=reference.missing_terms,
+        )
         if hosting.logged:
-            pending.append(("hosting", cells.get("hosting"), hosting.value, hosting.rule, hosting.value is None))
+            pending.append(
+                (
+                    "hosting",
+                    cells.get("hosting"),
+                    hosting.value,
+                    hosting.rule,
+                    hosting.value is None,
+                )
+            )
         record["hosting"] = hosting.value
 
     def _contract(self, record: dict, cells: dict, pending: list[tuple]) -> None:
-        start = parsing.parse_date(cells.get("contract_start"), role="start",
-                                   missing_terms=self.reference.missing_terms)
+        start = parsing.parse_date(
+            cells.get("contract_start"), role="start", missing_terms=self.reference.missing_terms
+        )
         if start.logged:
-            pending.append(("contract_start", cells.get("contract_start"), start.value, start.rule, start.value is None))
-        end, status = parsing.parse_contract_end(cells.get("contract_end"),
-                                                 end_terms=self.reference.contract_end_terms,
-                                                 missing_terms=self.reference.missing_terms)
+            pending.append(
+                (
+                    "contract_start",
+                    cells.get("contract_start"),
+                    start.value,
+                    start.rule,
+                    start.value is None,
+                )
+            )
+        end, status = parsing.parse_contract_end(
+            cells.get("contract_end"),
+            end_terms=self.reference.contract_end_terms,
+            missing_terms=self.reference.missing_terms,
+        )
         if end.logged:
-            pending.append(("contract_end", cells.get("contract_end"), end.value, end.rule, end.value is None))
+            pending.append(
+                ("contract_end", cells.get("contract_end"), end.value, end.rule, end.value is None)
+            )
         start_value, end_value = start.value, end.value
-        if start_value is not None and not self._plausible(start_value, LATEST_START_YEARS_AFTER_SNAPSHOT):
+        if start_value is not None and not self._plausible(
+            start_value, LATEST_START_YEARS_AFTER_SNAPSHOT
+        ):
             pending[:] = [p for p in pending if p[0] != "contract_start"]
-            pending.append(("contract_start", cells.get("contract_start"), None, "implausible_date", True))
+            pending.append(
+                ("contract_start", cells.get("contract_start"), None, "implausible_date", True)
+            )
             start_value = None
-        if end_value is not None and not self._plausible(end_value, LATEST_END_YEARS_AFTER_SNAPSHOT):
+        if end_value is not None and not self._plausible(
+            end_value, LATEST_END_YEARS_AFTER_SNAPSHOT
+        ):
             pending[:] = [p for p in pending if p[0] != "contract_end"]
-            pending.append(("contract_end", cells.get("contract_end"), None, "implausible_date", True))
+            pending.append(
+                ("contract_end", cells.get("contract_end"), None, "implausible_date", True)
+            )
             end_value, status = None, "unknown"
         if start_value is not None and end_value is not None and end_value < start_value:
             pending[:] = [p for p in pending if p[0] != "contract_end"]
-            pending.append(("contract_end", cells.get("contract_end"), None, "end_before_start", True))
+            pending.append(
+                ("contract_end", cells.get("contract_end"), None, "end_before_start", True)
+            )
             end_value, status = None, "unknown"
         record["contract_start"] = start_value
         record["contract_end"] = end_value
@@ -481,8 +611,9 @@ class Cleaner:
         latest = date(anchor.year + years_after, 12, 31)
         return EARLIEST_DATE <= value <= latest
 
-    def _integrations(self, kept: list[tuple[dict, list[str], Any]], result: CleanReturn,
-                      table: SheetTable) -> None:
+    def _integrations(
+        self, kept: list[tuple[dict, list[str], Any]], result: CleanReturn, table: SheetTable
+    ) -> None:
         """Link each "Integrates with" name to a system of the same return.
 
         A name links to the row whose System cell it equals (after ``fold``), or whose
@@ -503,10 +634,23 @@ class Cleaner:
                     if resolved.canonical is not None:
                         linked = by_name.get(fold(resolved.canonical))
                 if linked is None or linked == record["record_id"]:
-                    rule = "integration_not_in_return" if linked is None else "integration_names_itself"
-                    result.corrections.append(Correction(
-                        table.file, table.sheet, record["source_row"], "integrates_with",
-                        REMOVED if looks_personal(name) else " ".join(name.split()), "", rule, True))
+                    rule = (
+                        "integration_not_in_return"
+                        if linked is None
+                        else "integration_names_itself"
+                    )
+                    result.corrections.append(
+                        Correction(
+                            table.file,
+                            table.sheet,
+                            record["source_row"],
+                            "integrates_with",
+                            REMOVED if looks_personal(name) else " ".join(name.split()),
+                            "",
+                            rule,
+                            True,
+                        )
+                    )
                     continue
                 result.integrations.append(
                     {
@@ -518,8 +662,15 @@ class Cleaner:
                 )
 
     # --- Skills and Maturity -----------------------------------------------------------------
-    def _keyed_sheet(self, table: SheetTable, result: CleanReturn, key_field: str, vocabulary,
-                     unknown_reason: str, build) -> list[dict]:
+    def _keyed_sheet(
+        self,
+        table: SheetTable,
+        result: CleanReturn,
+        key_field: str,
+        vocabulary,
+        unknown_reason: str,
+        build,
+    ) -> list[dict]:
         account = SheetAccount(table.file, table.sheet)
         result.accounts.append(account)
         rows: list[dict] = []
@@ -530,13 +681,27 @@ class Cleaner:
             cells = row.cells
             missing = [f for f in required if is_blank(cells.get(f))]
             if missing:
-                self._reject(result, account, table, row, "missing_required", missing[0],
-                             "required value blank: " + ", ".join(table.headers.get(m, m) for m in missing))
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    "missing_required",
+                    missing[0],
+                    "required value blank: " + ", ".join(table.headers.get(m, m) for m in missing),
+                )
                 continue
             key = parsing.parse_choice(cells[key_field], vocabulary=vocabulary)
             if key.value is None:
-                self._reject(result, account, table, row, unknown_reason, key_field,
-                             f"{str(cells[key_field]).strip()!r} is not in the reference list")
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    unknown_reason,
+                    key_field,
+                    f"{str(cells[key_field]).strip()!r} is not in the reference list",
+                )
                 continue
             pending: list[tuple] = []
             if key.logged:
@@ -546,12 +711,25 @@ class Cleaner:
                 self._reject(result, account, table, row, *record)
                 continue
             if key.value in seen:
-                self._reject(result, account, table, row, "duplicate", key_field,
-                             f"{key.value} already given in row {seen[key.value]}")
+                self._reject(
+                    result,
+                    account,
+                    table,
+                    row,
+                    "duplicate",
+                    key_field,
+                    f"{key.value} already given in row {seen[key.value]}",
+                )
                 continue
             seen[key.value] = row.excel_row
-            record.update({key_field: key.value, "gss_code": result.gss_code,
-                           "source_file": table.file, "source_row": row.excel_row})
+            record.update(
+                {
+                    key_field: key.value,
+                    "gss_code": result.gss_code,
+                    "source_file": table.file,
+                    "source_row": row.excel_row,
+                }
+            )
             for column, raw, clean, rule, cleared in pending:
                 self._log(result, table, row, column, raw, clean, rule, cleared)
             account.carried += 1
@@ -562,44 +740,81 @@ class Cleaner:
         reference = self.reference
 
         def build(cells: dict, pending: list[tuple]) -> dict | tuple[str, str, str]:
-            level = parsing.parse_level(cells.get("level"), levels=reference.skill_levels,
-                                        missing_terms=reference.missing_terms)
+            level = parsing.parse_level(
+                cells.get("level"),
+                levels=reference.skill_levels,
+                missing_terms=reference.missing_terms,
+            )
             if level.value is None:
-                return ("invalid_required_value", "level",
-                        f"level {self._text(cells.get('level'))!r} is not 0–4 or a level name")
+                return (
+                    "invalid_required_value",
+                    "level",
+                    f"level {self._text(cells.get('level'))!r} is not 0–4 or a level name",
+                )
             if level.logged:
                 pending.append(("level", cells.get("level"), level.value, level.rule, False))
             fte = parsing.parse_fte(cells.get("staff_fte"), missing_terms=reference.missing_terms)
             if fte.logged:
-                pending.append(("staff_fte", cells.get("staff_fte"), fte.value, fte.rule, fte.value is None))
-            support = parsing.parse_answer(cells.get("can_support"), answer_terms=reference.answer_terms,
-                                           missing_terms=reference.missing_terms)
+                pending.append(
+                    ("staff_fte", cells.get("staff_fte"), fte.value, fte.rule, fte.value is None)
+                )
+            support = parsing.parse_answer(
+                cells.get("can_support"),
+                answer_terms=reference.answer_terms,
+                missing_terms=reference.missing_terms,
+            )
             can_support = {"Yes": True, "No": False}.get(support.value) if support.value else None
             if support.value is not None and can_support is None:
-                pending.append(("can_support", cells.get("can_support"), None, "not_yes_or_no", True))
+                pending.append(
+                    ("can_support", cells.get("can_support"), None, "not_yes_or_no", True)
+                )
             elif support.logged:
-                pending.append(("can_support", cells.get("can_support"), support.value, support.rule,
-                                support.value is None))
+                pending.append(
+                    (
+                        "can_support",
+                        cells.get("can_support"),
+                        support.value,
+                        support.rule,
+                        support.value is None,
+                    )
+                )
             return {"level": level.value, "staff_fte": fte.value, "can_support": can_support}
 
-        result.skills.extend(self._keyed_sheet(table, result, "skill_area", reference.skill_area_names,
-                                               "unknown_skill_area", build))
+        result.skills.extend(
+            self._keyed_sheet(
+                table, result, "skill_area", reference.skill_area_names, "unknown_skill_area", build
+            )
+        )
 
     def _maturity(self, table: SheetTable, result: CleanReturn) -> None:
         reference = self.reference
 
         def build(cells: dict, pending: list[tuple]) -> dict | tuple[str, str, str]:
-            score = parsing.parse_rating(cells.get("score"), scale=reference.rating_scale,
-                                         missing_terms=reference.missing_terms)
+            score = parsing.parse_rating(
+                cells.get("score"),
+                scale=reference.rating_scale,
+                missing_terms=reference.missing_terms,
+            )
             if score.value is None:
-                return ("invalid_required_value", "score",
-                        f"score {self._text(cells.get('score'))!r} is not 1–5")
+                return (
+                    "invalid_required_value",
+                    "score",
+                    f"score {self._text(cells.get('score'))!r} is not 1–5",
+                )
             if score.logged:
                 pending.append(("score", cells.get("score"), score.value, score.rule, False))
             return {"score": score.value}
 
-        result.maturity.extend(self._keyed_sheet(table, result, "dimension", reference.maturity_dimension_names,
-                                                 "unknown_dimension", build))
+        result.maturity.extend(
+            self._keyed_sheet(
+                table,
+                result,
+                "dimension",
+                reference.maturity_dimension_names,
+                "unknown_dimension",
+                build,
+            )
+        )
 
 
 def table_name(table: SheetTable) -> str:
@@ -622,8 +837,10 @@ def survey_files(survey_dir: Path) -> list[Path]:
 def unreadable_files(survey_dir: Path) -> list[Path]:
     """Files saved in a spreadsheet format the survey does not accept (.xls, .ods, ...)."""
     return sorted(
-        path for path in Path(survey_dir).iterdir()
-        if path.is_file() and path.suffix.lower() in UNREADABLE_SUFFIXES
+        path
+        for path in Path(survey_dir).iterdir()
+        if path.is_file()
+        and path.suffix.lower() in UNREADABLE_SUFFIXES
         and not path.name.startswith(("~$", "."))
     )
 
@@ -637,8 +854,9 @@ def unreadable_format_error(path: Path) -> SurveyInputError:
     )
 
 
-def second_return_error(gss_code: str, first_file: str, second_file: str,
-                        authority_row: int | None) -> SurveyInputError:
+def second_return_error(
+    gss_code: str, first_file: str, second_file: str, authority_row: int | None
+) -> SurveyInputError:
     """The error for a second return from one authority, naming both files."""
     return SurveyInputError(
         f"two returns for one authority ({gss_code}): {first_file} and {second_file}; "
@@ -665,8 +883,10 @@ def read_round(survey_dir: Path) -> dict:
         if settings.get("snapshot_date"):
             date.fromisoformat(str(settings["snapshot_date"]))
     except ValueError:
-        raise SurveyInputError(f"snapshot_date {settings['snapshot_date']!r} is not a date "
-                               "(YYYY-MM-DD)", file=ROUND_FILE) from None
+        raise SurveyInputError(
+            f"snapshot_date {settings['snapshot_date']!r} is not a date (YYYY-MM-DD)",
+            file=ROUND_FILE,
+        ) from None
     return settings
 
 
@@ -678,14 +898,19 @@ def check_accounting(result: CleanReturn) -> None:
                 f"row accounting failed for {account.source_file} / {account.sheet}: "
                 f"{account.read} read != {account.carried} carried + {account.rejected} rejected"
             )
-    carried = Counter(r["source_file"] for name in ("systems", "skills", "maturity")
-                      for r in getattr(result, name))
+    carried = Counter(
+        r["source_file"]
+        for name in ("systems", "skills", "maturity")
+        for r in getattr(result, name)
+    )
     if carried[result.source_file] != sum(a.carried for a in result.accounts):
         raise AssertionError(f"carried rows of {result.source_file} do not add up")
     rejected = Counter(r.sheet for r in result.rejected)
     for account in result.accounts:
         if rejected[account.sheet] != account.rejected:
-            raise AssertionError(f"rejected rows of {account.source_file} / {account.sheet} do not add up")
+            raise AssertionError(
+                f"rejected rows of {account.source_file} / {account.sheet} do not add up"
+            )
 
 
 def clean_survey(
@@ -729,7 +954,9 @@ def clean_survey(
         raise SurveyInputError(f"survey folder not found: {survey_dir}")
     reference = load_reference(reference_dir)
     settings = read_round(survey_dir)
-    snapshot = date.fromisoformat(settings["snapshot_date"]) if settings.get("snapshot_date") else None
+    snapshot = (
+        date.fromisoformat(settings["snapshot_date"]) if settings.get("snapshot_date") else None
+    )
     cleaner = Cleaner(reference, snapshot)
     returns: list[CleanReturn] = []
     unreadable = unreadable_files(survey_dir)
@@ -745,15 +972,21 @@ def clean_survey(
         by_authority[clean_return.gss_code].append(clean_return)
     for gss_code, group in sorted(by_authority.items()):
         if len(group) > 1:
-            raise second_return_error(gss_code, group[0].source_file, group[1].source_file,
-                                      group[1].authority_row)
+            raise second_return_error(
+                gss_code, group[0].source_file, group[1].source_file, group[1].authority_row
+            )
     if snapshot is None:
         completed = [r.date_completed for r in returns if r.date_completed is not None]
         snapshot = max(completed) if completed else None
     for clean_return in returns:
         check_accounting(clean_return)
-    tables = add_registers(assemble_tables(returns, reference), returns,
-                           contracts_folder(survey_dir, contracts_dir), reference, snapshot)
+    tables = add_registers(
+        assemble_tables(returns, reference),
+        returns,
+        contracts_folder(survey_dir, contracts_dir),
+        reference,
+        snapshot,
+    )
     tables = add_spend(tables, spend_folder(survey_dir, spend_dir), reference)
     with staged_release(out_dir) as staging:
         for name, table in TABLES.items():
@@ -784,7 +1017,11 @@ def assemble_tables(returns: list[CleanReturn], reference: Reference) -> dict[st
         "maturity": pd.DataFrame([s for r in returns for s in r.maturity]),
         "rejected": pd.DataFrame([vars(x) for r in returns for x in r.rejected]),
         "corrections": pd.DataFrame(
-            [{k: v for k, v in vars(x).items() if k != "cleared"} for r in returns for x in r.corrections]
+            [
+                {k: v for k, v in vars(x).items() if k != "cleared"}
+                for r in returns
+                for x in r.corrections
+            ]
         ),
     }
     for name, frame in frames.items():

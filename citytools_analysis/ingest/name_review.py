@@ -47,7 +47,15 @@ SURVEY_NAME_COLUMNS = {
     "supplier": "organisation",
 }
 REVIEW_COLUMNS = [
-    "kind", "raw_name", "method", "canonical", "score", "matched", "rows", "typed_in", "files",
+    "kind",
+    "raw_name",
+    "method",
+    "canonical",
+    "score",
+    "matched",
+    "rows",
+    "typed_in",
+    "files",
     "nearest",
 ]
 #: The column a register supplier is listed under, for IT rows and for the others.
@@ -114,8 +122,9 @@ def survey_names(survey_dir: Path | str, reference: Reference) -> list[tuple[str
         try:
             sheet = find_sheet(workbook, "Systems")
             if sheet is not None:
-                tables.append(read_table_sheet(sheet, file=path.name, columns=columns,
-                                               required=required))
+                tables.append(
+                    read_table_sheet(sheet, file=path.name, columns=columns, required=required)
+                )
         finally:
             workbook.close()
     return _names_in(tables)
@@ -124,8 +133,12 @@ def survey_names(survey_dir: Path | str, reference: Reference) -> list[tuple[str
 def returns_names(returns: list) -> list[tuple[str, str, str, str]]:
     """As :func:`survey_names`, from the Systems sheets a cleaning run has already read
     (``CleanResult.returns``), so the workbooks are not opened again."""
-    tables = [table for clean_return in returns for table in clean_return.layouts.values()
-              if "product" in table.headers]
+    tables = [
+        table
+        for clean_return in returns
+        for table in clean_return.layouts.values()
+        if "product" in table.headers
+    ]
     return _names_in(tables)
 
 
@@ -137,13 +150,18 @@ def _names_in(tables: list[SheetTable]) -> list[tuple[str, str, str, str]]:
                 value = row.cells.get(column)
                 if is_blank(value):
                     continue
-                names = (parsing.split_integrations(value) if column == "integrates_with"
-                         else [_tidy(value)])
+                names = (
+                    parsing.split_integrations(value)
+                    if column == "integrates_with"
+                    else [_tidy(value)]
+                )
                 found += [(kind, name, column, table.file) for name in names if name]
     return found
 
 
-def register_names(contracts_dir: Path | str, reference: Reference) -> list[tuple[str, str, str, str]]:
+def register_names(
+    contracts_dir: Path | str, reference: Reference
+) -> list[tuple[str, str, str, str]]:
     """The supplier names typed in a contracts folder's registers (rows kept by reading).
 
     Returns
@@ -156,12 +174,18 @@ def register_names(contracts_dir: Path | str, reference: Reference) -> list[tupl
     rows, corrections, _rejections = read_registers(contracts_dir, reference, rules=rules)
     written = {
         (c["source_file"], c["source_row"]): c["raw_value"]
-        for c in corrections if c["column"] == "supplier"
+        for c in corrections
+        if c["column"] == "supplier"
     }
     return [
-        ("organisation", written.get((row["source_file"], row["source_row"]), row["supplier"]),
-         REGISTER_IT if classify_it(row, rules)[0] else REGISTER_OTHER, row["source_file"])
-        for row in rows if row["supplier"]
+        (
+            "organisation",
+            written.get((row["source_file"], row["source_row"]), row["supplier"]),
+            REGISTER_IT if classify_it(row, rules)[0] else REGISTER_OTHER,
+            row["source_file"],
+        )
+        for row in rows
+        if row["supplier"]
     ]
 
 
@@ -207,7 +231,8 @@ def review_names(
     if contracts_dir is not None:
         cells += register_names(contracts_dir, reference)
     grouped: dict[tuple[str, str], dict] = defaultdict(
-        lambda: {"rows": 0, "columns": set(), "files": set()})
+        lambda: {"rows": 0, "columns": set(), "files": set()}
+    )
     for kind, name, column, file in cells:
         key = (kind, REMOVED if looks_personal(name) else name)
         grouped[key]["rows"] += 1
@@ -216,23 +241,39 @@ def review_names(
     judge = NameJudge(reference)
     records = []
     for (kind, name), use in grouped.items():
-        found = judge.resolve(name, kind) if name != REMOVED else Resolution(None, "unresolved", 0.0, None)
+        found = (
+            judge.resolve(name, kind)
+            if name != REMOVED
+            else Resolution(None, "unresolved", 0.0, None)
+        )
         nearest = ""
         if found.canonical is None and name != REMOVED:
-            nearest = "; ".join(f"{canonical} ({score:.1f})"
-                                for canonical, _alias, score in judge.nearest(name, kind))
-        records.append({
-            "kind": kind, "raw_name": name, "method": found.method,
-            "canonical": found.canonical or "", "score": found.score,
-            "matched": found.matched or "", "rows": use["rows"],
-            "typed_in": ";".join(sorted(use["columns"])), "files": ";".join(sorted(use["files"])),
-            "nearest": nearest,
-        })
+            nearest = "; ".join(
+                f"{canonical} ({score:.1f})"
+                for canonical, _alias, score in judge.nearest(name, kind)
+            )
+        records.append(
+            {
+                "kind": kind,
+                "raw_name": name,
+                "method": found.method,
+                "canonical": found.canonical or "",
+                "score": found.score,
+                "matched": found.matched or "",
+                "rows": use["rows"],
+                "typed_in": ";".join(sorted(use["columns"])),
+                "files": ";".join(sorted(use["files"])),
+                "nearest": nearest,
+            }
+        )
     review = pd.DataFrame(records, columns=REVIEW_COLUMNS)
     order = {method: index for index, method in enumerate(METHODS)}
     review["_order"] = review["method"].map(order)
-    review = review.sort_values(["kind", "_order", "rows", "raw_name"],
-                                ascending=[True, True, False, True], kind="mergesort")
+    review = review.sort_values(
+        ["kind", "_order", "rows", "raw_name"],
+        ascending=[True, True, False, True],
+        kind="mergesort",
+    )
     return review.drop(columns="_order").reset_index(drop=True)
 
 
@@ -246,8 +287,11 @@ def method_counts(review: pd.DataFrame) -> pd.DataFrame:
     """
     if review.empty:
         return pd.DataFrame(columns=["kind", "method", "names", "rows"])
-    table = (review.groupby(["kind", "method"])
-             .agg(names=("raw_name", "size"), rows=("rows", "sum")).reset_index())
+    table = (
+        review.groupby(["kind", "method"])
+        .agg(names=("raw_name", "size"), rows=("rows", "sum"))
+        .reset_index()
+    )
     order = {method: index for index, method in enumerate(METHODS)}
     table["_order"] = table["method"].map(order)
     table = table.sort_values(["kind", "_order"], kind="mergesort").drop(columns="_order")
@@ -268,10 +312,15 @@ def top_unresolved(review: pd.DataFrame, limit: int = 10) -> pd.DataFrame:
     """
     unresolved = review[(review["method"] == "unresolved") & (review["typed_in"] != REGISTER_OTHER)]
     unresolved = unresolved.assign(file_count=unresolved["files"].str.count(";") + 1)
-    unresolved = unresolved.sort_values(["rows", "kind", "raw_name"],
-                                        ascending=[False, True, True], kind="mergesort")
-    return unresolved[["kind", "raw_name", "rows", "file_count", "nearest"]].rename(
-        columns={"file_count": "files"}).head(limit).reset_index(drop=True)
+    unresolved = unresolved.sort_values(
+        ["rows", "kind", "raw_name"], ascending=[False, True, True], kind="mergesort"
+    )
+    return (
+        unresolved[["kind", "raw_name", "rows", "file_count", "nearest"]]
+        .rename(columns={"file_count": "files"})
+        .head(limit)
+        .reset_index(drop=True)
+    )
 
 
 def write_review(review: pd.DataFrame, path: Path | str) -> Path:
@@ -305,7 +354,9 @@ def load_corpus(path: Path | str) -> pd.DataFrame:
     return corpus
 
 
-def score_corpus(corpus: pd.DataFrame, reference: Reference | None = None) -> tuple[pd.DataFrame, dict]:
+def score_corpus(
+    corpus: pd.DataFrame, reference: Reference | None = None
+) -> tuple[pd.DataFrame, dict]:
     """Resolve every corpus name and score the resolver.
 
     Parameters
@@ -332,14 +383,20 @@ def score_corpus(corpus: pd.DataFrame, reference: Reference | None = None) -> tu
         When an expected name is not a canonical name of its kind in the reference.
     """
     reference = reference or load_reference()
-    canonical = {"product": set(reference.products["product"]),
-                 "organisation": set(reference.organisations["organisation"])}
-    unknown = corpus[(corpus["expected"] != NEW_ENTRANT)
-                     & ~corpus.apply(lambda r: r["expected"] in canonical[r["kind"]], axis=1)]
+    canonical = {
+        "product": set(reference.products["product"]),
+        "organisation": set(reference.organisations["organisation"]),
+    }
+    unknown = corpus[
+        (corpus["expected"] != NEW_ENTRANT)
+        & ~corpus.apply(lambda r: r["expected"] in canonical[r["kind"]], axis=1)
+    ]
     if len(unknown):
         first = unknown.iloc[0]
-        raise ValueError(f"corpus row {unknown.index[0] + 2}: {first['expected']!r} is not a "
-                         f"canonical {first['kind']} name")
+        raise ValueError(
+            f"corpus row {unknown.index[0] + 2}: {first['expected']!r} is not a "
+            f"canonical {first['kind']} name"
+        )
     judge = NameJudge(reference)
     found = [judge.resolve(raw, kind) for raw, kind in zip(corpus["raw_name"], corpus["kind"])]
     results = corpus.copy()
@@ -379,8 +436,9 @@ def corpus_by_form(results: pd.DataFrame, by: str = "form") -> pd.DataFrame:
     pandas.DataFrame
         Columns ``<by>, names, right, share`` (``share`` in 0–1), in alphabetical order.
     """
-    table = (results.groupby(by)
-             .agg(names=("raw_name", "size"), right=("right", "sum")).reset_index())
+    table = (
+        results.groupby(by).agg(names=("raw_name", "size"), right=("right", "sum")).reset_index()
+    )
     table["right"] = table["right"].astype(int)
     table["share"] = table["right"] / table["names"]
     return table.sort_values(by, kind="mergesort").reset_index(drop=True)
@@ -400,15 +458,22 @@ def corpus_scores_by_batch(results: pd.DataFrame) -> pd.DataFrame:
         known = group["expected"] != NEW_ENTRANT
         resolved = group["canonical"] != NEW_ENTRANT
         correct = int((group["right"] & known).sum())
-        rows.append({
-            "batch": batch, "names": len(group), "known": int(known.sum()),
-            "resolved": int(resolved.sum()), "correct": correct,
-            "precision": correct / int(resolved.sum()) if resolved.any() else float("nan"),
-            "recall": correct / int(known.sum()) if known.any() else float("nan"),
-            "merged": int((~known & resolved).sum()),
-        })
-    return pd.DataFrame(rows, columns=["batch", "names", "known", "resolved", "correct",
-                                       "precision", "recall", "merged"])
+        rows.append(
+            {
+                "batch": batch,
+                "names": len(group),
+                "known": int(known.sum()),
+                "resolved": int(resolved.sum()),
+                "correct": correct,
+                "precision": correct / int(resolved.sum()) if resolved.any() else float("nan"),
+                "recall": correct / int(known.sum()) if known.any() else float("nan"),
+                "merged": int((~known & resolved).sum()),
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=["batch", "names", "known", "resolved", "correct", "precision", "recall", "merged"],
+    )
 
 
 def corpus_scores_text(summary: dict) -> str:

@@ -163,9 +163,11 @@ class NameResolver:
         self.strip_words = frozenset(part for word in strip_words for part in fold(word).split())
         light = {tuple(fold(word).split()) for word in generic_words if fold(word)}
         heavy = light | {tuple(fold(word).split()) for word in descriptor_words if fold(word)}
-        self._passes = [
-            sorted(words, key=lambda phrase: (-len(phrase), phrase)) for words in (light, heavy)
-        ] if light or heavy else []
+        self._passes = (
+            [sorted(words, key=lambda phrase: (-len(phrase), phrase)) for words in (light, heavy)]
+            if light or heavy
+            else []
+        )
         self._generic_tokens = frozenset(phrase[0] for phrase in heavy if len(phrase) == 1)
         self.drop_versions = drop_versions
         self._owners = dict(owners or {})
@@ -264,8 +266,13 @@ class NameResolver:
             aliases.setdefault(name, name)
         organisations = cls.organisations(reference)
         owners = {key: name for key, (name, _alias) in organisations._folded.items()}
-        owners.update({key: name for key, (name, _alias) in organisations._stripped.items()
-                       if key not in owners})
+        owners.update(
+            {
+                key: name
+                for key, (name, _alias) in organisations._stripped.items()
+                if key not in owners
+            }
+        )
         return cls(
             aliases,
             kind="product",
@@ -453,7 +460,9 @@ class NameResolver:
         return [(name, alias, round(score, 1)) for name, (score, alias) in ranked[:limit]]
 
     def _distinctive(self, key: str) -> list[str]:
-        return [w for w in key.split() if w not in self.strip_words and w not in self._generic_tokens]
+        return [
+            w for w in key.split() if w not in self.strip_words and w not in self._generic_tokens
+        ]
 
     def _first_words_agree(self, query: str, choice: str) -> bool:
         """Whether the first distinctive words are within one edit (or one begins the other
@@ -521,7 +530,7 @@ def _remove_phrases(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[s
     index = 0
     while index < len(tokens):
         for phrase in phrases:
-            if tuple(tokens[index:index + len(phrase)]) == phrase:
+            if tuple(tokens[index : index + len(phrase)]) == phrase:
                 index += len(phrase)
                 break
         else:
@@ -533,7 +542,7 @@ def _remove_phrases(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[s
 def _remove_trailing(tokens: list[str], phrases: list[tuple[str, ...]]) -> list[str]:
     """``tokens`` without the shortest of ``phrases`` that ends them (unchanged if none)."""
     for phrase in sorted(phrases, key=lambda phrase: (len(phrase), phrase)):
-        if len(phrase) <= len(tokens) and tuple(tokens[-len(phrase):]) == phrase:
+        if len(phrase) <= len(tokens) and tuple(tokens[-len(phrase) :]) == phrase:
             return _trim_and(tokens[: -len(phrase)])
     return tokens
 

@@ -290,7 +290,7 @@ def parse_date(
         return _changed(raw.date(), "date_time_dropped")
     if isinstance(raw, dt.date):
         return _ok(raw)
-    if isinstance(raw, bool) or isinstance(raw, dt.time):
+    if isinstance(raw, (bool, dt.time)):
         return _invalid("unreadable_date")
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):
@@ -401,7 +401,7 @@ def parse_money(raw: object, *, missing_terms: frozenset[str]) -> Parsed:
     """
     if _is_blank(raw):
         return BLANK
-    if isinstance(raw, bool) or isinstance(raw, (dt.date, dt.time)):
+    if isinstance(raw, (bool, dt.date, dt.time)):
         return _invalid("unreadable_cost")
     if isinstance(raw, (int, float)):
         if not math.isfinite(raw):

@@ -87,8 +87,9 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
             file=str(contracts_dir),
         )
     try:
-        frame = pd.read_csv(io.StringIO(read_text_file(path, ENCODINGS)), dtype=str,
-                            keep_default_na=False)
+        frame = pd.read_csv(
+            io.StringIO(read_text_file(path, ENCODINGS)), dtype=str, keep_default_na=False
+        )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
     if not {"file", "authority"} <= set(frame.columns):
@@ -180,9 +181,9 @@ def _read_row(
     found = rules.organisations.resolve(written)
     supplier, rule = found.canonical, f"organisation_{found.method}"
     if supplier is None:
-        maker = rules.catalogue.get(rules.product_names.resolve_listed(written).canonical or "", (None,))[
-            0
-        ]
+        maker = rules.catalogue.get(
+            rules.product_names.resolve_listed(written).canonical or "", (None,)
+        )[0]
         supplier, rule = (maker, "organisation_from_product_name") if maker else (written, "")
     if supplier != written and rule:
         _log(corrections, file, excel_row, "supplier", written, supplier, rule)

@@ -48,7 +48,9 @@ from citytools_analysis.release.schema import CONTRACT_OUTCOMES, TABLES
 # ------------------------------------------------------------------------------------------
 
 
-def contracts_folder(survey_dir: Path | str, contracts_dir: Path | str | None | bool) -> Path | None:
+def contracts_folder(
+    survey_dir: Path | str, contracts_dir: Path | str | None | bool
+) -> Path | None:
     """The contracts folder a cleaning run reads.
 
     Parameters
@@ -146,23 +148,28 @@ def add_registers(
     if contracts_dir is not None:
         rules = RegisterRules.from_reference(reference)
         rows, register_corrections, rejections = read_registers(
-            contracts_dir, reference, snapshot=snapshot, rules=rules)
+            contracts_dir, reference, snapshot=snapshot, rules=rules
+        )
         corrections.extend(register_corrections)
         rejected.extend(rejections)
         for row in rows:
             row["is_it"], row["it_rule"] = classify_it(row, rules)
-        responded = set(tables["authorities"].loc[tables["authorities"]["responded"].astype(bool),
-                                                  "gss_code"])
+        responded = set(
+            tables["authorities"].loc[tables["authorities"]["responded"].astype(bool), "gss_code"]
+        )
         answering = [r for r in rows if r["gss_code"] in responded]
         matches = match_to_systems(answering, systems, rules, snapshot)
-        candidates = Counter(key for _rank, key, _id in candidate_pairs(answering, systems, rules,
-                                                                         snapshot))
+        candidates = Counter(
+            key for _rank, key, _id in candidate_pairs(answering, systems, rules, snapshot)
+        )
         chain_of = contract_chains(answering, rules)
         chain_system = {chain_of[key]: record_id for key, record_id in matches.items()}
         by_id = {s["record_id"]: s for s in systems}
         sheets = _systems_sheets(returns)
-        logged = {(c["source_file"], c["sheet"], int(c["source_row"]), c["column"]): c
-                  for c in corrections}
+        logged = {
+            (c["source_file"], c["sheet"], int(c["source_row"]), c["column"]): c
+            for c in corrections
+        }
         histories: dict[tuple, list[dict]] = {}
         for row in rows:
             key = (row["source_file"], row["source_row"])
@@ -170,8 +177,14 @@ def add_registers(
                 row["outcome"], row["record_id"] = "not_it", None
             elif key in matches:
                 system = by_id[matches[key]]
-                _fill(system, row, sheets.get(system["source_file"], "Systems"), logged, corrections,
-                      alone=candidates[key] == 1)
+                _fill(
+                    system,
+                    row,
+                    sheets.get(system["source_file"], "Systems"),
+                    logged,
+                    corrections,
+                    alone=candidates[key] == 1,
+                )
                 row["outcome"], row["record_id"] = "matched", system["record_id"]
             elif chain_of.get(key) in chain_system:  # an extension, renewal or relisting
                 row["outcome"], row["record_id"] = "same_system", chain_system[chain_of[key]]
@@ -229,18 +242,22 @@ def _survey_systems_by_key(systems: list[dict], rows: list[dict]) -> dict[tuple,
     """
     matched = {r["record_id"] for r in rows if r.get("outcome") == "matched"}
     found: dict[tuple, str] = {}
-    ranked = sorted((s for s in systems if s.get("source") in ("survey", "both")),
-                    key=lambda s: (s["record_id"] not in matched, s["record_id"]))
+    ranked = sorted(
+        (s for s in systems if s.get("source") in ("survey", "both")),
+        key=lambda s: (s["record_id"] not in matched, s["record_id"]),
+    )
     for system in ranked:
         if _blank(system.get("product")) or _blank(system.get("service_area")):
             continue
-        found.setdefault((system["gss_code"], system["product"], system["service_area"]),
-                         system["record_id"])
+        found.setdefault(
+            (system["gss_code"], system["product"], system["service_area"]), system["record_id"]
+        )
     return found
 
 
-def _fill(system: dict, row: dict, sheet: str, logged: dict, corrections: list[dict],
-          alone: bool) -> None:
+def _fill(
+    system: dict, row: dict, sheet: str, logged: dict, corrections: list[dict], alone: bool
+) -> None:
     """Take from a matched register row what the survey row lacks; log each fill.
 
     Values are filled only when the row could be the contract of this system ``alone``: a
@@ -254,8 +271,11 @@ def _fill(system: dict, row: dict, sheet: str, logged: dict, corrections: list[d
     fills = {}
     if _blank(system.get("contract_start")) and row.get("contract_start") is not None:
         fills["contract_start"] = row["contract_start"]
-    if (_blank(system.get("contract_end")) and system.get("contract_end_status") == "unknown"
-            and row.get("contract_end") is not None):
+    if (
+        _blank(system.get("contract_end"))
+        and system.get("contract_end_status") == "unknown"
+        and row.get("contract_end") is not None
+    ):
         fills["contract_end"] = row["contract_end"]
     if _blank(system.get("annual_cost_gbp")):
         cost = annual_cost(row.get("value_gbp"), row.get("contract_start"), row.get("contract_end"))
@@ -271,9 +291,15 @@ def _fill(system: dict, row: dict, sheet: str, logged: dict, corrections: list[d
             logged[key]["clean_value"] = text
             logged[key]["rule"] = f"{logged[key]['rule']}+from_register"
         else:
-            entry = {"source_file": system["source_file"], "sheet": sheet,
-                     "source_row": system["source_row"], "column": column, "raw_value": "",
-                     "clean_value": text, "rule": "from_register"}
+            entry = {
+                "source_file": system["source_file"],
+                "sheet": sheet,
+                "source_row": system["source_row"],
+                "column": column,
+                "raw_value": "",
+                "clean_value": text,
+                "rule": "from_register",
+            }
             corrections.append(entry)
             logged[key] = entry
 
@@ -312,13 +338,19 @@ def decision_counts(contracts: pd.DataFrame) -> pd.DataFrame:
         ``supplier_and_system``, ``exclude``, ``cpv_not_it``, ``no_it_signal``), ``rows``;
         outcomes in the order of :data:`OUTCOMES`, then most rows first.
     """
-    frame = pd.DataFrame({
-        "outcome": contracts["outcome"].astype(str),
-        "rule": contracts["it_rule"].astype(str).str.split(":").str[0],
-    })
+    frame = pd.DataFrame(
+        {
+            "outcome": contracts["outcome"].astype(str),
+            "rule": contracts["it_rule"].astype(str).str.split(":").str[0],
+        }
+    )
     table = frame.groupby(["outcome", "rule"]).size().rename("rows").reset_index()
-    table["order"] = table["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
-    table = table.sort_values(["order", "rows", "rule"], ascending=[True, False, True], kind="stable")
+    table["order"] = (
+        table["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
+    )
+    table = table.sort_values(
+        ["order", "rows", "rule"], ascending=[True, False, True], kind="stable"
+    )
     return table.drop(columns="order").reset_index(drop=True)
 
 

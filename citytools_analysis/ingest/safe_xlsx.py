@@ -61,7 +61,9 @@ MIB = 2**20
 #: Part of every message about a file that is not a readable workbook.
 UNREADABLE = "cannot be read as an Excel workbook (.xlsx)"
 #: How to repair a damaged workbook, for messages.
-RESAVE = "open it in Excel (or LibreOffice), save it again as an Excel Workbook (.xlsx) and send that"
+RESAVE = (
+    "open it in Excel (or LibreOffice), save it again as an Excel Workbook (.xlsx) and send that"
+)
 
 
 @dataclass(frozen=True)
@@ -179,22 +181,36 @@ def check_archive(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> zipfile.Zi
     try:
         size = path.stat().st_size
         if size > limits.file_bytes:
-            raise _refuse(path, f"the file is {_size(size)}, over the limit of "
-                          f"{_size(limits.file_bytes)} for one return; a return is a few hundred "
-                          "KB: remove pictures and sheets the survey does not ask for")
+            raise _refuse(
+                path,
+                f"the file is {_size(size)}, over the limit of "
+                f"{_size(limits.file_bytes)} for one return; a return is a few hundred "
+                "KB: remove pictures and sheets the survey does not ask for",
+            )
         count = _member_count(path)
         if count is not None and count > limits.members:
-            raise _refuse(path, f"the archive holds {count:,} parts, over the limit of "
-                          f"{limits.members:,}; Excel writes a few dozen: {RESAVE}")
+            raise _refuse(
+                path,
+                f"the archive holds {count:,} parts, over the limit of "
+                f"{limits.members:,}; Excel writes a few dozen: {RESAVE}",
+            )
         archive = zipfile.ZipFile(path)
     except SurveyInputError:
         raise
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError,
-            struct.error, NotImplementedError) as error:
+    except (
+        zipfile.BadZipFile,
+        zipfile.LargeZipFile,
+        OSError,
+        ValueError,
+        EOFError,
+        struct.error,
+        NotImplementedError,
+    ) as error:
         raise _refuse(path, f"{type(error).__name__}: {error}") from None
     try:
-        _check_directory(path, archive.infolist(), limits,
-                         lambda part: _sheet_of(archive, path, part, limits))
+        _check_directory(
+            path, archive.infolist(), limits, lambda part: _sheet_of(archive, path, part, limits)
+        )
     except BaseException:
         archive.close()
         raise
@@ -203,8 +219,11 @@ def check_archive(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> zipfile.Zi
 
 def _is_package_part(name: str) -> bool:
     """The parts that say where the sheets are (read first, to name sheets in messages)."""
-    return name == "_rels/.rels" or name.startswith("xl/workbook") \
+    return (
+        name == "_rels/.rels"
+        or name.startswith("xl/workbook")
         or name == "xl/_rels/workbook.xml.rels"
+    )
 
 
 def _sheet_of(archive: zipfile.ZipFile, path: Path, part: str, limits: XlsxLimits) -> str | None:
@@ -220,42 +239,61 @@ def _sheet_of(archive: zipfile.ZipFile, path: Path, part: str, limits: XlsxLimit
         return None
 
 
-def _check_directory(path: Path, members: list[zipfile.ZipInfo], limits: XlsxLimits,
-                     sheet_of: Callable[[str], str | None] = lambda part: None) -> None:
+def _check_directory(
+    path: Path,
+    members: list[zipfile.ZipInfo],
+    limits: XlsxLimits,
+    sheet_of: Callable[[str], str | None] = lambda part: None,
+) -> None:
     if len(members) > limits.members:
-        raise _refuse(path, f"the archive holds {len(members):,} parts, over the limit of "
-                      f"{limits.members:,}; Excel writes a few dozen: {RESAVE}")
+        raise _refuse(
+            path,
+            f"the archive holds {len(members):,} parts, over the limit of "
+            f"{limits.members:,}; Excel writes a few dozen: {RESAVE}",
+        )
     seen: set[str] = set()
     total = 0
     for member in members:
         name = member.filename
         if _unsafe_name(name):
-            raise _refuse(path, f"the archive holds a part named {name!r}, a path outside the "
-                          "workbook that no spreadsheet program writes; the file was made to "
-                          f"attack, or is damaged: {RESAVE}")
+            raise _refuse(
+                path,
+                f"the archive holds a part named {name!r}, a path outside the "
+                "workbook that no spreadsheet program writes; the file was made to "
+                f"attack, or is damaged: {RESAVE}",
+            )
         if name in seen:
             raise _refuse(path, f"the archive holds two parts named {name!r}: {RESAVE}")
         seen.add(name)
         if member.file_size > limits.part_bytes:
-            raise _refuse(path, f"part {name} is {_size(member.file_size)} uncompressed, over the "
-                          f"limit of {_size(limits.part_bytes)} for one part (limit: part size); "
-                          "a real return's largest part is well under 1 MB: remove large pictures, "
-                          "embedded files and sheets the survey does not ask for, or split the data",
-                          sheet_of(name))
+            raise _refuse(
+                path,
+                f"part {name} is {_size(member.file_size)} uncompressed, over the "
+                f"limit of {_size(limits.part_bytes)} for one part (limit: part size); "
+                "a real return's largest part is well under 1 MB: remove large pictures, "
+                "embedded files and sheets the survey does not ask for, or split the data",
+                sheet_of(name),
+            )
         if member.file_size >= limits.ratio_checked_from_bytes:
             ratio = member.file_size / max(member.compress_size, 1)
             if ratio > limits.compression_ratio:
-                raise _refuse(path, f"part {name} expands {ratio:,.0f} times when decompressed "
-                              f"({_size(member.compress_size)} to {_size(member.file_size)}), over "
-                              f"the limit of {limits.compression_ratio} times (limit: compression "
-                              "ratio); real spreadsheet data expands about 5 to 20 times, so this "
-                              f"is a decompression bomb or a sheet of repeated filler: {RESAVE}",
-                              sheet_of(name))
+                raise _refuse(
+                    path,
+                    f"part {name} expands {ratio:,.0f} times when decompressed "
+                    f"({_size(member.compress_size)} to {_size(member.file_size)}), over "
+                    f"the limit of {limits.compression_ratio} times (limit: compression "
+                    "ratio); real spreadsheet data expands about 5 to 20 times, so this "
+                    f"is a decompression bomb or a sheet of repeated filler: {RESAVE}",
+                    sheet_of(name),
+                )
         total += member.file_size
         if total > limits.total_bytes:
-            raise _refuse(path, f"the parts add up to more than {_size(limits.total_bytes)} "
-                          "uncompressed (limit: workbook size); remove large pictures, embedded "
-                          "files and sheets the survey does not ask for")
+            raise _refuse(
+                path,
+                f"the parts add up to more than {_size(limits.total_bytes)} "
+                "uncompressed (limit: workbook size); remove large pictures, embedded "
+                "files and sheets the survey does not ask for",
+            )
 
 
 # --- 2. every XML part, streamed through a checking parser ---------------------------------------
@@ -273,8 +311,9 @@ class SheetExtent:
 class _PartChecker:
     """Streams one XML part through expat, refusing declarations and checking limits."""
 
-    def __init__(self, path: Path, part: str, sheet: str | None, *, kind: str,
-                 limits: XlsxLimits) -> None:
+    def __init__(
+        self, path: Path, part: str, sheet: str | None, *, kind: str, limits: XlsxLimits
+    ) -> None:
         self.path, self.part, self.sheet, self.kind, self.limits = path, part, sheet, kind, limits
         self.extent = SheetExtent(part)
         self._row = 0
@@ -295,9 +334,11 @@ class _PartChecker:
 
     # A declaration is refused the moment the parser meets it, before anything is expanded.
     def _declared(self, what: str) -> None:
-        raise self._error(f"part {self.part} {what}, which Excel never writes; entity "
-                          "declarations are refused because they can expand a small file into "
-                          f"gigabytes or read files from the computer opening it: {RESAVE}")
+        raise self._error(
+            f"part {self.part} {what}, which Excel never writes; entity "
+            "declarations are refused because they can expand a small file into "
+            f"gigabytes or read files from the computer opening it: {RESAVE}"
+        )
 
     def _doctype(self, *args: Any) -> None:
         self._declared("declares a document type (<!DOCTYPE …>)")
@@ -339,15 +380,19 @@ class _PartChecker:
         extent.rows = max(extent.rows, self._row)
         extent.columns = max(extent.columns, self._column)
         if extent.rows > limits.rows:
-            raise self._error(f"the sheet reaches down to row {extent.rows:,}, over the limit of "
-                              f"{limits.rows:,} rows (limit: rows); a real return has a few "
-                              "thousand rows at most: delete the empty or unrelated rows below "
-                              "the data, or split the data")
+            raise self._error(
+                f"the sheet reaches down to row {extent.rows:,}, over the limit of "
+                f"{limits.rows:,} rows (limit: rows); a real return has a few "
+                "thousand rows at most: delete the empty or unrelated rows below "
+                "the data, or split the data"
+            )
         if extent.columns > limits.columns:
-            raise self._error(f"the sheet has cells out to column {_column_letters(extent.columns)} "
-                              f"({extent.columns:,}), over the limit of {limits.columns:,} columns "
-                              "(limit: columns); the survey has about 20: delete the columns right "
-                              "of the data")
+            raise self._error(
+                f"the sheet has cells out to column {_column_letters(extent.columns)} "
+                f"({extent.columns:,}), over the limit of {limits.columns:,} columns "
+                "(limit: columns); the survey has about 20: delete the columns right "
+                "of the data"
+            )
 
     def _end(self, name: str) -> None:
         local = name.rsplit(":", 1)[-1]
@@ -359,9 +404,11 @@ class _PartChecker:
             return
         self._cell_text += len(data)
         if self._cell_text > self.limits.cell_characters:
-            raise self._error(f"{self._cell_where} holds more than {self.limits.cell_characters:,} "
-                              "characters, over the limit for one cell (limit: cell length; Excel "
-                              "itself stops at 32,767): shorten the text")
+            raise self._error(
+                f"{self._cell_where} holds more than {self.limits.cell_characters:,} "
+                "characters, over the limit for one cell (limit: cell length; Excel "
+                "itself stops at 32,767): shorten the text"
+            )
 
     def feed(self, data: bytes, final: bool = False) -> None:
         try:
@@ -369,9 +416,11 @@ class _PartChecker:
         except expat.ExpatError as error:
             reason = expat.errors.messages.get(error.code, str(error))
             cut = " (it ends before its XML does: the part is cut off)" if final else ""
-            raise self._error(f"the XML of part {self.part} is damaged{cut}: {reason} at line "
-                              f"{error.lineno}, column {error.offset}; a failed save or a program "
-                              f"other than Excel leaves a file like this: {RESAVE}") from None
+            raise self._error(
+                f"the XML of part {self.part} is damaged{cut}: {reason} at line "
+                f"{error.lineno}, column {error.offset}; a failed save or a program "
+                f"other than Excel leaves a file like this: {RESAVE}"
+            ) from None
 
 
 def _column_number(letters: str) -> int:
@@ -393,8 +442,14 @@ def _is_xml(name: str) -> bool:
     return name.lower().endswith((".xml", ".rels"))
 
 
-def _check_part(archive: zipfile.ZipFile, path: Path, part: str, sheet: str | None, kind: str,
-                limits: XlsxLimits) -> SheetExtent:
+def _check_part(
+    archive: zipfile.ZipFile,
+    path: Path,
+    part: str,
+    sheet: str | None,
+    kind: str,
+    limits: XlsxLimits,
+) -> SheetExtent:
     checker = _PartChecker(path, part, sheet, kind=kind, limits=limits)
     try:
         with archive.open(part) as stream:
@@ -402,10 +457,19 @@ def _check_part(archive: zipfile.ZipFile, path: Path, part: str, sheet: str | No
                 checker.feed(chunk)
     except SurveyInputError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError) as error:  # RuntimeError: an encrypted member
-        raise _refuse(path, f"part {part} cannot be decompressed ({type(error).__name__}: "
-                      f"{error}): {RESAVE}", sheet) from None
+    except (
+        zipfile.BadZipFile,
+        OSError,
+        EOFError,
+        ValueError,
+        NotImplementedError,
+        RuntimeError,
+    ) as error:  # RuntimeError: an encrypted member
+        raise _refuse(
+            path,
+            f"part {part} cannot be decompressed ({type(error).__name__}: {error}): {RESAVE}",
+            sheet,
+        ) from None
     checker.feed(b"", final=True)
     return checker.extent
 
@@ -422,23 +486,33 @@ def _relationships(archive: zipfile.ZipFile, rels_part: str) -> list[tuple[str, 
         target = element.get("Target", "")
         if element.get("TargetMode") == "External":
             continue
-        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(
-            posixpath.join(base, target))
+        part = (
+            target.lstrip("/")
+            if target.startswith("/")
+            else posixpath.normpath(posixpath.join(base, target))
+        )
         found.append((element.get("Id", ""), element.get("Type", ""), part))
     return found
 
 
 def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str]:
     """Worksheet part → sheet name as written, from the (checked) workbook part."""
-    documents = [p for _, kind, p in _relationships(archive, "_rels/.rels")
-                 if kind.endswith(_OFFICE_DOCUMENT)]
+    documents = [
+        p
+        for _, kind, p in _relationships(archive, "_rels/.rels")
+        if kind.endswith(_OFFICE_DOCUMENT)
+    ]
     workbook_part = documents[0] if documents else "xl/workbook.xml"
     if workbook_part not in archive.NameToInfo:
         return {}
     folder, name = posixpath.split(workbook_part)
-    targets = {rid: part for rid, kind, part in
-               _relationships(archive, posixpath.join(folder, "_rels", name + ".rels"))
-               if kind.endswith(_SHEET_TYPE)}
+    targets = {
+        rid: part
+        for rid, kind, part in _relationships(
+            archive, posixpath.join(folder, "_rels", name + ".rels")
+        )
+        if kind.endswith(_SHEET_TYPE)
+    }
     sheets: dict[str, str] = {}
     for element in fromstring(archive.read(workbook_part)).iter():
         if element.tag.rsplit("}", 1)[-1] != "sheet":
@@ -473,8 +547,10 @@ def check_xlsx(path: Path, limits: XlsxLimits = DEFAULT_LIMITS) -> dict[str, She
         try:
             sheets = _sheet_parts(archive)
         except Exception as error:  # noqa: BLE001  well-formed XML whose content openpyxl-style readers reject
-            raise _refuse(path, f"the list of sheets cannot be read ({type(error).__name__}: "
-                          f"{error}): {RESAVE}") from None
+            raise _refuse(
+                path,
+                f"the list of sheets cannot be read ({type(error).__name__}: {error}): {RESAVE}",
+            ) from None
         extents: dict[str, SheetExtent] = {}
         for part in names:
             if part in package:
@@ -545,9 +621,12 @@ def sheet_rows(worksheet, *, file: str) -> list[tuple[Any, ...]]:
     except SurveyInputError:
         raise
     except Exception as error:  # noqa: BLE001  openpyxl reading bad cell content: input, not a bug
-        raise SurveyInputError(f"{UNREADABLE}: the sheet's content cannot be read "
-                               f"({type(error).__name__}: {error}): {RESAVE}",
-                               file=file, sheet=worksheet.title) from None
+        raise SurveyInputError(
+            f"{UNREADABLE}: the sheet's content cannot be read "
+            f"({type(error).__name__}: {error}): {RESAVE}",
+            file=file,
+            sheet=worksheet.title,
+        ) from None
 
 
 # --- text files -----------------------------------------------------------------------------------
@@ -558,8 +637,11 @@ _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-12
 TEXT_FILE_BYTES = 100 * MIB
 
 
-def read_text_file(path: Path | str, encodings: tuple[str, ...] = ("utf-8-sig", "cp1252"),
-                   max_bytes: int = TEXT_FILE_BYTES) -> str:
+def read_text_file(
+    path: Path | str,
+    encodings: tuple[str, ...] = ("utf-8-sig", "cp1252"),
+    max_bytes: int = TEXT_FILE_BYTES,
+) -> str:
     """The text of an untrusted text file, within a size limit, in the first encoding that fits.
 
     Raises
@@ -571,19 +653,25 @@ def read_text_file(path: Path | str, encodings: tuple[str, ...] = ("utf-8-sig", 
     try:
         size = path.stat().st_size
         if size > max_bytes:
-            raise SurveyInputError(f"the file is {_size(size)}, over the limit of "
-                                   f"{_size(max_bytes)} for one text file", file=path.name)
+            raise SurveyInputError(
+                f"the file is {_size(size)}, over the limit of "
+                f"{_size(max_bytes)} for one text file",
+                file=path.name,
+            )
         data = path.read_bytes()
     except OSError as error:
-        raise SurveyInputError(f"cannot be read: {error.strerror or error}", file=path.name) from None
+        raise SurveyInputError(
+            f"cannot be read: {error.strerror or error}", file=path.name
+        ) from None
     for encoding in encodings:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
             continue
     names = dict.fromkeys(_ENCODING_NAMES.get(e, e) for e in encodings)
-    raise SurveyInputError(f"cannot be read as {' or '.join(names)} text; save it as UTF-8 CSV",
-                           file=path.name)
+    raise SurveyInputError(
+        f"cannot be read as {' or '.join(names)} text; save it as UTF-8 CSV", file=path.name
+    )
 
 
 __all__ = [

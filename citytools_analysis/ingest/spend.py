@@ -86,20 +86,34 @@ class SpendRules:
         """Prepare the rules from ``spend_columns.csv``, ``spend_redacted_terms.csv`` and the
         organisation aliases."""
         table = reference.table("spend_columns")
-        columns = Vocabulary("payment file column", {
-            row.field: [row.header, *[s for s in row.synonyms.split("|") if s.strip()]]
-            for row in table.itertuples()})
+        columns = Vocabulary(
+            "payment file column",
+            {
+                row.field: [row.header, *[s for s in row.synonyms.split("|") if s.strip()]]
+                for row in table.itertuples()
+            },
+        )
         terms = reference.table("spend_redacted_terms")
         exact = frozenset(fold(t) for t, m in zip(terms.term, terms.match) if m == "exact")
-        phrases = [re.compile(r"(?<![0-9a-z])" + re.escape(fold(t)) + r"(?![0-9a-z])")
-                   for t, m in zip(terms.term, terms.match) if m == "phrase"]
-        return cls(reference=reference, columns=columns,
-                   required=list(table[table.required == "yes"].field),
-                   alternatives={group: list(table[table.required == group].field)
-                                 for group in dict.fromkeys(table.required) if group not in ("yes", "no")},
-                   organisations=NameResolver.organisations(reference),
-                   payments=PaymentRules.from_reference(reference),
-                   redacted_exact=exact | frozenset(fold(t) for t in terms.term), redacted_phrases=phrases)
+        phrases = [
+            re.compile(r"(?<![0-9a-z])" + re.escape(fold(t)) + r"(?![0-9a-z])")
+            for t, m in zip(terms.term, terms.match)
+            if m == "phrase"
+        ]
+        return cls(
+            reference=reference,
+            columns=columns,
+            required=list(table[table.required == "yes"].field),
+            alternatives={
+                group: list(table[table.required == group].field)
+                for group in dict.fromkeys(table.required)
+                if group not in ("yes", "no")
+            },
+            organisations=NameResolver.organisations(reference),
+            payments=PaymentRules.from_reference(reference),
+            redacted_exact=exact | frozenset(fold(t) for t in terms.term),
+            redacted_phrases=phrases,
+        )
 
     def is_withheld(self, name: str) -> bool:
         """Whether a published supplier name stands for a withheld name (an individual,
@@ -222,8 +236,9 @@ def decode(data: bytes, file: str) -> str:
         When the bytes are neither (or hold NUL bytes: not a text file).
     """
     if b"\x00" in data:
-        raise SurveyInputError("is not a text (CSV) file: it holds NUL bytes; save it as CSV "
-                               "or .xlsx", file=file)
+        raise SurveyInputError(
+            "is not a text (CSV) file: it holds NUL bytes; save it as CSV or .xlsx", file=file
+        )
     for encoding in ENCODINGS:
         try:
             return data.decode(encoding)
@@ -238,8 +253,10 @@ def _sheets(path: Path) -> list:
     if path.suffix.lower() == ".xlsx":
         workbook = open_workbook(path)
         try:
-            return [_CsvSheet(sheet.title, [tuple(r) for r in sheet.iter_rows(values_only=True)])
-                    for sheet in workbook.worksheets]
+            return [
+                _CsvSheet(sheet.title, [tuple(r) for r in sheet.iter_rows(values_only=True)])
+                for sheet in workbook.worksheets
+            ]
         finally:
             workbook.close()
     text = decode(path.read_bytes(), path.name)
@@ -272,8 +289,11 @@ def read_table(path: Path, rules: SpendRules) -> tuple[SheetTable, dict[tuple[in
         found = []
         for required in _header_sets(rules):
             try:
-                found.append(read_table_sheet(sheet, file=path.name, columns=rules.columns,
-                                              required=required))
+                found.append(
+                    read_table_sheet(
+                        sheet, file=path.name, columns=rules.columns, required=required
+                    )
+                )
             except SurveyInputError as error:
                 first_error = first_error or error
         if found:
@@ -283,8 +303,11 @@ def read_table(path: Path, rules: SpendRules) -> tuple[SheetTable, dict[tuple[in
     raise SurveyInputError(
         f"is not a payment file: {first_error.message} (a supplier, a payment or invoice "
         "date and an amount or total column are needed; the methodology lists the headers read)",
-        file=first_error.file, sheet=first_error.sheet if path.suffix.lower() == ".xlsx" else None,
-        row=first_error.row, column=first_error.column)
+        file=first_error.file,
+        sheet=first_error.sheet if path.suffix.lower() == ".xlsx" else None,
+        row=first_error.row,
+        column=first_error.column,
+    )
 
 
 def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
@@ -296,8 +319,10 @@ def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
     """
     path = Path(spend_dir) / MANIFEST
     if not path.exists():
-        raise SurveyInputError(f"no {MANIFEST} saying which authority published which payment file",
-                               file=str(spend_dir))
+        raise SurveyInputError(
+            f"no {MANIFEST} saying which authority published which payment file",
+            file=str(spend_dir),
+        )
     frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
     if not {"file", "authority"} <= set(frame.columns):
         raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
@@ -305,42 +330,79 @@ def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
     for row_number, (name, authority) in enumerate(zip(frame["file"], frame["authority"]), start=2):
         code = resolve_authority(authority, reference)
         if code is None:
-            raise SurveyInputError(f"unknown authority {authority!r}", file=MANIFEST,
-                                   row=row_number, column="authority")
+            raise SurveyInputError(
+                f"unknown authority {authority!r}",
+                file=MANIFEST,
+                row=row_number,
+                column="authority",
+            )
         if name in files:
             raise SurveyInputError(f"{name!r} is listed twice", file=MANIFEST, row=row_number)
         if Path(name).name != name or not (Path(spend_dir) / name).is_file():
-            raise SurveyInputError(f"{name!r} is listed but not in the folder", file=MANIFEST,
-                                   row=row_number, column="file")
+            raise SurveyInputError(
+                f"{name!r} is listed but not in the folder",
+                file=MANIFEST,
+                row=row_number,
+                column="file",
+            )
         files[name] = code
-    unlisted = sorted(p.name for p in Path(spend_dir).iterdir()
-                      if p.suffix.lower() in SUFFIXES and p.name != MANIFEST and p.name not in files)
+    unlisted = sorted(
+        p.name
+        for p in Path(spend_dir).iterdir()
+        if p.suffix.lower() in SUFFIXES and p.name != MANIFEST and p.name not in files
+    )
     if unlisted:
-        raise SurveyInputError(f"not listed in {MANIFEST}: say which authority published it",
-                               file=unlisted[0])
+        raise SurveyInputError(
+            f"not listed in {MANIFEST}: say which authority published it", file=unlisted[0]
+        )
     return files
 
 
-def _reject(rejections: list[dict], file: str, sheet: str, row: int, reason: str, column: str,
-            detail: str) -> None:
-    rejections.append({"source_file": file, "sheet": sheet, "source_row": row, "reason": reason,
-                       "column": column, "detail": detail})
+def _reject(
+    rejections: list[dict], file: str, sheet: str, row: int, reason: str, column: str, detail: str
+) -> None:
+    rejections.append(
+        {
+            "source_file": file,
+            "sheet": sheet,
+            "source_row": row,
+            "reason": reason,
+            "column": column,
+            "detail": detail,
+        }
+    )
 
 
-def _log(corrections: list[dict], file: str, sheet: str, row: int, column: str, raw: Any,
-         clean: Any, rule: str) -> None:
-    corrections.append({
-        "source_file": file, "sheet": sheet, "source_row": row, "column": column,
-        "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-        "clean_value": "" if clean is None else _text(clean), "rule": rule,
-    })
+def _log(
+    corrections: list[dict],
+    file: str,
+    sheet: str,
+    row: int,
+    column: str,
+    raw: Any,
+    clean: Any,
+    rule: str,
+) -> None:
+    corrections.append(
+        {
+            "source_file": file,
+            "sheet": sheet,
+            "source_row": row,
+            "column": column,
+            "raw_value": REMOVED if looks_personal(raw) else _text(raw),
+            "clean_value": "" if clean is None else _text(clean),
+            "rule": rule,
+        }
+    )
 
 
 def _is_total(cells: dict[str, Any]) -> bool:
     return any(isinstance(v, str) and _TOTAL_WORDS.match(fold(v)) for v in cells.values())
 
 
-def read_file(path: Path, gss_code: str, rules: SpendRules) -> tuple[list[dict], list[dict], list[dict]]:
+def read_file(
+    path: Path, gss_code: str, rules: SpendRules
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Read one payment file: (kept rows, corrections, rejections).
 
     A data row without a supplier is a totals line when it has an amount or says "Total",
@@ -350,7 +412,9 @@ def read_file(path: Path, gss_code: str, rules: SpendRules) -> tuple[list[dict],
     withheld when it names an individual), and its text.
     """
     table, repaired = read_table(path, rules)
-    positions = {f: column_index_from_string(letter) - 1 for f, letter in table.column_letters.items()}
+    positions = {
+        f: column_index_from_string(letter) - 1 for f, letter in table.column_letters.items()
+    }
     file, sheet = path.name, table.sheet
     rows: list[dict] = []
     corrections: list[dict] = []
@@ -363,54 +427,138 @@ def read_file(path: Path, gss_code: str, rules: SpendRules) -> tuple[list[dict],
         amount = parse_amount(cells.get(money))
         if not written or _TOTAL_LABEL.match(fold(written)):
             if amount is not None or _is_total(cells):
-                _reject(rejections, file, sheet, raw.excel_row, "total_row", "supplier",
-                        "a totals line, not a payment")
+                _reject(
+                    rejections,
+                    file,
+                    sheet,
+                    raw.excel_row,
+                    "total_row",
+                    "supplier",
+                    "a totals line, not a payment",
+                )
             else:
-                _reject(rejections, file, sheet, raw.excel_row, "not_a_payment", "supplier",
-                        "no supplier and no amount (a note or footer)")
+                _reject(
+                    rejections,
+                    file,
+                    sheet,
+                    raw.excel_row,
+                    "not_a_payment",
+                    "supplier",
+                    "no supplier and no amount (a note or footer)",
+                )
             continue
         if amount is None:
-            _reject(rejections, file, sheet, raw.excel_row, "unreadable_amount", "amount_gbp",
-                    f"amount {_text(cells.get(money))[:40]!r} cannot be read")
+            _reject(
+                rejections,
+                file,
+                sheet,
+                raw.excel_row,
+                "unreadable_amount",
+                "amount_gbp",
+                f"amount {_text(cells.get(money))[:40]!r} cannot be read",
+            )
             continue
-        row: dict[str, Any] = {"source_file": file, "sheet": sheet, "source_row": raw.excel_row,
-                               "gss_code": gss_code, "amount_gbp": amount}
-        original = {column: repaired.get((raw.excel_row, positions.get(column, -1)))
-                    for column in ("supplier", "description")}
+        row: dict[str, Any] = {
+            "source_file": file,
+            "sheet": sheet,
+            "source_row": raw.excel_row,
+            "gss_code": gss_code,
+            "amount_gbp": amount,
+        }
+        original = {
+            column: repaired.get((raw.excel_row, positions.get(column, -1)))
+            for column in ("supplier", "description")
+        }
         if original["description"] is not None and not looks_personal(cells.get("description")):
-            _log(corrections, file, sheet, raw.excel_row, "description", original["description"],
-                 cells.get("description"), "text_mis_decoding_repaired")
+            _log(
+                corrections,
+                file,
+                sheet,
+                raw.excel_row,
+                "description",
+                original["description"],
+                cells.get("description"),
+                "text_mis_decoding_repaired",
+            )
         when = "payment_date" if "payment_date" in table.headers else "invoice_date"
         date = parsing.parse_date(cells.get(when), role="start", missing_terms=missing_terms)
         if date.outcome == "invalid":
-            _log(corrections, file, sheet, raw.excel_row, "payment_date", cells.get(when),
-                 None, "unreadable_date")
+            _log(
+                corrections,
+                file,
+                sheet,
+                raw.excel_row,
+                "payment_date",
+                cells.get(when),
+                None,
+                "unreadable_date",
+            )
         row["payment_date"] = date.value
         if rules.is_withheld(written):
-            _log(corrections, file, sheet, raw.excel_row, "supplier", REMOVED, None,
-                 "supplier_withheld")
+            _log(
+                corrections,
+                file,
+                sheet,
+                raw.excel_row,
+                "supplier",
+                REMOVED,
+                None,
+                "supplier_withheld",
+            )
             row["supplier"], row["withheld"] = "", True
         else:
             canonical, method = rules.supplier(written)
             row["supplier"], row["withheld"] = canonical or written, False
             if canonical is not None and canonical != written:
-                _log(corrections, file, sheet, raw.excel_row, "supplier",
-                     original["supplier"] or written, canonical, f"organisation_{method}")
+                _log(
+                    corrections,
+                    file,
+                    sheet,
+                    raw.excel_row,
+                    "supplier",
+                    original["supplier"] or written,
+                    canonical,
+                    f"organisation_{method}",
+                )
             elif original["supplier"] is not None:
-                _log(corrections, file, sheet, raw.excel_row, "supplier", original["supplier"],
-                     written, "text_mis_decoding_repaired")
+                _log(
+                    corrections,
+                    file,
+                    sheet,
+                    raw.excel_row,
+                    "supplier",
+                    original["supplier"],
+                    written,
+                    "text_mis_decoding_repaired",
+                )
         row["supplier_as_published"] = "" if row["withheld"] else written
-        kind = " | ".join(dict.fromkeys(
-            t for t in (_text(cells.get("expense_type")), _text(cells.get("account"))) if t))
+        kind = " | ".join(
+            dict.fromkeys(
+                t for t in (_text(cells.get("expense_type")), _text(cells.get("account"))) if t
+            )
+        )
         detail = _text(cells.get("description"))
         row["expense_type"], row["detail"] = kind, detail
         row["description"] = " | ".join(dict.fromkeys(t for t in (kind, detail) if t))
-        row["department"] = " | ".join(dict.fromkeys(
-            t for t in (_text(cells.get(c)) for c in ("directorate", "department", "service")) if t))
+        row["department"] = " | ".join(
+            dict.fromkeys(
+                t
+                for t in (_text(cells.get(c)) for c in ("directorate", "department", "service"))
+                if t
+            )
+        )
         for column in TEXT_COLUMNS:
             if looks_personal(row[column]):
-                _log(corrections, file, sheet, raw.excel_row, column, row[column], None,
-                     "personal_data_removed")
+                _log(
+                    corrections,
+                    file,
+                    sheet,
+                    raw.excel_row,
+                    column,
+                    row[column],
+                    None,
+                    "personal_data_removed",
+                )
                 row[column] = ""
                 if column == "description":
                     row["expense_type"] = row["detail"] = ""
@@ -420,8 +568,9 @@ def read_file(path: Path, gss_code: str, rules: SpendRules) -> tuple[list[dict],
     return rows, corrections, rejections
 
 
-def read_spend(spend_dir: Path | str, reference: Reference, *,
-               rules: SpendRules | None = None) -> tuple[list[dict], list[dict], list[dict]]:
+def read_spend(
+    spend_dir: Path | str, reference: Reference, *, rules: SpendRules | None = None
+) -> tuple[list[dict], list[dict], list[dict]]:
     """Read every payment file of a spend folder.
 
     Returns
@@ -511,15 +660,18 @@ def it_spend(payments: pd.DataFrame) -> pd.DataFrame:
     frame["financial_year"] = [financial_year(d) for d in frame["payment_date"]]
     frame = frame[frame["financial_year"].notna()]
     frame["supplier"] = frame["supplier"].fillna("").replace("", WITHHELD)
-    table = (frame.groupby(["gss_code", "financial_year", "supplier"])
-             .agg(payments=("amount_gbp", "size"), amount_gbp=("amount_gbp", "sum"))
-             .reset_index())
+    table = (
+        frame.groupby(["gss_code", "financial_year", "supplier"])
+        .agg(payments=("amount_gbp", "size"), amount_gbp=("amount_gbp", "sum"))
+        .reset_index()
+    )
     table["amount_gbp"] = table["amount_gbp"].round(2)
     return table[columns]
 
 
-def add_spend(tables: dict[str, pd.DataFrame], spend_dir: Path | str | None,
-              reference: Reference) -> dict[str, pd.DataFrame]:
+def add_spend(
+    tables: dict[str, pd.DataFrame], spend_dir: Path | str | None, reference: Reference
+) -> dict[str, pd.DataFrame]:
     """Add the payment files to the processed tables.
 
     Every payment row read becomes a ``payments`` row with what the IT rules decided
@@ -543,21 +695,32 @@ def add_spend(tables: dict[str, pd.DataFrame], spend_dir: Path | str | None,
         rows, corrections, rejections = read_spend(spend_dir, reference, rules=rules)
         for row in rows:
             row["is_it"], row["it_rule"] = classify_payment(row, rules.payments)
-            row["outcome"] = ("not_it" if not row["is_it"]
-                              else "withheld" if row["withheld"] else "it")
+            row["outcome"] = (
+                "not_it" if not row["is_it"] else "withheld" if row["withheld"] else "it"
+            )
             payments.append(row)
         keys = {(r["source_file"], r["source_row"]) for r in rows}
-        if len(keys) != len(rows) or keys & {(r["source_file"], r["source_row"]) for r in rejections}:
+        if len(keys) != len(rows) or keys & {
+            (r["source_file"], r["source_row"]) for r in rejections
+        }:
             raise AssertionError("a payment row is counted twice")  # pragma: no cover - a guard
         frames["corrections"] = pd.concat(
-            [tables["corrections"], pd.DataFrame(corrections, columns=TABLES["corrections"].columns)],
-            ignore_index=True)
+            [
+                tables["corrections"],
+                pd.DataFrame(corrections, columns=TABLES["corrections"].columns),
+            ],
+            ignore_index=True,
+        )
         frames["rejected"] = pd.concat(
             [tables["rejected"], pd.DataFrame(rejections, columns=TABLES["rejected"].columns)],
-            ignore_index=True)
+            ignore_index=True,
+        )
     frames["payments"] = pd.DataFrame(payments, columns=TABLES["payments"].columns)
-    frames["it_spend"] = it_spend(pd.DataFrame(
-        payments, columns=["gss_code", "payment_date", "supplier", "amount_gbp", "is_it"]))
+    frames["it_spend"] = it_spend(
+        pd.DataFrame(
+            payments, columns=["gss_code", "payment_date", "supplier", "amount_gbp", "is_it"]
+        )
+    )
     return frames
 
 

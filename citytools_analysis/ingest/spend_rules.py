@@ -55,20 +55,29 @@ class PaymentRules:
     @classmethod
     def from_reference(cls, reference: Reference) -> PaymentRules:
         suppliers = reference.table("spend_it_suppliers")
-        names = [(fold(s), d, _phrase(s)) for s, m, d in
-                 zip(suppliers.supplier, suppliers.match, suppliers.decision) if m == "name"]
+        names = [
+            (fold(s), d, _phrase(s))
+            for s, m, d in zip(suppliers.supplier, suppliers.match, suppliers.decision)
+            if m == "name"
+        ]
         names.sort(key=lambda t: (-len(t[0]), t[0]))  # the longest phrase first
-        organisations = {s: d for s, m, d in
-                         zip(suppliers.supplier, suppliers.match, suppliers.decision)
-                         if m == "organisation"}
+        organisations = {
+            s: d
+            for s, m, d in zip(suppliers.supplier, suppliers.match, suppliers.decision)
+            if m == "organisation"
+        }
         terms = reference.table("spend_it_terms")
         prepared: dict[str, list] = {"it": [], "not_it": []}
         for term, kind, match in zip(terms.term, terms.kind, terms.match):
             cased = match == "cased"
             prepared[kind].append((term, _cased(term) if cased else _phrase(term), cased))
-        return cls(name_rules=tuple(names), organisation_rules=organisations,
-                   known_organisations=frozenset(reference.organisations["organisation"]),
-                   exclusions=tuple(prepared["not_it"]), it_terms=tuple(prepared["it"]))
+        return cls(
+            name_rules=tuple(names),
+            organisation_rules=organisations,
+            known_organisations=frozenset(reference.organisations["organisation"]),
+            exclusions=tuple(prepared["not_it"]),
+            it_terms=tuple(prepared["it"]),
+        )
 
     def name_rule(self, published: str) -> tuple[str, str] | None:
         """(phrase, decision) of the first (longest) supplier-name rule the name holds."""
@@ -143,9 +152,6 @@ def classify_payment(row: dict, rules: PaymentRules) -> tuple[bool, str]:
     return False, "no_it_signal"
 
 
-
-
-
 #: The outcomes of a payment row, in the order the report lists them.
 OUTCOMES = ("it", "withheld", "not_it")
 
@@ -166,16 +172,26 @@ def payment_decisions(payments: pd.DataFrame) -> pd.DataFrame:
         order it, withheld, not_it, then most rows first.
     """
 
-
-    frame = pd.DataFrame({
-        "outcome": payments["outcome"].astype(str),
-        "rule": payments["it_rule"].astype(str).str.split(":").str[0],
-        "amount_gbp": pd.to_numeric(payments["amount_gbp"]).astype(float),
-    })
-    table = (frame.groupby(["outcome", "rule"])
-             .agg(rows=("amount_gbp", "size"), amount_gbp=("amount_gbp", "sum")).reset_index())
+    frame = pd.DataFrame(
+        {
+            "outcome": payments["outcome"].astype(str),
+            "rule": payments["it_rule"].astype(str).str.split(":").str[0],
+            "amount_gbp": pd.to_numeric(payments["amount_gbp"]).astype(float),
+        }
+    )
+    table = (
+        frame.groupby(["outcome", "rule"])
+        .agg(rows=("amount_gbp", "size"), amount_gbp=("amount_gbp", "sum"))
+        .reset_index()
+    )
     table["amount_gbp"] = table["amount_gbp"].round(0)
-    table["order"] = table["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
-    table = table.sort_values(["order", "rows", "rule"], ascending=[True, False, True], kind="stable")
+    table["order"] = (
+        table["outcome"].map({o: i for i, o in enumerate(OUTCOMES)}).fillna(len(OUTCOMES))
+    )
+    table = table.sort_values(
+        ["order", "rows", "rule"], ascending=[True, False, True], kind="stable"
+    )
     return table.drop(columns="order").reset_index(drop=True)
+
+
 __all__ = ["OUTCOMES", "PaymentRules", "classify_payment", "payment_decisions"]

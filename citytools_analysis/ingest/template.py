@@ -23,10 +23,16 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.ingest.cleaning import EARLIEST_DATE, MAX_ANNUAL_COST_GBP
 from citytools_analysis.ingest.parsing import EXCEL_EPOCH
-from citytools_analysis.core.reference import Reference, load_reference
-from citytools_analysis.ingest.validation import accepted_values, answer_choices, no_end_date_words, one_of, scale_choices
+from citytools_analysis.ingest.validation import (
+    accepted_values,
+    answer_choices,
+    no_end_date_words,
+    one_of,
+    scale_choices,
+)
 
 #: Data rows below the header that carry drop-downs and checks.
 DATA_ROWS = 500
@@ -126,13 +132,18 @@ def cell_guidance(reference: Reference, field_name: str) -> str:
             text += f", optionally with a year, e.g. {values[0]} - 2021"
         return text
     if field_name in DATE_OR_WORD_FIELDS:
-        return "A date, e.g. 31/03/2021; or " + one_of(no_end_date_words(reference)) + (
-            " when there is no end date")
+        return (
+            "A date, e.g. 31/03/2021; or "
+            + one_of(no_end_date_words(reference))
+            + (" when there is no end date")
+        )
     if field_name in DATE_FIELDS:
         return "A date, e.g. 31/03/2021"
     if field_name == "annual_cost_gbp":
-        return (f"The cost per year in pounds, as a number from 0 to {MAX_ANNUAL_COST_GBP:,}, "
-                "e.g. 120000")
+        return (
+            f"The cost per year in pounds, as a number from 0 to {MAX_ANNUAL_COST_GBP:,}, "
+            "e.g. 120000"
+        )
     text = accepted_values(reference, field_name)
     return text[:1].upper() + text[1:]
 
@@ -161,34 +172,58 @@ def _write_lists(sheet: Worksheet, reference: Reference) -> dict[str, str]:
     return ranges
 
 
-def _validation_for(field_name: str, header: str, reference: Reference,
-                    ranges: dict[str, str]) -> DataValidation | None:
+def _validation_for(
+    field_name: str, header: str, reference: Reference, ranges: dict[str, str]
+) -> DataValidation | None:
     """The data validation for one field's cells, or ``None`` for free text."""
     accepted = cell_guidance(reference, field_name)
-    common = dict(allow_blank=True, showInputMessage=True, showErrorMessage=True,
-                  promptTitle=_prompt(header, PROMPT_TITLE_LIMIT), prompt=_prompt(accepted),
-                  errorTitle=_prompt(header, PROMPT_TITLE_LIMIT), error=_prompt(accepted))
+    common = dict(
+        allow_blank=True,
+        showInputMessage=True,
+        showErrorMessage=True,
+        promptTitle=_prompt(header, PROMPT_TITLE_LIMIT),
+        prompt=_prompt(accepted),
+        errorTitle=_prompt(header, PROMPT_TITLE_LIMIT),
+        error=_prompt(accepted),
+    )
     if field_name in FIELD_CHOICE:
         style = "warning" if field_name in WARN_ONLY else "stop"
-        return DataValidation(type="list", formula1=ranges[FIELD_CHOICE[field_name]],
-                              errorStyle=style, **common)
+        return DataValidation(
+            type="list", formula1=ranges[FIELD_CHOICE[field_name]], errorStyle=style, **common
+        )
     if field_name in DATE_FIELDS:
         style = "warning" if field_name in DATE_OR_WORD_FIELDS else "stop"
-        return DataValidation(type="date", operator="greaterThanOrEqual",
-                              formula1=str(_excel_serial(EARLIEST_DATE)), errorStyle=style,
-                              **common)
+        return DataValidation(
+            type="date",
+            operator="greaterThanOrEqual",
+            formula1=str(_excel_serial(EARLIEST_DATE)),
+            errorStyle=style,
+            **common,
+        )
     if field_name in DECIMAL_FIELDS:
         low, high = DECIMAL_FIELDS[field_name]
         if high is None:
-            return DataValidation(type="decimal", operator="greaterThanOrEqual", formula1=str(low),
-                                  errorStyle="stop", **common)
-        return DataValidation(type="decimal", operator="between", formula1=str(low),
-                              formula2=str(high), errorStyle="stop", **common)
+            return DataValidation(
+                type="decimal",
+                operator="greaterThanOrEqual",
+                formula1=str(low),
+                errorStyle="stop",
+                **common,
+            )
+        return DataValidation(
+            type="decimal",
+            operator="between",
+            formula1=str(low),
+            formula2=str(high),
+            errorStyle="stop",
+            **common,
+        )
     return None
 
 
-def _data_sheet(sheet: Worksheet, columns, reference: Reference, ranges: dict[str, str],
-                rows: int) -> None:
+def _data_sheet(
+    sheet: Worksheet, columns, reference: Reference, ranges: dict[str, str], rows: int
+) -> None:
     last = rows + 1
     for index, column in enumerate(columns.itertuples(), start=1):
         letter = get_column_letter(index)
@@ -205,8 +240,11 @@ def _data_sheet(sheet: Worksheet, columns, reference: Reference, ranges: dict[st
         if validation is not None:
             validation.add(f"{letter}2:{letter}{last}")
             sheet.add_data_validation(validation)
-        number_format = DATE_FORMAT if column.field in DATE_FIELDS else (
-            COST_FORMAT if column.field == "annual_cost_gbp" else None)
+        number_format = (
+            DATE_FORMAT
+            if column.field in DATE_FIELDS
+            else (COST_FORMAT if column.field == "annual_cost_gbp" else None)
+        )
         if number_format:
             for row in range(2, last + 1):
                 sheet.cell(row, index).number_format = number_format
@@ -234,10 +272,14 @@ def _instructions_sheet(sheet: Worksheet, reference: Reference) -> None:
     lines: list[list[str]] = [
         ["How to fill in this survey return"],
         ["Fill in one workbook for your authority. Columns and labels shaded yellow are required."],
-        ["Where a cell offers a drop-down list, choose from it; "
-         "other cells check dates and numbers."],
-        ["Leave a cell blank when you do not know the answer. "
-         "Do not rename sheets or column headers."],
+        [
+            "Where a cell offers a drop-down list, choose from it; "
+            "other cells check dates and numbers."
+        ],
+        [
+            "Leave a cell blank when you do not know the answer. "
+            "Do not rename sheets or column headers."
+        ],
         [],
         ["Sheet", "Required", "What it holds"],
         *[[s.sheet, s.required, s.description] for s in sheets.itertuples()],
@@ -306,8 +348,11 @@ def _deterministic(data: bytes) -> bytes:
         for info in source.infolist():
             content = source.read(info.filename)
             if info.filename == "docProps/core.xml":
-                content = re.sub(rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                                 rb"\g<1>" + _FIXED_W3CDTF.encode() + rb"\g<2>", content)
+                content = re.sub(
+                    rb"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    rb"\g<1>" + _FIXED_W3CDTF.encode() + rb"\g<2>",
+                    content,
+                )
             entry = zipfile.ZipInfo(info.filename, date_time=FIXED_TIMESTAMP)
             entry.compress_type = zipfile.ZIP_DEFLATED
             entry.external_attr = 0o644 << 16
@@ -315,8 +360,9 @@ def _deterministic(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def write_template(out: Path | str, reference_dir: Path | str | None = None,
-                   rows: int = DATA_ROWS) -> Path:
+def write_template(
+    out: Path | str, reference_dir: Path | str | None = None, rows: int = DATA_ROWS
+) -> Path:
     """Write the blank survey workbook to ``out``.
 
     Parameters

@@ -20,6 +20,8 @@ from typing import Any
 
 from openpyxl.utils import column_index_from_string
 
+from citytools_analysis.core.errors import SurveyInputError
+from citytools_analysis.core.reference import Reference, Vocabulary, load_reference
 from citytools_analysis.ingest.cleaning import (
     EARLIEST_DATE,
     LATEST_END_YEARS_AFTER_SNAPSHOT,
@@ -37,10 +39,8 @@ from citytools_analysis.ingest.cleaning import (
     unreadable_files,
     unreadable_format_error,
 )
-from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.ingest.parsing import REPLACEMENT_YEAR_RANGE
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
-from citytools_analysis.core.reference import Reference, Vocabulary, load_reference
 from citytools_analysis.ingest.workbook import SheetTable
 
 #: What the validator says will happen to a problem's row or value.
@@ -90,8 +90,9 @@ def _taxonomy(vocabulary: Vocabulary) -> str:
     names = vocabulary.canonical
     if len(names) <= 6:
         return one_of(names)
-    return (f"a {vocabulary.name} from the taxonomy "
-            f"(e.g. {names[0]}, {names[1]} … {len(names)} in all)")
+    return (
+        f"a {vocabulary.name} from the taxonomy (e.g. {names[0]}, {names[1]} … {len(names)} in all)"
+    )
 
 
 def scale_choices(scale: dict[int, str]) -> list[str]:
@@ -230,9 +231,12 @@ def expected_text(
     if rule == "end_before_start":
         return "an end date on or after the contract start"
     if rule == "implausible_date":
-        years = LATEST_START_YEARS_AFTER_SNAPSHOT if field_name == "contract_start" else (
-            LATEST_END_YEARS_AFTER_SNAPSHOT)
-        return (f"a date from {EARLIEST_DATE.strftime('%d/%m/%Y')} to 31/12/{anchor.year + years}")
+        years = (
+            LATEST_START_YEARS_AFTER_SNAPSHOT
+            if field_name == "contract_start"
+            else (LATEST_END_YEARS_AFTER_SNAPSHOT)
+        )
+        return f"a date from {EARLIEST_DATE.strftime('%d/%m/%Y')} to 31/12/{anchor.year + years}"
     if rule == "implausible_cost":
         return f"an annual amount up to £{MAX_ANNUAL_COST_GBP:,} (check the units)"
     if rule == "replacement_year_conflict":
@@ -366,6 +370,7 @@ def findings_of(
         else:
             notes.append(finding)
     sheets = list(clean.layouts)
+
     def order(finding: Finding) -> tuple:
         return _order(finding, sheets)
 
@@ -378,8 +383,12 @@ def _order(finding: Finding, sheets: list[str]) -> tuple:
     return (sheet, finding.row, column, finding.field, finding.rule)
 
 
-def _finding(clean: CleanReturn, reference: Reference, item: Rejection | Correction,
-             snapshot_date: date | None) -> Finding:
+def _finding(
+    clean: CleanReturn,
+    reference: Reference,
+    item: Rejection | Correction,
+    snapshot_date: date | None,
+) -> Finding:
     layout: SheetTable | None = clean.layouts.get(item.sheet)
     field_name = item.column
     cell = CELL_OF_COLUMN.get(field_name, field_name)
@@ -397,20 +406,40 @@ def _finding(clean: CleanReturn, reference: Reference, item: Rejection | Correct
             fields = reference.required_fields(table_name(layout))
             required = [layout.headers.get(f, f) for f in fields]
         return Finding(
-            item.source_file, item.sheet, item.source_row, letter, header, field_name,
-            _cell_text(raw), expected_text(reference, item.reason, field_name,
-                                           required_headers=required, snapshot_date=snapshot_date),
-            ROW_REJECTED, item.reason, item.detail,
+            item.source_file,
+            item.sheet,
+            item.source_row,
+            letter,
+            header,
+            field_name,
+            _cell_text(raw),
+            expected_text(
+                reference,
+                item.reason,
+                field_name,
+                required_headers=required,
+                snapshot_date=snapshot_date,
+            ),
+            ROW_REJECTED,
+            item.reason,
+            item.detail,
         )
     if item.cleared:
         action = READ_AS_NO_VALUE if item.rule in no_value_rules(reference) else VALUE_CLEARED
     else:
         action = VALUE_NORMALISED
     return Finding(
-        item.source_file, item.sheet, item.source_row, letter, header, field_name,
+        item.source_file,
+        item.sheet,
+        item.source_row,
+        letter,
+        header,
+        field_name,
         item.raw_value,
         expected_text(reference, item.rule, field_name, snapshot_date=snapshot_date),
-        action, item.rule, item.clean_value,
+        action,
+        item.rule,
+        item.clean_value,
     )
 
 
@@ -454,11 +483,14 @@ class ValidationReport:
         """The report for people: each file's problems (and with ``verbose`` its notes)."""
         lines: list[str] = []
         for check in self.checks:
-            lines.append(f"{check.file}: " + {
-                "ok": "no problems",
-                "problems": f"{len(check.problems)} problem{'s' * (len(check.problems) != 1)}",
-                "unreadable": "cannot be read",
-            }[check.status])
+            lines.append(
+                f"{check.file}: "
+                + {
+                    "ok": "no problems",
+                    "problems": f"{len(check.problems)} problem{'s' * (len(check.problems) != 1)}",
+                    "unreadable": "cannot be read",
+                }[check.status]
+            )
             if check.error is not None:
                 lines.append(f"  error: {check.error}")
             for finding in check.problems:
@@ -479,9 +511,13 @@ class ValidationReport:
                 "path": str(check.path),
                 "status": check.status,
                 "gss_code": check.gss_code,
-                "error": None if check.error is None else {
-                    "message": check.error.message, "file": check.error.file,
-                    "sheet": check.error.sheet, "row": check.error.row,
+                "error": None
+                if check.error is None
+                else {
+                    "message": check.error.message,
+                    "file": check.error.file,
+                    "sheet": check.error.sheet,
+                    "row": check.error.row,
                     "column": check.error.column,
                 },
                 "problems": [asdict(p) for p in check.problems],
@@ -489,8 +525,11 @@ class ValidationReport:
             if verbose:
                 entry["notes"] = [asdict(n) for n in check.notes]
             files.append(entry)
-        return json.dumps({"files": files, "summary": self.counts(), "exit_code": self.exit_code},
-                          ensure_ascii=False, indent=2)
+        return json.dumps(
+            {"files": files, "summary": self.counts(), "exit_code": self.exit_code},
+            ensure_ascii=False,
+            indent=2,
+        )
 
 
 def _finding_lines(finding: Finding, *, note: bool = False) -> list[str]:
@@ -503,8 +542,11 @@ def _finding_lines(finding: Finding, *, note: bool = False) -> list[str]:
         clean = repr(finding.detail) if finding.detail else "no value"
         return [f"{indent}{place}{value} → {clean} ({finding.rule})"]
     what = f"{finding.action} ({finding.rule})" + (f": {finding.detail}" if finding.detail else "")
-    return [f"{indent}{place}{value}", f"{indent}  → {what}",
-            f"{indent}  expected: {finding.expected}"]
+    return [
+        f"{indent}{place}{value}",
+        f"{indent}  → {what}",
+        f"{indent}  expected: {finding.expected}",
+    ]
 
 
 def expand_paths(paths: list[Path | str]) -> list[Path]:
@@ -584,6 +626,7 @@ def validate_returns(
             by_authority[check.gss_code].append(check)
     for gss_code, group in by_authority.items():
         for later in group[1:]:
-            later.error = second_return_error(gss_code, group[0].file, later.file,
-                                              later.authority_row)
+            later.error = second_return_error(
+                gss_code, group[0].file, later.file, later.authority_row
+            )
     return ValidationReport(checks)

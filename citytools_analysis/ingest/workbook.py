@@ -146,7 +146,10 @@ def _table_from(
             continue
         if field_name in positions:
             # Two columns for one field: which one holds the answer cannot be guessed.
-            first, second = get_column_letter(positions[field_name] + 1), get_column_letter(position + 1)
+            first, second = (
+                get_column_letter(positions[field_name] + 1),
+                get_column_letter(position + 1),
+            )
             raise SurveyInputError(
                 f"two columns for {columns.canonical_to_synonyms[field_name][0]!r}: "
                 f"{first} ({headers[field_name]}) and {second} ({str(cell).strip()}); keep one",

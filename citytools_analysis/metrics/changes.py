@@ -39,17 +39,36 @@ from citytools_analysis.core.paths import PROJECT_ROOT, REFERENCE_DIR
 from citytools_analysis.release.processed import read_table
 
 CHANGE_COLUMNS = [
-    "gss_code", "service_area", "function", "change",
-    "product_before", "product_after", "manufacturer_before", "manufacturer_after",
-    "supplier_before", "supplier_after", "contract_end_before", "contract_end_after",
-    "contract_end_status_before", "contract_end_status_after",
-    "satisfaction_before", "satisfaction_after", "replacement_planned_before",
-    "record_id_before", "record_id_after",
+    "gss_code",
+    "service_area",
+    "function",
+    "change",
+    "product_before",
+    "product_after",
+    "manufacturer_before",
+    "manufacturer_after",
+    "supplier_before",
+    "supplier_after",
+    "contract_end_before",
+    "contract_end_after",
+    "contract_end_status_before",
+    "contract_end_status_after",
+    "satisfaction_before",
+    "satisfaction_after",
+    "replacement_planned_before",
+    "record_id_before",
+    "record_id_after",
 ]
 #: The survey's own rows; register-only systems are not compared across rounds.
 OBSERVED_SOURCES = ("survey", "both")
-_SIDE_COLUMNS = ("product", "manufacturer", "supplier", "contract_end", "contract_end_status",
-                 "satisfaction")
+_SIDE_COLUMNS = (
+    "product",
+    "manufacturer",
+    "supplier",
+    "contract_end",
+    "contract_end_status",
+    "satisfaction",
+)
 
 
 def change_classes(reference_dir: Path | str = REFERENCE_DIR) -> pd.DataFrame:
@@ -75,9 +94,13 @@ def read_round_release(release_dir: Path | str) -> RoundRelease:
     round_name = json.loads(package.read_text(encoding="utf-8")).get("round") or ""
     authorities = read_table("authorities", release_dir)
     systems = read_table("systems", release_dir)
-    responded = frozenset(authorities.loc[authorities["responded"].fillna(False).astype(bool), "gss_code"])
+    responded = frozenset(
+        authorities.loc[authorities["responded"].fillna(False).astype(bool), "gss_code"]
+    )
     systems = systems[systems["source"].isin(OBSERVED_SOURCES)].copy()
-    return RoundRelease(str(round_name), responded, systems.sort_values("record_id").reset_index(drop=True))
+    return RoundRelease(
+        str(round_name), responded, systems.sort_values("record_id").reset_index(drop=True)
+    )
 
 
 def _fold(value: object) -> str:
@@ -87,14 +110,21 @@ def _fold(value: object) -> str:
 
 
 def _known(value: object) -> bool:
-    return not (value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value))
-                or (not isinstance(value, str) and pd.isna(value)))
+    return not (
+        value is None
+        or value is pd.NA
+        or (isinstance(value, float) and pd.isna(value))
+        or (not isinstance(value, str) and pd.isna(value))
+    )
 
 
 def _same_contract(before: pd.Series, after: pd.Series) -> bool:
     """The contract's end is unchanged (an end unknown in either round is not a change)."""
     status_before, status_after = before["contract_end_status"], after["contract_end_status"]
-    if not (_known(status_before) and _known(status_after)) or "unknown" in (status_before, status_after):
+    if not (_known(status_before) and _known(status_after)) or "unknown" in (
+        status_before,
+        status_after,
+    ):
         return True
     if status_before != status_after:
         return False
@@ -107,13 +137,19 @@ def classify_pair(before: pd.Series, after: pd.Series) -> str:
     """The change from one system to its match in the later round."""
     if before["product"] != after["product"]:
         return "switched_product"
-    if _known(before["supplier"]) and _known(after["supplier"]) and before["supplier"] != after["supplier"]:
+    if (
+        _known(before["supplier"])
+        and _known(after["supplier"])
+        and before["supplier"] != after["supplier"]
+    ):
         return "switched_supplier"
     return "continued" if _same_contract(before, after) else "renewed"
 
 
 def _score(before: pd.Series, after: pd.Series) -> tuple[bool, bool, bool, bool] | None:
-    function = bool(_fold(before["function"])) and _fold(before["function"]) == _fold(after["function"])
+    function = bool(_fold(before["function"])) and _fold(before["function"]) == _fold(
+        after["function"]
+    )
     product = before["product"] == after["product"]
     if not (function or product):
         return None
@@ -137,7 +173,7 @@ def match_area(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int | No
     used_before: set = set()
     used_after: set = set()
     pairs: list[tuple[int | None, int | None]] = []
-    for _score_, _a, _b, i, j in candidates:
+    for _points, _a, _b, i, j in candidates:
         if i in used_before or j in used_after:
             continue
         used_before.add(i)
@@ -145,9 +181,14 @@ def match_area(before: pd.DataFrame, after: pd.DataFrame) -> list[tuple[int | No
         pairs.append((i, j))
     left_before = [i for i in before.index if i not in used_before]
     left_after = [j for j in after.index if j not in used_after]
-    if left_before and len(left_before) == len(left_after) and (
+    if (
+        left_before
+        and len(left_before) == len(left_after)
+        and (
             not any(_fold(before.at[i, "function"]) for i in left_before)
-            or not any(_fold(after.at[j, "function"]) for j in left_after)):
+            or not any(_fold(after.at[j, "function"]) for j in left_after)
+        )
+    ):
         by_record_before = sorted(left_before, key=lambda i: before.at[i, "record_id"])
         by_record_after = sorted(left_after, key=lambda j: after.at[j, "record_id"])
         pairs += list(zip(by_record_before, by_record_after))
@@ -164,8 +205,9 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _record(gss_code: str, area: str, change: str, before: pd.Series | None,
-            after: pd.Series | None) -> dict:
+def _record(
+    gss_code: str, area: str, change: str, before: pd.Series | None, after: pd.Series | None
+) -> dict:
     function = ""
     if after is not None and _known(after["function"]):
         function = after["function"]
@@ -176,7 +218,9 @@ def _record(gss_code: str, area: str, change: str, before: pd.Series | None,
         for column in _SIDE_COLUMNS:
             record[f"{column}_{side}"] = _text(row[column]) if row is not None else ""
         record[f"record_id_{side}"] = row["record_id"] if row is not None else ""
-    record["replacement_planned_before"] = _text(before["replacement_planned"]) if before is not None else ""
+    record["replacement_planned_before"] = (
+        _text(before["replacement_planned"]) if before is not None else ""
+    )
     return record
 
 
@@ -199,7 +243,10 @@ def compare_rounds(before: RoundRelease, after: RoundRelease) -> pd.DataFrame:
             records.append(_record(row["gss_code"], row["service_area"], "not_observed", *pair))
     old = before.systems[before.systems["gss_code"].isin(both)]
     new = after.systems[after.systems["gss_code"].isin(both)]
-    keys = sorted(set(zip(old["gss_code"], old["service_area"])) | set(zip(new["gss_code"], new["service_area"])))
+    keys = sorted(
+        set(zip(old["gss_code"], old["service_area"]))
+        | set(zip(new["gss_code"], new["service_area"]))
+    )
     old_groups = {key: group for key, group in old.groupby(["gss_code", "service_area"], sort=True)}
     new_groups = {key: group for key, group in new.groupby(["gss_code", "service_area"], sort=True)}
     empty_old, empty_new = old.iloc[0:0], new.iloc[0:0]
@@ -217,8 +264,10 @@ def compare_rounds(before: RoundRelease, after: RoundRelease) -> pd.DataFrame:
                 change = classify_pair(row_old, row_new)
             records.append(_record(key[0], key[1], change, row_old, row_new))
     frame = pd.DataFrame(records, columns=CHANGE_COLUMNS)
-    return frame.sort_values(["gss_code", "service_area", "function", "record_id_before", "record_id_after"],
-                             kind="stable").reset_index(drop=True)
+    return frame.sort_values(
+        ["gss_code", "service_area", "function", "record_id_before", "record_id_after"],
+        kind="stable",
+    ).reset_index(drop=True)
 
 
 def changes_between(from_dir: Path | str, to_dir: Path | str) -> pd.DataFrame:
@@ -252,16 +301,25 @@ def switching_by_area(changes: pd.DataFrame) -> pd.DataFrame:
     sorted by switch rate, highest first, then service area.
     """
     matched = changes[changes["change"].isin(MATCHED)]
-    counts = (matched.groupby(["service_area", "change"]).size().unstack(fill_value=0)
-              .reindex(columns=list(MATCHED), fill_value=0))
+    counts = (
+        matched.groupby(["service_area", "change"])
+        .size()
+        .unstack(fill_value=0)
+        .reindex(columns=list(MATCHED), fill_value=0)
+    )
     table = counts.reset_index()
     table["matched"] = counts.sum(axis=1).to_numpy()
     for change in MATCHED:
         table[f"share_{change}"] = table[change] / table["matched"]
-    table["switch_rate"] = (table["switched_supplier"] + table["switched_product"]) / table["matched"]
+    table["switch_rate"] = (table["switched_supplier"] + table["switched_product"]) / table[
+        "matched"
+    ]
     columns = ["service_area", "matched", *MATCHED, *(f"share_{c}" for c in MATCHED), "switch_rate"]
-    return table[columns].sort_values(["switch_rate", "service_area"], ascending=[False, True],
-                                      kind="mergesort").reset_index(drop=True)
+    return (
+        table[columns]
+        .sort_values(["switch_rate", "service_area"], ascending=[False, True], kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 def supplier_flows(changes: pd.DataFrame) -> pd.DataFrame:
@@ -269,12 +327,20 @@ def supplier_flows(changes: pd.DataFrame) -> pd.DataFrame:
 
     Returns columns ``supplier_before, supplier_after, systems``, most systems first.
     """
-    moved = changes[changes["change"].isin(("switched_supplier", "switched_product"))
-                    & (changes["supplier_before"] != changes["supplier_after"])
-                    & (changes["supplier_before"] != "") & (changes["supplier_after"] != "")]
-    flows = moved.groupby(["supplier_before", "supplier_after"]).size().rename("systems").reset_index()
-    return flows.sort_values(["systems", "supplier_before", "supplier_after"], ascending=[False, True, True],
-                             kind="mergesort").reset_index(drop=True)
+    moved = changes[
+        changes["change"].isin(("switched_supplier", "switched_product"))
+        & (changes["supplier_before"] != changes["supplier_after"])
+        & (changes["supplier_before"] != "")
+        & (changes["supplier_after"] != "")
+    ]
+    flows = (
+        moved.groupby(["supplier_before", "supplier_after"]).size().rename("systems").reset_index()
+    )
+    return flows.sort_values(
+        ["systems", "supplier_before", "supplier_after"],
+        ascending=[False, True, True],
+        kind="mergesort",
+    ).reset_index(drop=True)
 
 
 def supplier_gains(changes: pd.DataFrame) -> pd.DataFrame:
@@ -286,11 +352,17 @@ def supplier_gains(changes: pd.DataFrame) -> pd.DataFrame:
     won = flows.groupby("supplier_after")["systems"].sum()
     lost = flows.groupby("supplier_before")["systems"].sum()
     suppliers = sorted(set(won.index) | set(lost.index))
-    table = pd.DataFrame({"supplier": suppliers,
-                          "won": [int(won.get(s, 0)) for s in suppliers],
-                          "lost": [int(lost.get(s, 0)) for s in suppliers]})
+    table = pd.DataFrame(
+        {
+            "supplier": suppliers,
+            "won": [int(won.get(s, 0)) for s in suppliers],
+            "lost": [int(lost.get(s, 0)) for s in suppliers],
+        }
+    )
     table["net"] = table["won"] - table["lost"]
-    return table.sort_values(["net", "supplier"], ascending=[False, True], kind="mergesort").reset_index(drop=True)
+    return table.sort_values(
+        ["net", "supplier"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def relet_contracts(changes: pd.DataFrame) -> pd.DataFrame:
@@ -301,8 +373,13 @@ def relet_contracts(changes: pd.DataFrame) -> pd.DataFrame:
     """
     counts = changes["change"].value_counts().reindex(list(RELET), fill_value=0).astype(int)
     total = int(counts.sum())
-    return pd.DataFrame({"change": list(RELET), "systems": counts.to_list(),
-                         "share": [c / total if total else float("nan") for c in counts]})
+    return pd.DataFrame(
+        {
+            "change": list(RELET),
+            "systems": counts.to_list(),
+            "share": [c / total if total else float("nan") for c in counts],
+        }
+    )
 
 
 def new_entrant_wins(changes: pd.DataFrame, before_systems: pd.DataFrame) -> pd.DataFrame:
@@ -313,8 +390,11 @@ def new_entrant_wins(changes: pd.DataFrame, before_systems: pd.DataFrame) -> pd.
     ``switched_product`` and ``new`` systems whose manufacturer is new, sorted.
     """
     known = set(before_systems["manufacturer"].dropna())
-    wins = changes[changes["change"].isin(("switched_product", "new"))
-                   & (changes["manufacturer_after"] != "") & ~changes["manufacturer_after"].isin(known)]
+    wins = changes[
+        changes["change"].isin(("switched_product", "new"))
+        & (changes["manufacturer_after"] != "")
+        & ~changes["manufacturer_after"].isin(known)
+    ]
     return wins.reset_index(drop=True)
 
 
@@ -326,26 +406,44 @@ def satisfaction_change(changes: pd.DataFrame) -> pd.DataFrame:
     ``replaced`` (``switched_product``). Only systems rated in both rounds count. Returns
     columns ``group, systems, mean_before, mean_after, mean_change``.
     """
-    rated = changes[(changes["satisfaction_before"] != "") & (changes["satisfaction_after"] != "")].copy()
+    rated = changes[
+        (changes["satisfaction_before"] != "") & (changes["satisfaction_after"] != "")
+    ].copy()
     rated["before"] = rated["satisfaction_before"].astype(float)
     rated["after"] = rated["satisfaction_after"].astype(float)
     kept = rated["change"].isin(KEPT)
     planned = rated["replacement_planned_before"] == "Yes"
-    groups = [("kept against a replacement plan", rated[kept & planned]),
-              ("kept", rated[kept & ~planned]),
-              ("replaced", rated[rated["change"] == "switched_product"])]
+    groups = [
+        ("kept against a replacement plan", rated[kept & planned]),
+        ("kept", rated[kept & ~planned]),
+        ("replaced", rated[rated["change"] == "switched_product"]),
+    ]
     rows = []
     for name, group in groups:
-        rows.append({"group": name, "systems": len(group),
-                     "mean_before": group["before"].mean() if len(group) else float("nan"),
-                     "mean_after": group["after"].mean() if len(group) else float("nan"),
-                     "mean_change": (group["after"] - group["before"]).mean() if len(group) else float("nan")})
-    return pd.DataFrame(rows, columns=["group", "systems", "mean_before", "mean_after", "mean_change"])
+        rows.append(
+            {
+                "group": name,
+                "systems": len(group),
+                "mean_before": group["before"].mean() if len(group) else float("nan"),
+                "mean_after": group["after"].mean() if len(group) else float("nan"),
+                "mean_change": (group["after"] - group["before"]).mean()
+                if len(group)
+                else float("nan"),
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["group", "systems", "mean_before", "mean_after", "mean_change"]
+    )
 
 
 #: What became of a joint-procurement opportunity of the earlier round, in the order checked.
-OPPORTUNITY_OUTCOMES = ("realised together", "still to come", "switched apart", "renewed separately",
-                        "not observed")
+OPPORTUNITY_OUTCOMES = (
+    "realised together",
+    "still to come",
+    "switched apart",
+    "renewed separately",
+    "not observed",
+)
 
 
 def opportunity_outcome(members: pd.DataFrame) -> str:
@@ -365,7 +463,9 @@ def opportunity_outcome(members: pd.DataFrame) -> str:
         return "not observed"
     changed = observed[observed["change"] != "continued"]
     if not changed.empty:
-        together = changed.groupby(["product_after", "supplier_after", "contract_end_after"])["gss_code"].nunique()
+        together = changed.groupby(["product_after", "supplier_after", "contract_end_after"])[
+            "gss_code"
+        ].nunique()
         largest = int(together.max())
         seen = observed["gss_code"].nunique()
         if largest >= 2 and largest * 2 >= seen and largest >= min(3, seen):
@@ -402,15 +502,30 @@ def opportunity_outcomes(opportunities: pd.DataFrame, changes: pd.DataFrame) -> 
         ids = [r for r in opportunity.record_ids if r in by_record.index]
         members = by_record.loc[ids].reset_index()
         observed = members[members["change"] != "not_observed"]
-        rows.append({
-            "kind": opportunity.kind, "name": opportunity.name, "service_area": opportunity.service_area,
-            "authorities": opportunity.authorities, "first_end": opportunity.first_end,
-            "last_end": opportunity.last_end, "outcome": opportunity_outcome(members),
-            "observed": int(observed["gss_code"].nunique()),
-            "products_after": "|".join(sorted(set(observed["product_after"]) - {""})),
-        })
-    columns = ["kind", "name", "service_area", "authorities", "first_end", "last_end", "outcome",
-               "observed", "products_after"]
+        rows.append(
+            {
+                "kind": opportunity.kind,
+                "name": opportunity.name,
+                "service_area": opportunity.service_area,
+                "authorities": opportunity.authorities,
+                "first_end": opportunity.first_end,
+                "last_end": opportunity.last_end,
+                "outcome": opportunity_outcome(members),
+                "observed": int(observed["gss_code"].nunique()),
+                "products_after": "|".join(sorted(set(observed["product_after"]) - {""})),
+            }
+        )
+    columns = [
+        "kind",
+        "name",
+        "service_area",
+        "authorities",
+        "first_end",
+        "last_end",
+        "outcome",
+        "observed",
+        "products_after",
+    ]
     return pd.DataFrame(rows, columns=columns)
 
 

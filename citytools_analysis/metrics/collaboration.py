@@ -51,11 +51,14 @@ def shared_systems(systems: pd.DataFrame, min_authorities: int = 2) -> pd.DataFr
         }
         for product, group in systems.groupby("product", sort=True)
     ]
-    out = pd.DataFrame(rows, columns=["product", "manufacturer", "service_area", "authorities",
-                                      "systems", "gss_codes"])
+    out = pd.DataFrame(
+        rows,
+        columns=["product", "manufacturer", "service_area", "authorities", "systems", "gss_codes"],
+    )
     out = out[out["authorities"] >= min_authorities]
-    return out.sort_values(["authorities", "product"], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["authorities", "product"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def authority_product_matrix(systems: pd.DataFrame) -> pd.DataFrame:
@@ -116,11 +119,25 @@ def joint_procurement(
         costs of its systems (``costed_systems`` of them). Sorted by kind (products first),
         authorities descending, first end, name.
     """
-    columns = ["kind", "name", "service_area", "authorities", "gss_codes", "record_ids",
-               "first_end", "last_end", "systems", "costed_systems", "annual_cost_gbp"]
+    columns = [
+        "kind",
+        "name",
+        "service_area",
+        "authorities",
+        "gss_codes",
+        "record_ids",
+        "first_end",
+        "last_end",
+        "systems",
+        "costed_systems",
+        "annual_cost_gbp",
+    ]
     start = to_timestamp(as_of)
-    dated = systems[(systems["contract_end_status"] == "date") & systems["contract_end"].notna()
-                    & (systems["contract_end"] >= start)]
+    dated = systems[
+        (systems["contract_end_status"] == "date")
+        & systems["contract_end"].notna()
+        & (systems["contract_end"] >= start)
+    ]
     if horizon_years is not None:
         dated = dated[dated["contract_end"] < horizon_end(as_of, horizon_years)]
     rows = []
@@ -131,23 +148,28 @@ def joint_procurement(
             area = _mode(group["service_area"]) if kind == "product" else name
             for window in _windows(group, window_months, min_authorities):
                 cost = window["annual_cost_gbp"]
-                rows.append({
-                    "kind": kind,
-                    "name": name,
-                    "service_area": area,
-                    "authorities": int(window["gss_code"].nunique()),
-                    "gss_codes": tuple(sorted(window["gss_code"].unique())),
-                    "record_ids": tuple(sorted(window["record_id"])),
-                    "first_end": window["contract_end"].min(),
-                    "last_end": window["contract_end"].max(),
-                    "systems": len(window),
-                    "costed_systems": int(cost.notna().sum()),
-                    "annual_cost_gbp": float(cost.sum(skipna=True)),
-                })
+                rows.append(
+                    {
+                        "kind": kind,
+                        "name": name,
+                        "service_area": area,
+                        "authorities": int(window["gss_code"].nunique()),
+                        "gss_codes": tuple(sorted(window["gss_code"].unique())),
+                        "record_ids": tuple(sorted(window["record_id"])),
+                        "first_end": window["contract_end"].min(),
+                        "last_end": window["contract_end"].max(),
+                        "systems": len(window),
+                        "costed_systems": int(cost.notna().sum()),
+                        "annual_cost_gbp": float(cost.sum(skipna=True)),
+                    }
+                )
     out = pd.DataFrame(rows, columns=columns)
     out["kind_order"] = out["kind"].map({k: i for i, k in enumerate(OPPORTUNITY_KINDS)})
-    out = out.sort_values(["kind_order", "authorities", "first_end", "name"],
-                          ascending=[True, False, True, True], kind="mergesort")
+    out = out.sort_values(
+        ["kind_order", "authorities", "first_end", "name"],
+        ascending=[True, False, True, True],
+        kind="mergesort",
+    )
     return out.drop(columns="kind_order").reset_index(drop=True)
 
 
@@ -158,8 +180,9 @@ def _windows(group: pd.DataFrame, window_months: int, min_authorities: int):
         best = None
         for end in remaining["contract_end"].unique():
             stop = to_timestamp(end.date() + relativedelta(months=window_months))
-            window = remaining[(remaining["contract_end"] >= end)
-                               & (remaining["contract_end"] < stop)]
+            window = remaining[
+                (remaining["contract_end"] >= end) & (remaining["contract_end"] < stop)
+            ]
             count = window["gss_code"].nunique()
             if best is None or count > best[0]:
                 best = (count, window)
@@ -211,17 +234,21 @@ def replacement_intentions(
         if not planners and not others:
             continue
         years = group.loc[planning[group.index], "replacement_year"].dropna()
-        rows.append({
-            by: name,
-            "planning": len(planners),
-            "considering": len(others),
-            "first_year": int(years.min()) if len(years) else pd.NA,
-            "last_year": int(years.max()) if len(years) else pd.NA,
-            "gss_codes": tuple(sorted(planners)),
-        })
-    out = pd.DataFrame(rows, columns=[by, "planning", "considering", "first_year", "last_year",
-                                      "gss_codes"])
+        rows.append(
+            {
+                by: name,
+                "planning": len(planners),
+                "considering": len(others),
+                "first_year": int(years.min()) if len(years) else pd.NA,
+                "last_year": int(years.max()) if len(years) else pd.NA,
+                "gss_codes": tuple(sorted(planners)),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=[by, "planning", "considering", "first_year", "last_year", "gss_codes"]
+    )
     out["first_year"] = out["first_year"].astype("Int64")
     out["last_year"] = out["last_year"].astype("Int64")
-    return out.sort_values(["planning", "considering", by], ascending=[False, False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["planning", "considering", by], ascending=[False, False, True], kind="mergesort"
+    ).reset_index(drop=True)

@@ -78,8 +78,11 @@ def expiring(
         ``record_id``.
     """
     mask = classify_expiry(systems, as_of, horizon_years) == "within horizon"
-    return (systems[mask].sort_values(["contract_end", "record_id"], kind="mergesort")
-            .reset_index(drop=True))
+    return (
+        systems[mask]
+        .sort_values(["contract_end", "record_id"], kind="mergesort")
+        .reset_index(drop=True)
+    )
 
 
 def expiry_pipeline(
@@ -132,8 +135,11 @@ def expiry_pipeline(
         return pd.DataFrame(columns=columns)
     table = (
         rows.groupby(keys, sort=True)
-        .agg(systems=("record_id", "size"), authorities=("gss_code", "nunique"),
-             annual_cost_gbp=("annual_cost_gbp", lambda s: float(s.sum(skipna=True))))
+        .agg(
+            systems=("record_id", "size"),
+            authorities=("gss_code", "nunique"),
+            annual_cost_gbp=("annual_cost_gbp", lambda s: float(s.sum(skipna=True))),
+        )
         .reset_index()
     )
     table["systems"] = table["systems"].astype(int)
@@ -161,15 +167,20 @@ def open_ended(systems: pd.DataFrame, by: str | None = "service_area") -> pd.Dat
         (except the single totals row). Sorted by ``by``.
     """
     status = systems["contract_end_status"]
-    flags = pd.DataFrame({
-        "systems": 1,
-        "rolling": (status == "rolling").astype(int),
-        "unknown": ((status == "unknown") | ((status == "date") & systems["contract_end"].isna()))
-        .astype(int),
-    }, index=systems.index)
+    flags = pd.DataFrame(
+        {
+            "systems": 1,
+            "rolling": (status == "rolling").astype(int),
+            "unknown": (
+                (status == "unknown") | ((status == "date") & systems["contract_end"].isna())
+            ).astype(int),
+        },
+        index=systems.index,
+    )
     if by is None:
-        return pd.DataFrame([flags.sum().astype(int).to_dict()],
-                            columns=["systems", "rolling", "unknown"])
+        return pd.DataFrame(
+            [flags.sum().astype(int).to_dict()], columns=["systems", "rolling", "unknown"]
+        )
     flags[by] = systems[by].fillna("")
     table = flags.groupby(by, sort=True)[["systems", "rolling", "unknown"]].sum().reset_index()
     table = table[(table["rolling"] + table["unknown"]) > 0]

@@ -141,8 +141,10 @@ def coverage_counts(coverage: pd.DataFrame) -> dict[str, int]:
         ``none`` (neither).
     """
     kinds = coverage["coverage"].value_counts()
-    return {"authorities": int(len(coverage)),
-            **{kind: int(kinds.get(kind, 0)) for kind in (RESPONDED, REGISTERS_ONLY, NOT_COVERED)}}
+    return {
+        "authorities": int(len(coverage)),
+        **{kind: int(kinds.get(kind, 0)) for kind in (RESPONDED, REGISTERS_ONLY, NOT_COVERED)},
+    }
 
 
 def systems_by_source(systems: pd.DataFrame, by: str | None = "service_area") -> pd.DataFrame:
@@ -168,8 +170,9 @@ def systems_by_source(systems: pd.DataFrame, by: str | None = "service_area") ->
         table = pd.DataFrame([counts.to_dict()])
         table["total"] = table[list(SOURCES)].sum(axis=1)
         return table.astype(int)
-    table = pd.crosstab(systems[by].astype(str), sources).reindex(columns=list(SOURCES),
-                                                                    fill_value=0)
+    table = pd.crosstab(systems[by].astype(str), sources).reindex(
+        columns=list(SOURCES), fill_value=0
+    )
     table.columns.name = None
     table["total"] = table.sum(axis=1)
     table = table.rename_axis(by).reset_index()
@@ -203,8 +206,9 @@ def source_counts(systems: pd.DataFrame) -> dict[str, int]:
     }
 
 
-def register_outcomes(contracts: pd.DataFrame | None,
-                      authorities: pd.DataFrame | None = None) -> pd.DataFrame:
+def register_outcomes(
+    contracts: pd.DataFrame | None, authorities: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Contract-register rows counted by outcome, split by whether the authority responded.
 
     Parameters
@@ -224,8 +228,9 @@ def register_outcomes(contracts: pd.DataFrame | None,
         0–1; 0 when there are none).
     """
     if contracts is None:
-        contracts = pd.DataFrame({"gss_code": pd.Series(dtype=str),
-                                  "outcome": pd.Series(dtype=str)})
+        contracts = pd.DataFrame(
+            {"gss_code": pd.Series(dtype=str), "outcome": pd.Series(dtype=str)}
+        )
     outcome = contracts["outcome"].astype(str)
     if authorities is None:
         responded = pd.Series(True, index=contracts.index)
@@ -257,8 +262,9 @@ def _integrated(systems: pd.DataFrame, integrations: pd.DataFrame) -> pd.Series:
     return systems["record_id"].astype(str).isin(named)
 
 
-def known_by_source(systems: pd.DataFrame, columns: Sequence[str],
-                    integrations: pd.DataFrame | None = None) -> pd.DataFrame:
+def known_by_source(
+    systems: pd.DataFrame, columns: Sequence[str], integrations: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """What each source tells: the share of its systems with a value in each column.
 
     Parameters
@@ -297,8 +303,11 @@ def known_by_source(systems: pd.DataFrame, columns: Sequence[str],
     return table
 
 
-def register_derived(systems: pd.DataFrame, columns: Iterable[str] | None = None,
-                     corrections: pd.DataFrame | None = None) -> pd.Series:
+def register_derived(
+    systems: pd.DataFrame,
+    columns: Iterable[str] | None = None,
+    corrections: pd.DataFrame | None = None,
+) -> pd.Series:
     """Which rows of a table of systems carry something taken from a contract register.
 
     Without ``columns`` a row counts by its existence: ``register`` rows are register-derived
@@ -340,13 +349,17 @@ def register_derived(systems: pd.DataFrame, columns: Iterable[str] | None = None
             derived |= matched & _has_value(systems, column)
     if corrections is not None and len(corrections) and matched.any():
         rules = corrections["rule"].astype(str)
-        fills = corrections[rules.str.endswith(FILL_RULE_SUFFIX)
-                            & corrections["column"].astype(str).isin(columns)]
-        keys = set(zip(fills["source_file"].astype(str),
-                       pd.to_numeric(fills["source_row"]).astype(int)))
+        fills = corrections[
+            rules.str.endswith(FILL_RULE_SUFFIX) & corrections["column"].astype(str).isin(columns)
+        ]
+        keys = set(
+            zip(fills["source_file"].astype(str), pd.to_numeric(fills["source_row"]).astype(int))
+        )
         rows = pd.to_numeric(systems["source_row"], errors="coerce").fillna(-1).astype(int)
-        filled = pd.Series([(f, r) in keys for f, r in
-                            zip(systems["source_file"].astype(str), rows)], index=systems.index)
+        filled = pd.Series(
+            [(f, r) in keys for f, r in zip(systems["source_file"].astype(str), rows)],
+            index=systems.index,
+        )
         derived |= matched & filled
     return derived
 

@@ -4,20 +4,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 import pandas as pd
 
-from citytools_analysis.metrics import collaboration
-from citytools_analysis.metrics import contracts
-from citytools_analysis.metrics import coverage
-from citytools_analysis.metrics import market
-from citytools_analysis.metrics import overview
-from citytools_analysis.metrics import satisfaction
-from citytools_analysis.metrics import skills
 from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.release.processed import ProcessedData, load_processed
-
+from citytools_analysis.metrics import (
+    collaboration,
+    contracts,
+    coverage,
+    market,
+    overview,
+    satisfaction,
+    skills,
+)
+from citytools_analysis.release.processed import ProcessedData
 
 
 @dataclass(frozen=True)
@@ -99,8 +99,12 @@ def collect_findings(
     -------
     Findings
     """
-    configured = report_parameters(horizon_years=horizon_years, window_months=window_months,
-                                   min_authorities=min_authorities, top_n=top_n)
+    configured = report_parameters(
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+        top_n=top_n,
+    )
     horizon_years, window_months = configured.horizon_years, configured.window_months
     min_authorities, top_n = configured.min_authorities, configured.top_n
     day = resolve_as_of(data, as_of or configured.as_of)
@@ -112,8 +116,11 @@ def collect_findings(
         window_months=window_months,
         min_authorities=min_authorities,
         authorities=data.authorities,
-        counts={**overview.headline_counts(systems), **coverage.source_counts(systems),
-                "authorities": int(systems["gss_code"].nunique())},
+        counts={
+            **overview.headline_counts(systems),
+            **coverage.source_counts(systems),
+            "authorities": int(systems["gss_code"].nunique()),
+        },
         supplier_shares=market.shares(systems, by="supplier"),
         top_n=top_n,
         top_n_supplier_share=market.top_n_share(systems, n=top_n, by="supplier"),
@@ -121,15 +128,17 @@ def collect_findings(
         renewal=contracts.renewal_cost(systems, day, horizon_years),
         open_ended=contracts.open_ended(systems, by=None),
         joint_procurement=collaboration.joint_procurement(
-            systems, day, window_months=window_months, min_authorities=min_authorities,
-            horizon_years=horizon_years),
+            systems,
+            day,
+            window_months=window_months,
+            min_authorities=min_authorities,
+            horizon_years=horizon_years,
+        ),
         replacement_until_year=until_year,
         replacement=collaboration.replacement_intentions(systems, until_year=until_year),
         supplier_ratings=satisfaction.ratings_by(systems, by="supplier"),
-        supplier_satisfaction=satisfaction.supplier_count_satisfaction(systems,
-                                                                       data.authorities),
-        clusters=satisfaction.underperformance_clusters(systems,
-                                                        min_authorities=min_authorities),
+        supplier_satisfaction=satisfaction.supplier_count_satisfaction(systems, data.authorities),
+        clusters=satisfaction.underperformance_clusters(systems, min_authorities=min_authorities),
         peer_support=skills.peer_support_matches(data.skills),
     )
 

@@ -46,9 +46,14 @@ def findings_key(processed_dir: Path | str, parameters: ReportParameters) -> str
 
 
 def _compute(data: ProcessedData, parameters: ReportParameters) -> Findings:
-    return collect_findings(data, as_of=parameters.as_of, horizon_years=parameters.horizon_years,
-                            window_months=parameters.window_months,
-                            min_authorities=parameters.min_authorities, top_n=parameters.top_n)
+    return collect_findings(
+        data,
+        as_of=parameters.as_of,
+        horizon_years=parameters.horizon_years,
+        window_months=parameters.window_months,
+        min_authorities=parameters.min_authorities,
+        top_n=parameters.top_n,
+    )
 
 
 def _read(store: Path) -> tuple[str, Findings] | None:
@@ -60,8 +65,9 @@ def _read(store: Path) -> tuple[str, Findings] | None:
     return (key, found) if isinstance(found, Findings) else None
 
 
-def write_findings_store(processed_dir: Path | str, parameters: ReportParameters,
-                         store: Path | str) -> bool:
+def write_findings_store(
+    processed_dir: Path | str, parameters: ReportParameters, store: Path | str
+) -> bool:
     """Compute the findings and write them with their key, unless the store already holds them.
 
     Returns
@@ -83,8 +89,12 @@ def write_findings_store(processed_dir: Path | str, parameters: ReportParameters
     return True
 
 
-def chapter_findings(data: ProcessedData, processed_dir: Path | str,
-                     parameters: ReportParameters, store: Path | str | None = None) -> Findings:
+def chapter_findings(
+    data: ProcessedData,
+    processed_dir: Path | str,
+    parameters: ReportParameters,
+    store: Path | str | None = None,
+) -> Findings:
     """The findings of ``data`` under ``parameters``: from the store when it is current.
 
     Parameters

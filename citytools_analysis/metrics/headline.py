@@ -71,11 +71,20 @@ def headline_findings(
         Recommendation thresholds; ``min_authorities`` is used for the collaborative rules
         unless ``thresholds`` is given.
     """
-    configured = report_parameters(as_of=as_of, horizon_years=horizon_years,
-                                   window_months=window_months, min_authorities=min_authorities)
-    found = collect_findings(data, as_of=configured.as_of, horizon_years=configured.horizon_years,
-                             window_months=configured.window_months,
-                             min_authorities=configured.min_authorities, top_n=configured.top_n)
+    configured = report_parameters(
+        as_of=as_of,
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+    )
+    found = collect_findings(
+        data,
+        as_of=configured.as_of,
+        horizon_years=configured.horizon_years,
+        window_months=configured.window_months,
+        min_authorities=configured.min_authorities,
+        top_n=configured.top_n,
+    )
     if thresholds is None:
         thresholds = Thresholds.from_parameters(configured)
     total = found.counts
@@ -133,9 +142,13 @@ def headline_findings_json(
 
     See :func:`headline_findings` for the keys.
     """
-    found = headline_findings(load_processed(processed_dir), as_of=as_of,
-                              horizon_years=horizon_years, window_months=window_months,
-                              min_authorities=min_authorities)
+    found = headline_findings(
+        load_processed(processed_dir),
+        as_of=as_of,
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+    )
     return json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False)
 
 

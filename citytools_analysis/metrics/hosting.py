@@ -31,8 +31,9 @@ def hosting_by(systems: pd.DataFrame, by: str | None = "service_area") -> pd.Dat
     """
     if "source" in systems:
         systems = systems[systems["source"].astype("string").fillna("") != "register"]
-    frame = pd.DataFrame({"hosting": systems["hosting"].fillna(NOT_STATED),
-                          "record_id": systems["record_id"]})
+    frame = pd.DataFrame(
+        {"hosting": systems["hosting"].fillna(NOT_STATED), "record_id": systems["record_id"]}
+    )
     keys = ["hosting"]
     if by:
         frame[by] = systems[by].fillna("")

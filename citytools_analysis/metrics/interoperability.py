@@ -8,18 +8,23 @@ import pandas as pd
 
 def _resolved_links(integrations: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
     """Integrations whose both ends are known systems, with each end's product."""
-    known = integrations[integrations["linked_record_id"].notna()
-                         & (integrations["record_id"] != integrations["linked_record_id"])]
+    known = integrations[
+        integrations["linked_record_id"].notna()
+        & (integrations["record_id"] != integrations["linked_record_id"])
+    ]
     products = systems.set_index("record_id")["product"]
-    known = known[known["record_id"].isin(products.index)
-                  & known["linked_record_id"].isin(products.index)]
-    return pd.DataFrame({
-        "gss_code": known["gss_code"].to_numpy(),
-        "record_id": known["record_id"].to_numpy(),
-        "linked_record_id": known["linked_record_id"].to_numpy(),
-        "product": products.reindex(known["record_id"]).to_numpy(),
-        "linked_product": products.reindex(known["linked_record_id"]).to_numpy(),
-    })
+    known = known[
+        known["record_id"].isin(products.index) & known["linked_record_id"].isin(products.index)
+    ]
+    return pd.DataFrame(
+        {
+            "gss_code": known["gss_code"].to_numpy(),
+            "record_id": known["record_id"].to_numpy(),
+            "linked_record_id": known["linked_record_id"].to_numpy(),
+            "product": products.reindex(known["record_id"]).to_numpy(),
+            "linked_product": products.reindex(known["linked_record_id"]).to_numpy(),
+        }
+    )
 
 
 def integration_graph(integrations: pd.DataFrame, systems: pd.DataFrame) -> nx.Graph:
@@ -35,8 +40,9 @@ def integration_graph(integrations: pd.DataFrame, systems: pd.DataFrame) -> nx.G
     """
     graph = nx.Graph()
     for row in systems.sort_values("record_id").itertuples(index=False):
-        graph.add_node(row.record_id, gss_code=row.gss_code, product=row.product,
-                       service_area=row.service_area)
+        graph.add_node(
+            row.record_id, gss_code=row.gss_code, product=row.product, service_area=row.service_area
+        )
     links = _resolved_links(integrations, systems)
     graph.add_edges_from(zip(links["record_id"], links["linked_record_id"]))
     return graph
@@ -61,12 +67,15 @@ def product_links(integrations: pd.DataFrame, systems: pd.DataFrame) -> pd.DataF
         a, b = sorted([graph.nodes[left]["product"], graph.nodes[right]["product"]])
         rows.append({"product_a": a, "product_b": b, "gss_code": graph.nodes[left]["gss_code"]})
     frame = pd.DataFrame(rows, columns=["product_a", "product_b", "gss_code"])
-    out = (frame.groupby(["product_a", "product_b"])
-           .agg(links=("gss_code", "size"), authorities=("gss_code", "nunique"))
-           .reset_index())
+    out = (
+        frame.groupby(["product_a", "product_b"])
+        .agg(links=("gss_code", "size"), authorities=("gss_code", "nunique"))
+        .reset_index()
+    )
     out = out.astype({"links": int, "authorities": int})
-    return out.sort_values(["links", "product_a", "product_b"], ascending=[False, True, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["links", "product_a", "product_b"], ascending=[False, True, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def product_graph(integrations: pd.DataFrame, systems: pd.DataFrame) -> nx.Graph:
@@ -74,8 +83,7 @@ def product_graph(integrations: pd.DataFrame, systems: pd.DataFrame) -> nx.Graph
     graph = nx.Graph()
     graph.add_nodes_from(sorted(systems["product"].dropna().unique()))
     for row in product_links(integrations, systems).itertuples(index=False):
-        graph.add_edge(row.product_a, row.product_b, weight=row.links,
-                       authorities=row.authorities)
+        graph.add_edge(row.product_a, row.product_b, weight=row.links, authorities=row.authorities)
     return graph
 
 
@@ -97,20 +105,29 @@ def most_connected_products(integrations: pd.DataFrame, systems: pd.DataFrame) -
     for left, right in graph.edges():
         for here, there in ((left, right), (right, left)):
             product = graph.nodes[here]["product"]
-            entry = rows.setdefault(product, {"partners": set(), "links": set(),
-                                              "authorities": set()})
+            entry = rows.setdefault(
+                product, {"partners": set(), "links": set(), "authorities": set()}
+            )
             other = graph.nodes[there]["product"]
             if other != product:
                 entry["partners"].add(other)
             entry["links"].add(frozenset((left, right)))
             entry["authorities"].add(graph.nodes[here]["gss_code"])
     out = pd.DataFrame(
-        [{"product": p, "partners": len(e["partners"]), "links": len(e["links"]),
-          "authorities": len(e["authorities"])} for p, e in rows.items()],
+        [
+            {
+                "product": p,
+                "partners": len(e["partners"]),
+                "links": len(e["links"]),
+                "authorities": len(e["authorities"]),
+            }
+            for p, e in rows.items()
+        ],
         columns=["product", "partners", "links", "authorities"],
     )
-    return out.sort_values(["partners", "links", "product"], ascending=[False, False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["partners", "links", "product"], ascending=[False, False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def isolated_systems(
@@ -129,11 +146,14 @@ def isolated_systems(
     """
     rows = systems
     if authorities is not None:
-        responding = authorities.loc[authorities["responded"].fillna(False).astype(bool),
-                                     "gss_code"]
+        responding = authorities.loc[
+            authorities["responded"].fillna(False).astype(bool), "gss_code"
+        ]
         rows = rows[rows["gss_code"].isin(set(responding))]
     connected = set(integrations["record_id"].dropna()) | set(
-        integrations["linked_record_id"].dropna())
-    out = rows[~rows["record_id"].isin(connected)][["record_id", "gss_code", "service_area",
-                                                    "product"]]
+        integrations["linked_record_id"].dropna()
+    )
+    out = rows[~rows["record_id"].isin(connected)][
+        ["record_id", "gss_code", "service_area", "product"]
+    ]
     return out.sort_values("record_id", kind="mergesort").reset_index(drop=True)

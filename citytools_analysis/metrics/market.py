@@ -103,18 +103,22 @@ def concentration(systems: pd.DataFrame, by: str = "supplier") -> pd.DataFrame:
     rows = []
     for area, group in table.groupby("service_area", sort=True):
         first = group.iloc[0]
-        rows.append({
-            "service_area": area,
-            "systems": int(group["systems"].sum()),
-            "suppliers": len(group),
-            "hhi": float(((group["share"] * 100) ** 2).sum()),
-            "top": first[by],
-            "top_share": float(first["share"]),
-        })
-    out = pd.DataFrame(rows, columns=["service_area", "systems", "suppliers", "hhi", "top",
-                                      "top_share"])
-    return out.sort_values(["hhi", "service_area"], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+        rows.append(
+            {
+                "service_area": area,
+                "systems": int(group["systems"].sum()),
+                "suppliers": len(group),
+                "hhi": float(((group["share"] * 100) ** 2).sum()),
+                "top": first[by],
+                "top_share": float(first["share"]),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["service_area", "systems", "suppliers", "hhi", "top", "top_share"]
+    )
+    return out.sort_values(
+        ["hhi", "service_area"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def reseller_reach(systems: pd.DataFrame) -> pd.DataFrame:
@@ -143,18 +147,30 @@ def reseller_reach(systems: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for maker, group in via.groupby("manufacturer", sort=True):
         total = int((named["manufacturer"] == maker).sum())
-        rows.append({
-            "manufacturer": maker,
-            "systems": total,
-            "via_resellers": len(group),
-            "reseller_share": len(group) / total,
-            "resellers": tuple(sorted(group["supplier"].unique())),
-            "authorities": int(group["gss_code"].nunique()),
-        })
-    out = pd.DataFrame(rows, columns=["manufacturer", "systems", "via_resellers",
-                                      "reseller_share", "resellers", "authorities"])
-    return out.sort_values(["via_resellers", "manufacturer"], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+        rows.append(
+            {
+                "manufacturer": maker,
+                "systems": total,
+                "via_resellers": len(group),
+                "reseller_share": len(group) / total,
+                "resellers": tuple(sorted(group["supplier"].unique())),
+                "authorities": int(group["gss_code"].nunique()),
+            }
+        )
+    out = pd.DataFrame(
+        rows,
+        columns=[
+            "manufacturer",
+            "systems",
+            "via_resellers",
+            "reseller_share",
+            "resellers",
+            "authorities",
+        ],
+    )
+    return out.sort_values(
+        ["via_resellers", "manufacturer"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def new_entrants(systems: pd.DataFrame, known: Iterable[str], by: str = "supplier") -> pd.DataFrame:
@@ -193,5 +209,6 @@ def new_entrants(systems: pd.DataFrame, known: Iterable[str], by: str = "supplie
         for name, group in named.groupby(by, sort=True)
     ]
     out = pd.DataFrame(rows, columns=[by, "systems", "authorities", "service_areas", "products"])
-    return out.sort_values(["systems", by], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(["systems", by], ascending=[False, True], kind="mergesort").reset_index(
+        drop=True
+    )

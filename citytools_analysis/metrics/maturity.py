@@ -21,16 +21,17 @@ def maturity_medians(maturity: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for dimension, group in scored.groupby("dimension", sort=True):
         score = group["score"].astype(float)
-        rows.append({
-            "dimension": dimension,
-            "authorities": int(group["gss_code"].nunique()),
-            "median": float(score.median()),
-            "mean": float(score.mean()),
-            "min": int(score.min()),
-            "max": int(score.max()),
-        })
-    return pd.DataFrame(rows, columns=["dimension", "authorities", "median", "mean", "min",
-                                       "max"])
+        rows.append(
+            {
+                "dimension": dimension,
+                "authorities": int(group["gss_code"].nunique()),
+                "median": float(score.median()),
+                "mean": float(score.mean()),
+                "min": int(score.min()),
+                "max": int(score.max()),
+            }
+        )
+    return pd.DataFrame(rows, columns=["dimension", "authorities", "median", "mean", "min", "max"])
 
 
 def maturity_vs_median(maturity: pd.DataFrame) -> pd.DataFrame:
@@ -47,7 +48,8 @@ def maturity_vs_median(maturity: pd.DataFrame) -> pd.DataFrame:
     """
     scored = maturity[maturity["score"].notna()][["gss_code", "dimension", "score"]]
     medians = maturity_medians(maturity)[["dimension", "median"]].rename(
-        columns={"median": "london_median"})
+        columns={"median": "london_median"}
+    )
     out = scored.merge(medians, on="dimension", how="left")
     out["score"] = out["score"].astype(int)
     out["difference"] = out["score"].astype(float) - out["london_median"]

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.reference import fold, load_reference
 from citytools_analysis.metrics import coverage
 from citytools_analysis.release.processed import ProcessedData, read_table
-from citytools_analysis.core.reference import fold, load_reference
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
@@ -68,8 +68,9 @@ def survey_source(
         corrections = None
         if columns is not None and (processed_dir / "corrections.csv").exists():
             corrections = read_table("corrections", processed_dir)
-        registers = (REGISTER_TABLE in tables
-                     or bool(coverage.register_derived(systems, columns, corrections).any()))
+        registers = REGISTER_TABLE in tables or bool(
+            coverage.register_derived(systems, columns, corrections).any()
+        )
         survey = bool(coverage.survey_derived(systems, columns).any()) or not registers
     if survey and registers:
         kind = " (both synthetic)" if synthetic else ""
@@ -251,8 +252,14 @@ def row_accounting(data: ProcessedData) -> pd.DataFrame:
         rows.append({"sheet": sheet, "read": kept + dropped, "kept": kept, "rejected": dropped})
     if payments is not None and len(payments):
         dropped = int(of_payments.sum())
-        rows.append({"sheet": PAYMENT_SHEET, "read": len(payments) + dropped, "kept": len(payments),
-                     "rejected": dropped})
+        rows.append(
+            {
+                "sheet": PAYMENT_SHEET,
+                "read": len(payments) + dropped,
+                "kept": len(payments),
+                "rejected": dropped,
+            }
+        )
     return pd.DataFrame(rows, columns=["sheet", "read", "kept", "rejected"])
 
 

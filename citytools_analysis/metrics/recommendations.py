@@ -38,6 +38,7 @@ LINKS = {
 }
 """Where each finding is shown in the book: chapter page and anchor (the one place)."""
 
+
 def _configured(name: str):
     """A threshold's value in the report's parameters (``report_parameters.csv``)."""
     return getattr(load_report_parameters(), name)
@@ -58,8 +59,11 @@ class Recommendation:
 
     def as_dict(self) -> dict:
         """The recommendation for JSON: ``audience, text, evidence`` (link inside evidence)."""
-        return {"audience": self.audience, "text": self.text,
-                "evidence": {**self.evidence, "link": self.link}}
+        return {
+            "audience": self.audience,
+            "text": self.text,
+            "evidence": {**self.evidence, "link": self.link},
+        }
 
 
 @dataclass(frozen=True)
@@ -83,7 +87,9 @@ class Thresholds:
     min_authorities: int = field(default_factory=lambda: _configured("min_authorities"))
     min_hhi: float = field(default_factory=lambda: _configured("min_hhi"))
     min_area_systems: int = field(default_factory=lambda: _configured("min_area_systems"))
-    max_supplier_satisfaction: float = field(default_factory=lambda: _configured("max_supplier_satisfaction"))
+    max_supplier_satisfaction: float = field(
+        default_factory=lambda: _configured("max_supplier_satisfaction")
+    )
     min_rated_systems: int = field(default_factory=lambda: _configured("min_rated_systems"))
     max_unknown_share: float = field(default_factory=lambda: _configured("max_unknown_share"))
     min_pipeline_systems: int = field(default_factory=lambda: _configured("min_pipeline_systems"))
@@ -156,8 +162,7 @@ def procure_together(
             continue
         if row.kind == "service_area" and row.record_ids in product_sets:
             continue  # the same contracts as a product opportunity: said once
-        what = f"contracts for {row.name}" if row.kind == "product" else \
-            f"{row.name} contracts"
+        what = f"contracts for {row.name}" if row.kind == "product" else f"{row.name} contracts"
         cost = ""
         if row.costed_systems:
             cost = f", combined annual cost {format_gbp(row.annual_cost_gbp)}"
@@ -165,15 +170,27 @@ def procure_together(
                 cost += f" (known for {row.costed_systems} of {row.systems} systems)"
         first, last = _iso(row.first_end), _iso(row.last_end)
         when = f"on {first}" if first == last else f"between {first} and {last}"
-        text = (f"{row.service_area}: {_count(row.authorities, 'authority', 'authorities')} "
-                f"({_list_names(row.gss_codes, names)}) have {what} ending {when}{cost}: "
-                f"procure together.")
-        out.append(Recommendation(BOROUGHS, text, {
-            "kind": row.kind, "name": row.name, "authorities": list(row.gss_codes),
-            "systems": int(row.systems), "first_end": _iso(row.first_end),
-            "last_end": _iso(row.last_end),
-            "annual_cost_gbp": round(row.annual_cost_gbp) if row.costed_systems else None,
-        }, LINKS["joint_procurement"]))
+        text = (
+            f"{row.service_area}: {_count(row.authorities, 'authority', 'authorities')} "
+            f"({_list_names(row.gss_codes, names)}) have {what} ending {when}{cost}: "
+            f"procure together."
+        )
+        out.append(
+            Recommendation(
+                BOROUGHS,
+                text,
+                {
+                    "kind": row.kind,
+                    "name": row.name,
+                    "authorities": list(row.gss_codes),
+                    "systems": int(row.systems),
+                    "first_end": _iso(row.first_end),
+                    "last_end": _iso(row.last_end),
+                    "annual_cost_gbp": round(row.annual_cost_gbp) if row.costed_systems else None,
+                },
+                LINKS["joint_procurement"],
+            )
+        )
     return out
 
 
@@ -190,14 +207,25 @@ def plan_replacements_together(
     for row in replacement.itertuples(index=False):
         if row.planning < min_authorities:
             continue
-        text = (f"{row.service_area}: {_count(row.planning, 'authority', 'authorities')} "
-                f"({_list_names(row.gss_codes, names)}) plan to replace their system by "
-                f"{until_year}: share requirements and talk to the market together.")
-        out.append(Recommendation(BOROUGHS, text, {
-            "service_area": row.service_area, "authorities": list(row.gss_codes),
-            "planning": int(row.planning), "considering": int(row.considering),
-            "until_year": until_year,
-        }, LINKS["replacement_intentions"]))
+        text = (
+            f"{row.service_area}: {_count(row.planning, 'authority', 'authorities')} "
+            f"({_list_names(row.gss_codes, names)}) plan to replace their system by "
+            f"{until_year}: share requirements and talk to the market together."
+        )
+        out.append(
+            Recommendation(
+                BOROUGHS,
+                text,
+                {
+                    "service_area": row.service_area,
+                    "authorities": list(row.gss_codes),
+                    "planning": int(row.planning),
+                    "considering": int(row.considering),
+                    "until_year": until_year,
+                },
+                LINKS["replacement_intentions"],
+            )
+        )
     return out
 
 
@@ -206,14 +234,25 @@ def ask_peers(peer_support: pd.DataFrame, names: dict[str, str]) -> list[Recomme
     out = []
     for area, group in peer_support.groupby("skill_area", sort=True):
         mentors, learners = sorted(group["mentor"].unique()), sorted(group["learner"].unique())
-        text = (f"{area}: {_count(len(mentors), 'authority', 'authorities')} able and "
-                f"willing to support others ({_list_names(mentors, names)}) and "
-                f"{len(learners)} with little or no capability "
-                f"({_list_names(learners, names)}): pair up for peer training.")
-        out.append(Recommendation(BOROUGHS, text, {
-            "skill_area": area, "mentors": mentors, "learners": learners,
-            "matches": len(group),
-        }, LINKS["peer_support"]))
+        text = (
+            f"{area}: {_count(len(mentors), 'authority', 'authorities')} able and "
+            f"willing to support others ({_list_names(mentors, names)}) and "
+            f"{len(learners)} with little or no capability "
+            f"({_list_names(learners, names)}): pair up for peer training."
+        )
+        out.append(
+            Recommendation(
+                BOROUGHS,
+                text,
+                {
+                    "skill_area": area,
+                    "mentors": mentors,
+                    "learners": learners,
+                    "matches": len(group),
+                },
+                LINKS["peer_support"],
+            )
+        )
     return out
 
 
@@ -236,18 +275,30 @@ def publish_pipeline(
         cost += f" a year, known for {renewal.costed_systems} of them"
     else:
         cost += " a year"
-    text = (f"{_count(renewal.systems, 'system', 'systems')} ({cost}) have contracts ending "
-            f"between {renewal.as_of.isoformat()} and {renewal.horizon_end.isoformat()} "
-            f"(besides, rolling contracts: {int(totals['rolling'])}; no known end: "
-            f"{int(totals['unknown'])}): publish and maintain this pipeline, with an API, "
-            f"so boroughs can plan "
-            f"procurements together.")
-    return [Recommendation(LOTI, text, {
-        "systems": renewal.systems, "costed_systems": renewal.costed_systems,
-        "annual_cost_gbp": round(renewal.annual_cost_gbp),
-        "from": renewal.as_of.isoformat(), "until": renewal.horizon_end.isoformat(),
-        "rolling": int(totals["rolling"]), "unknown": int(totals["unknown"]),
-    }, LINKS["expiry_pipeline"])]
+    text = (
+        f"{_count(renewal.systems, 'system', 'systems')} ({cost}) have contracts ending "
+        f"between {renewal.as_of.isoformat()} and {renewal.horizon_end.isoformat()} "
+        f"(besides, rolling contracts: {int(totals['rolling'])}; no known end: "
+        f"{int(totals['unknown'])}): publish and maintain this pipeline, with an API, "
+        f"so boroughs can plan "
+        f"procurements together."
+    )
+    return [
+        Recommendation(
+            LOTI,
+            text,
+            {
+                "systems": renewal.systems,
+                "costed_systems": renewal.costed_systems,
+                "annual_cost_gbp": round(renewal.annual_cost_gbp),
+                "from": renewal.as_of.isoformat(),
+                "until": renewal.horizon_end.isoformat(),
+                "rolling": int(totals["rolling"]),
+                "unknown": int(totals["unknown"]),
+            },
+            LINKS["expiry_pipeline"],
+        )
+    ]
 
 
 def broker_peer_support(
@@ -258,14 +309,25 @@ def broker_peer_support(
         return []
     areas = sorted(peer_support["skill_area"].unique())
     mentors, learners = peer_support["mentor"].nunique(), peer_support["learner"].nunique()
-    text = (f"Peer-support matches: {len(peer_support)} in "
-            f"{_count(len(areas), 'skill area', 'skill areas')} ({', '.join(areas)}), between "
-            f"{_count(int(mentors), 'authority', 'authorities')} willing to help and "
-            f"{int(learners)} that need it: broker them.")
-    return [Recommendation(LOTI, text, {
-        "matches": len(peer_support), "skill_areas": areas, "mentors": int(mentors),
-        "learners": int(learners),
-    }, LINKS["peer_support"])]
+    text = (
+        f"Peer-support matches: {len(peer_support)} in "
+        f"{_count(len(areas), 'skill area', 'skill areas')} ({', '.join(areas)}), between "
+        f"{_count(int(mentors), 'authority', 'authorities')} willing to help and "
+        f"{int(learners)} that need it: broker them."
+    )
+    return [
+        Recommendation(
+            LOTI,
+            text,
+            {
+                "matches": len(peer_support),
+                "skill_areas": areas,
+                "mentors": int(mentors),
+                "learners": int(learners),
+            },
+            LINKS["peer_support"],
+        )
+    ]
 
 
 def act_on_underperformance(
@@ -276,15 +338,26 @@ def act_on_underperformance(
     for row in clusters.itertuples(index=False):
         if row.authorities < min_authorities:
             continue
-        text = (f"{row.service_area}: {row.authorities} of the "
-                f"{_count(row.rated_authorities, 'authority', 'authorities')} rating their "
-                f"systems give them poor or very poor satisfaction "
-                f"({_list_names(row.gss_codes, names)}): make the case for collective "
-                f"investment.")
-        out.append(Recommendation(LOTI, text, {
-            "service_area": row.service_area, "authorities": list(row.gss_codes),
-            "rated_authorities": int(row.rated_authorities), "products": list(row.products),
-        }, LINKS["underperformance"]))
+        text = (
+            f"{row.service_area}: {row.authorities} of the "
+            f"{_count(row.rated_authorities, 'authority', 'authorities')} rating their "
+            f"systems give them poor or very poor satisfaction "
+            f"({_list_names(row.gss_codes, names)}): make the case for collective "
+            f"investment."
+        )
+        out.append(
+            Recommendation(
+                LOTI,
+                text,
+                {
+                    "service_area": row.service_area,
+                    "authorities": list(row.gss_codes),
+                    "rated_authorities": int(row.rated_authorities),
+                    "products": list(row.products),
+                },
+                LINKS["underperformance"],
+            )
+        )
     return out
 
 
@@ -299,71 +372,119 @@ def openings_for_entrants(
     Fires when a service area with at least ``min_systems`` systems has an HHI of at least
     ``min_hhi``; one recommendation lists them all, most concentrated first.
     """
-    areas = concentration[(concentration["hhi"] >= min_hhi)
-                          & (concentration["systems"] >= min_systems)]
+    areas = concentration[
+        (concentration["hhi"] >= min_hhi) & (concentration["systems"] >= min_systems)
+    ]
     if areas.empty:
         return []
-    parts = [f"{row.service_area} (HHI {row.hhi:,.0f}, {row.suppliers} suppliers)"
-             for row in areas.itertuples(index=False)]
-    text = (f"{_count(len(parts), 'service area is', 'service areas are')} highly "
-            f"concentrated (HHI at least "
-            f"{min_hhi:,.0f}): {'; '.join(parts)}: openings for new entrants with open, "
-            f"interoperable products.")
-    return [Recommendation(SUPPLIERS, text, {
-        "service_areas": {row.service_area: {"hhi": round(row.hhi, 1),
-                                             "suppliers": int(row.suppliers),
-                                             "systems": int(row.systems)}
-                          for row in areas.itertuples(index=False)},
-        "min_hhi": min_hhi,
-    }, LINKS["concentration"])]
+    parts = [
+        f"{row.service_area} (HHI {row.hhi:,.0f}, {row.suppliers} suppliers)"
+        for row in areas.itertuples(index=False)
+    ]
+    text = (
+        f"{_count(len(parts), 'service area is', 'service areas are')} highly "
+        f"concentrated (HHI at least "
+        f"{min_hhi:,.0f}): {'; '.join(parts)}: openings for new entrants with open, "
+        f"interoperable products."
+    )
+    return [
+        Recommendation(
+            SUPPLIERS,
+            text,
+            {
+                "service_areas": {
+                    row.service_area: {
+                        "hhi": round(row.hhi, 1),
+                        "suppliers": int(row.suppliers),
+                        "systems": int(row.systems),
+                    }
+                    for row in areas.itertuples(index=False)
+                },
+                "min_hhi": min_hhi,
+            },
+            LINKS["concentration"],
+        )
+    ]
 
 
 def improve_satisfaction(
     supplier_ratings: pd.DataFrame, *, max_mean: float = 2.5, min_rated: int = 3
 ) -> list[Recommendation]:
     """Suppliers: those rated poorly on average over enough systems should act on it."""
-    rated = supplier_ratings[(supplier_ratings["rated_satisfaction"] >= min_rated)
-                             & (supplier_ratings["mean_satisfaction"] <= max_mean)]
+    rated = supplier_ratings[
+        (supplier_ratings["rated_satisfaction"] >= min_rated)
+        & (supplier_ratings["mean_satisfaction"] <= max_mean)
+    ]
     out = []
-    for row in rated.sort_values(["mean_satisfaction", "supplier"],
-                                 kind="mergesort").itertuples(index=False):
-        text = (f"{row.supplier}: mean satisfaction {row.mean_satisfaction:.1f} out of 5 over "
-                f"{row.rated_satisfaction} rated systems at {row.authorities} authorities: "
-                f"agree an improvement plan with these customers.")
-        out.append(Recommendation(SUPPLIERS, text, {
-            "supplier": row.supplier, "mean_satisfaction": round(row.mean_satisfaction, 2),
-            "rated_systems": int(row.rated_satisfaction), "authorities": int(row.authorities),
-        }, LINKS["supplier_satisfaction"]))
+    for row in rated.sort_values(["mean_satisfaction", "supplier"], kind="mergesort").itertuples(
+        index=False
+    ):
+        text = (
+            f"{row.supplier}: mean satisfaction {row.mean_satisfaction:.1f} out of 5 over "
+            f"{row.rated_satisfaction} rated systems at {row.authorities} authorities: "
+            f"agree an improvement plan with these customers."
+        )
+        out.append(
+            Recommendation(
+                SUPPLIERS,
+                text,
+                {
+                    "supplier": row.supplier,
+                    "mean_satisfaction": round(row.mean_satisfaction, 2),
+                    "rated_systems": int(row.rated_satisfaction),
+                    "authorities": int(row.authorities),
+                },
+                LINKS["supplier_satisfaction"],
+            )
+        )
     return out
 
 
-def keep_data_current(open_ended: pd.DataFrame, *, max_unknown_share: float = 0.1
-                      ) -> list[Recommendation]:
+def keep_data_current(
+    open_ended: pd.DataFrame, *, max_unknown_share: float = 0.1
+) -> list[Recommendation]:
     """Suppliers: keep contract data up to date when too many end dates are unknown."""
     totals = open_ended.iloc[0]
     systems, unknown = int(totals["systems"]), int(totals["unknown"])
     if systems == 0 or unknown / systems <= max_unknown_share:
         return []
-    text = (f"{unknown} of {systems} systems ({unknown / systems:.0%}) have no known contract "
-            f"end date: keep contract data up to date and share it with each authority.")
-    return [Recommendation(SUPPLIERS, text, {
-        "systems": systems, "unknown": unknown, "share": round(unknown / systems, 4),
-    }, LINKS["open_ended"])]
+    text = (
+        f"{unknown} of {systems} systems ({unknown / systems:.0%}) have no known contract "
+        f"end date: keep contract data up to date and share it with each authority."
+    )
+    return [
+        Recommendation(
+            SUPPLIERS,
+            text,
+            {
+                "systems": systems,
+                "unknown": unknown,
+                "share": round(unknown / systems, 4),
+            },
+            LINKS["open_ended"],
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------- government
 
 
-def scale_nationally(top_share: float, *, n: int = 10, min_share: float = 0.5
-                     ) -> list[Recommendation]:
+def scale_nationally(
+    top_share: float, *, n: int = 10, min_share: float = 0.5
+) -> list[Recommendation]:
     """Central government: scale the approach where the top-``n`` share exceeds ``min_share``."""
     if top_share is None or pd.isna(top_share) or top_share <= min_share:
         return []
-    text = (f"The {n} largest suppliers hold {top_share:.0%} of London's systems: scale this "
-            f"open mapping of systems and contracts nationally, with councils, so buyers "
-            f"everywhere can see the market.")
-    return [Recommendation(GOVERNMENT, text, {"top_n": n, "share": round(top_share, 4)},
-                           LINKS["supplier_shares"])]
+    text = (
+        f"The {n} largest suppliers hold {top_share:.0%} of London's systems: scale this "
+        f"open mapping of systems and contracts nationally, with councils, so buyers "
+        f"everywhere can see the market."
+    )
+    return [
+        Recommendation(
+            GOVERNMENT, text, {"top_n": n, "share": round(top_share, 4)}, LINKS["supplier_shares"]
+        )
+    ]
 
 
 def fewer_suppliers(correlation: Correlation, *, alpha: float = 0.05) -> list[Recommendation]:
@@ -374,13 +495,24 @@ def fewer_suppliers(correlation: Correlation, *, alpha: float = 0.05) -> list[Re
     if math.isnan(correlation.rho) or correlation.rho >= 0 or correlation.p >= alpha:
         return []
     p_text = "p < 0.001" if correlation.p < 0.001 else f"p = {correlation.p:.3f}"
-    text = (f"Authorities using more suppliers report lower satisfaction (Spearman's rho "
-            f"{correlation.rho:.2f}, {p_text}, n = {correlation.n}): fund "
-            f"common standards and shared platforms so that fewer, better-joined systems are "
-            f"possible.")
-    return [Recommendation(GOVERNMENT, text, {
-        "rho": round(correlation.rho, 3), "p": float(f"{correlation.p:.3g}"), "n": correlation.n,
-    }, LINKS["supplier_count_satisfaction"])]
+    text = (
+        f"Authorities using more suppliers report lower satisfaction (Spearman's rho "
+        f"{correlation.rho:.2f}, {p_text}, n = {correlation.n}): fund "
+        f"common standards and shared platforms so that fewer, better-joined systems are "
+        f"possible."
+    )
+    return [
+        Recommendation(
+            GOVERNMENT,
+            text,
+            {
+                "rho": round(correlation.rho, 3),
+                "p": float(f"{correlation.p:.3g}"),
+                "n": correlation.n,
+            },
+            LINKS["supplier_count_satisfaction"],
+        )
+    ]
 
 
 # ---------------------------------------------------------------------------- all rules
@@ -404,21 +536,28 @@ def recommend(findings: Findings, thresholds: Thresholds | None = None) -> list[
     names = authority_names(findings.authorities)
     rules = [
         *procure_together(findings.joint_procurement, names, min_authorities=t.min_authorities),
-        *plan_replacements_together(findings.replacement, names,
-                                    until_year=findings.replacement_until_year,
-                                    min_authorities=t.min_authorities),
+        *plan_replacements_together(
+            findings.replacement,
+            names,
+            until_year=findings.replacement_until_year,
+            min_authorities=t.min_authorities,
+        ),
         *ask_peers(findings.peer_support, names),
-        *publish_pipeline(findings.renewal, findings.open_ended,
-                          min_systems=t.min_pipeline_systems),
+        *publish_pipeline(
+            findings.renewal, findings.open_ended, min_systems=t.min_pipeline_systems
+        ),
         *broker_peer_support(findings.peer_support, min_matches=t.min_peer_matches),
         *act_on_underperformance(findings.clusters, names, min_authorities=t.min_authorities),
-        *openings_for_entrants(findings.concentration, min_hhi=t.min_hhi,
-                               min_systems=t.min_area_systems),
-        *improve_satisfaction(findings.supplier_ratings, max_mean=t.max_supplier_satisfaction,
-                              min_rated=t.min_rated_systems),
+        *openings_for_entrants(
+            findings.concentration, min_hhi=t.min_hhi, min_systems=t.min_area_systems
+        ),
+        *improve_satisfaction(
+            findings.supplier_ratings,
+            max_mean=t.max_supplier_satisfaction,
+            min_rated=t.min_rated_systems,
+        ),
         *keep_data_current(findings.open_ended, max_unknown_share=t.max_unknown_share),
-        *scale_nationally(findings.top_n_supplier_share, n=findings.top_n,
-                          min_share=t.top_share),
+        *scale_nationally(findings.top_n_supplier_share, n=findings.top_n, min_share=t.top_share),
         *fewer_suppliers(findings.supplier_satisfaction.correlation, alpha=t.alpha),
     ]
     order = {audience: i for i, audience in enumerate(AUDIENCES)}
@@ -483,6 +622,7 @@ def shortlist(items: list[Recommendation], limit: int = 5) -> list[Recommendatio
     out = []
     for (audience, link), members in groups.items():
         ranked = sorted(members, key=lambda item: tuple(-x for x in _reach(item)))
-        out.append(RecommendationGroup(audience, link, tuple(ranked[:limit]),
-                                       max(0, len(ranked) - limit)))
+        out.append(
+            RecommendationGroup(audience, link, tuple(ranked[:limit]), max(0, len(ranked) - limit))
+        )
     return out

@@ -33,18 +33,29 @@ def ratings_by(systems: pd.DataFrame, by: str = "service_area") -> pd.DataFrame:
     for name, group in named.groupby(by, sort=True):
         satisfaction = group["satisfaction"].dropna().astype(float)
         value = group["value_for_money"].dropna().astype(float)
-        rows.append({
-            by: name,
-            "systems": len(group),
-            "authorities": int(group["gss_code"].nunique()),
-            "rated_satisfaction": len(satisfaction),
-            "mean_satisfaction": float(satisfaction.mean()) if len(satisfaction) else math.nan,
-            "rated_value_for_money": len(value),
-            "mean_value_for_money": float(value.mean()) if len(value) else math.nan,
-        })
-    return pd.DataFrame(rows, columns=[by, "systems", "authorities", "rated_satisfaction",
-                                       "mean_satisfaction", "rated_value_for_money",
-                                       "mean_value_for_money"])
+        rows.append(
+            {
+                by: name,
+                "systems": len(group),
+                "authorities": int(group["gss_code"].nunique()),
+                "rated_satisfaction": len(satisfaction),
+                "mean_satisfaction": float(satisfaction.mean()) if len(satisfaction) else math.nan,
+                "rated_value_for_money": len(value),
+                "mean_value_for_money": float(value.mean()) if len(value) else math.nan,
+            }
+        )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            by,
+            "systems",
+            "authorities",
+            "rated_satisfaction",
+            "mean_satisfaction",
+            "rated_value_for_money",
+            "mean_value_for_money",
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -91,23 +102,27 @@ def supplier_count_satisfaction(
     """
     rows = systems
     if authorities is not None:
-        responding = authorities.loc[authorities["responded"].fillna(False).astype(bool),
-                                     "gss_code"]
+        responding = authorities.loc[
+            authorities["responded"].fillna(False).astype(bool), "gss_code"
+        ]
         rows = rows[rows["gss_code"].isin(set(responding))]
     table_rows = []
     for code, group in rows.groupby("gss_code", sort=True):
         rated = group["satisfaction"].dropna().astype(float)
         if rated.empty:
             continue
-        table_rows.append({
-            "gss_code": code,
-            "systems": len(group),
-            "suppliers": int(group["supplier"].nunique()),
-            "rated": len(rated),
-            "mean_satisfaction": float(rated.mean()),
-        })
-    table = pd.DataFrame(table_rows, columns=["gss_code", "systems", "suppliers", "rated",
-                                              "mean_satisfaction"])
+        table_rows.append(
+            {
+                "gss_code": code,
+                "systems": len(group),
+                "suppliers": int(group["supplier"].nunique()),
+                "rated": len(rated),
+                "mean_satisfaction": float(rated.mean()),
+            }
+        )
+    table = pd.DataFrame(
+        table_rows, columns=["gss_code", "systems", "suppliers", "rated", "mean_satisfaction"]
+    )
     return SupplierSatisfaction(table, spearman(table["suppliers"], table["mean_satisfaction"]))
 
 
@@ -161,14 +176,20 @@ def underperformance_clusters(
         poor = sorted(means[means <= max_rating].index)
         if len(poor) < min_authorities:
             continue
-        rows.append({
-            "service_area": area,
-            "authorities": len(poor),
-            "rated_authorities": len(means),
-            "gss_codes": tuple(poor),
-            "products": tuple(sorted(group.loc[group["gss_code"].isin(poor), "product"].unique())),
-        })
-    out = pd.DataFrame(rows, columns=["service_area", "authorities", "rated_authorities",
-                                      "gss_codes", "products"])
-    return out.sort_values(["authorities", "service_area"], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+        rows.append(
+            {
+                "service_area": area,
+                "authorities": len(poor),
+                "rated_authorities": len(means),
+                "gss_codes": tuple(poor),
+                "products": tuple(
+                    sorted(group.loc[group["gss_code"].isin(poor), "product"].unique())
+                ),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["service_area", "authorities", "rated_authorities", "gss_codes", "products"]
+    )
+    return out.sort_values(
+        ["authorities", "service_area"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)

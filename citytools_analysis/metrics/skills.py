@@ -50,19 +50,23 @@ def skill_gaps(
     rows = []
     for area, group in rated.groupby("skill_area", sort=True):
         gap = group[group["level"] <= max_level]
-        rows.append({
-            "skill_area": area,
-            "assessed": int(group["gss_code"].nunique()),
-            "gaps": int(gap["gss_code"].nunique()),
-            "gap_share": gap["gss_code"].nunique() / group["gss_code"].nunique(),
-            "mean_level": float(group["level"].astype(float).mean()),
-            "gss_codes": tuple(sorted(gap["gss_code"].unique())),
-        })
-    out = pd.DataFrame(rows, columns=["skill_area", "assessed", "gaps", "gap_share",
-                                      "mean_level", "gss_codes"])
+        rows.append(
+            {
+                "skill_area": area,
+                "assessed": int(group["gss_code"].nunique()),
+                "gaps": int(gap["gss_code"].nunique()),
+                "gap_share": gap["gss_code"].nunique() / group["gss_code"].nunique(),
+                "mean_level": float(group["level"].astype(float).mean()),
+                "gss_codes": tuple(sorted(gap["gss_code"].unique())),
+            }
+        )
+    out = pd.DataFrame(
+        rows, columns=["skill_area", "assessed", "gaps", "gap_share", "mean_level", "gss_codes"]
+    )
     out = out[out["gaps"] >= min_authorities]
-    return out.sort_values(["gaps", "skill_area"], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["gaps", "skill_area"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def peer_support_matches(
@@ -93,16 +97,21 @@ def peer_support_matches(
     mentors = rated[willing & (rated["level"] >= mentor_min_level)]
     learners = rated[rated["level"] <= learner_max_level]
     pairs = mentors[["skill_area", "gss_code", "level"]].merge(
-        learners[["skill_area", "gss_code", "level"]], on="skill_area",
+        learners[["skill_area", "gss_code", "level"]],
+        on="skill_area",
         suffixes=("_mentor", "_learner"),
     )
     pairs = pairs[pairs["gss_code_mentor"] != pairs["gss_code_learner"]]
-    out = pd.DataFrame({
-        "skill_area": pairs["skill_area"],
-        "mentor": pairs["gss_code_mentor"],
-        "learner": pairs["gss_code_learner"],
-        "mentor_level": pairs["level_mentor"].astype(int),
-        "learner_level": pairs["level_learner"].astype(int),
-    }, columns=["skill_area", "mentor", "learner", "mentor_level", "learner_level"])
+    out = pd.DataFrame(
+        {
+            "skill_area": pairs["skill_area"],
+            "mentor": pairs["gss_code_mentor"],
+            "learner": pairs["gss_code_learner"],
+            "mentor_level": pairs["level_mentor"].astype(int),
+            "learner_level": pairs["level_learner"].astype(int),
+        },
+        columns=["skill_area", "mentor", "learner", "mentor_level", "learner_level"],
+    )
     return out.sort_values(["skill_area", "mentor", "learner"], kind="mergesort").reset_index(
-        drop=True)
+        drop=True
+    )

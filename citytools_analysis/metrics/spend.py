@@ -31,8 +31,12 @@ def financial_year_of(date: dt.date | pd.Timestamp | None) -> str | None:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-def sources_by_authority(authorities: pd.DataFrame, systems: pd.DataFrame,
-                         contracts: pd.DataFrame | None, it_spend: pd.DataFrame | None) -> pd.DataFrame:
+def sources_by_authority(
+    authorities: pd.DataFrame,
+    systems: pd.DataFrame,
+    contracts: pd.DataFrame | None,
+    it_spend: pd.DataFrame | None,
+) -> pd.DataFrame:
     """Which sources cover each authority: the survey, its contract register, its payments.
 
     Parameters
@@ -56,15 +60,25 @@ def sources_by_authority(authorities: pd.DataFrame, systems: pd.DataFrame,
     table["survey"] = authorities["responded"].astype(bool).to_numpy()
     registers = set(contracts["gss_code"]) if contracts is not None else set()
     table["register"] = table["gss_code"].isin(registers)
-    spend = it_spend if it_spend is not None else pd.DataFrame(
-        columns=["gss_code", "supplier", "amount_gbp"])
+    spend = (
+        it_spend
+        if it_spend is not None
+        else pd.DataFrame(columns=["gss_code", "supplier", "amount_gbp"])
+    )
     named = spend[spend["supplier"] != WITHHELD]
     table["spend"] = table["gss_code"].isin(set(spend["gss_code"]))
-    table["systems"] = table["gss_code"].map(systems.groupby("gss_code").size()).fillna(0).astype(int)
-    table["it_suppliers_paid"] = table["gss_code"].map(
-        named.groupby("gss_code")["supplier"].nunique()).fillna(0).astype(int)
-    table["it_paid_gbp"] = table["gss_code"].map(
-        spend.groupby("gss_code")["amount_gbp"].sum().astype(float)).fillna(0.0).round(0)
+    table["systems"] = (
+        table["gss_code"].map(systems.groupby("gss_code").size()).fillna(0).astype(int)
+    )
+    table["it_suppliers_paid"] = (
+        table["gss_code"].map(named.groupby("gss_code")["supplier"].nunique()).fillna(0).astype(int)
+    )
+    table["it_paid_gbp"] = (
+        table["gss_code"]
+        .map(spend.groupby("gss_code")["amount_gbp"].sum().astype(float))
+        .fillna(0.0)
+        .round(0)
+    )
     return table.sort_values("short_name", kind="stable").reset_index(drop=True)
 
 
@@ -104,18 +118,22 @@ def shares_by_money(it_spend: pd.DataFrame, year: str | None = None) -> pd.DataF
     """
     frame = it_spend if year is None else it_spend[it_spend["financial_year"] == year]
     frame = frame[frame["supplier"] != WITHHELD]
-    table = (frame.groupby("supplier")
-             .agg(amount_gbp=("amount_gbp", "sum"), authorities=("gss_code", "nunique"))
-             .reset_index())
+    table = (
+        frame.groupby("supplier")
+        .agg(amount_gbp=("amount_gbp", "sum"), authorities=("gss_code", "nunique"))
+        .reset_index()
+    )
     table["amount_gbp"] = table["amount_gbp"].astype(float)
     total = table["amount_gbp"].sum()
     table["share"] = table["amount_gbp"] / total if total else 0.0
-    return table.sort_values(["amount_gbp", "supplier"], ascending=[False, True],
-                             kind="mergesort").reset_index(drop=True)
+    return table.sort_values(
+        ["amount_gbp", "supplier"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
-def shares_compared(systems: pd.DataFrame, it_spend: pd.DataFrame, *, year: str | None = None,
-                    top: int = 15) -> pd.DataFrame:
+def shares_compared(
+    systems: pd.DataFrame, it_spend: pd.DataFrame, *, year: str | None = None, top: int = 15
+) -> pd.DataFrame:
     """Supplier shares by number of systems (survey and registers) beside shares by money.
 
     Parameters
@@ -144,13 +162,20 @@ def shares_compared(systems: pd.DataFrame, it_spend: pd.DataFrame, *, year: str 
     keep = set(table["systems"].nlargest(top).index) | set(table["amount_gbp"].nlargest(top).index)
     table = table.loc[sorted(keep)].reset_index().rename(columns={"index": "supplier"})
     table["systems"] = table["systems"].astype(int)
-    table = table.sort_values(["amount_gbp", "systems", "supplier"], ascending=[False, False, True],
-                              kind="mergesort")
-    return table[["supplier", "systems", "share_systems", "amount_gbp", "share_money"]].reset_index(drop=True)
+    table = table.sort_values(
+        ["amount_gbp", "systems", "supplier"], ascending=[False, False, True], kind="mergesort"
+    )
+    return table[["supplier", "systems", "share_systems", "amount_gbp", "share_money"]].reset_index(
+        drop=True
+    )
 
 
-def cost_check(systems: pd.DataFrame, it_spend: pd.DataFrame, year: str,
-               corrections: pd.DataFrame | None = None) -> pd.DataFrame:
+def cost_check(
+    systems: pd.DataFrame,
+    it_spend: pd.DataFrame,
+    year: str,
+    corrections: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The survey's annual costs beside what each authority paid the same supplier that year.
 
     Survey systems with an annual cost and a supplier are grouped by authority and supplier
@@ -181,17 +206,28 @@ def cost_check(systems: pd.DataFrame, it_spend: pd.DataFrame, year: str,
         survey = systems[systems["source"].astype("string").fillna("survey") != "register"]
     costed = survey[survey["annual_cost_gbp"].notna() & survey["supplier"].notna()]
     if corrections is not None and len(corrections):
-        filled = corrections[(corrections["column"] == "annual_cost_gbp")
-                             & corrections["rule"].astype(str).str.endswith("from_register")]
+        filled = corrections[
+            (corrections["column"] == "annual_cost_gbp")
+            & corrections["rule"].astype(str).str.endswith("from_register")
+        ]
         keys = set(zip(filled["source_file"].astype(str), filled["source_row"].astype(int)))
-        mine = [(str(f), int(r)) not in keys
-                for f, r in zip(costed["source_file"], costed["source_row"])]
+        mine = [
+            (str(f), int(r)) not in keys
+            for f, r in zip(costed["source_file"], costed["source_row"])
+        ]
         costed = costed[mine]
-    reported = (costed.groupby(["gss_code", "supplier"])
-                .agg(systems=("record_id", "size"), reported_gbp=("annual_cost_gbp", "sum"))
-                .reset_index())
-    paid = (it_spend[it_spend["financial_year"] == year]
-            .groupby(["gss_code", "supplier"])["amount_gbp"].sum().rename("paid_gbp").reset_index())
+    reported = (
+        costed.groupby(["gss_code", "supplier"])
+        .agg(systems=("record_id", "size"), reported_gbp=("annual_cost_gbp", "sum"))
+        .reset_index()
+    )
+    paid = (
+        it_spend[it_spend["financial_year"] == year]
+        .groupby(["gss_code", "supplier"])["amount_gbp"]
+        .sum()
+        .rename("paid_gbp")
+        .reset_index()
+    )
     table = reported.merge(paid, on=["gss_code", "supplier"], how="left")
     table = table[table["gss_code"].isin(set(it_spend["gss_code"]))]
     table["reported_gbp"] = table["reported_gbp"].astype(float).round(2)
@@ -200,8 +236,9 @@ def cost_check(systems: pd.DataFrame, it_spend: pd.DataFrame, year: str,
     table["ratio"] = (table["paid_gbp"] / table["reported_gbp"]).where(table["reported_gbp"] > 0)
     table["systems"] = table["systems"].astype(int)
     order = table["difference_gbp"].abs()
-    table = table.assign(_order=order).sort_values(["_order", "gss_code", "supplier"],
-                                                   ascending=[False, True, True], kind="mergesort")
+    table = table.assign(_order=order).sort_values(
+        ["_order", "gss_code", "supplier"], ascending=[False, True, True], kind="mergesort"
+    )
     return table.drop(columns="_order").reset_index(drop=True)
 
 
@@ -216,7 +253,7 @@ def cost_check_summary(check: pd.DataFrame, tolerance: float = 0.1) -> dict[str,
         to the supplier that year), ``reported_gbp`` and ``paid_gbp`` (totals).
     """
     ratio = check["ratio"]
-    within = ((ratio - 1).abs() <= tolerance)
+    within = (ratio - 1).abs() <= tolerance
     return {
         "pairs": len(check),
         "within": int(within.sum()),
@@ -239,12 +276,13 @@ def suppliers_paid(it_spend: pd.DataFrame, gss_code: str, top: int = 10) -> pd.D
     """
     frame = it_spend[it_spend["gss_code"] == gss_code].copy()
     frame["withheld"] = frame["supplier"] == WITHHELD
-    frame = frame.sort_values(["financial_year", "withheld", "amount_gbp", "supplier"],
-                              ascending=[False, True, False, True], kind="mergesort")
+    frame = frame.sort_values(
+        ["financial_year", "withheld", "amount_gbp", "supplier"],
+        ascending=[False, True, False, True],
+        kind="mergesort",
+    )
     frame = frame.groupby("financial_year", sort=False).head(top)
     return frame[["financial_year", "supplier", "payments", "amount_gbp"]].reset_index(drop=True)
-
-
 
 
 def spend_source(processed_dir: Path | str, tables: tuple[str, ...] = ("it_spend",)) -> str:
@@ -263,6 +301,7 @@ def top_suppliers_text(it_spend: pd.DataFrame, gss_code: str, top: int = 3) -> s
     totals = frame.groupby("supplier")["amount_gbp"].sum().astype(float)
     totals = totals.sort_values(ascending=False, kind="mergesort").head(top)
     return ", ".join(f"{name} (£{amount:,.0f})" for name, amount in totals.items())
+
 
 __all__ = [
     "WITHHELD",

@@ -44,7 +44,9 @@ def _restore_neutralised_text(connection: sqlite3.Connection) -> None:
             for trigger in FORMULA_TRIGGERS:
                 connection.execute(
                     f'UPDATE "{table.name}" SET "{column}" = substr("{column}", 2) '
-                    f'WHERE substr("{column}", 1, 2) = ?', ("'" + trigger,))
+                    f'WHERE substr("{column}", 1, 2) = ?',
+                    ("'" + trigger,),
+                )
 
 
 _CHECK = re.compile(r" CHECK \((?:[^()]|\([^()]*\))*\)")
@@ -77,13 +79,17 @@ def _copy_canonical(scratch: Path, target: Path) -> None:
     connection = sqlite3.connect(target)
     try:
         connection.execute("ATTACH DATABASE ? AS scratch", (str(scratch),))
-        statements = dict(connection.execute(
-            "SELECT name, sql FROM scratch.sqlite_master WHERE type = 'table'").fetchall())
+        statements = dict(
+            connection.execute(
+                "SELECT name, sql FROM scratch.sqlite_master WHERE type = 'table'"
+            ).fetchall()
+        )
         with connection:
             for table in TABLES:
                 connection.execute(canonical_table_sql(statements[table]))
-                connection.execute(f'INSERT INTO main."{table}" '
-                                   f'SELECT * FROM scratch."{table}" ORDER BY rowid')
+                connection.execute(
+                    f'INSERT INTO main."{table}" SELECT * FROM scratch."{table}" ORDER BY rowid'
+                )
             _restore_neutralised_text(connection)
         connection.execute("DETACH DATABASE scratch")
         connection.execute("VACUUM")
@@ -137,13 +143,16 @@ def write_database(processed_dir: Path | str, path: Path | str) -> Path:
             package.publish(f"sqlite:///{scratch}")
         except Exception as error:  # noqa: BLE001 - Frictionless and SQLAlchemy raise many kinds
             reason = getattr(error, "orig", None) or error
-            raise DatabaseError(f"{processed_dir}: the release does not fit its data package "
-                                f"({type(reason).__name__}: {reason})") from None
+            raise DatabaseError(
+                f"{processed_dir}: the release does not fit its data package "
+                f"({type(reason).__name__}: {reason})"
+            ) from None
         _copy_canonical(scratch, staging)
         problems = foreign_key_problems(staging)
         if problems:
-            raise DatabaseError(f"{processed_dir}: foreign keys that point nowhere: "
-                                + "; ".join(problems[:5]))
+            raise DatabaseError(
+                f"{processed_dir}: foreign keys that point nowhere: " + "; ".join(problems[:5])
+            )
         staging.chmod(0o644)
         staging.replace(path)
     finally:

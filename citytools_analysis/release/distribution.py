@@ -25,8 +25,7 @@ ZIP_FOLDER = "citytools-london"
 ZIP_TIMESTAMP = (1980, 1, 1, 0, 0, 0)
 """Every zip member's timestamp: the earliest a zip can hold, so no build time leaks in."""
 DATAPACKAGE = "datapackage.json"
-AUTHORITY_TABLES = tuple(name for name, table in TABLES.items()
-                         if "gss_code" in table.columns)
+AUTHORITY_TABLES = tuple(name for name, table in TABLES.items() if "gss_code" in table.columns)
 """The tables whose rows belong to one authority (they have a ``gss_code`` column)."""
 
 
@@ -34,8 +33,11 @@ def release_files(processed_dir: Path | str) -> list[Path]:
     """The release's files in publishing order: the data package, then each table."""
     processed_dir = Path(processed_dir)
     files = [processed_dir / DATAPACKAGE]
-    files += [processed_dir / f"{name}.csv" for name in TABLES
-              if (processed_dir / f"{name}.csv").is_file()]
+    files += [
+        processed_dir / f"{name}.csv"
+        for name in TABLES
+        if (processed_dir / f"{name}.csv").is_file()
+    ]
     return files
 
 
@@ -119,8 +121,9 @@ def write_authority_extracts(processed_dir: Path | str, out_dir: Path | str) -> 
         folder.mkdir(parents=True, exist_ok=True)
         for name, (header, by_code) in tables.items():
             target = folder / f"{name}.csv"
-            target.write_text(_csv_text(header, by_code.get(code, [])), encoding="utf-8",
-                              newline="")
+            target.write_text(
+                _csv_text(header, by_code.get(code, [])), encoding="utf-8", newline=""
+            )
             written.append(target)
     return written
 
@@ -133,8 +136,13 @@ def csv_row_count(path: Path | str) -> int:
 def licence_line(processed_dir: Path | str) -> str:
     """The release's licence as one line, from ``datapackage.json``."""
     package = json.loads((Path(processed_dir) / DATAPACKAGE).read_text(encoding="utf-8"))
-    return "; ".join(f"{item.get('title', item['name'])} ({item['name']})"
-                     for item in package.get("licenses", [])) or "no licence stated"
+    return (
+        "; ".join(
+            f"{item.get('title', item['name'])} ({item['name']})"
+            for item in package.get("licenses", [])
+        )
+        or "no licence stated"
+    )
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.paths import PROCESSED_DIR
-from citytools_analysis.release.writer import FORMULA_TRIGGERS
 from citytools_analysis.release.schema import TABLES as SCHEMA
+from citytools_analysis.release.writer import FORMULA_TRIGGERS
 
 TABLES = tuple(SCHEMA)
 
@@ -82,6 +82,9 @@ class ProcessedData:
 def load_processed(processed_dir: Path | str = PROCESSED_DIR) -> ProcessedData:
     """Read every processed table of ``processed_dir``."""
     optional = {"contracts", "payments", "it_spend"}  # absent from older releases
-    tables = {name: read_table(name, processed_dir) for name in TABLES
-              if name not in optional or (Path(processed_dir) / f"{name}.csv").exists()}
+    tables = {
+        name: read_table(name, processed_dir)
+        for name in TABLES
+        if name not in optional or (Path(processed_dir) / f"{name}.csv").exists()
+    }
     return ProcessedData(**tables, snapshot_date=snapshot_date(processed_dir))

@@ -67,15 +67,18 @@ def write_table(rows: list[dict] | pd.DataFrame, table: Table, directory: Path) 
         kind = next(f.type for f in table.fields if f.name == column)
         if kind == "integer":
             sort_frame[column] = pd.to_numeric(sort_frame[column])
-    order = sort_frame.sort_values(key_sort + [c for c in table.columns if c not in key_sort],
-                                   kind="mergesort").index
+    order = sort_frame.sort_values(
+        key_sort + [c for c in table.columns if c not in key_sort], kind="mergesort"
+    ).index
     text = text.loc[order]
     path = directory / f"{table.name}.csv"
     text.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
     return path
 
 
-def datapackage_descriptor(*, snapshot_date: str | None, synthetic: bool, round_name: str | None) -> dict:
+def datapackage_descriptor(
+    *, snapshot_date: str | None, synthetic: bool, round_name: str | None
+) -> dict:
     """The Frictionless data package describing every processed table."""
     resources = []
     for table in TABLES.values():
@@ -138,8 +141,11 @@ def _swap_journal(out_dir: Path) -> Path:
 
 def _leftovers(out_dir: Path) -> list[Path]:
     prefix = f".{out_dir.name}."
-    return sorted(p for p in out_dir.parent.glob(prefix + "*")
-                  if p.name.startswith((prefix + "staging-", prefix + "retired-", prefix + "swap.json")))
+    return sorted(
+        p
+        for p in out_dir.parent.glob(prefix + "*")
+        if p.name.startswith((prefix + "staging-", prefix + "retired-", prefix + "swap.json"))
+    )
 
 
 def _remove(path: Path) -> None:
@@ -234,8 +240,9 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
         retired = staging.with_name(staging.name.replace(".staging-", ".retired-"))
         journal = _swap_journal(out_dir)
         pending = journal.with_name(journal.name + ".tmp")
-        pending.write_text(json.dumps({"staged": staging.name, "retired": retired.name}),
-                           encoding="utf-8")
+        pending.write_text(
+            json.dumps({"staged": staging.name, "retired": retired.name}), encoding="utf-8"
+        )
         with pending.open("rb") as handle:
             os.fsync(handle.fileno())
         pending.rename(journal)
@@ -272,7 +279,8 @@ def staged_release(out_dir: Path) -> Iterator[Path]:
         if out_dir.exists():
             raise ReleaseWriteError(
                 f"the release could not be written to {out_dir} ({error.strerror or error}); "
-                "the previous release is unchanged") from error
+                "the previous release is unchanged"
+            ) from error
         raise
     except BaseException:
         _remove(staging)

@@ -84,8 +84,9 @@ def assign_slugs(names: Iterable[str]) -> dict[str, str]:
 
 def document_bytes(document: Any) -> bytes:
     """A document as published: indented UTF-8 JSON ending in a newline (no NaN)."""
-    return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False)
-            + "\n").encode("utf-8")
+    return (json.dumps(document, indent=2, ensure_ascii=False, allow_nan=False) + "\n").encode(
+        "utf-8"
+    )
 
 
 # --- values as JSON -------------------------------------------------------------------------
@@ -138,8 +139,12 @@ class ApiSlugs:
 
 
 def _parameters(london: LondonContext) -> dict:
-    return {"as_of": london.as_of.isoformat(), "horizon_years": london.horizon_years,
-            "window_months": london.window_months, "min_authorities": london.min_authorities}
+    return {
+        "as_of": london.as_of.isoformat(),
+        "horizon_years": london.horizon_years,
+        "window_months": london.window_months,
+        "min_authorities": london.min_authorities,
+    }
 
 
 def _system_row(row, slugs: ApiSlugs) -> dict:
@@ -165,18 +170,27 @@ def authority_document(london: LondonContext, gss_code: str, slugs: ApiSlugs) ->
     """One authority's document (see the module's description)."""
     profile = authority_profile(london, gss_code)
     own = london.systems[london.systems["gss_code"] == gss_code].sort_values(
-        "record_id", kind="mergesort")
+        "record_id", kind="mergesort"
+    )
     ending = contracts.expiring(own, london.as_of, london.horizon_years)
     shared = london.shared[london.shared["gss_codes"].map(lambda codes: gss_code in codes)]
     peers = sorted(
-        ({"product": row.product, "product_slug": slugs.products.get(row.product),
-          "service_area": _text(row.service_area),
-          "authorities": sorted(c for c in row.gss_codes if c != gss_code)}
-         for row in shared.itertuples(index=False) if len(row.gss_codes) > 1),
-        key=lambda item: item["product"])
+        (
+            {
+                "product": row.product,
+                "product_slug": slugs.products.get(row.product),
+                "service_area": _text(row.service_area),
+                "authorities": sorted(c for c in row.gss_codes if c != gss_code),
+            }
+            for row in shared.itertuples(index=False)
+            if len(row.gss_codes) > 1
+        ),
+        key=lambda item: item["product"],
+    )
     ends = dict(zip(own["record_id"], own["contract_end"]))
     opportunities = london.opportunities[
-        london.opportunities["gss_codes"].map(lambda codes: gss_code in codes)]
+        london.opportunities["gss_codes"].map(lambda codes: gss_code in codes)
+    ]
     matches = london.matches
     return {
         "gss_code": gss_code,
@@ -187,46 +201,73 @@ def authority_document(london: LondonContext, gss_code: str, slugs: ApiSlugs) ->
         "inner_outer": profile.inner_outer or None,
         "responded": profile.responded,
         "parameters": _parameters(london),
-        "rows_csv": {table: f"{AUTHORITY_DATA_FOLDER}/{gss_code}/{table}.csv"
-                     for table in AUTHORITY_TABLES},
+        "rows_csv": {
+            table: f"{AUTHORITY_DATA_FOLDER}/{gss_code}/{table}.csv" for table in AUTHORITY_TABLES
+        },
         "systems": [_system_row(row, slugs) for row in own.itertuples(index=False)],
         "contracts_ending": [
-            {"record_id": row.record_id, "contract_end": _day(row.contract_end),
-             "service_area": _text(row.service_area), "product": _text(row.product),
-             "supplier": _text(row.supplier), "annual_cost_gbp": _money(row.annual_cost_gbp)}
+            {
+                "record_id": row.record_id,
+                "contract_end": _day(row.contract_end),
+                "service_area": _text(row.service_area),
+                "product": _text(row.product),
+                "supplier": _text(row.supplier),
+                "annual_cost_gbp": _money(row.annual_cost_gbp),
+            }
             for row in ending.itertuples(index=False)
         ],
         "peers": peers,
         "opportunities": [
-            {"kind": row.kind, "name": row.name, "service_area": _text(row.service_area),
-             "first_end": _day(row.first_end), "last_end": _day(row.last_end),
-             "own_contract_ends": sorted({_day(ends[r]) for r in row.record_ids if r in ends}),
-             "partners": sorted(c for c in row.gss_codes if c != gss_code),
-             "annual_cost_gbp": _money(row.annual_cost_gbp)}
+            {
+                "kind": row.kind,
+                "name": row.name,
+                "service_area": _text(row.service_area),
+                "first_end": _day(row.first_end),
+                "last_end": _day(row.last_end),
+                "own_contract_ends": sorted({_day(ends[r]) for r in row.record_ids if r in ends}),
+                "partners": sorted(c for c in row.gss_codes if c != gss_code),
+                "annual_cost_gbp": _money(row.annual_cost_gbp),
+            }
             for row in opportunities.itertuples(index=False)
         ],
         "skills": [
-            {"skill_area": row.skill_area, "level": int(row.level),
-             "level_label": row.level_label, "can_support": bool(row.can_support),
-             "assessment": row.assessment or None}
-            for row in profile.skills.sort_values("skill_area", kind="mergesort")
-            .itertuples(index=False)
+            {
+                "skill_area": row.skill_area,
+                "level": int(row.level),
+                "level_label": row.level_label,
+                "can_support": bool(row.can_support),
+                "assessment": row.assessment or None,
+            }
+            for row in profile.skills.sort_values("skill_area", kind="mergesort").itertuples(
+                index=False
+            )
         ],
         "peer_support": {
             "could_support_this_authority": sorted(
-                ({"skill_area": row.skill_area, "authority": row.mentor}
-                 for row in matches[matches["learner"] == gss_code].itertuples(index=False)),
-                key=lambda item: (item["skill_area"], item["authority"])),
+                (
+                    {"skill_area": row.skill_area, "authority": row.mentor}
+                    for row in matches[matches["learner"] == gss_code].itertuples(index=False)
+                ),
+                key=lambda item: (item["skill_area"], item["authority"]),
+            ),
             "this_authority_could_support": sorted(
-                ({"skill_area": row.skill_area, "authority": row.learner}
-                 for row in matches[matches["mentor"] == gss_code].itertuples(index=False)),
-                key=lambda item: (item["skill_area"], item["authority"])),
+                (
+                    {"skill_area": row.skill_area, "authority": row.learner}
+                    for row in matches[matches["mentor"] == gss_code].itertuples(index=False)
+                ),
+                key=lambda item: (item["skill_area"], item["authority"]),
+            ),
         },
         "maturity": [
-            {"dimension": row.dimension, "score": int(row.score),
-             "london_median": _number(row.london_median), "difference": _number(row.difference)}
-            for row in profile.maturity.sort_values("dimension", kind="mergesort")
-            .itertuples(index=False)
+            {
+                "dimension": row.dimension,
+                "score": int(row.score),
+                "london_median": _number(row.london_median),
+                "difference": _number(row.difference),
+            }
+            for row in profile.maturity.sort_values("dimension", kind="mergesort").itertuples(
+                index=False
+            )
         ],
     }
 
@@ -252,7 +293,8 @@ def _use_row(row, slugs: ApiSlugs, role: list[str] | None = None) -> dict:
 def product_document(london: LondonContext, product: str, slugs: ApiSlugs) -> dict:
     """Who runs one product, where, and when each contract ends."""
     rows = london.systems[london.systems["product"] == product].sort_values(
-        ["gss_code", "record_id"], kind="mergesort")
+        ["gss_code", "record_id"], kind="mergesort"
+    )
     return {
         "name": product,
         "slug": slugs.products[product],
@@ -275,14 +317,21 @@ def organisation_document(london: LondonContext, organisation: str, slugs: ApiSl
         "slug": slugs.organisations[organisation],
         "parameters": _parameters(london),
         "products_made": sorted(systems.loc[makes, "product"].dropna().astype(str).unique()),
-        "products_supplied": sorted(systems.loc[supplies, "product"].dropna().astype(str)
-                                    .unique()),
+        "products_supplied": sorted(systems.loc[supplies, "product"].dropna().astype(str).unique()),
         "authorities": sorted(rows["gss_code"].unique()),
         "systems": [
-            _use_row(row, slugs, [role for role, yes in (("manufacturer",
-                                                           row.manufacturer == organisation),
-                                                          ("supplier", row.supplier == organisation))
-                                  if yes])
+            _use_row(
+                row,
+                slugs,
+                [
+                    role
+                    for role, yes in (
+                        ("manufacturer", row.manufacturer == organisation),
+                        ("supplier", row.supplier == organisation),
+                    )
+                    if yes
+                ],
+            )
             for row in rows.itertuples(index=False)
         ],
     }
@@ -293,18 +342,24 @@ def opportunities_document(london: LondonContext) -> dict:
     return {
         "parameters": _parameters(london),
         "opportunities": [
-            {"kind": row.kind, "name": row.name, "service_area": _text(row.service_area),
-             "authorities": list(row.gss_codes), "record_ids": sorted(row.record_ids),
-             "first_end": _day(row.first_end), "last_end": _day(row.last_end),
-             "systems": int(row.systems), "costed_systems": int(row.costed_systems),
-             "annual_cost_gbp": _money(row.annual_cost_gbp) if row.costed_systems else None}
+            {
+                "kind": row.kind,
+                "name": row.name,
+                "service_area": _text(row.service_area),
+                "authorities": list(row.gss_codes),
+                "record_ids": sorted(row.record_ids),
+                "first_end": _day(row.first_end),
+                "last_end": _day(row.last_end),
+                "systems": int(row.systems),
+                "costed_systems": int(row.costed_systems),
+                "annual_cost_gbp": _money(row.annual_cost_gbp) if row.costed_systems else None,
+            }
             for row in london.opportunities.itertuples(index=False)
         ],
     }
 
 
-def _index_document(london: LondonContext, slugs: ApiSlugs, package: Mapping,
-                    licence: str) -> dict:
+def _index_document(london: LondonContext, slugs: ApiSlugs, package: Mapping, licence: str) -> dict:
     names = dict(zip(london.authorities["gss_code"], london.authorities["short_name"]))
     return {
         "api_version": API_VERSION,
@@ -314,17 +369,28 @@ def _index_document(london: LondonContext, slugs: ApiSlugs, package: Mapping,
         "round": package.get("round"),
         "snapshot_date": package.get("snapshot_date"),
         "parameters": _parameters(london),
-        "documents": {"findings": "findings.json", "opportunities": "opportunities.json",
-                      "openapi": "openapi.json"},
+        "documents": {
+            "findings": "findings.json",
+            "opportunities": "opportunities.json",
+            "openapi": "openapi.json",
+        },
         "authorities": [
-            {"gss_code": code, "short_name": names[code], "slug": slugs.authority_of_code[code],
-             "path": f"authorities/{slugs.authority_of_code[code]}.json"}
+            {
+                "gss_code": code,
+                "short_name": names[code],
+                "slug": slugs.authority_of_code[code],
+                "path": f"authorities/{slugs.authority_of_code[code]}.json",
+            }
             for code in sorted(names)
         ],
-        "products": [{"name": name, "slug": slug, "path": f"products/{slug}.json"}
-                     for name, slug in sorted(slugs.products.items())],
-        "organisations": [{"name": name, "slug": slug, "path": f"organisations/{slug}.json"}
-                          for name, slug in sorted(slugs.organisations.items())],
+        "products": [
+            {"name": name, "slug": slug, "path": f"products/{slug}.json"}
+            for name, slug in sorted(slugs.products.items())
+        ],
+        "organisations": [
+            {"name": name, "slug": slug, "path": f"organisations/{slug}.json"}
+            for name, slug in sorted(slugs.organisations.items())
+        ],
     }
 
 
@@ -353,8 +419,14 @@ def api_documents(
     dict
         Path → document, in path order.
     """
-    london = load_london(processed_dir, reference_dir, as_of=as_of, horizon_years=horizon_years,
-                         window_months=window_months, min_authorities=min_authorities)
+    london = load_london(
+        processed_dir,
+        reference_dir,
+        as_of=as_of,
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+    )
     package = json.loads((Path(processed_dir) / "datapackage.json").read_text(encoding="utf-8"))
     slugs = ApiSlugs(london)
     from citytools_analysis.release.processed import load_processed
@@ -362,24 +434,33 @@ def api_documents(
     documents: dict[str, dict] = {
         "index.json": _index_document(london, slugs, package, licence_line(processed_dir)),
         "findings.json": headline_findings(
-            load_processed(processed_dir), as_of=as_of, horizon_years=horizon_years,
-            window_months=window_months, min_authorities=min_authorities),
+            load_processed(processed_dir),
+            as_of=as_of,
+            horizon_years=horizon_years,
+            window_months=window_months,
+            min_authorities=min_authorities,
+        ),
         "opportunities.json": opportunities_document(london),
     }
     for code in sorted(london.authorities["gss_code"]):
         documents[f"authorities/{slugs.authority_of_code[code]}.json"] = authority_document(
-            london, code, slugs)
+            london, code, slugs
+        )
     for product, slug in slugs.products.items():
         documents[f"products/{slug}.json"] = product_document(london, product, slugs)
     for organisation, slug in slugs.organisations.items():
-        documents[f"organisations/{slug}.json"] = organisation_document(london, organisation,
-                                                                        slugs)
+        documents[f"organisations/{slug}.json"] = organisation_document(london, organisation, slugs)
     return dict(sorted(documents.items()))
 
 
-DOCUMENT_KINDS = {"index.json": "index", "findings.json": "findings",
-                  "opportunities.json": "opportunities", "authorities": "authority",
-                  "products": "product", "organisations": "organisation"}
+DOCUMENT_KINDS = {
+    "index.json": "index",
+    "findings.json": "findings",
+    "opportunities.json": "opportunities",
+    "authorities": "authority",
+    "products": "product",
+    "organisations": "organisation",
+}
 """A document's path (file, or first folder) → the name of its schema."""
 
 
@@ -392,5 +473,12 @@ def schema_name(path: str) -> str:
     return DOCUMENT_KINDS.get(path) or DOCUMENT_KINDS[path.split("/", 1)[0]]
 
 
-__all__ = ["API_FOLDER", "API_VERSION", "api_documents", "assign_slugs", "document_bytes",
-           "schema_name", "slugify"]
+__all__ = [
+    "API_FOLDER",
+    "API_VERSION",
+    "api_documents",
+    "assign_slugs",
+    "document_bytes",
+    "schema_name",
+    "slugify",
+]

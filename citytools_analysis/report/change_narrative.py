@@ -11,7 +11,9 @@ def _share(part: int, whole: int) -> str:
     return f"{part / whole:.0%}" if whole else "none"
 
 
-def changes_summary(counts: pd.Series, earlier_round: str, later_round: str, relet: pd.DataFrame) -> str:
+def changes_summary(
+    counts: pd.Series, earlier_round: str, later_round: str, relet: pd.DataFrame
+) -> str:
     """The opening paragraph: how many systems were compared and what became of them.
 
     Parameters
@@ -23,8 +25,12 @@ def changes_summary(counts: pd.Series, earlier_round: str, later_round: str, rel
     relet
         :func:`citytools_analysis.metrics.changes.relet_contracts`.
     """
-    matched = int(sum(counts.get(c, 0) for c in ("continued", "renewed", "switched_supplier",
-                                                   "switched_product")))
+    matched = int(
+        sum(
+            counts.get(c, 0)
+            for c in ("continued", "renewed", "switched_supplier", "switched_product")
+        )
+    )
     switched = int(counts.get("switched_supplier", 0) + counts.get("switched_product", 0))
     relet_total = int(relet["systems"].sum())
     renewed = int(relet.loc[relet["change"] == "renewed", "systems"].sum())
@@ -45,7 +51,9 @@ def opportunities_summary(outcomes: pd.DataFrame, earlier_round: str) -> str:
     if outcomes.empty:
         return f"Round {earlier_round} showed no joint-procurement opportunity."
     counts = outcomes["outcome"].value_counts()
-    parts = [f"{int(counts[outcome])} {outcome}" for outcome in OPPORTUNITY_OUTCOMES if outcome in counts]
+    parts = [
+        f"{int(counts[outcome])} {outcome}" for outcome in OPPORTUNITY_OUTCOMES if outcome in counts
+    ]
     missed = int(counts.get("renewed separately", 0) + counts.get("switched apart", 0))
     return (
         f"Of the {len(outcomes)} joint-procurement opportunities round {earlier_round} showed, "

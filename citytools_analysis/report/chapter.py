@@ -52,10 +52,15 @@ class Chapter:
         return self.found.min_authorities
 
 
-def open_chapter(processed_dir: Path | str, *, as_of: str | date | None = None,
-                 horizon_years: int | None = None, window_months: int | None = None,
-                 min_authorities: int | None = None,
-                 findings_store: Path | str | None = None) -> Chapter:
+def open_chapter(
+    processed_dir: Path | str,
+    *,
+    as_of: str | date | None = None,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
+    findings_store: Path | str | None = None,
+) -> Chapter:
     """Apply the theme, read the release and take its findings.
 
     Parameters
@@ -72,7 +77,11 @@ def open_chapter(processed_dir: Path | str, *, as_of: str | date | None = None,
     folder = Path(processed_dir)
     folder = folder if folder.is_absolute() else PROJECT_ROOT / folder
     data = load_processed(folder)
-    parameters = report_parameters(as_of=as_of, horizon_years=horizon_years,
-                                   window_months=window_months, min_authorities=min_authorities)
+    parameters = report_parameters(
+        as_of=as_of,
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+    )
     found = chapter_findings(data, folder, parameters, findings_store)
     return Chapter(folder, data, parameters, found)

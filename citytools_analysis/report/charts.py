@@ -101,8 +101,15 @@ def ranked_value_bars(
     ax.barh(positions, values, color=CATEGORICAL[0], edgecolor="white", linewidth=0.5)
     for position, number in zip(positions, values):
         if not math.isnan(number):
-            ax.text(number, position, " " + value_format.format(number), va="center",
-                    ha="left", fontsize=9, color=TEXT_COLOUR)
+            ax.text(
+                number,
+                position,
+                " " + value_format.format(number),
+                va="center",
+                ha="left",
+                fontsize=9,
+                color=TEXT_COLOUR,
+            )
     ax.set_yticks(positions, frame[category].astype(str).tolist())
     ax.invert_yaxis()
     top = float(values.max()) if len(values) and values.notna().any() else 1.0
@@ -110,8 +117,15 @@ def ranked_value_bars(
         top = max(top, float(reference))
         ax.axvline(reference, color=CATEGORICAL[3], linestyle="--", linewidth=1.5)
         if reference_label:
-            ax.text(reference, -0.75, f" {reference_label}", color=CATEGORICAL[3],
-                    fontsize=9, ha="left", va="bottom")
+            ax.text(
+                reference,
+                -0.75,
+                f" {reference_label}",
+                color=CATEGORICAL[3],
+                fontsize=9,
+                ha="left",
+                va="bottom",
+            )
     ax.set_xlim(0, xmax if xmax is not None else (top * 1.18 if top > 0 else 1.0))
     if percent:
         ax.xaxis.set_major_formatter(PercentFormatter(xmax=1.0, decimals=0))
@@ -123,8 +137,9 @@ def ranked_value_bars(
     return fig
 
 
-def share_bars(shares: pd.DataFrame, *, by: str = "supplier", top: int = 15,
-               title: str, ylabel: str) -> Figure:
+def share_bars(
+    shares: pd.DataFrame, *, by: str = "supplier", top: int = 15, title: str, ylabel: str
+) -> Figure:
     """The ``top`` largest shares as ranked bars, each labelled with its percentage.
 
     Parameters
@@ -142,12 +157,20 @@ def share_bars(shares: pd.DataFrame, *, by: str = "supplier", top: int = 15,
     -------
     Figure
     """
-    return ranked_value_bars(shares.head(top), category=by, value="share", title=title,
-                             xlabel="Share of systems (%)", ylabel=ylabel, percent=True)
+    return ranked_value_bars(
+        shares.head(top),
+        category=by,
+        value="share",
+        title=title,
+        xlabel="Share of systems (%)",
+        ylabel=ylabel,
+        percent=True,
+    )
 
 
-def concentration_bars(concentration: pd.DataFrame, *, threshold: float = 2500.0,
-                       title: str) -> Figure:
+def concentration_bars(
+    concentration: pd.DataFrame, *, threshold: float = 2500.0, title: str
+) -> Figure:
     """Herfindahl–Hirschman index per service area, highest first, with the threshold line.
 
     Parameters
@@ -163,13 +186,25 @@ def concentration_bars(concentration: pd.DataFrame, *, threshold: float = 2500.0
     -------
     Figure
     """
-    fig = ranked_bar_chart(concentration, category="service_area", series=["hhi"],
-                           title=title, xlabel="Herfindahl–Hirschman index (0–10,000)",
-                           ylabel="Service area")
+    fig = ranked_bar_chart(
+        concentration,
+        category="service_area",
+        series=["hhi"],
+        title=title,
+        xlabel="Herfindahl–Hirschman index (0–10,000)",
+        ylabel="Service area",
+    )
     ax = fig.axes[0]
     ax.axvline(threshold, color=CATEGORICAL[3], linestyle="--", linewidth=1.5)
-    ax.text(threshold, -0.75, f" {threshold:,.0f}: highly concentrated", color=CATEGORICAL[3],
-            fontsize=9, ha="left", va="bottom")
+    ax.text(
+        threshold,
+        -0.75,
+        f" {threshold:,.0f}: highly concentrated",
+        color=CATEGORICAL[3],
+        fontsize=9,
+        ha="left",
+        va="bottom",
+    )
     ax.set_xlim(0, max(ax.get_xlim()[1], threshold * 1.1))
     return fig
 
@@ -220,13 +255,18 @@ def expiry_timeline(
     """
     quarters = quarters_between(as_of, horizon_end)
     if by:
-        wide = pipeline.pivot_table(index="period", columns=by, values="systems",
-                                    aggfunc="sum", fill_value=0)
+        wide = pipeline.pivot_table(
+            index="period", columns=by, values="systems", aggfunc="sum", fill_value=0
+        )
         names = list(series) if series is not None else sorted(wide.columns)
         wide = wide.reindex(index=quarters, columns=names, fill_value=0)
     else:
-        wide = (pipeline.groupby("period")["systems"].sum().reindex(quarters, fill_value=0)
-                .to_frame("Systems"))
+        wide = (
+            pipeline.groupby("period")["systems"]
+            .sum()
+            .reindex(quarters, fill_value=0)
+            .to_frame("Systems")
+        )
         names = ["Systems"]
     wide = wide.fillna(0)
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * 0.55))
@@ -235,15 +275,26 @@ def expiry_timeline(
     colours = TWO_SERIES if len(names) == 2 else CATEGORICAL
     for number, name in enumerate(names):
         values = wide[name].to_numpy(dtype=float)
-        ax.bar(positions, values, bottom=bottom, color=colours[number % len(colours)],
-               hatch=SERIES_HATCHES[number % len(SERIES_HATCHES)], edgecolor="white",
-               linewidth=0.5, label=str(name))
+        ax.bar(
+            positions,
+            values,
+            bottom=bottom,
+            color=colours[number % len(colours)],
+            hatch=SERIES_HATCHES[number % len(SERIES_HATCHES)],
+            edgecolor="white",
+            linewidth=0.5,
+            label=str(name),
+        )
         bottom = bottom + values
     for position, total in zip(positions, bottom):
         if total:
             ax.text(position, total, f"{total:,.0f}", ha="center", va="bottom", fontsize=8)
-    ax.set_xticks(positions, quarters, rotation=90 if len(quarters) > 14 else 45,
-                  ha="center" if len(quarters) > 14 else "right")
+    ax.set_xticks(
+        positions,
+        quarters,
+        rotation=90 if len(quarters) > 14 else 45,
+        ha="center" if len(quarters) > 14 else "right",
+    )
     ax.set_xlim(-0.6, max(len(quarters), 1) - 0.4)
     ax.set_ylim(0, max(float(bottom.max()) if len(bottom) else 0.0, 1.0) * 1.15)
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))
@@ -281,8 +332,9 @@ def _heatmap(
     height = max(3.0, 0.32 * n_rows + 0.1 * longest + 1.6)
     fig, ax = plt.subplots(figsize=(width, height))
     colours = cmap.with_extremes(bad=missing_colour)
-    mesh = ax.pcolormesh(np.ma.masked_invalid(values), cmap=colours, norm=norm,
-                         edgecolors="white", linewidth=0.5)
+    mesh = ax.pcolormesh(
+        np.ma.masked_invalid(values), cmap=colours, norm=norm, edgecolors="white", linewidth=0.5
+    )
     if annotate:
         for row in range(n_rows):
             for col in range(n_cols):
@@ -290,10 +342,18 @@ def _heatmap(
                 if math.isnan(number):
                     continue
                 fill = colours(norm(number))
-                ax.text(col + 0.5, row + 0.5, value_format.format(number), ha="center",
-                        va="center", fontsize=8, color=_text_colour(fill))
-    ax.set_xticks(np.arange(n_cols) + 0.5, [str(label) for label in column_labels],
-                  rotation=90, fontsize=10)
+                ax.text(
+                    col + 0.5,
+                    row + 0.5,
+                    value_format.format(number),
+                    ha="center",
+                    va="center",
+                    fontsize=8,
+                    color=_text_colour(fill),
+                )
+    ax.set_xticks(
+        np.arange(n_cols) + 0.5, [str(label) for label in column_labels], rotation=90, fontsize=10
+    )
     ax.set_yticks(np.arange(n_rows) + 0.5, [str(label) for label in row_labels], fontsize=10)
     ax.set_xlim(0, n_cols)
     ax.set_ylim(n_rows, 0)
@@ -310,8 +370,9 @@ def _heatmap(
     return fig
 
 
-def authority_product_heatmap(matrix: pd.DataFrame, *, names: Mapping[str, str],
-                              title: str) -> Figure:
+def authority_product_heatmap(
+    matrix: pd.DataFrame, *, names: Mapping[str, str], title: str
+) -> Figure:
     """Which authority runs which product: authorities as rows, products as columns.
 
     Parameters
@@ -334,15 +395,25 @@ def authority_product_heatmap(matrix: pd.DataFrame, *, names: Mapping[str, str],
     top = float(np.nanmax(shown.to_numpy(dtype=float))) if shown.notna().any().any() else 1.0
     cmap = sequential_colormap()
     norm = mcolors.Normalize(vmin=0, vmax=max(top, 1.0))
-    fig = _heatmap(shown, row_labels=[names.get(code, code) for code in matrix.index],
-                   column_labels=list(matrix.columns), title=title, xlabel="Product",
-                   ylabel="Authority", value_label="Systems (count)", cmap=cmap, norm=norm,
-                   annotate=top > 1, missing_colour="white")
+    fig = _heatmap(
+        shown,
+        row_labels=[names.get(code, code) for code in matrix.index],
+        column_labels=list(matrix.columns),
+        title=title,
+        xlabel="Product",
+        ylabel="Authority",
+        value_label="Systems (count)",
+        cmap=cmap,
+        norm=norm,
+        annotate=top > 1,
+        missing_colour="white",
+    )
     return fig
 
 
-def skills_heatmap(matrix: pd.DataFrame, *, names: Mapping[str, str],
-                   levels: Mapping[int, str], title: str) -> Figure:
+def skills_heatmap(
+    matrix: pd.DataFrame, *, names: Mapping[str, str], levels: Mapping[int, str], title: str
+) -> Figure:
     """Each authority's self-assessed level in each skill area, the level written in the cell.
 
     Parameters
@@ -364,13 +435,22 @@ def skills_heatmap(matrix: pd.DataFrame, *, names: Mapping[str, str],
     lowest, highest = min(levels), max(levels)
     steps = highest - lowest + 1
     cmap = mcolors.ListedColormap(
-        [sequential_colormap()(i / max(steps - 1, 1)) for i in range(steps)])
+        [sequential_colormap()(i / max(steps - 1, 1)) for i in range(steps)]
+    )
     norm = mcolors.BoundaryNorm(np.arange(lowest - 0.5, highest + 1.0, 1.0), steps)
-    return _heatmap(matrix, row_labels=[names.get(code, code) for code in matrix.index],
-                    column_labels=list(matrix.columns), title=title, xlabel="Skill area",
-                    ylabel="Authority", value_label="Level (0–4)", cmap=cmap, norm=norm,
-                    annotate=True,
-                    colorbar_ticks={float(k): f"{k} {v}" for k, v in sorted(levels.items())})
+    return _heatmap(
+        matrix,
+        row_labels=[names.get(code, code) for code in matrix.index],
+        column_labels=list(matrix.columns),
+        title=title,
+        xlabel="Skill area",
+        ylabel="Authority",
+        value_label="Level (0–4)",
+        cmap=cmap,
+        norm=norm,
+        annotate=True,
+        colorbar_ticks={float(k): f"{k} {v}" for k, v in sorted(levels.items())},
+    )
 
 
 def least_squares(x: Sequence[float], y: Sequence[float]) -> tuple[float, float] | None:
@@ -421,14 +501,27 @@ def scatter_with_fit(
     ax.scatter(xs, ys, s=45, color=CATEGORICAL[0], edgecolor="white", linewidth=0.8, zorder=3)
     if labels:
         for px, py, text in zip(xs, ys, table[labels].fillna("").astype(str)):
-            ax.annotate(text.upper(), (px, py), xytext=(4, 3), textcoords="offset points",
-                        fontsize=8, color="#505A5F")
+            ax.annotate(
+                text.upper(),
+                (px, py),
+                xytext=(4, 3),
+                textcoords="offset points",
+                fontsize=8,
+                color="#505A5F",
+            )
     fit = least_squares(xs, ys)
     if fit is not None:
         slope, intercept = fit
         line_x = np.array([xs.min(), xs.max()])
-        ax.plot(line_x, intercept + slope * line_x, color=CATEGORICAL[3], linewidth=2,
-                gid=FIT_LINE_GID, label="Least-squares line", zorder=2)
+        ax.plot(
+            line_x,
+            intercept + slope * line_x,
+            color=CATEGORICAL[3],
+            linewidth=2,
+            gid=FIT_LINE_GID,
+            label="Least-squares line",
+            zorder=2,
+        )
         ax.legend(frameon=False, loc="lower left")
     if note:
         ax.text(0.99, 0.97, note, transform=ax.transAxes, ha="right", va="top", fontsize=9)
@@ -442,8 +535,7 @@ def scatter_with_fit(
     return fig
 
 
-def maturity_dot_grid(vs_median: pd.DataFrame, *, names: Mapping[str, str],
-                      title: str) -> Figure:
+def maturity_dot_grid(vs_median: pd.DataFrame, *, names: Mapping[str, str], title: str) -> Figure:
     """Each authority's score per dimension, marked above, at or below the London median.
 
     Authorities are rows (highest total difference from the median first), dimensions
@@ -464,26 +556,36 @@ def maturity_dot_grid(vs_median: pd.DataFrame, *, names: Mapping[str, str],
     Figure
     """
     frame = vs_median.copy()
-    order = (frame.groupby("gss_code")["difference"].sum()
-             .sort_values(ascending=False, kind="mergesort"))
+    order = (
+        frame.groupby("gss_code")["difference"].sum().sort_values(ascending=False, kind="mergesort")
+    )
     rows = {code: number for number, code in enumerate(order.index)}
     dimensions = sorted(frame["dimension"].unique())
     cols = {name: number for number, name in enumerate(dimensions)}
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, max(3.0, 0.3 * len(rows) + 1.8)))
-    styles = {ABOVE: ("^", CATEGORICAL[0], "Above the London median"),
-              AT: ("o", "#6F777B", "At the median"),
-              BELOW: ("v", TWO_SERIES[1], "Below the median")}
+    styles = {
+        ABOVE: ("^", CATEGORICAL[0], "Above the London median"),
+        AT: ("o", "#6F777B", "At the median"),
+        BELOW: ("v", TWO_SERIES[1], "Below the median"),
+    }
     side = np.select([frame["difference"] > 0, frame["difference"] < 0], [ABOVE, BELOW], AT)
     for key, (marker, colour, label) in styles.items():
         part = frame[side == key]
-        ax.scatter(part["dimension"].map(cols), part["gss_code"].map(rows), marker=marker,
-                   s=70, color=colour, label=label, zorder=3)
+        ax.scatter(
+            part["dimension"].map(cols),
+            part["gss_code"].map(rows),
+            marker=marker,
+            s=70,
+            color=colour,
+            label=label,
+            zorder=3,
+        )
     for row in frame.itertuples(index=False):
-        ax.text(cols[row.dimension] + 0.12, rows[row.gss_code], str(row.score), va="center",
-                fontsize=8)
+        ax.text(
+            cols[row.dimension] + 0.12, rows[row.gss_code], str(row.score), va="center", fontsize=8
+        )
     ax.set_xticks(range(len(dimensions)), [_wrap(name) for name in dimensions], fontsize=9)
-    ax.set_yticks(range(len(rows)), [names.get(code, code) for code in order.index],
-                  fontsize=8)
+    ax.set_yticks(range(len(rows)), [names.get(code, code) for code in order.index], fontsize=8)
     ax.set_xlim(-0.5, len(dimensions) - 0.4)
     ax.set_ylim(len(rows) - 0.5, -0.5)
     ax.set_title(title)
@@ -519,8 +621,9 @@ def network_subgraph(graph: nx.Graph, *, min_links: int = 1) -> nx.Graph:
     return kept
 
 
-def integration_network(graph: nx.Graph, *, min_links: int = 1, labelled: int = 12,
-                        title: str, seed: int = NETWORK_SEED) -> Figure:
+def integration_network(
+    graph: nx.Graph, *, min_links: int = 1, labelled: int = 12, title: str, seed: int = NETWORK_SEED
+) -> Figure:
     """Which products exchange data: a network drawing with a seeded spring layout.
 
     Node size grows with the number of links touching the product; edge width with the
@@ -550,41 +653,85 @@ def integration_network(graph: nx.Graph, *, min_links: int = 1, labelled: int = 
     ax.set_title(title)
     ax.axis("off")
     if shown.number_of_nodes() == 0:
-        ax.text(0.5, 0.5, "No integrations to draw", ha="center", va="center",
-                transform=ax.transAxes)
+        ax.text(
+            0.5, 0.5, "No integrations to draw", ha="center", va="center", transform=ax.transAxes
+        )
         return fig
     nodes = sorted(shown.nodes())
     ordered = nx.Graph()
     ordered.add_nodes_from(nodes)
     ordered.add_edges_from(sorted(shown.edges(data=True)))
-    position = nx.spring_layout(ordered, seed=seed, weight="weight",
-                                k=1.6 / math.sqrt(len(nodes)), iterations=200)
+    position = nx.spring_layout(
+        ordered, seed=seed, weight="weight", k=1.6 / math.sqrt(len(nodes)), iterations=200
+    )
     strength = dict(ordered.degree(weight="weight"))
     top = max(strength.values()) or 1
     weights = [data.get("weight", 1) for _, _, data in ordered.edges(data=True)]
     heaviest = max(weights) if weights else 1
-    nx.draw_networkx_nodes(ordered, position, nodelist=nodes, ax=ax,
-                           node_size=[40 + 460 * strength[n] / top for n in nodes],
-                           node_color=CATEGORICAL[0], edgecolors="white", linewidths=0.8)
-    nx.draw_networkx_edges(ordered, position, ax=ax, edge_color="#6F777B", alpha=0.6,
-                           width=[0.5 + 3.5 * w / heaviest for w in weights])
+    nx.draw_networkx_nodes(
+        ordered,
+        position,
+        nodelist=nodes,
+        ax=ax,
+        node_size=[40 + 460 * strength[n] / top for n in nodes],
+        node_color=CATEGORICAL[0],
+        edgecolors="white",
+        linewidths=0.8,
+    )
+    nx.draw_networkx_edges(
+        ordered,
+        position,
+        ax=ax,
+        edge_color="#6F777B",
+        alpha=0.6,
+        width=[0.5 + 3.5 * w / heaviest for w in weights],
+    )
     named = sorted(nodes, key=lambda n: (-strength[n], n))[:labelled]
     for node in named:
         px, py = position[node]
-        ax.text(px, py + 0.05, node, ha="center", va="bottom", fontsize=8,
-                color=TEXT_COLOUR, fontweight="bold",
-                bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "alpha": 0.75,
-                      "edgecolor": "none"})
-    ax.legend(handles=[
-        Line2D([], [], marker="o", linestyle="", color=CATEGORICAL[0],
-               label="Product (size: links)"),
-        Line2D([], [], color="#6F777B", linewidth=2, label="Systems linked (width: count)"),
-    ], frameon=False, loc="lower left", fontsize=8)
+        ax.text(
+            px,
+            py + 0.05,
+            node,
+            ha="center",
+            va="bottom",
+            fontsize=8,
+            color=TEXT_COLOUR,
+            fontweight="bold",
+            bbox={
+                "boxstyle": "round,pad=0.15",
+                "facecolor": "white",
+                "alpha": 0.75,
+                "edgecolor": "none",
+            },
+        )
+    ax.legend(
+        handles=[
+            Line2D(
+                [],
+                [],
+                marker="o",
+                linestyle="",
+                color=CATEGORICAL[0],
+                label="Product (size: links)",
+            ),
+            Line2D([], [], color="#6F777B", linewidth=2, label="Systems linked (width: count)"),
+        ],
+        frameon=False,
+        loc="lower left",
+        fontsize=8,
+    )
     return fig
 
 
-def hosting_bars(hosting: pd.DataFrame, *, by: str = "service_area",
-                 models: Sequence[str], title: str, ylabel: str) -> Figure:
+def hosting_bars(
+    hosting: pd.DataFrame,
+    *,
+    by: str = "service_area",
+    models: Sequence[str],
+    title: str,
+    ylabel: str,
+) -> Figure:
     """Hosting models as 100% stacked bars per group, the first model's share largest first.
 
     Parameters
@@ -603,28 +750,45 @@ def hosting_bars(hosting: pd.DataFrame, *, by: str = "service_area",
     -------
     Figure
     """
-    wide = hosting.pivot_table(index=by, columns="hosting", values="share", aggfunc="sum",
-                               fill_value=0.0)
+    wide = hosting.pivot_table(
+        index=by, columns="hosting", values="share", aggfunc="sum", fill_value=0.0
+    )
     present = [m for m in models if m in wide.columns]
     present += sorted(c for c in wide.columns if c not in present)
     wide = wide.reindex(columns=present, fill_value=0.0)
-    wide = wide.sort_values([present[0], *present[1:2]], ascending=False, kind="mergesort") \
-        if present else wide
+    wide = (
+        wide.sort_values([present[0], *present[1:2]], ascending=False, kind="mergesort")
+        if present
+        else wide
+    )
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, _bar_height(len(wide)) + 0.6))
     positions = np.arange(len(wide))
     left = np.zeros(len(wide))
     for number, model in enumerate(present):
         values = wide[model].to_numpy(dtype=float)
         colour = CATEGORICAL[number % len(CATEGORICAL)]
-        ax.barh(positions, values, left=left, color=colour,
-                hatch=SERIES_HATCHES[number % len(SERIES_HATCHES)], edgecolor="white",
-                linewidth=0.5, label=model)
+        ax.barh(
+            positions,
+            values,
+            left=left,
+            color=colour,
+            hatch=SERIES_HATCHES[number % len(SERIES_HATCHES)],
+            edgecolor="white",
+            linewidth=0.5,
+            label=model,
+        )
         for position, start, share in zip(positions, left, values):
             if share >= 0.08:
-                ax.text(start + share / 2, position, f"{share:.0%}", ha="center",
-                        va="center", fontsize=7, color=_text_colour(colour),
-                        bbox={"boxstyle": "square,pad=0.1", "facecolor": colour,
-                              "edgecolor": "none"})
+                ax.text(
+                    start + share / 2,
+                    position,
+                    f"{share:.0%}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color=_text_colour(colour),
+                    bbox={"boxstyle": "square,pad=0.1", "facecolor": colour, "edgecolor": "none"},
+                )
         left = left + values
     ax.set_yticks(positions, wide.index.astype(str).tolist())
     ax.invert_yaxis()
@@ -634,8 +798,13 @@ def hosting_bars(hosting: pd.DataFrame, *, by: str = "service_area",
     ax.set_title(title)
     ax.set_xlabel("Share of the group's systems (%)")
     ax.set_ylabel(ylabel)
-    ax.legend(frameon=False, loc="upper center", bbox_to_anchor=(0.4, -0.09),
-              ncol=min(3, max(len(present), 1)), fontsize=8)
+    ax.legend(
+        frameon=False,
+        loc="upper center",
+        bbox_to_anchor=(0.4, -0.09),
+        ncol=min(3, max(len(present), 1)),
+        fontsize=8,
+    )
     fig.tight_layout()
     return fig
 
@@ -677,10 +846,21 @@ def share_pairs(compared: pd.DataFrame, *, title: str, ylabel: str, top: int = 1
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, _bar_height(len(table) * 2)))
     positions = np.arange(len(table))
     height = 0.4
-    ax.barh(positions + height / 2, table["share_systems"] * 100, height=height,
-            color=TWO_SERIES[0], label="Share of systems (survey and registers)")
-    ax.barh(positions - height / 2, table["share_money"] * 100, height=height,
-            color=TWO_SERIES[1], hatch=SERIES_HATCHES[1], label="Share of IT money paid (spend)")
+    ax.barh(
+        positions + height / 2,
+        table["share_systems"] * 100,
+        height=height,
+        color=TWO_SERIES[0],
+        label="Share of systems (survey and registers)",
+    )
+    ax.barh(
+        positions - height / 2,
+        table["share_money"] * 100,
+        height=height,
+        color=TWO_SERIES[1],
+        hatch=SERIES_HATCHES[1],
+        label="Share of IT money paid (spend)",
+    )
     ax.set_yticks(positions, table["supplier"].tolist())
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=0))
     ax.set_title(title)
@@ -712,15 +892,39 @@ def reported_against_paid(check: pd.DataFrame, *, title: str) -> Figure:
     paid = check["paid_gbp"].astype(float)
     floor = max(1.0, float(reported.min()) / 4) if len(check) else 1.0
     unpaid = paid <= 0
-    ax.scatter(reported[~unpaid], paid[~unpaid], s=30, color=CATEGORICAL[0], edgecolor="white",
-               linewidth=0.6, zorder=3, label="Paid that supplier that year")
+    ax.scatter(
+        reported[~unpaid],
+        paid[~unpaid],
+        s=30,
+        color=CATEGORICAL[0],
+        edgecolor="white",
+        linewidth=0.6,
+        zorder=3,
+        label="Paid that supplier that year",
+    )
     if unpaid.any():
-        ax.scatter(reported[unpaid], [floor] * int(unpaid.sum()), s=30, marker="v",
-                   color=CATEGORICAL[3], zorder=3, label="Nothing paid that year (drawn at the bottom)")
+        ax.scatter(
+            reported[unpaid],
+            [floor] * int(unpaid.sum()),
+            s=30,
+            marker="v",
+            color=CATEGORICAL[3],
+            zorder=3,
+            label="Nothing paid that year (drawn at the bottom)",
+        )
     low = min(floor, float(reported.min()) if len(check) else 1.0)
-    high = max(float(reported.max()) if len(check) else 10.0, float(paid.max()) if len(check) else 10.0)
-    ax.plot([low, high], [low, high], color=TEXT_COLOUR, linewidth=1, linestyle="--",
-            label="Paid equals reported", zorder=2)
+    high = max(
+        float(reported.max()) if len(check) else 10.0, float(paid.max()) if len(check) else 10.0
+    )
+    ax.plot(
+        [low, high],
+        [low, high],
+        color=TEXT_COLOUR,
+        linewidth=1,
+        linestyle="--",
+        label="Paid equals reported",
+        zorder=2,
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     ax.set_title(title)
@@ -785,52 +989,82 @@ def category_tile_map(
     """
     if not legend:
         raise ValueError("a categorical tile map needs at least one category in its legend")
-    table = authorities.merge(categories[["gss_code", category_column]], on="gss_code",
-                              how="left")
-    table[category_column] = table[category_column].where(table[category_column].notna(),
-                                                          legend[-1])
+    table = authorities.merge(categories[["gss_code", category_column]], on="gss_code", how="left")
+    table[category_column] = table[category_column].where(
+        table[category_column].notna(), legend[-1]
+    )
     unknown = sorted(set(table[category_column].astype(str)) - set(legend))
     if unknown:
         raise ValueError(f"categories {unknown} are not in the legend {list(legend)}")
-    styles = {name: (CATEGORICAL[number % len(CATEGORICAL)], None)
-              for number, name in enumerate(legend[:-1])}
+    styles = {
+        name: (CATEGORICAL[number % len(CATEGORICAL)], None)
+        for number, name in enumerate(legend[:-1])
+    }
     styles[legend[-1]] = (NO_DATA_COLOUR, "///")
     rows, cols, on_grid = tile_positions(table)
     max_col = int(cols[on_grid].max())
     min_row = int(rows[on_grid].min())
     n_rows = int(rows[on_grid].max()) - min_row + 1
-    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH,
-                                    FIGURE_WIDTH * (n_rows + 1.6) / (max_col + 3.5)))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, FIGURE_WIDTH * (n_rows + 1.6) / (max_col + 3.5)))
     gap = 0.06
     for index in table.index:
         category = str(table.at[index, category_column])
         fill, hatch = styles[category]
         is_highlight = highlight is not None and table.at[index, "gss_code"] == highlight
         square = Rectangle(
-            (cols[index] + gap / 2, rows[index] + gap / 2), 1 - gap, 1 - gap,
-            facecolor=fill, hatch=hatch,
+            (cols[index] + gap / 2, rows[index] + gap / 2),
+            1 - gap,
+            1 - gap,
+            facecolor=fill,
+            hatch=hatch,
             edgecolor=HIGHLIGHT_COLOUR if is_highlight else "white",
             linewidth=3.0 if is_highlight else 0.5,
-            linestyle="-" if on_grid[index] else "--", zorder=3 if is_highlight else 2)
+            linestyle="-" if on_grid[index] else "--",
+            zorder=3 if is_highlight else 2,
+        )
         square.set_gid(table.at[index, "gss_code"])
         ax.add_patch(square)
         label = table.at[index, label_column] if label_column in table.columns else pd.NA
         if pd.isna(label) or not str(label).strip():
             label = table.at[index, "short_name"]
         colour = _text_colour(fill)
-        ax.text(cols[index] + 0.5, rows[index] + 0.5, str(label).upper(), ha="center",
-                va="center", fontsize=8, fontweight="bold", color=colour, zorder=4)
+        ax.text(
+            cols[index] + 0.5,
+            rows[index] + 0.5,
+            str(label).upper(),
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+            color=colour,
+            zorder=4,
+        )
     ax.set_xlim(-0.1, max_col + 2.6)
     ax.set_ylim(min_row + n_rows + 0.1, min_row - 0.1)  # row 0 at the top
     ax.set_aspect("equal")
     ax.axis("off")
     ax.set_title(title)
     counts = table[category_column].astype(str).value_counts()
-    handles = [Patch(facecolor=styles[name][0], hatch=styles[name][1], edgecolor="#505A5F",
-                     linewidth=0.5, label=f"{name} ({int(counts[name])})")
-               for name in legend if counts.get(name, 0)]  # an empty category is not listed
-    ax.legend(handles=handles, title=legend_title, loc="upper center",
-              bbox_to_anchor=(0.5, 0.0), ncol=len(handles), frameon=False, fontsize=9,
-              title_fontsize=9)
+    handles = [
+        Patch(
+            facecolor=styles[name][0],
+            hatch=styles[name][1],
+            edgecolor="#505A5F",
+            linewidth=0.5,
+            label=f"{name} ({int(counts[name])})",
+        )
+        for name in legend
+        if counts.get(name, 0)
+    ]  # an empty category is not listed
+    ax.legend(
+        handles=handles,
+        title=legend_title,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        ncol=len(handles),
+        frameon=False,
+        fontsize=9,
+        title_fontsize=9,
+    )
     fig.tight_layout()
     return fig

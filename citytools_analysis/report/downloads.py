@@ -34,8 +34,9 @@ def _link(href: str, text: str) -> str:
     return f'<a href="{html.escape(href)}">{html.escape(text)}</a>'
 
 
-def authority_downloads_html(london: LondonContext, gss_code: str,
-                             root: str = GENERATED_PAGE_ROOT) -> str:
+def authority_downloads_html(
+    london: LondonContext, gss_code: str, root: str = GENERATED_PAGE_ROOT
+) -> str:
     """A paragraph linking to one authority's rows (CSV) and its API document.
 
     Parameters
@@ -49,21 +50,28 @@ def authority_downloads_html(london: LondonContext, gss_code: str,
     """
     slug = ApiSlugs(london).authority_of_code[gss_code]
     tables = ", ".join(
-        _link(f"{root}{AUTHORITY_DATA_FOLDER}/{gss_code}/{table}.csv",
-              f"{TABLE_LABELS.get(table, table)} (CSV)")
-        for table in AUTHORITY_TABLES)
+        _link(
+            f"{root}{AUTHORITY_DATA_FOLDER}/{gss_code}/{table}.csv",
+            f"{TABLE_LABELS.get(table, table)} (CSV)",
+        )
+        for table in AUTHORITY_TABLES
+    )
     document = _link(f"{root}{API_FOLDER}/authorities/{slug}.json", "one JSON document")
     whole = _link(f"{root}{ZIP_NAME}", "the whole release")
-    return (f'<p class="citytools-downloads">This authority\'s rows of the open data release: '
-            f"{tables}; and the same profile as {document} of the API. Or download {whole}.</p>")
+    return (
+        f'<p class="citytools-downloads">This authority\'s rows of the open data release: '
+        f"{tables}; and the same profile as {document} of the API. Or download {whole}.</p>"
+    )
 
 
 def table_downloads_html(tables: Iterable[str], root: str = GENERATED_PAGE_ROOT) -> str:
     """A paragraph linking to the release tables an explorer page shows."""
     links = ", ".join(_link(f"{root}data/{table}.csv", f"{table}.csv") for table in tables)
     whole = _link(f"{root}{ZIP_NAME}", "the whole release")
-    return (f'<p class="citytools-downloads">Download the table this page shows: {links} '
-            f"(the open data release, one row per record), or {whole}.</p>")
+    return (
+        f'<p class="citytools-downloads">Download the table this page shows: {links} '
+        f"(the open data release, one row per record), or {whole}.</p>"
+    )
 
 
 __all__ = ["authority_downloads_html", "table_downloads_html"]

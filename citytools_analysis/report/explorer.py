@@ -14,9 +14,7 @@ from datetime import date
 
 import pandas as pd
 
-from citytools_analysis.metrics import collaboration
-from citytools_analysis.metrics import contracts
-from citytools_analysis.metrics import market
+from citytools_analysis.metrics import collaboration, contracts, market
 from citytools_analysis.release.processed import ProcessedData
 from citytools_analysis.report import formatting
 
@@ -78,14 +76,23 @@ def systems_table(data: ProcessedData) -> pd.DataFrame:
     systems = data.systems.copy()
     systems["authority"] = systems["gss_code"].map(_names(data)).fillna(systems["gss_code"])
     systems["contract_end_label"] = _end_labels(systems)
-    systems = systems.sort_values(["authority", "service_area", "function", "product",
-                                   "record_id"], kind="mergesort", na_position="last")
-    out = pd.DataFrame({
-        heading: (systems["contract_end_label"] if column == "contract_end"
-                  else _pounds(systems[column]) if column == "annual_cost_gbp"
-                  else _text(systems[column]))
-        for column, heading in SYSTEM_COLUMNS.items()
-    })
+    systems = systems.sort_values(
+        ["authority", "service_area", "function", "product", "record_id"],
+        kind="mergesort",
+        na_position="last",
+    )
+    out = pd.DataFrame(
+        {
+            heading: (
+                systems["contract_end_label"]
+                if column == "contract_end"
+                else _pounds(systems[column])
+                if column == "annual_cost_gbp"
+                else _text(systems[column])
+            )
+            for column, heading in SYSTEM_COLUMNS.items()
+        }
+    )
     return out.reset_index(drop=True)
 
 
@@ -108,15 +115,18 @@ def who_uses_what(data: ProcessedData) -> pd.DataFrame:
     """
     names = _names(data)
     shared = collaboration.shared_systems(data.systems, min_authorities=1)
-    return pd.DataFrame({
-        "Product": _text(shared["product"]),
-        "Manufacturer": _text(shared["manufacturer"]),
-        "Service area": _text(shared["service_area"]),
-        "Authorities": shared["authorities"].astype(int),
-        "Systems": shared["systems"].astype(int),
-        "Used by": [", ".join(sorted(names.get(c, c) for c in codes))
-                    for codes in shared["gss_codes"]],
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Product": _text(shared["product"]),
+            "Manufacturer": _text(shared["manufacturer"]),
+            "Service area": _text(shared["service_area"]),
+            "Authorities": shared["authorities"].astype(int),
+            "Systems": shared["systems"].astype(int),
+            "Used by": [
+                ", ".join(sorted(names.get(c, c) for c in codes)) for codes in shared["gss_codes"]
+            ],
+        }
+    ).reset_index(drop=True)
 
 
 def suppliers_table(data: ProcessedData) -> pd.DataFrame:
@@ -141,16 +151,18 @@ def suppliers_table(data: ProcessedData) -> pd.DataFrame:
     grouped = named.groupby("supplier")
     areas = grouped["service_area"].agg(lambda s: sorted(set(s.dropna())))
     products = grouped["product"].agg(lambda s: sorted(set(s.dropna())))
-    return pd.DataFrame({
-        "Supplier": _text(shares["supplier"]),
-        "Systems": shares["systems"].astype(int),
-        "Share (%)": (shares["share"] * 100).round(1),
-        "Rank": shares["rank"].astype(int),
-        "Authorities": shares["authorities"].astype(int),
-        "Service areas": shares["supplier"].map(areas.map(len)).astype(int),
-        "Service area names": shares["supplier"].map(areas.map(", ".join)),
-        "Products": shares["supplier"].map(products.map(", ".join)),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Supplier": _text(shares["supplier"]),
+            "Systems": shares["systems"].astype(int),
+            "Share (%)": (shares["share"] * 100).round(1),
+            "Rank": shares["rank"].astype(int),
+            "Authorities": shares["authorities"].astype(int),
+            "Service areas": shares["supplier"].map(areas.map(len)).astype(int),
+            "Service area names": shares["supplier"].map(areas.map(", ".join)),
+            "Products": shares["supplier"].map(products.map(", ".join)),
+        }
+    ).reset_index(drop=True)
 
 
 def contracts_table(
@@ -184,20 +196,25 @@ def contracts_table(
     systems["order"] = 0
     systems.loc[systems["end_label"] == ROLLING, "order"] = 1
     systems.loc[systems["end_label"] == UNKNOWN, "order"] = 2
-    systems = systems.sort_values(["order", "end_label", "authority", "product", "record_id"],
-                                  kind="mergesort", na_position="last")
+    systems = systems.sort_values(
+        ["order", "end_label", "authority", "product", "record_id"],
+        kind="mergesort",
+        na_position="last",
+    )
     dated = dated[systems.index]
     years = systems["end_label"].str.slice(0, 4).where(dated, "")
-    return pd.DataFrame({
-        "Contract end": systems["end_label"].astype("string"),
-        "Year": years.astype("string"),
-        "Status": systems["status"].astype("string"),
-        "Authority": _text(systems["authority"]),
-        "Service area": _text(systems["service_area"]),
-        "Product": _text(systems["product"]),
-        "Supplier": _text(systems["supplier"]),
-        "Annual cost (£)": _pounds(systems["annual_cost_gbp"]),
-    }).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "Contract end": systems["end_label"].astype("string"),
+            "Year": years.astype("string"),
+            "Status": systems["status"].astype("string"),
+            "Authority": _text(systems["authority"]),
+            "Service area": _text(systems["service_area"]),
+            "Product": _text(systems["product"]),
+            "Supplier": _text(systems["supplier"]),
+            "Annual cost (£)": _pounds(systems["annual_cost_gbp"]),
+        }
+    ).reset_index(drop=True)
 
 
 MONEY_RENDER = """
@@ -226,8 +243,10 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
         if formatting.is_money_column(column) and pd.api.types.is_numeric_dtype(values):
             shown[column] = pd.Series([formatting.gbp(v) for v in values], dtype=object)
         elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
-            shown[column] = pd.Series([formatting.NOT_STATED if formatting.is_missing(v) else v
-                                       for v in values], dtype=object)
+            shown[column] = pd.Series(
+                [formatting.NOT_STATED if formatting.is_missing(v) else v for v in values],
+                dtype=object,
+            )
     return shown
 
 
@@ -307,10 +326,13 @@ def interactive_html(
         "autoWidth": False,
     }
     column_defs: list[dict] = [
-        {"targets": columns.index(c), "render": JavascriptFunction(MONEY_RENDER.strip()),
-         "className": "dt-right"}
-        for c in columns if formatting.is_money_column(c)
-        and pd.api.types.is_numeric_dtype(frame[c])
+        {
+            "targets": columns.index(c),
+            "render": JavascriptFunction(MONEY_RENDER.strip()),
+            "className": "dt-right",
+        }
+        for c in columns
+        if formatting.is_money_column(c) and pd.api.types.is_numeric_dtype(frame[c])
     ]
     if panes:
         options["layout"] = {"top1": "searchPanes"}
@@ -322,8 +344,9 @@ def interactive_html(
         }
         # A pane's search box shows its column's name as placeholder (without this it shows
         # the heading cell's markup, filter box included).
-        column_defs += [{"targets": columns.index(c), "searchPanes": {"header": str(c)}}
-                        for c in panes]
+        column_defs += [
+            {"targets": columns.index(c), "searchPanes": {"header": str(c)}} for c in panes
+        ]
     if column_defs:
         options["columnDefs"] = column_defs
     if caption:

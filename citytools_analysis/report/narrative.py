@@ -20,7 +20,6 @@ from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.recommendations import RecommendationGroup, format_gbp
 from citytools_analysis.report import formatting
 
-
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]{}#|~!])")
 
 
@@ -54,9 +53,29 @@ def p_value(p: float) -> str:
     return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
 
 
-_NUMBER_WORDS = ("no", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-                 "ten", "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen",
-                 "seventeen", "eighteen", "nineteen", "twenty")
+_NUMBER_WORDS = (
+    "no",
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+)
 
 
 def in_words(number: int) -> str:
@@ -67,30 +86,38 @@ def in_words(number: int) -> str:
 
 def shared_definition(min_authorities: int, shown: int = 20) -> str:
     """What the shared-systems heatmap shows, with the threshold in words."""
-    return (f"Each column is a product used by at least {in_words(min_authorities)} authorities "
-            f"(the {shown} most widely shared at most), each row an authority; a coloured cell "
-            f"means the authority runs it, the number how many systems of it.")
+    return (
+        f"Each column is a product used by at least {in_words(min_authorities)} authorities "
+        f"(the {shown} most widely shared at most), each row an authority; a coloured cell "
+        f"means the authority runs it, the number how many systems of it."
+    )
 
 
 def opportunity_definition(min_authorities: int, window_months: int) -> str:
     """What a joint procurement opportunity is, with the threshold and window in words."""
-    return (f"An opportunity is a product (or a service area) whose contracts at "
-            f"{in_words(min_authorities)} or more authorities end within "
-            f"{in_words(window_months)} months of each other, within the horizon.")
+    return (
+        f"An opportunity is a product (or a service area) whose contracts at "
+        f"{in_words(min_authorities)} or more authorities end within "
+        f"{in_words(window_months)} months of each other, within the horizon."
+    )
 
 
 def cluster_definition(min_authorities: int) -> str:
     """What an under-performance cluster is, with the threshold in words."""
-    return (f"A service area where at least {in_words(min_authorities)} authorities give their "
-            f"systems a mean satisfaction of 2 (poor) or less: a case for collective investment.")
+    return (
+        f"A service area where at least {in_words(min_authorities)} authorities give their "
+        f"systems a mean satisfaction of 2 (poor) or less: a case for collective investment."
+    )
 
 
 def as_of_sentence(found: Findings) -> str:
     """The parameters every chapter states: the snapshot date, horizon, window, threshold."""
-    return (f"Figures are as of **{long_date(found.as_of)}**; the expiry horizon is "
-            f"{plural(found.horizon_years, 'year')}, the joint-procurement window "
-            f"{plural(found.window_months, 'month')}, and an opportunity or a cluster needs at "
-            f"least {plural(found.min_authorities, 'authority', 'authorities')}.")
+    return (
+        f"Figures are as of **{long_date(found.as_of)}**; the expiry horizon is "
+        f"{plural(found.horizon_years, 'year')}, the joint-procurement window "
+        f"{plural(found.window_months, 'month')}, and an opportunity or a cluster needs at "
+        f"least {plural(found.min_authorities, 'authority', 'authorities')}."
+    )
 
 
 def _non_responding(counts: Mapping[str, int]) -> str:
@@ -117,14 +144,14 @@ def system_sources(counts: Mapping[str, int]) -> str:
     if not register and not matched:
         return ""
     survey = int(counts.get("survey_systems", 0))
-    text = (f"Of these {plural(int(counts['systems']), 'system')}, {survey:,} "
-            f"{'comes' if survey == 1 else 'come'} from the survey returns")
+    text = (
+        f"Of these {plural(int(counts['systems']), 'system')}, {survey:,} "
+        f"{'comes' if survey == 1 else 'come'} from the survey returns"
+    )
     if matched:
-        text += (f" ({matched:,} of them matched to a row of the authority's contract "
-                 f"register)")
+        text += f" ({matched:,} of them matched to a row of the authority's contract register)"
     if register:
-        text += (f" and {register:,} only from the contract registers of "
-                 f"{_non_responding(counts)}")
+        text += f" and {register:,} only from the contract registers of {_non_responding(counts)}"
     return text + "."
 
 
@@ -133,9 +160,11 @@ def _register_note(counts: Mapping[str, int], what: str, noun: str = "system") -
     register = int(counts.get("register_systems", 0))
     if not register:
         return ""
-    return (f" {what} include {plural(register, noun)} known only from the contract "
-            f"registers of {_non_responding(counts)}, beside the survey's "
-            f"{plural(int(counts.get('survey_systems', 0)), 'system')}.")
+    return (
+        f" {what} include {plural(register, noun)} known only from the contract "
+        f"registers of {_non_responding(counts)}, beside the survey's "
+        f"{plural(int(counts.get('survey_systems', 0)), 'system')}."
+    )
 
 
 #: How the coverage sentence names a value that a system may lack.
@@ -149,8 +178,13 @@ KNOWN_FIELD_WORDS = {
 }
 
 
-def coverage(covered: Mapping[str, int], sources: Mapping[str, int], outcomes: pd.DataFrame,
-             known: pd.DataFrame, register_only: list[str] | None = None) -> str:
+def coverage(
+    covered: Mapping[str, int],
+    sources: Mapping[str, int],
+    outcomes: pd.DataFrame,
+    known: pd.DataFrame,
+    register_only: list[str] | None = None,
+) -> str:
     """Key findings of the coverage chapter: who responded, what registers add, what not.
 
     Parameters
@@ -175,35 +209,49 @@ def coverage(covered: Mapping[str, int], sources: Mapping[str, int], outcomes: p
     total = int(covered["authorities"])
     responded, registers, neither = (int(covered[k]) for k in ("survey", "registers", "none"))
     register = int(sources["register_systems"])
-    first = (f"**{responded}** of London's {total} local authorities returned the survey.")
+    first = f"**{responded}** of London's {total} local authorities returned the survey."
     if registers:
         named = f" ({', '.join(register_only)})" if register_only else ""
-        first += (f" For {plural(registers, 'other authority', 'others')}{named}, the contract "
-                  f"registers they publish stand in: they give **{plural(register, 'system')}** "
-                  f"that the survey does not have.")
-    first += (" Every authority is covered by one or the other." if not neither else
-              f" {plural(neither, 'authority is', 'authorities are')} covered by neither.")
+        first += (
+            f" For {plural(registers, 'other authority', 'others')}{named}, the contract "
+            f"registers they publish stand in: they give **{plural(register, 'system')}** "
+            f"that the survey does not have."
+        )
+    first += (
+        " Every authority is covered by one or the other."
+        if not neither
+        else f" {plural(neither, 'authority is', 'authorities are')} covered by neither."
+    )
     matched = int(sources["matched_systems"])
-    second = (f"All {plural(int(sources['systems']), 'system')} in this release come from the "
-              f"survey returns; no contract register was matched or added.")
+    second = (
+        f"All {plural(int(sources['systems']), 'system')} in this release come from the "
+        f"survey returns; no contract register was matched or added."
+    )
     if matched or register:
-            second = (f"Of the {plural(int(sources['systems']), 'system')} in this release, the "
-                  f"survey alone gives {int(sources['survey_systems']) - matched:,}, the survey "
-                  f"and a matching register row {matched:,} (the register adds the contract's "
-                  f"total value and, where the return left them blank, its dates or cost), and "
-                  f"registers alone {register:,}.")
+        second = (
+            f"Of the {plural(int(sources['systems']), 'system')} in this release, the "
+            f"survey alone gives {int(sources['survey_systems']) - matched:,}, the survey "
+            f"and a matching register row {matched:,} (the register adds the contract's "
+            f"total value and, where the return left them blank, its dates or cost), and "
+            f"registers alone {register:,}."
+        )
     parts = [first, second]
     rows = known.set_index("field")
-    missing = [KNOWN_FIELD_WORDS[field] for field in rows.index
-               if field in KNOWN_FIELD_WORDS and register
-               and float(rows.at[field, "register"]) == 0.0]
+    missing = [
+        KNOWN_FIELD_WORDS[field]
+        for field in rows.index
+        if field in KNOWN_FIELD_WORDS and register and float(rows.at[field, "register"]) == 0.0
+    ]
     third = []
     if missing:
-        listed = (", ".join(missing[:-1]) + " or " + missing[-1]) if len(missing) > 1 \
-            else missing[0]
-        third.append(f"What registers cannot tell stays unknown: no register-only system has "
-                     f"{listed}, so the figures on ratings, hosting and integrations describe "
-                     f"the survey's {plural(int(sources['survey_systems']), 'system')} only.")
+        listed = (
+            (", ".join(missing[:-1]) + " or " + missing[-1]) if len(missing) > 1 else missing[0]
+        )
+        third.append(
+            f"What registers cannot tell stays unknown: no register-only system has "
+            f"{listed}, so the figures on ratings, hosting and integrations describe "
+            f"the survey's {plural(int(sources['survey_systems']), 'system')} only."
+        )
     counts = outcomes.set_index("outcome")
     rows_total = int(counts["rows"].sum())
     added = int(counts.at["added", "rows"]) if rows_total else 0
@@ -213,14 +261,21 @@ def coverage(covered: Mapping[str, int], sources: Mapping[str, int], outcomes: p
         unplaced = counts.loc["unplaced"]
         history = ""
         later = int(counts.at["same_system", "rows"]) if "same_system" in counts.index else 0
-        ended = (int(counts.at["ended_before_snapshot", "rows"])
-                 if "ended_before_snapshot" in counts.index else 0)
+        ended = (
+            int(counts.at["ended_before_snapshot", "rows"])
+            if "ended_before_snapshot" in counts.index
+            else 0
+        )
         if later:
-            history += (f"{later:,} {'was another contract' if later == 1 else 'were other contracts'}"
-                        f" of a system already counted (an earlier let, an extension, a renewal), ")
+            history += (
+                f"{later:,} {'was another contract' if later == 1 else 'were other contracts'}"
+                f" of a system already counted (an earlier let, an extension, a renewal), "
+            )
         if ended:
-            history += (f"{ended:,} had ended before the snapshot date with no later contract "
-                        f"for the product, so {'it is' if ended == 1 else 'they are'} history, ")
+            history += (
+                f"{ended:,} had ended before the snapshot date with no later contract "
+                f"for the product, so {'it is' if ended == 1 else 'they are'} history, "
+            )
         third.append(
             f"Of the {plural(rows_total, 'contract-register row')}, {it:,} were classed as IT: "
             f"{int(counts.at['matched', 'rows']):,} matched a survey system, "
@@ -229,7 +284,8 @@ def coverage(covered: Mapping[str, int], sources: Mapping[str, int], outcomes: p
             f"({int(unplaced['responded']):,} at authorities that responded, matching none of "
             f"their survey systems, and {int(unplaced['registers_only']):,} at the others, "
             f"where no product could be named); "
-            f"{int(counts.at['not_it', 'rows']):,} were not IT.")
+            f"{int(counts.at['not_it', 'rows']):,} were not IT."
+        )
     if third:
         parts.append(" ".join(third))
     return "\n\n".join(parts)
@@ -252,20 +308,26 @@ def market(found: Findings, *, min_hhi: float = 2500.0, min_systems: int = 5) ->
     named = int(shares["systems"].sum())
     lead = shares.iloc[0]
     n = min(found.top_n, len(shares))
-    text = (f"The {n} largest suppliers hold **{percent(found.top_n_supplier_share)}** of the "
-            f"{plural(named, 'system')} that name a supplier. The largest, {md(lead['supplier'])}, "
-            f"holds {percent(lead['share'])} ({plural(int(lead['systems']), 'system')} at "
-            f"{plural(int(lead['authorities']), 'authority', 'authorities')}).")
+    text = (
+        f"The {n} largest suppliers hold **{percent(found.top_n_supplier_share)}** of the "
+        f"{plural(named, 'system')} that name a supplier. The largest, {md(lead['supplier'])}, "
+        f"holds {percent(lead['share'])} ({plural(int(lead['systems']), 'system')} at "
+        f"{plural(int(lead['authorities']), 'authority', 'authorities')})."
+    )
     areas = found.concentration
     high = areas[(areas["hhi"] >= min_hhi) & (areas["systems"] >= min_systems)]
     if high.empty:
-        text += (f" No service area with at least {min_systems} systems reaches an HHI of "
-                 f"{min_hhi:,.0f}.")
+        text += (
+            f" No service area with at least {min_systems} systems reaches an HHI of "
+            f"{min_hhi:,.0f}."
+        )
     else:
         top = high.iloc[0]
-        text += (f" {len(high)} of {len(areas)} service areas are highly concentrated (HHI of "
-                 f"at least {min_hhi:,.0f}); the most concentrated is {md(top['service_area'])}, "
-                 f"where {md(top['top'])} holds {percent(top['top_share'])} of the systems.")
+        text += (
+            f" {len(high)} of {len(areas)} service areas are highly concentrated (HHI of "
+            f"at least {min_hhi:,.0f}); the most concentrated is {md(top['service_area'])}, "
+            f"where {md(top['top'])} holds {percent(top['top_share'])} of the systems."
+        )
     return text + _register_note(found.counts, "These shares")
 
 
@@ -282,19 +344,27 @@ def expiry(found: Findings, pipeline: pd.DataFrame) -> str:
     renewal = found.renewal
     totals = found.open_ended.iloc[0]
     last_day = pd.Timestamp(renewal.horizon_end) - pd.Timedelta(days=1)
-    text = (f"**{plural(renewal.systems, 'contract')}** end between {long_date(renewal.as_of)} "
-            f"and {long_date(last_day)}")
+    text = (
+        f"**{plural(renewal.systems, 'contract')}** end between {long_date(renewal.as_of)} "
+        f"and {long_date(last_day)}"
+    )
     if renewal.systems:
-        text += (f", with a combined known annual cost of "
-                 f"**{format_gbp(renewal.annual_cost_gbp)}** (known for "
-                 f"{renewal.costed_systems} of them)")
+        text += (
+            f", with a combined known annual cost of "
+            f"**{format_gbp(renewal.annual_cost_gbp)}** (known for "
+            f"{renewal.costed_systems} of them)"
+        )
         busiest = pipeline.groupby("period")["systems"].sum()
         busiest = busiest[busiest == busiest.max()]
-        text += (f". The busiest quarter is {busiest.index[0]}, with "
-                 f"{plural(int(busiest.iloc[0]), 'contract')} ending")
-    text += (f". Besides these, {plural(int(totals['rolling']), 'contract')} "
-             f"{'rolls' if int(totals['rolling']) == 1 else 'roll'} on with no end date and "
-             f"{int(totals['unknown']):,} of {int(totals['systems']):,} have no known end.")
+        text += (
+            f". The busiest quarter is {busiest.index[0]}, with "
+            f"{plural(int(busiest.iloc[0]), 'contract')} ending"
+        )
+    text += (
+        f". Besides these, {plural(int(totals['rolling']), 'contract')} "
+        f"{'rolls' if int(totals['rolling']) == 1 else 'roll'} on with no end date and "
+        f"{int(totals['unknown']):,} of {int(totals['systems']):,} have no known end."
+    )
     return text + _register_note(found.counts, "The contracts counted here", "contract")
 
 
@@ -313,35 +383,48 @@ def collaboration(found: Findings, shared: pd.DataFrame) -> str:
         parts.append(f"No product is used by {found.min_authorities} or more authorities.")
     else:
         top = shared.iloc[0]
-        parts.append(f"{plural(len(shared), 'product')} are used by at least "
-                     f"{found.min_authorities} authorities; the most widely shared is "
-                     f"{md(top['product'])}, at "
-                     f"{plural(int(top['authorities']), 'authority', 'authorities')}.")
+        parts.append(
+            f"{plural(len(shared), 'product')} are used by at least "
+            f"{found.min_authorities} authorities; the most widely shared is "
+            f"{md(top['product'])}, at "
+            f"{plural(int(top['authorities']), 'authority', 'authorities')}."
+        )
     jp = found.joint_procurement
     products = jp[jp["kind"] == "product"]
     if jp.empty:
-        parts.append(f"No {found.window_months}-month window holds contract ends of "
-                     f"{found.min_authorities} or more authorities.")
+        parts.append(
+            f"No {found.window_months}-month window holds contract ends of "
+            f"{found.min_authorities} or more authorities."
+        )
     else:
-        parts.append(f"There are **{plural(len(jp), 'joint procurement opportunity', 'joint procurement opportunities')}** "
-                     f"({len(products)} for a product, {len(jp) - len(products)} for a service "
-                     f"area): contracts of at least {found.min_authorities} authorities ending "
-                     f"within {plural(found.window_months, 'month')} of each other.")
+        parts.append(
+            f"There are **{plural(len(jp), 'joint procurement opportunity', 'joint procurement opportunities')}** "
+            f"({len(products)} for a product, {len(jp) - len(products)} for a service "
+            f"area): contracts of at least {found.min_authorities} authorities ending "
+            f"within {plural(found.window_months, 'month')} of each other."
+        )
         if not products.empty:
             best = products.iloc[0]
-            cost = (f", combined annual cost {format_gbp(best['annual_cost_gbp'])}"
-                    if best["costed_systems"] else "")
-            parts.append(f"The widest is {md(best['name'])}: "
-                         f"{plural(int(best['authorities']), 'authority', 'authorities')}, with "
-                         f"contracts ending "
-                         f"{formatting.date_range(best['first_end'], best['last_end'])}{cost}.")
+            cost = (
+                f", combined annual cost {format_gbp(best['annual_cost_gbp'])}"
+                if best["costed_systems"]
+                else ""
+            )
+            parts.append(
+                f"The widest is {md(best['name'])}: "
+                f"{plural(int(best['authorities']), 'authority', 'authorities')}, with "
+                f"contracts ending "
+                f"{formatting.date_range(best['first_end'], best['last_end'])}{cost}."
+            )
     plans = found.replacement
     plans = plans[plans["planning"] > 0]
     if not plans.empty:
         top = plans.iloc[0]
-        parts.append(f"The replacement most often planned is in {md(top['service_area'])}: "
-                     f"{plural(int(top['planning']), 'authority', 'authorities')} by "
-                     f"{found.replacement_until_year}.")
+        parts.append(
+            f"The replacement most often planned is in {md(top['service_area'])}: "
+            f"{plural(int(top['planning']), 'authority', 'authorities')} by "
+            f"{found.replacement_until_year}."
+        )
     note = _register_note(found.counts, "Shared products and joint procurement").strip()
     if note:
         parts.append(note[:-1] + "; replacement plans come from the survey alone.")
@@ -363,35 +446,48 @@ def satisfaction(found: Findings, ratings: pd.DataFrame, *, min_rated: int = 3) 
     rated = int(ratings["rated_satisfaction"].sum()) if not ratings.empty else 0
     if rated == 0:
         return "No system in this release has a satisfaction rating."
-    mean = float((ratings["mean_satisfaction"].fillna(0) * ratings["rated_satisfaction"]).sum()
-                 / rated)
-    parts = [f"Across {plural(rated, 'rated system')}, mean satisfaction is "
-             f"**{mean:.1f} out of 5**."]
+    mean = float(
+        (ratings["mean_satisfaction"].fillna(0) * ratings["rated_satisfaction"]).sum() / rated
+    )
+    parts = [
+        f"Across {plural(rated, 'rated system')}, mean satisfaction is **{mean:.1f} out of 5**."
+    ]
     corr = found.supplier_satisfaction.correlation
     if math.isnan(corr.rho):
-        parts.append(f"Too few authorities ({corr.n}) vary in supplier count and "
-                     f"satisfaction to correlate the two.")
+        parts.append(
+            f"Too few authorities ({corr.n}) vary in supplier count and "
+            f"satisfaction to correlate the two."
+        )
     else:
         direction = "lower" if corr.rho < 0 else "higher"
-        parts.append(f"Authorities using more suppliers report {direction} satisfaction "
-                     f"(Spearman's rho **{corr.rho:.2f}**, {p_value(corr.p)}, n = {corr.n}).")
+        parts.append(
+            f"Authorities using more suppliers report {direction} satisfaction "
+            f"(Spearman's rho **{corr.rho:.2f}**, {p_value(corr.p)}, n = {corr.n})."
+        )
     suppliers = found.supplier_ratings
     suppliers = suppliers[suppliers["rated_satisfaction"] >= min_rated]
     if not suppliers.empty:
         low = suppliers.sort_values(["mean_satisfaction", "supplier"], kind="mergesort").iloc[0]
-        parts.append(f"The lowest-rated supplier with at least {min_rated} ratings is "
-                     f"{md(low['supplier'])} ({low['mean_satisfaction']:.1f} over "
-                     f"{plural(int(low['rated_satisfaction']), 'system')}).")
+        parts.append(
+            f"The lowest-rated supplier with at least {min_rated} ratings is "
+            f"{md(low['supplier'])} ({low['mean_satisfaction']:.1f} over "
+            f"{plural(int(low['rated_satisfaction']), 'system')})."
+        )
     clusters = found.clusters
     if clusters.empty:
-        parts.append(f"No service area is rated poor by {found.min_authorities} or more "
-                     f"authorities.")
+        parts.append(
+            f"No service area is rated poor by {found.min_authorities} or more authorities."
+        )
     else:
-        named = "; ".join(f"{md(row.service_area)} ({row.authorities} of {row.rated_authorities})"
-                          for row in clusters.itertuples(index=False))
-        parts.append(f"{plural(len(clusters), 'service area')} "
-                     f"{'is an under-performance cluster' if len(clusters) == 1 else 'are under-performance clusters'}, "
-                     f"rated poor by at least {found.min_authorities} authorities: {named}.")
+        named = "; ".join(
+            f"{md(row.service_area)} ({row.authorities} of {row.rated_authorities})"
+            for row in clusters.itertuples(index=False)
+        )
+        parts.append(
+            f"{plural(len(clusters), 'service area')} "
+            f"{'is an under-performance cluster' if len(clusters) == 1 else 'are under-performance clusters'}, "
+            f"rated poor by at least {found.min_authorities} authorities: {named}."
+        )
     return " ".join(parts)
 
 
@@ -415,49 +511,65 @@ def skills(gaps: pd.DataFrame, matches: pd.DataFrame, assessed: int) -> str:
         parts.append("None rates itself at Awareness or below in any skill area.")
     else:
         top = with_gaps.iloc[0]
-        parts.append(f"The widest gap is {top['skill_area']}: {top['gaps']} of "
-                     f"{top['assessed']} authorities are at Awareness or below.")
+        parts.append(
+            f"The widest gap is {top['skill_area']}: {top['gaps']} of "
+            f"{top['assessed']} authorities are at Awareness or below."
+        )
     if matches.empty:
-        parts.append("No authority able and willing to support others faces one that needs "
-                     "it in the same skill area.")
+        parts.append(
+            "No authority able and willing to support others faces one that needs "
+            "it in the same skill area."
+        )
     else:
-        by_area = matches.groupby("skill_area").size().sort_values(ascending=False,
-                                                                   kind="mergesort")
-        parts.append(f"There are **{plural(len(matches), 'peer-support match', 'peer-support matches')}** "
-                     f"in {plural(matches['skill_area'].nunique(), 'skill area')}, between "
-                     f"{plural(matches['mentor'].nunique(), 'mentor')} and "
-                     f"{plural(matches['learner'].nunique(), 'learner')}; most in "
-                     f"{by_area.index[0]} ({by_area.iloc[0]}).")
+        by_area = (
+            matches.groupby("skill_area").size().sort_values(ascending=False, kind="mergesort")
+        )
+        parts.append(
+            f"There are **{plural(len(matches), 'peer-support match', 'peer-support matches')}** "
+            f"in {plural(matches['skill_area'].nunique(), 'skill area')}, between "
+            f"{plural(matches['mentor'].nunique(), 'mentor')} and "
+            f"{plural(matches['learner'].nunique(), 'learner')}; most in "
+            f"{by_area.index[0]} ({by_area.iloc[0]})."
+        )
     return " ".join(parts)
 
 
-def maturity(medians: pd.DataFrame, vs_median: pd.DataFrame,
-             names: Mapping[str, str]) -> str:
+def maturity(medians: pd.DataFrame, vs_median: pd.DataFrame, names: Mapping[str, str]) -> str:
     """Key findings of the maturity chapter: strongest and weakest dimension, most above."""
     if medians.empty:
         return "No authority returned a digital maturity self-assessment."
-    ranked = medians.sort_values(["median", "mean", "dimension"], ascending=[False, False, True],
-                                 kind="mergesort")
+    ranked = medians.sort_values(
+        ["median", "mean", "dimension"], ascending=[False, False, True], kind="mergesort"
+    )
     high, low = ranked.iloc[0], ranked.iloc[-1]
     authorities = int(vs_median["gss_code"].nunique())
-    text = (f"{plural(authorities, 'authority', 'authorities')} scored their digital maturity. "
-            f"London is strongest on {high['dimension']} (median {high['median']:g} out of 5) "
-            f"and weakest on {low['dimension']} (median {low['median']:g}).")
-    above = (vs_median[vs_median["difference"] > 0].groupby("gss_code").size()
-             .reindex(vs_median["gss_code"].unique(), fill_value=0))
+    text = (
+        f"{plural(authorities, 'authority', 'authorities')} scored their digital maturity. "
+        f"London is strongest on {high['dimension']} (median {high['median']:g} out of 5) "
+        f"and weakest on {low['dimension']} (median {low['median']:g})."
+    )
+    above = (
+        vs_median[vs_median["difference"] > 0]
+        .groupby("gss_code")
+        .size()
+        .reindex(vs_median["gss_code"].unique(), fill_value=0)
+    )
     if len(above):
         best = above.sort_values(ascending=False, kind="mergesort")
         best = best[best == best.iloc[0]]
         if best.iloc[0] > 0:
             leaders = sorted(names.get(code, code) for code in best.index)
-            text += (f" {', '.join(leaders)} {'is' if len(leaders) == 1 else 'are'} above the "
-                     f"median on the most dimensions ({best.iloc[0]} of "
-                     f"{vs_median['dimension'].nunique()}).")
+            text += (
+                f" {', '.join(leaders)} {'is' if len(leaders) == 1 else 'are'} above the "
+                f"median on the most dimensions ({best.iloc[0]} of "
+                f"{vs_median['dimension'].nunique()})."
+            )
     return text
 
 
-def interoperability(links: pd.DataFrame, connected: pd.DataFrame, isolated: int,
-                     systems: int, hosting: pd.DataFrame) -> str:
+def interoperability(
+    links: pd.DataFrame, connected: pd.DataFrame, isolated: int, systems: int, hosting: pd.DataFrame
+) -> str:
     """Key findings of the interoperability and hosting chapter.
 
     Parameters
@@ -479,20 +591,28 @@ def interoperability(links: pd.DataFrame, connected: pd.DataFrame, isolated: int
         parts.append("The returns name no integration between two known systems.")
     else:
         top = connected.iloc[0]
-        parts.append(f"The returns name **{plural(total, 'link')}** between systems, joining "
-                     f"{plural(len(links), 'pair')} of products. The best-connected product is "
-                     f"{md(top['product'])}, linked to {plural(int(top['partners']), 'other product')}"
-                     f" at {plural(int(top['authorities']), 'authority', 'authorities')}.")
+        parts.append(
+            f"The returns name **{plural(total, 'link')}** between systems, joining "
+            f"{plural(len(links), 'pair')} of products. The best-connected product is "
+            f"{md(top['product'])}, linked to {plural(int(top['partners']), 'other product')}"
+            f" at {plural(int(top['authorities']), 'authority', 'authorities')}."
+        )
     if systems:
-        parts.append(f"{isolated:,} of {plural(systems, 'system')} ({percent(isolated / systems)}) "
-                     f"exchange data with no other system, as far as the returns say.")
+        parts.append(
+            f"{isolated:,} of {plural(systems, 'system')} ({percent(isolated / systems)}) "
+            f"exchange data with no other system, as far as the returns say."
+        )
     if not hosting.empty:
         shares = hosting.set_index("hosting")["share"]
         top = hosting.iloc[0]
-        parts.append(f"The most common hosting model is {md(top['hosting'])} "
-                     f"({percent(top['share'])} of systems)"
-                     + "".join(f"; {md(name)}: {percent(shares[name])}"
-                               for name in hosting["hosting"].iloc[1:3]) + ".")
+        parts.append(
+            f"The most common hosting model is {md(top['hosting'])} "
+            f"({percent(top['share'])} of systems)"
+            + "".join(
+                f"; {md(name)}: {percent(shares[name])}" for name in hosting["hosting"].iloc[1:3]
+            )
+            + "."
+        )
     return " ".join(parts)
 
 
@@ -513,26 +633,44 @@ def recommendations(groups: list[RecommendationGroup]) -> str:
     text = recommendation_counts(groups)
     shown = sum(len(group.shown) for group in groups)
     if shown < sum(group.total for group in groups):
-        text += (f" The {shown} below are the widest of each kind; the rest are counted, "
-                 f"with a link to the table that lists them.")
+        text += (
+            f" The {shown} below are the widest of each kind; the rest are counted, "
+            f"with a link to the table that lists them."
+        )
     return text
 
 
 #: Row labels of a recommendation's evidence table, by evidence key.
 EVIDENCE_LABELS = {
-    "kind": "Opportunity for", "name": "Name", "service_area": "Service area",
-    "skill_area": "Skill area", "supplier": "Supplier", "authorities": "Authorities",
-    "systems": "Systems", "costed_systems": "Systems with a known cost",
-    "annual_cost_gbp": "Combined annual cost", "planning": "Authorities planning a replacement",
-    "considering": "Authorities considering one", "until_year": "Replacement planned by",
-    "mentors": "Authorities able to support others", "learners": "Authorities needing support",
-    "matches": "Peer-support matches", "skill_areas": "Skill areas",
-    "rolling": "Rolling contracts (no end date)", "unknown": "Systems with no known end",
-    "rated_authorities": "Authorities that rated it", "products": "Products",
+    "kind": "Opportunity for",
+    "name": "Name",
+    "service_area": "Service area",
+    "skill_area": "Skill area",
+    "supplier": "Supplier",
+    "authorities": "Authorities",
+    "systems": "Systems",
+    "costed_systems": "Systems with a known cost",
+    "annual_cost_gbp": "Combined annual cost",
+    "planning": "Authorities planning a replacement",
+    "considering": "Authorities considering one",
+    "until_year": "Replacement planned by",
+    "mentors": "Authorities able to support others",
+    "learners": "Authorities needing support",
+    "matches": "Peer-support matches",
+    "skill_areas": "Skill areas",
+    "rolling": "Rolling contracts (no end date)",
+    "unknown": "Systems with no known end",
+    "rated_authorities": "Authorities that rated it",
+    "products": "Products",
     "service_areas": "Highly concentrated service areas",
-    "min_hhi": "Concentration threshold (HHI)", "mean_satisfaction": "Mean satisfaction (1–5)",
-    "rated_systems": "Rated systems", "share": "Share", "top_n": "Largest suppliers counted",
-    "rho": "Spearman's rho", "p": "Significance", "n": "Authorities compared",
+    "min_hhi": "Concentration threshold (HHI)",
+    "mean_satisfaction": "Mean satisfaction (1–5)",
+    "rated_systems": "Rated systems",
+    "share": "Share",
+    "top_n": "Largest suppliers counted",
+    "rho": "Spearman's rho",
+    "p": "Significance",
+    "n": "Authorities compared",
 }
 
 
@@ -542,8 +680,11 @@ def _evidence_value(key: str, value: object, names: Mapping[str, str]) -> str:
         return "; ".join(
             f"{area} (HHI {formatting.count(v.get('hhi'))}, "
             f"{plural(int(v.get('suppliers', 0)), 'supplier')}, "
-            f"{plural(int(v.get('systems', 0)), 'system')})" if isinstance(v, dict) else str(area)
-            for area, v in value.items())
+            f"{plural(int(v.get('systems', 0)), 'system')})"
+            if isinstance(v, dict)
+            else str(area)
+            for area, v in value.items()
+        )
     if isinstance(value, (list, tuple)):
         labels = sorted(names.get(str(v), str(v)) for v in value)
         shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
@@ -583,14 +724,24 @@ def evidence_rows(evidence: Mapping, names: Mapping[str, str]) -> list[tuple[str
         if key in ("link", "last_end", "until") or value is None and not key.endswith("_gbp"):
             continue
         if key == "first_end":
-            rows.append(("Contracts end", formatting.date_range(
-                value, evidence.get("last_end", value)).removeprefix("between ")
-                .replace(" and ", " to ")))
+            rows.append(
+                (
+                    "Contracts end",
+                    formatting.date_range(value, evidence.get("last_end", value))
+                    .removeprefix("between ")
+                    .replace(" and ", " to "),
+                )
+            )
             continue
         if key == "from":
-            rows.append(("Contracts ending", formatting.date_range(
-                value, evidence.get("until", value)).removeprefix("between ")
-                .replace(" and ", " to ")))
+            rows.append(
+                (
+                    "Contracts ending",
+                    formatting.date_range(value, evidence.get("until", value))
+                    .removeprefix("between ")
+                    .replace(" and ", " to "),
+                )
+            )
             continue
         label = EVIDENCE_LABELS.get(key, key.replace("_", " ").capitalize())
         rows.append((label, _evidence_value(key, value, names)))
@@ -618,11 +769,18 @@ def link_description(link: str) -> str:
 
 def evidence_html(evidence: Mapping, names: Mapping[str, str]) -> str:
     """The evidence as a small two-column table (label, value), escaped."""
-    rows = "".join(f'<tr><th scope="row">{html.escape(label)}</th>'
-                   f"<td>{html.escape(value)}</td></tr>"
-                   for label, value in evidence_rows(evidence, names))
-    return (f'<table class="citytools-evidence"><caption>Evidence</caption>'
-            f"<tbody>{rows}</tbody></table>") if rows else ""
+    rows = "".join(
+        f'<tr><th scope="row">{html.escape(label)}</th><td>{html.escape(value)}</td></tr>'
+        for label, value in evidence_rows(evidence, names)
+    )
+    return (
+        (
+            f'<table class="citytools-evidence"><caption>Evidence</caption>'
+            f"<tbody>{rows}</tbody></table>"
+        )
+        if rows
+        else ""
+    )
 
 
 def recommendations_html(groups: list[RecommendationGroup], names: Mapping[str, str]) -> str:
@@ -643,11 +801,14 @@ def recommendations_html(groups: list[RecommendationGroup], names: Mapping[str, 
                 f"<li><p>{html.escape(item.text)}</p>"
                 f"{evidence_html(item.evidence, names)}"
                 f'<p><small>See <a href="{html.escape(item.link)}">'
-                f"{html.escape(link_description(item.link))}</a>.</small></p></li>")
+                f"{html.escape(link_description(item.link))}</a>.</small></p></li>"
+            )
     parts.append("</ol>")
     for group in groups:
         if group.more:
-            parts.append(f"<p>… and {group.more} more of this kind ({group.total} in all): "
-                         f'see <a href="{html.escape(group.link)}">'
-                         f"{html.escape(link_description(group.link))}</a>.</p>")
+            parts.append(
+                f"<p>… and {group.more} more of this kind ({group.total} in all): "
+                f'see <a href="{html.escape(group.link)}">'
+                f"{html.escape(link_description(group.link))}</a>.</p>"
+            )
     return "".join(parts)

@@ -249,8 +249,13 @@ def table_html(frame: pd.DataFrame) -> str:
     str
         An HTML ``<table>`` (the same text on every run: no generated ids).
     """
-    return table_cells(frame).to_html(index=False, border=0, na_rep=NOT_STATED,
-                                      classes="dataframe citytools-table", justify="left")
+    return table_cells(frame).to_html(
+        index=False,
+        border=0,
+        na_rep=NOT_STATED,
+        classes="dataframe citytools-table",
+        justify="left",
+    )
 
 
 def show_table(frame: pd.DataFrame) -> None:
@@ -464,13 +469,38 @@ def tile_map(
         note = table.at[index, note_column] if note_column else pd.NA
         has_note = pd.notna(note) and bool(str(note).strip())
         label_y, value_y = (-0.22, 0.02) if note_column else (-0.14, 0.18)
-        ax.text(centre_x, centre_y + label_y, text, ha="center", va="center", fontsize=8,
-                fontweight="bold", color=colour, zorder=4)
-        ax.text(centre_x, centre_y + value_y, shown, ha="center", va="center", fontsize=8,
-                color=colour, zorder=4)
+        ax.text(
+            centre_x,
+            centre_y + label_y,
+            text,
+            ha="center",
+            va="center",
+            fontsize=8,
+            fontweight="bold",
+            color=colour,
+            zorder=4,
+        )
+        ax.text(
+            centre_x,
+            centre_y + value_y,
+            shown,
+            ha="center",
+            va="center",
+            fontsize=8,
+            color=colour,
+            zorder=4,
+        )
         if has_note:
-            ax.text(centre_x, centre_y + 0.25, str(note), ha="center", va="center",
-                    fontsize=6.5, color=colour, zorder=4)
+            ax.text(
+                centre_x,
+                centre_y + 0.25,
+                str(note),
+                ha="center",
+                va="center",
+                fontsize=6.5,
+                color=colour,
+                zorder=4,
+            )
 
     ax.set_xlim(-0.1, max_col + 2.6)
     ax.set_ylim(min_row + n_rows + 0.1, min_row - 0.1)  # row 0 at the top
@@ -478,15 +508,17 @@ def tile_map(
     ax.axis("off")
     ax.set_title(title)
     mappable = plt.cm.ScalarMappable(norm=norm, cmap=cmap)
-    colorbar = fig.colorbar(mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02,
-                            shrink=0.6, aspect=30)
+    colorbar = fig.colorbar(
+        mappable, ax=ax, orientation="horizontal", fraction=0.05, pad=0.02, shrink=0.6, aspect=30
+    )
     colorbar.set_label(value_label)
     _integer_ticks(colorbar.ax.xaxis, valid)
     colorbar.outline.set_visible(False)
     if table.index[numbers.isna()].size:
         ax.legend(
-            handles=[Patch(facecolor=NO_DATA_COLOUR, hatch="///", edgecolor="white",
-                           label=no_data_label)],
+            handles=[
+                Patch(facecolor=NO_DATA_COLOUR, hatch="///", edgecolor="white", label=no_data_label)
+            ],
             loc="lower left",
             frameon=False,
             fontsize=8,

@@ -21,14 +21,10 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.metrics import collaboration
-from citytools_analysis.metrics import contracts
-from citytools_analysis.metrics import market
-from citytools_analysis.metrics import maturity
-from citytools_analysis.metrics import skills
+from citytools_analysis.core.reference import load_reference
+from citytools_analysis.metrics import collaboration, contracts, market, maturity, skills
 from citytools_analysis.metrics.overview import survey_source
 from citytools_analysis.release.processed import ProcessedData, load_processed
-from citytools_analysis.core.reference import load_reference
 
 NAMES_SHOWN = 8
 """Peers named in a table cell before the rest are counted ("and 12 more")."""
@@ -104,8 +100,12 @@ def london_context(
     ValueError
         When no ``as_of`` is given and the release records no snapshot date.
     """
-    configured = report_parameters(as_of=as_of, horizon_years=horizon_years,
-                                   window_months=window_months, min_authorities=min_authorities)
+    configured = report_parameters(
+        as_of=as_of,
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+    )
     as_of, horizon_years = configured.as_of, configured.horizon_years
     window_months, min_authorities = configured.window_months, configured.min_authorities
     if as_of is None or as_of == "":
@@ -126,8 +126,12 @@ def london_context(
         skill_levels=dict(skill_levels),
         shared=collaboration.shared_systems(data.systems, min_authorities=1),
         opportunities=collaboration.joint_procurement(
-            data.systems, day, window_months=window_months, min_authorities=min_authorities,
-            horizon_years=horizon_years),
+            data.systems,
+            day,
+            window_months=window_months,
+            min_authorities=min_authorities,
+            horizon_years=horizon_years,
+        ),
         matches=skills.peer_support_matches(data.skills),
         versus_median=maturity.maturity_vs_median(data.maturity),
     )
@@ -256,19 +260,26 @@ def _area_summary(own: pd.DataFrame) -> pd.DataFrame:
     columns = ["service_area", "systems", "products", "suppliers"]
     if own.empty:
         return pd.DataFrame(columns=columns)
-    table = (own.groupby("service_area", sort=True)
-             .agg(systems=("record_id", "size"), products=("product", "nunique"),
-                  suppliers=("supplier", "nunique"))
-             .reset_index())
+    table = (
+        own.groupby("service_area", sort=True)
+        .agg(
+            systems=("record_id", "size"),
+            products=("product", "nunique"),
+            suppliers=("supplier", "nunique"),
+        )
+        .reset_index()
+    )
     table = table.astype({"systems": int, "products": int, "suppliers": int})
-    return table.sort_values(["systems", "service_area"], ascending=[False, True],
-                             kind="mergesort").reset_index(drop=True)[columns]
+    return table.sort_values(
+        ["systems", "service_area"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)[columns]
 
 
 def _systems_list(own: pd.DataFrame) -> pd.DataFrame:
     columns = ["service_area", "function", "product", "manufacturer", "supplier", "contract_end"]
-    table = own.sort_values(["service_area", "function", "product", "record_id"],
-                            kind="mergesort", na_position="last")
+    table = own.sort_values(
+        ["service_area", "function", "product", "record_id"], kind="mergesort", na_position="last"
+    )
     ends = [_end_text(row) for row in table.itertuples(index=False)]
     out = table[columns[:-1]].astype("string").fillna("").reset_index(drop=True)
     out["contract_end"] = pd.Series(ends, dtype="string")
@@ -287,15 +298,24 @@ def _supplier_table(own: pd.DataFrame) -> pd.DataFrame:
 
 def _expiring(own: pd.DataFrame, london: LondonContext) -> pd.DataFrame:
     rows = contracts.expiring(own, london.as_of, london.horizon_years)
-    out = pd.DataFrame({
-        "contract_end": [pd.Timestamp(d).date().isoformat() for d in rows["contract_end"]],
-        "service_area": rows["service_area"].astype("string").fillna("").tolist(),
-        "function": rows["function"].astype("string").fillna("").tolist(),
-        "product": rows["product"].astype("string").fillna("").tolist(),
-        "supplier": rows["supplier"].astype("string").fillna("").tolist(),
-        "annual_cost_gbp": rows["annual_cost_gbp"].astype("Float64").tolist(),
-    }, columns=["contract_end", "service_area", "function", "product", "supplier",
-                "annual_cost_gbp"])
+    out = pd.DataFrame(
+        {
+            "contract_end": [pd.Timestamp(d).date().isoformat() for d in rows["contract_end"]],
+            "service_area": rows["service_area"].astype("string").fillna("").tolist(),
+            "function": rows["function"].astype("string").fillna("").tolist(),
+            "product": rows["product"].astype("string").fillna("").tolist(),
+            "supplier": rows["supplier"].astype("string").fillna("").tolist(),
+            "annual_cost_gbp": rows["annual_cost_gbp"].astype("Float64").tolist(),
+        },
+        columns=[
+            "contract_end",
+            "service_area",
+            "function",
+            "product",
+            "supplier",
+            "annual_cost_gbp",
+        ],
+    )
     out["annual_cost_gbp"] = out["annual_cost_gbp"].astype("Float64")
     return out
 
@@ -304,53 +324,79 @@ def _peers(gss_code: str, london: LondonContext) -> pd.DataFrame:
     shared = london.shared
     mine = shared[shared["gss_codes"].map(lambda codes: gss_code in codes)]
     rows = [
-        {"product": row.product, "service_area": row.service_area,
-         "other_authorities": len(row.gss_codes) - 1,
-         "peers": _names_list([c for c in row.gss_codes if c != gss_code], london.names)}
-        for row in mine.itertuples(index=False) if len(row.gss_codes) > 1
+        {
+            "product": row.product,
+            "service_area": row.service_area,
+            "other_authorities": len(row.gss_codes) - 1,
+            "peers": _names_list([c for c in row.gss_codes if c != gss_code], london.names),
+        }
+        for row in mine.itertuples(index=False)
+        if len(row.gss_codes) > 1
     ]
     out = pd.DataFrame(rows, columns=["product", "service_area", "other_authorities", "peers"])
-    return out.sort_values(["other_authorities", "product"], ascending=[False, True],
-                           kind="mergesort").reset_index(drop=True)
+    return out.sort_values(
+        ["other_authorities", "product"], ascending=[False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def _partners(gss_code: str, own: pd.DataFrame, london: LondonContext) -> pd.DataFrame:
-    columns = ["kind", "name", "service_area", "own_end", "first_end", "last_end",
-               "partners", "partner_names", "annual_cost_gbp"]
+    columns = [
+        "kind",
+        "name",
+        "service_area",
+        "own_end",
+        "first_end",
+        "last_end",
+        "partners",
+        "partner_names",
+        "annual_cost_gbp",
+    ]
     table = london.opportunities
     mine = table[table["gss_codes"].map(lambda codes: gss_code in codes)]
     ends = dict(zip(own["record_id"], own["contract_end"]))
     rows = []
     for row in mine.itertuples(index=False):
-        own_ends = sorted({pd.Timestamp(ends[r]).date().isoformat()
-                           for r in row.record_ids if r in ends})
+        own_ends = sorted(
+            {pd.Timestamp(ends[r]).date().isoformat() for r in row.record_ids if r in ends}
+        )
         others = [code for code in row.gss_codes if code != gss_code]
-        rows.append({
-            "kind": row.kind, "name": row.name, "service_area": row.service_area,
-            "own_end": ", ".join(own_ends),
-            "first_end": pd.Timestamp(row.first_end).date().isoformat(),
-            "last_end": pd.Timestamp(row.last_end).date().isoformat(),
-            "partners": len(others),
-            "partner_names": _names_list(others, london.names),
-            "annual_cost_gbp": float(row.annual_cost_gbp),
-        })
+        rows.append(
+            {
+                "kind": row.kind,
+                "name": row.name,
+                "service_area": row.service_area,
+                "own_end": ", ".join(own_ends),
+                "first_end": pd.Timestamp(row.first_end).date().isoformat(),
+                "last_end": pd.Timestamp(row.last_end).date().isoformat(),
+                "partners": len(others),
+                "partner_names": _names_list(others, london.names),
+                "annual_cost_gbp": float(row.annual_cost_gbp),
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
-def _skills(gss_code: str, london: LondonContext, mentor_min_level: int,
-            learner_max_level: int) -> pd.DataFrame:
+def _skills(
+    gss_code: str, london: LondonContext, mentor_min_level: int, learner_max_level: int
+) -> pd.DataFrame:
     columns = ["skill_area", "level", "level_label", "can_support", "assessment"]
     own = london.skills[(london.skills["gss_code"] == gss_code) & london.skills["level"].notna()]
     own = own.sort_values(["level", "skill_area"], ascending=[False, True], kind="mergesort")
     rows = []
     for row in own.itertuples(index=False):
         level = int(row.level)
-        assessment = ("strength" if level >= mentor_min_level
-                      else "gap" if level <= learner_max_level else "")
-        rows.append({"skill_area": row.skill_area, "level": level,
-                     "level_label": london.skill_levels.get(level, str(level)),
-                     "can_support": bool(row.can_support) if pd.notna(row.can_support) else False,
-                     "assessment": assessment})
+        assessment = (
+            "strength" if level >= mentor_min_level else "gap" if level <= learner_max_level else ""
+        )
+        rows.append(
+            {
+                "skill_area": row.skill_area,
+                "level": level,
+                "level_label": london.skill_levels.get(level, str(level)),
+                "can_support": bool(row.can_support) if pd.notna(row.can_support) else False,
+                "assessment": assessment,
+            }
+        )
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -358,13 +404,17 @@ def _matches(gss_code: str, london: LondonContext, role: str) -> pd.DataFrame:
     """Peers paired with this authority: its mentors (``role="learner"``) or its learners."""
     other = "mentor" if role == "learner" else "learner"
     pairs = london.matches[london.matches[role] == gss_code]
-    out = pd.DataFrame({
-        "skill_area": pairs["skill_area"].tolist(),
-        "peer": [london.names.get(code, code) for code in pairs[other]],
-        "peer_level": pairs[f"{other}_level"].astype(int).tolist(),
-    }, columns=["skill_area", "peer", "peer_level"])
-    return out.sort_values(["skill_area", "peer_level", "peer"], ascending=[True, False, True],
-                           kind="mergesort").reset_index(drop=True)
+    out = pd.DataFrame(
+        {
+            "skill_area": pairs["skill_area"].tolist(),
+            "peer": [london.names.get(code, code) for code in pairs[other]],
+            "peer_level": pairs[f"{other}_level"].astype(int).tolist(),
+        },
+        columns=["skill_area", "peer", "peer_level"],
+    )
+    return out.sort_values(
+        ["skill_area", "peer_level", "peer"], ascending=[True, False, True], kind="mergesort"
+    ).reset_index(drop=True)
 
 
 def _shared_product_counts(gss_code: str, london: LondonContext) -> pd.DataFrame:
@@ -426,12 +476,18 @@ def authority_profile(
         returned = london.authorities.loc[responded_flags, "gss_code"]
         registers = sorted(set(london.systems["gss_code"]) - set(returned))
         map_kind = MAP_RETURNED
-        map_values = pd.DataFrame({
-            "gss_code": [*returned.tolist(), *registers],
-            "value": [RETURNED] * len(returned) + [FROM_REGISTERS] * len(registers)})
+        map_values = pd.DataFrame(
+            {
+                "gss_code": [*returned.tolist(), *registers],
+                "value": [RETURNED] * len(returned) + [FROM_REGISTERS] * len(registers),
+            }
+        )
     own_maturity = london.versus_median[london.versus_median["gss_code"] == gss_code]
-    map_columns = [c for c in ("gss_code", "short_name", "abbreviation", "tile_row", "tile_col")
-                   if c in london.authorities.columns]
+    map_columns = [
+        c
+        for c in ("gss_code", "short_name", "abbreviation", "tile_row", "tile_col")
+        if c in london.authorities.columns
+    ]
 
     def text(column: str) -> str:
         value = authority.get(column, "")
@@ -457,8 +513,9 @@ def authority_profile(
         skills=_skills(gss_code, london, mentor_min_level, learner_max_level),
         mentors=_matches(gss_code, london, "learner"),
         learners=_matches(gss_code, london, "mentor"),
-        maturity=own_maturity[["dimension", "score", "london_median", "difference"]]
-        .reset_index(drop=True),
+        maturity=own_maturity[["dimension", "score", "london_median", "difference"]].reset_index(
+            drop=True
+        ),
         map_kind=map_kind,
         map_values=map_values,
         map_authorities=london.authorities[map_columns].reset_index(drop=True),
@@ -522,8 +579,6 @@ def _count(number: int, singular: str, plural: str | None = None) -> str:
     return f"{number:,} {singular if number == 1 else (plural or singular + 's')}"
 
 
-
-
 def summary_markdown(profile: AuthorityProfile) -> str:
     """The opening paragraph: who the authority is and what it reported.
 
@@ -537,23 +592,30 @@ def summary_markdown(profile: AuthorityProfile) -> str:
     str
         Markdown.
     """
-    kind = {"borough": "London borough", "city": "the City of London's local authority",
-            "gla": "the strategic authority for London"}.get(profile.kind, profile.kind)
+    kind = {
+        "borough": "London borough",
+        "city": "the City of London's local authority",
+        "gla": "the strategic authority for London",
+    }.get(profile.kind, profile.kind)
     where = f", in {profile.inner_outer} London" if profile.inner_outer else ""
     opening = f"**{profile.name}** ({profile.gss_code}) is a {kind}{where}."
     if profile.kind in ("city", "gla"):
         opening = f"**{profile.name}** ({profile.gss_code}) is {kind}{where}."
     if not profile.responded and not profile.has_systems:
-        return (f"{opening} It **did not return** the survey, so its systems, contracts, skills "
-                f"and maturity are not known. The map shows which authorities did.")
+        return (
+            f"{opening} It **did not return** the survey, so its systems, contracts, skills "
+            f"and maturity are not known. The map shows which authorities did."
+        )
     if not profile.responded:
         systems = int(profile.areas["systems"].sum())
-        return (f"{opening} It **did not return** the survey. Its published contract register "
-                f"shows **{_count(systems, 'system')}** in "
-                f"{_count(len(profile.areas), 'service area')}, from "
-                f"{_count(len(profile.suppliers), 'supplier')}: suppliers, contract dates and "
-                f"costs, but no ratings, hosting, skills or maturity, which only the survey "
-                f"asks for. The map shows which authorities returned the survey.")
+        return (
+            f"{opening} It **did not return** the survey. Its published contract register "
+            f"shows **{_count(systems, 'system')}** in "
+            f"{_count(len(profile.areas), 'service area')}, from "
+            f"{_count(len(profile.suppliers), 'supplier')}: suppliers, contract dates and "
+            f"costs, but no ratings, hosting, skills or maturity, which only the survey "
+            f"asks for. The map shows which authorities returned the survey."
+        )
     systems = int(profile.areas["systems"].sum()) if not profile.areas.empty else 0
     return (
         f"{opening} It reported **{_count(systems, 'system')}** in "
@@ -585,61 +647,93 @@ def profile_map(profile: AuthorityProfile):
     from citytools_analysis.report.plots import tile_map
 
     if profile.map_kind == MAP_SHARED:
-        return tile_map(profile.map_values, authorities=profile.map_authorities,
-                        value_column="value", highlight=profile.gss_code,
-                        title=f"Authorities running the same products as {profile.short_name}",
-                        value_label="Products in common (count)",
-                        no_data_label="No product in common, or no return")
-    return category_tile_map(profile.map_values, authorities=profile.map_authorities,
-                             category_column="value", legend=RETURN_CATEGORIES,
-                             highlight=profile.gss_code,
-                             title="Authorities that returned the survey",
-                             legend_title="Survey return (authorities)")
+        return tile_map(
+            profile.map_values,
+            authorities=profile.map_authorities,
+            value_column="value",
+            highlight=profile.gss_code,
+            title=f"Authorities running the same products as {profile.short_name}",
+            value_label="Products in common (count)",
+            no_data_label="No product in common, or no return",
+        )
+    return category_tile_map(
+        profile.map_values,
+        authorities=profile.map_authorities,
+        category_column="value",
+        legend=RETURN_CATEGORIES,
+        highlight=profile.gss_code,
+        title="Authorities that returned the survey",
+        legend_title="Survey return (authorities)",
+    )
 
 
 def map_alt_text(profile: AuthorityProfile) -> str:
     """Alternative text for :func:`profile_map`."""
     if profile.map_kind == MAP_SHARED:
         others = profile.map_values[profile.map_values["gss_code"] != profile.gss_code]
-        text = (f"Tile map of London's authorities, one square each, {profile.short_name} "
-                f"outlined. Each square shows how many of {profile.short_name}'s products the "
-                f"authority also runs; {len(others)} authorities share at least one.")
+        text = (
+            f"Tile map of London's authorities, one square each, {profile.short_name} "
+            f"outlined. Each square shows how many of {profile.short_name}'s products the "
+            f"authority also runs; {len(others)} authorities share at least one."
+        )
         if not others.empty:
             top = others.sort_values(["value", "gss_code"], ascending=[False, True]).iloc[0]
-            name = dict(zip(profile.map_authorities["gss_code"],
-                            profile.map_authorities["short_name"])).get(top["gss_code"])
+            name = dict(
+                zip(profile.map_authorities["gss_code"], profile.map_authorities["short_name"])
+            ).get(top["gss_code"])
             text += f" {name} shares the most, {int(top['value'])}."
         return text
     counts = profile.map_values["value"].value_counts()
     returned, registers = int(counts.get(RETURNED, 0)), int(counts.get(FROM_REGISTERS, 0))
-    own = FROM_REGISTERS.lower() if profile.has_systems else "hatched grey: it did not return the survey"
-    return (f"Tile map of London's authorities, one square each, {profile.short_name} outlined, "
-            f"{own}. Squares are coloured by category, named in the legend: {returned} "
-            f"authorities returned the survey, {registers} are known from their contract "
-            f"registers only, and the rest, hatched grey, neither.")
+    own = (
+        FROM_REGISTERS.lower()
+        if profile.has_systems
+        else "hatched grey: it did not return the survey"
+    )
+    return (
+        f"Tile map of London's authorities, one square each, {profile.short_name} outlined, "
+        f"{own}. Squares are coloured by category, named in the legend: {returned} "
+        f"authorities returned the survey, {registers} are known from their contract "
+        f"registers only, and the rest, hatched grey, neither."
+    )
 
 
 def display_areas(profile: AuthorityProfile) -> pd.DataFrame:
     """Systems by service area, with readers' headings."""
-    return profile.areas.rename(columns={"service_area": "Service area", "systems": "Systems",
-                                         "products": "Products", "suppliers": "Suppliers"})
+    return profile.areas.rename(
+        columns={
+            "service_area": "Service area",
+            "systems": "Systems",
+            "products": "Products",
+            "suppliers": "Suppliers",
+        }
+    )
 
 
 def display_systems(profile: AuthorityProfile) -> pd.DataFrame:
     """Every system, with readers' headings."""
-    return profile.systems.rename(columns={
-        "service_area": "Service area", "function": "Function", "product": "Product",
-        "manufacturer": "Manufacturer", "supplier": "Supplier", "contract_end": "Contract end"})
+    return profile.systems.rename(
+        columns={
+            "service_area": "Service area",
+            "function": "Function",
+            "product": "Product",
+            "manufacturer": "Manufacturer",
+            "supplier": "Supplier",
+            "contract_end": "Contract end",
+        }
+    )
 
 
 def display_suppliers(profile: AuthorityProfile) -> pd.DataFrame:
     """Suppliers with their share in percent, with readers' headings."""
-    return pd.DataFrame({
-        "Supplier": profile.suppliers["supplier"],
-        "Systems": profile.suppliers["systems"].astype(int),
-        "Share of systems (%)": (profile.suppliers["share"].astype(float) * 100).round(1),
-        "Service areas": profile.suppliers["service_areas"].astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "Supplier": profile.suppliers["supplier"],
+            "Systems": profile.suppliers["systems"].astype(int),
+            "Share of systems (%)": (profile.suppliers["share"].astype(float) * 100).round(1),
+            "Service areas": profile.suppliers["service_areas"].astype(int),
+        }
+    )
 
 
 def expiring_markdown(profile: AuthorityProfile) -> str:
@@ -648,89 +742,119 @@ def expiring_markdown(profile: AuthorityProfile) -> str:
         return NO_RETURN_TEXT
     rows = profile.expiring
     if rows.empty:
-        return (f"No contract ends within {profile.horizon_years} years of "
-                f"{profile.as_of.isoformat()}.")
+        return (
+            f"No contract ends within {profile.horizon_years} years of {profile.as_of.isoformat()}."
+        )
     costed = rows["annual_cost_gbp"].dropna()
-    return (f"{_count(len(rows), 'contract')} end within {profile.horizon_years} years of "
-            f"{profile.as_of.isoformat()}, the first on {rows['contract_end'].iloc[0]}; the "
-            f"{_count(len(costed), 'one', 'ones')} with a known cost come to "
-            f"{_pounds(float(costed.sum()))} a year.")
+    return (
+        f"{_count(len(rows), 'contract')} end within {profile.horizon_years} years of "
+        f"{profile.as_of.isoformat()}, the first on {rows['contract_end'].iloc[0]}; the "
+        f"{_count(len(costed), 'one', 'ones')} with a known cost come to "
+        f"{_pounds(float(costed.sum()))} a year."
+    )
 
 
 def display_expiring(profile: AuthorityProfile) -> pd.DataFrame:
     """Contracts ending soon, with readers' headings and whole-pound costs."""
     cost = profile.expiring["annual_cost_gbp"].astype("Float64").round().astype("Int64")
-    return pd.DataFrame({
-        "Contract end": profile.expiring["contract_end"],
-        "Service area": profile.expiring["service_area"],
-        "Function": profile.expiring["function"],
-        "Product": profile.expiring["product"],
-        "Supplier": profile.expiring["supplier"],
-        "Annual cost (£)": cost,
-    })
+    return pd.DataFrame(
+        {
+            "Contract end": profile.expiring["contract_end"],
+            "Service area": profile.expiring["service_area"],
+            "Function": profile.expiring["function"],
+            "Product": profile.expiring["product"],
+            "Supplier": profile.expiring["supplier"],
+            "Annual cost (£)": cost,
+        }
+    )
 
 
 def partners_markdown(profile: AuthorityProfile) -> str:
     """One sentence on peers and joint procurement windows."""
     if not profile.has_systems:
         return NO_RETURN_TEXT
-    text = (f"{_count(len(profile.peers), 'product')} {profile.short_name} runs "
-            f"{'is' if len(profile.peers) == 1 else 'are'} run by other authorities too. ")
+    text = (
+        f"{_count(len(profile.peers), 'product')} {profile.short_name} runs "
+        f"{'is' if len(profile.peers) == 1 else 'are'} run by other authorities too. "
+    )
     if profile.partners.empty:
-        return text + (f"None of its contracts falls in a joint procurement window of "
-                       f"{profile.window_months} months shared with other authorities.")
-    partners = {name for cell in profile.partners["partner_names"] for name in cell.split(", ")
-                if " more" not in name}
-    return text + (f"Its contracts fall in {_count(len(profile.partners), 'joint procurement window')}"
-                   f" of {profile.window_months} months with other authorities' contracts; the "
-                   f"partners named below number {len(partners)}.")
+        return text + (
+            f"None of its contracts falls in a joint procurement window of "
+            f"{profile.window_months} months shared with other authorities."
+        )
+    partners = {
+        name
+        for cell in profile.partners["partner_names"]
+        for name in cell.split(", ")
+        if " more" not in name
+    }
+    return text + (
+        f"Its contracts fall in {_count(len(profile.partners), 'joint procurement window')}"
+        f" of {profile.window_months} months with other authorities' contracts; the "
+        f"partners named below number {len(partners)}."
+    )
 
 
 def display_partners(profile: AuthorityProfile) -> pd.DataFrame:
     """Joint procurement windows this authority is in, with readers' headings."""
     rows = profile.partners
-    return pd.DataFrame({
-        "Product or service area": rows["name"],
-        "Kind": rows["kind"].str.replace("_", " "),
-        "This authority's end": rows["own_end"],
-        # A window whose first and last end are the same day is that one date.
-        "Window": (rows["first_end"] + " to " + rows["last_end"]).where(
-            rows["first_end"] != rows["last_end"], rows["first_end"]),
-        "Partners": rows["partners"].astype(int),
-        "Partner authorities": rows["partner_names"],
-        "Combined annual cost (£)": rows["annual_cost_gbp"].astype(float).round().astype(int),
-    })
+    return pd.DataFrame(
+        {
+            "Product or service area": rows["name"],
+            "Kind": rows["kind"].str.replace("_", " "),
+            "This authority's end": rows["own_end"],
+            # A window whose first and last end are the same day is that one date.
+            "Window": (rows["first_end"] + " to " + rows["last_end"]).where(
+                rows["first_end"] != rows["last_end"], rows["first_end"]
+            ),
+            "Partners": rows["partners"].astype(int),
+            "Partner authorities": rows["partner_names"],
+            "Combined annual cost (£)": rows["annual_cost_gbp"].astype(float).round().astype(int),
+        }
+    )
 
 
 def display_peers(profile: AuthorityProfile) -> pd.DataFrame:
     """Products shared with other authorities, with readers' headings."""
-    return profile.peers.rename(columns={
-        "product": "Product", "service_area": "Service area",
-        "other_authorities": "Other authorities", "peers": "Also run by"})
+    return profile.peers.rename(
+        columns={
+            "product": "Product",
+            "service_area": "Service area",
+            "other_authorities": "Other authorities",
+            "peers": "Also run by",
+        }
+    )
 
 
 def skills_markdown(profile: AuthorityProfile) -> str:
     """One sentence on strengths, gaps and matched peers."""
     if profile.skills.empty:
-        return (NO_RETURN_TEXT if not profile.responded
-                else "The authority did not assess its skills.")
+        return (
+            NO_RETURN_TEXT if not profile.responded else "The authority did not assess its skills."
+        )
     strengths = profile.skills[profile.skills["assessment"] == "strength"]["skill_area"]
     gaps = profile.skills[profile.skills["assessment"] == "gap"]["skill_area"]
-    text = (f"Strengths: {', '.join(sorted(strengths)) or 'none'}. "
-            f"Gaps: {', '.join(sorted(gaps)) or 'none'}. ")
-    return text + (f"{_count(profile.mentors['peer'].nunique(), 'peer')} could support it in a gap; "
-                   f"it could support {_count(profile.learners['peer'].nunique(), 'peer')}.")
+    text = (
+        f"Strengths: {', '.join(sorted(strengths)) or 'none'}. "
+        f"Gaps: {', '.join(sorted(gaps)) or 'none'}. "
+    )
+    return text + (
+        f"{_count(profile.mentors['peer'].nunique(), 'peer')} could support it in a gap; "
+        f"it could support {_count(profile.learners['peer'].nunique(), 'peer')}."
+    )
 
 
 def display_skills(profile: AuthorityProfile) -> pd.DataFrame:
     """Skill levels, with readers' headings."""
-    return pd.DataFrame({
-        "Skill area": profile.skills["skill_area"],
-        "Level": profile.skills["level"].astype(int),
-        "Level name": profile.skills["level_label"],
-        "Offers support": profile.skills["can_support"].map({True: "yes", False: "no"}),
-        "Assessment": profile.skills["assessment"],
-    })
+    return pd.DataFrame(
+        {
+            "Skill area": profile.skills["skill_area"],
+            "Level": profile.skills["level"].astype(int),
+            "Level name": profile.skills["level_label"],
+            "Offers support": profile.skills["can_support"].map({True: "yes", False: "no"}),
+            "Assessment": profile.skills["assessment"],
+        }
+    )
 
 
 def display_matches(matches: pd.DataFrame, heading: str) -> pd.DataFrame:
@@ -744,7 +868,8 @@ def display_matches(matches: pd.DataFrame, heading: str) -> pd.DataFrame:
         The heading of the column naming the peers.
     """
     grouped = matches.groupby("skill_area", sort=True)["peer"].agg(
-        lambda peers: ", ".join(sorted(set(peers))))
+        lambda peers: ", ".join(sorted(set(peers)))
+    )
     return pd.DataFrame({"Skill area": grouped.index, heading: grouped.values})
 
 
@@ -752,19 +877,26 @@ def maturity_markdown(profile: AuthorityProfile) -> str:
     """One sentence on maturity against the London median."""
     rows = profile.maturity
     if rows.empty:
-        return (NO_RETURN_TEXT if not profile.responded
-                else "The authority did not score its digital maturity.")
+        return (
+            NO_RETURN_TEXT
+            if not profile.responded
+            else "The authority did not score its digital maturity."
+        )
     above = sorted(rows.loc[rows["difference"] > 0, "dimension"])
     below = sorted(rows.loc[rows["difference"] < 0, "dimension"])
-    return (f"Above the London median: {', '.join(above) or 'none'}. "
-            f"Below it: {', '.join(below) or 'none'}.")
+    return (
+        f"Above the London median: {', '.join(above) or 'none'}. "
+        f"Below it: {', '.join(below) or 'none'}."
+    )
 
 
 def display_maturity(profile: AuthorityProfile) -> pd.DataFrame:
     """Maturity scores beside the London median, with readers' headings."""
-    return pd.DataFrame({
-        "Dimension": profile.maturity["dimension"],
-        "Score (1–5)": profile.maturity["score"].astype(int),
-        "London median": profile.maturity["london_median"].astype(float),
-        "Difference": profile.maturity["difference"].astype(float),
-    })
+    return pd.DataFrame(
+        {
+            "Dimension": profile.maturity["dimension"],
+            "Score (1–5)": profile.maturity["score"].astype(int),
+            "London median": profile.maturity["london_median"].astype(float),
+            "Difference": profile.maturity["difference"].astype(float),
+        }
+    )

@@ -44,8 +44,10 @@ class ChangeRecovery:
 
     def text(self) -> str:
         """One line overall, then one per class."""
-        overall = (f"changes: {self.found} found, {self.true} true, {self.right} right: precision "
-                   f"{self.precision:.1%}, recall {self.recall:.1%}")
+        overall = (
+            f"changes: {self.found} found, {self.true} true, {self.right} right: precision "
+            f"{self.precision:.1%}, recall {self.recall:.1%}"
+        )
         lines = [overall]
         for row in self.by_class.itertuples():
             lines.append(f"  {row.change}: {row.found} found, {row.true} true, {row.right} right")
@@ -57,8 +59,11 @@ def _system_ids(release_dir: Path, truth_dir: Path) -> dict[str, str]:
     systems = read_table("systems", release_dir)[["record_id", "source_file", "source_row"]]
     truth = pd.read_csv(Path(truth_dir) / "systems.csv", dtype=str, keep_default_na=False)
     systems = systems.assign(source_row=systems["source_row"].astype(str))
-    joined = systems.merge(truth[["source_file", "source_row", "system_id"]],
-                           on=["source_file", "source_row"], how="left")
+    joined = systems.merge(
+        truth[["source_file", "source_row", "system_id"]],
+        on=["source_file", "source_row"],
+        how="left",
+    )
     return dict(zip(joined["record_id"], joined["system_id"].fillna("")))
 
 
@@ -72,9 +77,13 @@ def true_changes(truth_dir: Path) -> pd.DataFrame:
     lone = truth["observed_change"] == "not_observed"
     truth.loc[lone & (truth["responded_before"] != "true"), "system_id_before"] = ""
     truth.loc[lone & (truth["responded_after"] != "true"), "system_id_after"] = ""
-    return pd.DataFrame({"system_id_before": truth["system_id_before"],
-                         "system_id_after": truth["system_id_after"],
-                         "change": truth["observed_change"]}).reset_index(drop=True)
+    return pd.DataFrame(
+        {
+            "system_id_before": truth["system_id_before"],
+            "system_id_after": truth["system_id_after"],
+            "change": truth["observed_change"],
+        }
+    ).reset_index(drop=True)
 
 
 def measure_change_recovery(
@@ -101,19 +110,29 @@ def measure_change_recovery(
     """
     before_ids = _system_ids(Path(before_release), Path(before_truth))
     after_ids = _system_ids(Path(after_release), Path(after_truth))
-    found = pd.DataFrame({
-        "system_id_before": [before_ids.get(r, f"?{r}") if r else "" for r in changes["record_id_before"].fillna("")],
-        "system_id_after": [after_ids.get(r, f"?{r}") if r else "" for r in changes["record_id_after"].fillna("")],
-        "change": list(changes["change"]),
-    })
+    found = pd.DataFrame(
+        {
+            "system_id_before": [
+                before_ids.get(r, f"?{r}") if r else ""
+                for r in changes["record_id_before"].fillna("")
+            ],
+            "system_id_after": [
+                after_ids.get(r, f"?{r}") if r else ""
+                for r in changes["record_id_after"].fillna("")
+            ],
+            "change": list(changes["change"]),
+        }
+    )
     truth = true_changes(Path(after_truth))
     keys = ["system_id_before", "system_id_after", "change"]
     right = found.merge(truth.drop_duplicates(keys), on=keys, how="inner")
     order = classes or sorted(set(found["change"]) | set(truth["change"]))
-    by_class = pd.DataFrame({
-        "change": order,
-        "true": [int((truth["change"] == c).sum()) for c in order],
-        "found": [int((found["change"] == c).sum()) for c in order],
-        "right": [int((right["change"] == c).sum()) for c in order],
-    })
+    by_class = pd.DataFrame(
+        {
+            "change": order,
+            "true": [int((truth["change"] == c).sum()) for c in order],
+            "found": [int((found["change"] == c).sum()) for c in order],
+            "right": [int((right["change"] == c).sum()) for c in order],
+        }
+    )
     return ChangeRecovery(true=len(truth), found=len(found), right=len(right), by_class=by_class)

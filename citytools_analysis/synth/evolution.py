@@ -56,15 +56,42 @@ from citytools_analysis.synth.world import (
 EVOLUTION_FILE = "evolution.json"
 
 CHANGE_TRUTH_COLUMNS = [
-    "system_id_before", "system_id_after", "gss_code", "responded_before", "responded_after",
-    "service_area", "function_before", "function_after", "change", "observed_change",
-    "product_before", "product_after", "manufacturer_before", "manufacturer_after",
-    "supplier_before", "supplier_after", "contract_end_before", "contract_end_after",
-    "satisfaction_before", "satisfaction_after", "replacement_planned_before",
-    "kept_against_plan", "new_entrant", "function_renamed", "opportunity_id",
+    "system_id_before",
+    "system_id_after",
+    "gss_code",
+    "responded_before",
+    "responded_after",
+    "service_area",
+    "function_before",
+    "function_after",
+    "change",
+    "observed_change",
+    "product_before",
+    "product_after",
+    "manufacturer_before",
+    "manufacturer_after",
+    "supplier_before",
+    "supplier_after",
+    "contract_end_before",
+    "contract_end_after",
+    "satisfaction_before",
+    "satisfaction_after",
+    "replacement_planned_before",
+    "kept_against_plan",
+    "new_entrant",
+    "function_renamed",
+    "opportunity_id",
 ]
-OPPORTUNITY_COLUMNS = ["opportunity_id", "service_area", "gss_codes", "first_end", "last_end", "outcome",
-                       "product_after", "supplier_after"]
+OPPORTUNITY_COLUMNS = [
+    "opportunity_id",
+    "service_area",
+    "gss_codes",
+    "first_end",
+    "last_end",
+    "outcome",
+    "product_after",
+    "supplier_after",
+]
 
 
 @dataclass(frozen=True)
@@ -96,22 +123,34 @@ def load_evolution(scenario_dir: Path = SCENARIO_DIR) -> Evolution:
     path = Path(scenario_dir) / EVOLUTION_FILE
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        outcomes = {k: float(data["due_outcomes"][k]) for k in
-                    ("renewed", "switched_supplier", "switched_product", "retired")}
-        joint, respondents, satisfaction = data["joint_opportunity"], data["respondents"], data["satisfaction"]
+        outcomes = {
+            k: float(data["due_outcomes"][k])
+            for k in ("renewed", "switched_supplier", "switched_product", "retired")
+        }
+        joint, respondents, satisfaction = (
+            data["joint_opportunity"],
+            data["respondents"],
+            data["satisfaction"],
+        )
         evolution = Evolution(
-            round_name=str(data["round"]), snapshot=dt.date.fromisoformat(data["snapshot_date"]),
-            due_outcomes=outcomes, extension_share=float(data["extension_share"]),
+            round_name=str(data["round"]),
+            snapshot=dt.date.fromisoformat(data["snapshot_date"]),
+            due_outcomes=outcomes,
+            extension_share=float(data["extension_share"]),
             rolling_relet=float(data["rolling_relet"]),
             planned_replacement_switch=float(data["planned_replacement_switch"]),
             retired_mid_contract=float(data["retired_mid_contract"]),
             new_system_share=float(data["new_system_share"]),
             new_entrant_chance=float(data["new_entrant_chance"]),
-            window_months=int(joint["window_months"]), min_authorities=int(joint["min_authorities"]),
-            realised=float(joint["realised"]), dropped=int(respondents["dropped"]),
-            joined=int(respondents["joined"]), function_renamed=float(data["function_renamed"]),
+            window_months=int(joint["window_months"]),
+            min_authorities=int(joint["min_authorities"]),
+            realised=float(joint["realised"]),
+            dropped=int(respondents["dropped"]),
+            joined=int(respondents["joined"]),
+            function_renamed=float(data["function_renamed"]),
             kept_against_plan_drop=float(satisfaction["kept_against_plan_drop"]),
-            drift=float(satisfaction["drift"]), new_system_mean=float(satisfaction["new_system_mean"]),
+            drift=float(satisfaction["drift"]),
+            new_system_mean=float(satisfaction["new_system_mean"]),
         )
     except FileNotFoundError:
         raise ValueError(f"{path}: the later round's settings are missing") from None
@@ -131,8 +170,15 @@ def _add_years(day: dt.date, years: int) -> dt.date:
 
 
 class _Evolver:
-    def __init__(self, reference: Reference, scenario: Scenario, builder: WorldBuilder,
-                 rng: np.random.Generator, evolution: Evolution, entrants: set[str]) -> None:
+    def __init__(
+        self,
+        reference: Reference,
+        scenario: Scenario,
+        builder: WorldBuilder,
+        rng: np.random.Generator,
+        evolution: Evolution,
+        entrants: set[str],
+    ) -> None:
         self.ref = reference
         self.scenario = scenario
         self.builder = builder
@@ -144,8 +190,11 @@ class _Evolver:
 
     # --- contracts --------------------------------------------------------------------
     def term(self, area: str) -> tuple[int, str]:
-        terms = (self.scenario.long_contract_terms if area in self.scenario.long_contract_areas
-                 else self.scenario.contract_terms)
+        terms = (
+            self.scenario.long_contract_terms
+            if area in self.scenario.long_contract_areas
+            else self.scenario.contract_terms
+        )
         weights = np.array([t.weight for t in terms])
         chosen = terms[int(self.rng.choice(len(terms), p=weights / weights.sum()))]
         return chosen.years, chosen.term
@@ -172,8 +221,11 @@ class _Evolver:
 
     # --- products and suppliers ---------------------------------------------------------
     def other_product(self, authority: TrueAuthority, area: str, current: str) -> str | None:
-        entrants = sorted(p for p in self.builder.products_by_area.get(area, []) if p in self.entrants
-                          and p != current)
+        entrants = sorted(
+            p
+            for p in self.builder.products_by_area.get(area, [])
+            if p in self.entrants and p != current
+        )
         if entrants and self.rng.random() < self.evo.new_entrant_chance:
             return entrants[int(self.rng.integers(len(entrants)))]
         candidates = sorted(p for p in self.builder.products_by_area.get(area, []) if p != current)
@@ -192,8 +244,15 @@ class _Evolver:
         return options[int(self.rng.integers(len(options)))]
 
     # --- recording ------------------------------------------------------------------------
-    def record(self, authority_before: TrueAuthority | None, authority_after: TrueAuthority | None,
-               before: TrueSystem | None, after: TrueSystem | None, change: str, **flags) -> None:
+    def record(
+        self,
+        authority_before: TrueAuthority | None,
+        authority_after: TrueAuthority | None,
+        before: TrueSystem | None,
+        after: TrueSystem | None,
+        change: str,
+        **flags,
+    ) -> None:
         responded_before = bool(authority_before and authority_before.responded)
         responded_after = bool(authority_after and authority_after.responded)
         if responded_before and responded_after:
@@ -202,25 +261,31 @@ class _Evolver:
             observed = "not_observed"
         else:
             observed = ""  # nothing of it is in either round's returns
-        row = {"system_id_before": before.system_id if before else "",
-               "system_id_after": after.system_id if after else "",
-               "gss_code": (before or after).gss_code,
-               "responded_before": "true" if responded_before else "false",
-               "responded_after": "true" if responded_after else "false",
-               "service_area": (before or after).service_area,
-               "function_before": before.function if before else "",
-               "function_after": after.function if after else "",
-               "change": change, "observed_change": observed,
-               "replacement_planned_before": (before.replacement_planned or "") if before else "",
-               "kept_against_plan": "true" if flags.get("kept_against_plan") else "false",
-               "new_entrant": "true" if flags.get("new_entrant") else "false",
-               "function_renamed": "true" if flags.get("function_renamed") else "false",
-               "opportunity_id": flags.get("opportunity_id", "")}
+        row = {
+            "system_id_before": before.system_id if before else "",
+            "system_id_after": after.system_id if after else "",
+            "gss_code": (before or after).gss_code,
+            "responded_before": "true" if responded_before else "false",
+            "responded_after": "true" if responded_after else "false",
+            "service_area": (before or after).service_area,
+            "function_before": before.function if before else "",
+            "function_after": after.function if after else "",
+            "change": change,
+            "observed_change": observed,
+            "replacement_planned_before": (before.replacement_planned or "") if before else "",
+            "kept_against_plan": "true" if flags.get("kept_against_plan") else "false",
+            "new_entrant": "true" if flags.get("new_entrant") else "false",
+            "function_renamed": "true" if flags.get("function_renamed") else "false",
+            "opportunity_id": flags.get("opportunity_id", ""),
+        }
         for side, system in (("before", before), ("after", after)):
             for column in ("product", "manufacturer", "supplier", "contract_end", "satisfaction"):
                 value = getattr(system, column) if system is not None else None
-                row[f"{column}_{side}"] = "" if value is None else (
-                    value.isoformat() if isinstance(value, dt.date) else str(value))
+                row[f"{column}_{side}"] = (
+                    ""
+                    if value is None
+                    else (value.isoformat() if isinstance(value, dt.date) else str(value))
+                )
         self.changes.append(row)
 
     # --- satisfaction and plans -----------------------------------------------------------
@@ -230,20 +295,29 @@ class _Evolver:
         if against_plan and self.rng.random() < self.evo.kept_against_plan_drop:
             system.satisfaction = max(1, system.satisfaction - 1)
         elif self.rng.random() < self.evo.drift:
-            system.satisfaction = int(np.clip(system.satisfaction + int(self.rng.choice([-1, 1])), 1, 5))
+            system.satisfaction = int(
+                np.clip(system.satisfaction + int(self.rng.choice([-1, 1])), 1, 5)
+            )
         if system.value_for_money is not None:
-            system.value_for_money = int(np.clip(round(system.satisfaction + float(self.rng.normal(-0.2, 0.7))),
-                                                 1, 5))
+            system.value_for_money = int(
+                np.clip(round(system.satisfaction + float(self.rng.normal(-0.2, 0.7))), 1, 5)
+            )
 
     def rate_new(self, system: TrueSystem) -> None:
-        system.satisfaction = int(np.clip(round(float(self.rng.normal(self.evo.new_system_mean, 0.6))), 2, 5))
-        system.value_for_money = int(np.clip(round(system.satisfaction + float(self.rng.normal(-0.2, 0.7))), 1, 5))
+        system.satisfaction = int(
+            np.clip(round(float(self.rng.normal(self.evo.new_system_mean, 0.6))), 2, 5)
+        )
+        system.value_for_money = int(
+            np.clip(round(system.satisfaction + float(self.rng.normal(-0.2, 0.7))), 1, 5)
+        )
 
     def plan(self, system: TrueSystem, against_plan: bool, fresh: bool) -> None:
         """The replacement plan as the later round reports it."""
         year = self.evo.snapshot.year
-        ending_soon = system.contract_end is not None and system.contract_end <= self.evo.snapshot + dt.timedelta(
-            days=730)
+        ending_soon = (
+            system.contract_end is not None
+            and system.contract_end <= self.evo.snapshot + dt.timedelta(days=730)
+        )
         unhappy = system.satisfaction is not None and system.satisfaction <= 2
         p_yes = (0.03 if fresh else 0.1) + 0.25 * ending_soon + 0.25 * unhappy + 0.3 * against_plan
         roll = self.rng.random()
@@ -268,10 +342,18 @@ class _Evolver:
         fates: dict[tuple, tuple[str, dict]] = {}  # one contract's fate, shared by its modules
 
         def contract_of(system: TrueSystem) -> tuple:
-            return (system.service_area, system.product, system.supplier, system.contract_start,
-                    system.contract_end, system.contract_end_status)
+            return (
+                system.service_area,
+                system.product,
+                system.supplier,
+                system.contract_start,
+                system.contract_end,
+                system.contract_end_status,
+            )
 
-        joint_contracts = {contract_of(s): joint[s.system_id] for s in before.systems if s.system_id in joint}
+        joint_contracts = {
+            contract_of(s): joint[s.system_id] for s in before.systems if s.system_id in joint
+        }
         for system in after.systems:
             original = old[system.system_id]
             area = system.service_area
@@ -279,10 +361,19 @@ class _Evolver:
             deal = joint_contracts.get(contract)
             if deal is not None:
                 change = self.join(system, deal)
-                self.rate_new(system) if change == "switched_product" else self.rate_kept(system, False)
+                self.rate_new(system) if change == "switched_product" else self.rate_kept(
+                    system, False
+                )
                 self.plan(system, False, fresh=True)
-                self.record(before, after, original, system, change, opportunity_id=deal["opportunity_id"],
-                            new_entrant=system.product in self.entrants and change == "switched_product")
+                self.record(
+                    before,
+                    after,
+                    original,
+                    system,
+                    change,
+                    opportunity_id=deal["opportunity_id"],
+                    new_entrant=system.product in self.entrants and change == "switched_product",
+                )
                 kept.append(system)
                 continue
             if contract not in fates:
@@ -292,7 +383,10 @@ class _Evolver:
                 self.record(before, after, original, None, "retired")
                 continue
             against_plan = original.replacement_planned == "Yes" and change in (
-                "continued", "renewed", "switched_supplier")
+                "continued",
+                "renewed",
+                "switched_supplier",
+            )
             renamed = False
             if change != "switched_product" and rng.random() < evo.function_renamed:
                 renamed = self.rename(after, system)
@@ -306,16 +400,24 @@ class _Evolver:
                     system.hosting = new["hosting"]
                     system.annual_cost_gbp = self.builder.cost(after, area, secondary=False)
                 elif system.annual_cost_gbp is not None:
-                    system.annual_cost_gbp = float(round(system.annual_cost_gbp * float(
-                        rng.lognormal(0.03, 0.08)), -2))
+                    system.annual_cost_gbp = float(
+                        round(system.annual_cost_gbp * float(rng.lognormal(0.03, 0.08)), -2)
+                    )
             if change == "switched_product":
                 self.rate_new(system)
             else:
                 self.rate_kept(system, against_plan)
             self.plan(system, against_plan, fresh=change == "switched_product")
-            self.record(before, after, original, system, change, kept_against_plan=against_plan,
-                        new_entrant=change == "switched_product" and system.product in self.entrants,
-                        function_renamed=renamed)
+            self.record(
+                before,
+                after,
+                original,
+                system,
+                change,
+                kept_against_plan=against_plan,
+                new_entrant=change == "switched_product" and system.product in self.entrants,
+                function_renamed=renamed,
+            )
             kept.append(system)
         after.systems = kept
         self.add_new_systems(before, after)
@@ -338,12 +440,20 @@ class _Evolver:
                 return "retired", {}
             return "continued", {}
         if arrangement is not None:  # the members renew together, on aligned dates
-            years = max(1, system.contract_end.year - system.contract_start.year) if (
-                system.contract_end and system.contract_start) else 4
+            years = (
+                max(1, system.contract_end.year - system.contract_start.year)
+                if (system.contract_end and system.contract_start)
+                else 4
+            )
             start = self.relet_start(system)
             end = _add_years(start, years) - dt.timedelta(days=1)
-            return "renewed", {"product": system.product, "supplier": system.supplier, "start": start,
-                               "end": end, "term": system.term}
+            return "renewed", {
+                "product": system.product,
+                "supplier": system.supplier,
+                "start": start,
+                "end": end,
+                "term": system.term,
+            }
         names = list(evo.due_outcomes)
         weights = np.array([evo.due_outcomes[n] for n in names])
         change = names[int(rng.choice(len(names), p=weights / weights.sum()))]
@@ -365,16 +475,35 @@ class _Evolver:
                 supplier = other_supplier
         if change == "retired":
             return "retired", {}
-        if change == "renewed" and system.contract_end is not None and rng.random() < evo.extension_share:
+        if (
+            change == "renewed"
+            and system.contract_end is not None
+            and rng.random() < evo.extension_share
+        ):
             start = system.contract_start
             end = system.contract_end
             while end < evo.snapshot:
-                end = _add_years(end + dt.timedelta(days=1), int(rng.integers(1, 3))) - dt.timedelta(days=1)
-            return change, {"product": product, "supplier": supplier, "start": start, "end": end,
-                            "term": system.term}
+                end = _add_years(
+                    end + dt.timedelta(days=1), int(rng.integers(1, 3))
+                ) - dt.timedelta(days=1)
+            return change, {
+                "product": product,
+                "supplier": supplier,
+                "start": start,
+                "end": end,
+                "term": system.term,
+            }
         start, end, term = self.new_contract(area, self.relet_start(system))
-        return change, {"product": product, "supplier": supplier, "start": start, "end": end, "term": term,
-                        "hosting": self.builder.hosting(product) if product != system.product else system.hosting}
+        return change, {
+            "product": product,
+            "supplier": supplier,
+            "start": start,
+            "end": end,
+            "term": term,
+            "hosting": self.builder.hosting(product)
+            if product != system.product
+            else system.hosting,
+        }
 
     def join(self, system: TrueSystem, deal: dict) -> str:
         """Move a system onto a realised joint contract; the change it makes."""
@@ -408,16 +537,28 @@ class _Evolver:
             area = areas[int(rng.integers(len(areas)))]
             taken = {s.function for s in after.systems if s.service_area == area}
             options = [f for f in self.scenario.words["generic_function"] if f not in taken]
-            function = options[int(rng.integers(len(options)))] if options else f"{area} {len(taken) + 1}"
-            product = self.other_product(after, area, "") or self.builder.pick_product(after, area, set(), {})
+            function = (
+                options[int(rng.integers(len(options)))] if options else f"{area} {len(taken) + 1}"
+            )
+            product = self.other_product(after, area, "") or self.builder.pick_product(
+                after, area, set(), {}
+            )
             number += 1
             start, end, term = self.new_contract(area, self.start_between_rounds())
             system = TrueSystem(
-                system_id=f"{after.gss_code}-S{number:03d}", gss_code=after.gss_code, service_area=area,
-                function=function, product=product, manufacturer=self.builder.manufacturer[product],
+                system_id=f"{after.gss_code}-S{number:03d}",
+                gss_code=after.gss_code,
+                service_area=area,
+                function=function,
+                product=product,
+                manufacturer=self.builder.manufacturer[product],
                 supplier=self.builder.supplier_for(after, product),
-                system_type=self.builder.default_type[area], hosting=self.builder.hosting(product),
-                contract_start=start, contract_end=end, contract_end_status="date", term=term,
+                system_type=self.builder.default_type[area],
+                hosting=self.builder.hosting(product),
+                contract_start=start,
+                contract_end=end,
+                contract_end_status="date",
+                term=term,
                 annual_cost_gbp=self.builder.cost(after, area, secondary=True),
             )
             self.rate_new(system)
@@ -459,15 +600,23 @@ def _opportunities(london: TrueLondon, evolution: Evolution) -> list[dict]:
             if system.service_area in seen:
                 continue
             seen.add(system.service_area)
-            if (not system.arrangement and system.contract_end is not None
-                    and SNAPSHOT_DATE < system.contract_end < evolution.snapshot):
+            if (
+                not system.arrangement
+                and system.contract_end is not None
+                and SNAPSHOT_DATE < system.contract_end < evolution.snapshot
+            ):
                 by_area.setdefault(system.service_area, []).append(system)
     for area in sorted(by_area):
         remaining = sorted(by_area[area], key=lambda s: (s.contract_end, s.gss_code))
         while True:
             best: list[TrueSystem] = []
             for first in remaining:
-                month = first.contract_end.year * 12 + first.contract_end.month - 1 + evolution.window_months
+                month = (
+                    first.contract_end.year * 12
+                    + first.contract_end.month
+                    - 1
+                    + evolution.window_months
+                )
                 stop = dt.date(month // 12, month % 12 + 1, 1)
                 window = [s for s in remaining if first.contract_end <= s.contract_end < stop]
                 if len({s.gss_code for s in window}) > len({s.gss_code for s in best}):
@@ -518,21 +667,34 @@ def evolve_london(
         area = opportunity["service_area"]
         members = opportunity["systems"]
         realised = rng.random() < evolution.realised
-        row = {"opportunity_id": opportunity["opportunity_id"], "service_area": area,
-               "gss_codes": "|".join(sorted({s.gss_code for s in members})),
-               "first_end": min(s.contract_end for s in members).isoformat(),
-               "last_end": max(s.contract_end for s in members).isoformat(),
-               "outcome": "realised" if realised else "not_realised", "product_after": "",
-               "supplier_after": ""}
+        row = {
+            "opportunity_id": opportunity["opportunity_id"],
+            "service_area": area,
+            "gss_codes": "|".join(sorted({s.gss_code for s in members})),
+            "first_end": min(s.contract_end for s in members).isoformat(),
+            "last_end": max(s.contract_end for s in members).isoformat(),
+            "outcome": "realised" if realised else "not_realised",
+            "product_after": "",
+            "supplier_after": "",
+        }
         if realised:
             lead = authorities[members[0].gss_code]
-            product = evolver.other_product(lead, area, "") if rng.random() < 0.5 else members[0].product
+            product = (
+                evolver.other_product(lead, area, "") if rng.random() < 0.5 else members[0].product
+            )
             product = product or members[0].product
             supplier = builder.supplier_for(lead, product)
             start = max(s.contract_end for s in members) + dt.timedelta(days=1)
             start, end, term = evolver.new_contract(area, start)
-            deal = {"opportunity_id": opportunity["opportunity_id"], "product": product, "supplier": supplier,
-                    "start": start, "end": end, "term": term, "hosting": builder.hosting(product)}
+            deal = {
+                "opportunity_id": opportunity["opportunity_id"],
+                "product": product,
+                "supplier": supplier,
+                "start": start,
+                "end": end,
+                "term": term,
+                "hosting": builder.hosting(product),
+            }
             for system in members:
                 joint[system.system_id] = deal
             row.update(product_after=product, supplier_after=supplier)
@@ -541,7 +703,9 @@ def evolve_london(
     for authority in later.authorities:
         evolver.evolve(before_by_code[authority.gss_code], authority, joint)
     changes = pd.DataFrame(evolver.changes, columns=CHANGE_TRUTH_COLUMNS)
-    changes = changes.sort_values(["gss_code", "system_id_before", "system_id_after"], kind="stable")
+    changes = changes.sort_values(
+        ["gss_code", "system_id_before", "system_id_after"], kind="stable"
+    )
     opportunities = pd.DataFrame(outcomes, columns=OPPORTUNITY_COLUMNS)
     later.scenario = dict(later.scenario, snapshot_date=evolution.snapshot.isoformat())
     return later, changes.reset_index(drop=True), opportunities
@@ -579,21 +743,43 @@ def generate_later_round(
     reference = load_reference(reference_dir)
     scenario = load_scenario(reference, scenario_dir)
     evolution = load_evolution(scenario_dir)
-    london = build_london(reference, np.random.default_rng(seed), n_respondents=RESPONDING_AUTHORITIES,
-                          systems_per_respondent=SYSTEMS_MAPPED / RESPONDING_AUTHORITIES, scenario=scenario)
+    london = build_london(
+        reference,
+        np.random.default_rng(seed),
+        n_respondents=RESPONDING_AUTHORITIES,
+        systems_per_respondent=SYSTEMS_MAPPED / RESPONDING_AUTHORITIES,
+        scenario=scenario,
+    )
     # The builder's market (weights, cloud propensities) is the first thing a seed draws.
     builder = WorldBuilder(reference, np.random.default_rng(seed), scenario)
     year = int(evolution.snapshot.year)
-    later, changes, opportunities = evolve_london(london, reference, scenario, builder,
-                                                  np.random.default_rng([seed, year]), evolution)
-    summary = write_round(later, reference, scenario, np.random.default_rng([seed, year, 1]), seed=seed,
-                          round_name=evolution.round_name, snapshot=evolution.snapshot, out_dir=out_dir,
-                          truth_dir=truth_dir, contracts_dir=contracts_dir, register_seed=seed * 10_000 + year)
+    later, changes, opportunities = evolve_london(
+        london, reference, scenario, builder, np.random.default_rng([seed, year]), evolution
+    )
+    summary = write_round(
+        later,
+        reference,
+        scenario,
+        np.random.default_rng([seed, year, 1]),
+        seed=seed,
+        round_name=evolution.round_name,
+        snapshot=evolution.snapshot,
+        out_dir=out_dir,
+        truth_dir=truth_dir,
+        contracts_dir=contracts_dir,
+        register_seed=seed * 10_000 + year,
+    )
     changes.to_csv(truth_dir / "changes.csv", index=False, encoding="utf-8", lineterminator="\n")
-    opportunities.to_csv(truth_dir / "opportunities.csv", index=False, encoding="utf-8", lineterminator="\n")
+    opportunities.to_csv(
+        truth_dir / "opportunities.csv", index=False, encoding="utf-8", lineterminator="\n"
+    )
     counts = changes["change"].value_counts()
-    told = ", ".join(f"{counts.get(c, 0)} {c}" for c in
-                     ("continued", "renewed", "switched_supplier", "switched_product", "new", "retired"))
+    told = ", ".join(
+        f"{counts.get(c, 0)} {c}"
+        for c in ("continued", "renewed", "switched_supplier", "switched_product", "new", "retired")
+    )
     realised = int((opportunities["outcome"] == "realised").sum())
-    return (f"{summary} True changes since round 1: {told}; {realised} of {len(opportunities)} "
-            f"joint-procurement opportunities realised.")
+    return (
+        f"{summary} True changes since round 1: {told}; {realised} of {len(opportunities)} "
+        f"joint-procurement opportunities realised."
+    )

@@ -22,9 +22,9 @@ from citytools_analysis.core.paths import REFERENCE_DIR
 from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.synth.mess import Typist
 from citytools_analysis.synth.registers import generate_registers
-from citytools_analysis.synth.spend import generate_spend
 from citytools_analysis.synth.returns import TRUTH_COLUMNS, ReturnWriter, write_return
 from citytools_analysis.synth.scenario import SCENARIO_DIR, Scenario, load_scenario
+from citytools_analysis.synth.spend import generate_spend
 from citytools_analysis.synth.world import (
     RESPONDING_AUTHORITIES,
     ROUND,
@@ -91,15 +91,33 @@ def generate_survey(
     scenario = load_scenario(reference, scenario_dir)
     rng = np.random.default_rng(seed)
     n_respondents = RESPONDING_AUTHORITIES if n_authorities is None else int(n_authorities)
-    per_authority = (SYSTEMS_MAPPED / RESPONDING_AUTHORITIES if systems_per_authority is None
-                     else float(systems_per_authority))
-    london = build_london(reference, rng, n_respondents=n_respondents,
-                          systems_per_respondent=per_authority, scenario=scenario)
-    return write_round(london, reference, scenario, rng, seed=seed, round_name=ROUND,
-                       snapshot=SNAPSHOT_DATE, out_dir=out_dir, truth_dir=truth_dir,
-                       contracts_dir=contracts_dir, register_seed=seed,
-                       spend_dir=out_dir.parent / "spend" if spend_dir is None else Path(spend_dir),
-                       scenario_dir=scenario_dir)
+    per_authority = (
+        SYSTEMS_MAPPED / RESPONDING_AUTHORITIES
+        if systems_per_authority is None
+        else float(systems_per_authority)
+    )
+    london = build_london(
+        reference,
+        rng,
+        n_respondents=n_respondents,
+        systems_per_respondent=per_authority,
+        scenario=scenario,
+    )
+    return write_round(
+        london,
+        reference,
+        scenario,
+        rng,
+        seed=seed,
+        round_name=ROUND,
+        snapshot=SNAPSHOT_DATE,
+        out_dir=out_dir,
+        truth_dir=truth_dir,
+        contracts_dir=contracts_dir,
+        register_seed=seed,
+        spend_dir=out_dir.parent / "spend" if spend_dir is None else Path(spend_dir),
+        scenario_dir=scenario_dir,
+    )
 
 
 def write_round(
@@ -129,7 +147,9 @@ def write_round(
     typist = Typist(rng, reference, scenario.words)
     writer = ReturnWriter(reference, rng, typist, scenario)
     writer.round_name, writer.snapshot = round_name, snapshot
-    writer.document_time = document_time or dt.datetime(snapshot.year, snapshot.month, snapshot.day, 12)
+    writer.document_time = document_time or dt.datetime(
+        snapshot.year, snapshot.month, snapshot.day, 12
+    )
     out_dir.mkdir(parents=True, exist_ok=True)
     truth_dir.mkdir(parents=True, exist_ok=True)
     for old in sorted(out_dir.glob("*.xlsx")):
@@ -144,14 +164,22 @@ def write_round(
             file_name = file_name.replace(ROUND, round_name)
         rows, messy = write_return(authority, writer, typist, out_dir, file_name, truth)
         data_rows, messy_rows = data_rows + rows, messy_rows + messy
-    round_info = {"round": round_name, "snapshot_date": snapshot.isoformat(), "seed": seed,
-                  "synthetic": True, "generator": "citytools synth"}
+    round_info = {
+        "round": round_name,
+        "snapshot_date": snapshot.isoformat(),
+        "seed": seed,
+        "synthetic": True,
+        "generator": "citytools synth",
+    }
     (out_dir / "round.json").write_text(json.dumps(round_info, indent=2) + "\n", encoding="utf-8")
-    sort_keys = {"truth_rows": ["source_file", "sheet", "source_row"],
-                 "systems": ["source_file", "source_row"], "skills": ["source_file", "source_row"],
-                 "maturity": ["source_file", "source_row"],
-                 "integrations": ["source_file", "source_row", "linked_name"],
-                 "returns": ["gss_code"]}
+    sort_keys = {
+        "truth_rows": ["source_file", "sheet", "source_row"],
+        "systems": ["source_file", "source_row"],
+        "skills": ["source_file", "source_row"],
+        "maturity": ["source_file", "source_row"],
+        "integrations": ["source_file", "source_row", "linked_name"],
+        "returns": ["gss_code"],
+    }
     for name, columns in TRUTH_COLUMNS.items():
         frame = pd.DataFrame(truth[name], columns=columns)
         frame = frame.sort_values(sort_keys[name], kind="stable")
@@ -160,14 +188,28 @@ def write_round(
     systems = london_frame(london).sort_values("system_id")
     _write_csv(systems, truth_dir / "london.csv")
     registers = generate_registers(
-        systems, reference, seed=register_seed, snapshot=snapshot,
+        systems,
+        reference,
+        seed=register_seed,
+        snapshot=snapshot,
         out_dir=out_dir.parent / "contracts" if contracts_dir is None else Path(contracts_dir),
-        truth_dir=truth_dir, scenario=scenario,
+        truth_dir=truth_dir,
+        scenario=scenario,
     )
-    spend = "" if spend_dir is None else generate_spend(
-        systems, reference, seed=seed, snapshot=snapshot, out_dir=Path(spend_dir),
-        truth_dir=truth_dir, scenario_dir=scenario_dir,
-    ) + " "
+    spend = (
+        ""
+        if spend_dir is None
+        else generate_spend(
+            systems,
+            reference,
+            seed=seed,
+            snapshot=snapshot,
+            out_dir=Path(spend_dir),
+            truth_dir=truth_dir,
+            scenario_dir=scenario_dir,
+        )
+        + " "
+    )
     planted = dict(london.scenario, seed=seed, round=round_name)
     (truth_dir / "scenario.json").write_text(json.dumps(planted, indent=2) + "\n", encoding="utf-8")
     kept = sum(1 for r in truth["truth_rows"] if r["outcome"] == "kept")

@@ -26,8 +26,18 @@ from citytools_analysis.core.reference import Reference, fold
 from citytools_analysis.synth.scenario import load_scenario
 
 _MONTHS = (
-    "January", "February", "March", "April", "May", "June", "July", "August", "September",
-    "October", "November", "December",
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
 )
 #: Excel's day 0 for serial dates (the 1900 date system).
 _EXCEL_EPOCH = dt.date(1899, 12, 30)
@@ -66,8 +76,12 @@ class Typist:
         unreadable answers); ``None`` reads them from ``data/raw/synthetic/``.
     """
 
-    def __init__(self, rng: np.random.Generator, reference: Reference,
-                 words: Mapping[str, tuple[str, ...]] | None = None) -> None:
+    def __init__(
+        self,
+        rng: np.random.Generator,
+        reference: Reference,
+        words: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> None:
         self.rng = rng
         self.reference = reference
         self.words = load_scenario(reference).words if words is None else words
@@ -111,8 +125,10 @@ class Typist:
         while True:
             pattern = self.pick(self.words["file_pattern"])
             name = pattern.format(
-                short=short_name, abbr=abbr.lower(), ABBR=("LB" + abbr[:1]).upper()
-                if abbreviation else abbr.upper(), n=int(self.rng.integers(1, 400))
+                short=short_name,
+                abbr=abbr.lower(),
+                ABBR=("LB" + abbr[:1]).upper() if abbreviation else abbr.upper(),
+                n=int(self.rng.integers(1, 400)),
             )
             if name.lower() not in taken:
                 taken.add(name.lower())
@@ -161,8 +177,11 @@ class Typist:
             text = f"{_MONTHS[value.month - 1]} {value.year}"
             if self.chance(0.3):
                 text = f"{_MONTHS[value.month - 1][:3]}-{value.year % 100:02d}"
-            meant = dt.date(value.year, value.month, 1) if role == "start" else _month_end(
-                value.year, value.month)
+            meant = (
+                dt.date(value.year, value.month, 1)
+                if role == "start"
+                else _month_end(value.year, value.month)
+            )
             return text, meant
         meant = dt.date(value.year, 1, 1) if role == "start" else dt.date(value.year, 12, 31)
         return (str(value.year) if self.chance(0.6) else value.year), meant
@@ -176,7 +195,11 @@ class Typist:
             return (self.pick(words) if messy else "Rolling"), None, "rolling"
         if status == "unknown" or value is None:
             if messy:
-                return self.pick(("TBC", "unknown", "n/a", "Not known", "tbd", "-")), None, "unknown"
+                return (
+                    self.pick(("TBC", "unknown", "n/a", "Not known", "tbd", "-")),
+                    None,
+                    "unknown",
+                )
             return None, None, "unknown"
         cell, meant = self.date(value, "end", messy)
         return cell, meant, "date"
@@ -258,8 +281,9 @@ class Typist:
         The slip (a letter dropped, doubled or two letters swapped) is made inside a word of
         six letters or more, never in digits or short words, so the name stays readable.
         """
-        candidates = [n for n in names if len(n) >= 12 and any(
-            len(w) >= 6 and w.isalpha() for w in n.split())]
+        candidates = [
+            n for n in names if len(n) >= 12 and any(len(w) >= 6 and w.isalpha() for w in n.split())
+        ]
         if not candidates:
             return None
         name = self.pick(sorted(candidates))
@@ -270,11 +294,11 @@ class Typist:
         at = int(self.rng.integers(2, len(word) - 1))
         kind = self.pick(("drop", "double", "swap"))
         if kind == "drop":
-            word = word[:at] + word[at + 1:]
+            word = word[:at] + word[at + 1 :]
         elif kind == "double":
             word = word[:at] + word[at] + word[at:]
         else:
-            word = word[:at - 1] + word[at] + word[at - 1] + word[at + 1:]
+            word = word[: at - 1] + word[at] + word[at - 1] + word[at + 1 :]
         words[index] = word
         result = " ".join(words)
         if fold(result) in self.known_org_keys or result == name:
@@ -299,8 +323,11 @@ class Typist:
         if year is None:
             if not messy:
                 return answer
-            variants = {"Yes": ("yes", "Y", "YES"), "No": ("no", "N", "NO"),
-                        "Considering": ("considering", "Maybe", "Under review", "possibly")}
+            variants = {
+                "Yes": ("yes", "Y", "YES"),
+                "No": ("no", "N", "NO"),
+                "Considering": ("considering", "Maybe", "Under review", "possibly"),
+            }
             return self.pick(variants[answer])
         if not messy:
             return f"{answer} - {year}"

@@ -111,7 +111,9 @@ def same_value(truth: str, found: str, kind: str) -> bool:
 
 def _key_frame(frame: pd.DataFrame) -> pd.DataFrame:
     frame = frame.copy()
-    frame["source_row"] = frame["source_row"].map(lambda v: str(int(float(v))) if str(v).strip() else "")
+    frame["source_row"] = frame["source_row"].map(
+        lambda v: str(int(float(v))) if str(v).strip() else ""
+    )
     return frame
 
 
@@ -141,18 +143,24 @@ def compare_rows(
     """
     truth, processed = _key_frame(truth), _key_frame(processed)
     processed = processed.drop_duplicates(KEY)
-    joined = truth.merge(processed, on=KEY, how="left", suffixes=("_true", "_found"),
-                         indicator=True)
+    joined = truth.merge(
+        processed, on=KEY, how="left", suffixes=("_true", "_found"), indicator=True
+    )
     out = joined[KEY].copy()
     out["found"] = (joined["_merge"] == "both").to_numpy()
     for measure, pairs in fields.items():
         ok = out["found"].copy()
         for column, kind in pairs:
             true_col = joined[f"{column}_true"] if f"{column}_true" in joined else joined[column]
-            found_col = (joined[f"{column}_found"] if f"{column}_found" in joined
-                         else pd.Series([""] * len(joined), index=joined.index))
-            same = [same_value(t, "" if pd.isna(f) else f, kind)
-                    for t, f in zip(true_col.fillna(""), found_col)]
+            found_col = (
+                joined[f"{column}_found"]
+                if f"{column}_found" in joined
+                else pd.Series([""] * len(joined), index=joined.index)
+            )
+            same = [
+                same_value(t, "" if pd.isna(f) else f, kind)
+                for t, f in zip(true_col.fillna(""), found_col)
+            ]
             ok &= pd.Series(same, index=joined.index).to_numpy()
         out[measure] = ok
     return out
@@ -162,8 +170,13 @@ def _row_measures(prefix: str, comparison: pd.DataFrame, fields) -> list[dict]:
     found = int(comparison["found"].sum())
     rows = [{"measure": f"{prefix}_found", "numerator": found, "denominator": len(comparison)}]
     for measure in fields:
-        rows.append({"measure": f"{prefix}.{measure}", "numerator": int(comparison[measure].sum()),
-                     "denominator": found})
+        rows.append(
+            {
+                "measure": f"{prefix}.{measure}",
+                "numerator": int(comparison[measure].sum()),
+                "denominator": found,
+            }
+        )
     return rows
 
 
@@ -231,17 +244,21 @@ def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
     """
     processed_dir, truth_dir = Path(processed_dir), Path(truth_dir)
     measures: list[dict] = []
-    returns, authorities = _read(truth_dir / "returns.csv"), _read(processed_dir / "authorities.csv")
+    returns, authorities = (
+        _read(truth_dir / "returns.csv"),
+        _read(processed_dir / "authorities.csv"),
+    )
     if returns is not None and authorities is not None and "source_file" in authorities:
         by_file = dict(zip(authorities["source_file"], authorities["gss_code"]))
-        right = sum(by_file.get(f) == g for f, g in zip(returns["source_file"], returns["gss_code"]))
-        measures.append({"measure": "returns_identified", "numerator": int(right),
-                         "denominator": len(returns)})
+        right = sum(
+            by_file.get(f) == g for f, g in zip(returns["source_file"], returns["gss_code"])
+        )
+        measures.append(
+            {"measure": "returns_identified", "numerator": int(right), "denominator": len(returns)}
+        )
     rows = _read(truth_dir / "truth_rows.csv")
-    sheets_of = {}
     if rows is not None:
         rows = _key_frame(rows)
-        sheets_of = {fold(s): s for s in rows["sheet"]}
     tables = (("systems", SYSTEM_FIELDS), ("skills", SKILL_FIELDS), ("maturity", MATURITY_FIELDS))
     for name, fields in tables:
         truth, processed = _read(truth_dir / f"{name}.csv"), _read(processed_dir / f"{name}.csv")
@@ -254,27 +271,59 @@ def measure_recovery(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         if name == "systems":
             true_keys = set(map(tuple, _key_frame(truth)[KEY].to_numpy()))
             out_keys = list(map(tuple, _key_frame(processed)[KEY].to_numpy()))
-            found.insert(1, {"measure": "systems_precision",
-                             "numerator": sum(k in true_keys for k in out_keys),
-                             "denominator": len(out_keys)})
+            found.insert(
+                1,
+                {
+                    "measure": "systems_precision",
+                    "numerator": sum(k in true_keys for k in out_keys),
+                    "denominator": len(out_keys),
+                },
+            )
         measures.extend(found)
     rejected = _read(processed_dir / "rejected.csv")
     if rows is not None and rejected is not None:
         rejected = rejected[~rejected["source_file"].isin(_payment_files(processed_dir, truth_dir))]
         rejected = _key_frame(rejected[rejected["sheet"] != REGISTER_SHEET])
         true_rejected = rows[rows["outcome"] == "rejected"]
-        got = {(f, fold(s), r): reason for f, s, r, reason in zip(
-            rejected["source_file"], rejected["sheet"], rejected["source_row"], rejected["reason"])}
-        want = {(f, fold(s), r): reason for f, s, r, reason in zip(
-            true_rejected["source_file"], true_rejected["sheet"], true_rejected["source_row"],
-            true_rejected["reason"])}
-        measures.append({"measure": "rejected_found", "numerator": sum(k in got for k in want),
-                         "denominator": len(want)})
-        measures.append({"measure": "rejected_reason",
-                         "numerator": sum(got.get(k) == v for k, v in want.items()),
-                         "denominator": len(want)})
-        measures.append({"measure": "rejected_precision", "numerator": sum(k in want for k in got),
-                         "denominator": len(got)})
+        got = {
+            (f, fold(s), r): reason
+            for f, s, r, reason in zip(
+                rejected["source_file"],
+                rejected["sheet"],
+                rejected["source_row"],
+                rejected["reason"],
+            )
+        }
+        want = {
+            (f, fold(s), r): reason
+            for f, s, r, reason in zip(
+                true_rejected["source_file"],
+                true_rejected["sheet"],
+                true_rejected["source_row"],
+                true_rejected["reason"],
+            )
+        }
+        measures.append(
+            {
+                "measure": "rejected_found",
+                "numerator": sum(k in got for k in want),
+                "denominator": len(want),
+            }
+        )
+        measures.append(
+            {
+                "measure": "rejected_reason",
+                "numerator": sum(got.get(k) == v for k, v in want.items()),
+                "denominator": len(want),
+            }
+        )
+        measures.append(
+            {
+                "measure": "rejected_precision",
+                "numerator": sum(k in want for k in got),
+                "denominator": len(got),
+            }
+        )
     measures.extend(_integration_measures(processed_dir, truth_dir))
     frame = pd.DataFrame(measures, columns=["measure", "numerator", "denominator"])
     frame["numerator"] = frame["numerator"].astype(int)
@@ -289,11 +338,14 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
     if truth is None or links is None or systems is None:
         return []
     systems = survey_view(systems, None)
-    where = {rid: (f, r) for rid, f, r in zip(systems["record_id"], systems["source_file"],
-                                              systems["source_row"])}
+    where = {
+        rid: (f, r)
+        for rid, f, r in zip(systems["record_id"], systems["source_file"], systems["source_row"])
+    }
     found: dict[tuple, str] = {}
-    for record_id, linked_id, name in zip(links["record_id"], links["linked_record_id"],
-                                          links["linked_name"]):
+    for record_id, linked_id, name in zip(
+        links["record_id"], links["linked_record_id"], links["linked_name"]
+    ):
         if record_id not in where:
             continue
         file, row = where[record_id]
@@ -304,12 +356,17 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
     corrections = _read(processed_dir / "corrections.csv")
     if corrections is not None and len(corrections):
         unlinked = corrections[corrections["column"] == "integrates_with"]
-        logged = {(f, str(r), fold(n)) for f, r, n in zip(
-            unlinked["source_file"], unlinked["source_row"], unlinked["raw_value"])}
+        logged = {
+            (f, str(r), fold(n))
+            for f, r, n in zip(
+                unlinked["source_file"], unlinked["source_row"], unlinked["raw_value"]
+            )
+        }
     truth = _key_frame(truth)
     right = 0
-    for file, row, name, linked_row in zip(truth["source_file"], truth["source_row"],
-                                           truth["linked_name"], truth["linked_source_row"]):
+    for file, row, name, linked_row in zip(
+        truth["source_file"], truth["source_row"], truth["linked_name"], truth["linked_source_row"]
+    ):
         key = (file, row, fold(name))
         linked = str(int(float(linked_row))) if str(linked_row).strip() else ""
         if linked:
@@ -322,8 +379,10 @@ def _integration_measures(processed_dir: Path, truth_dir: Path) -> list[dict]:
 def _payment_files(processed_dir: Path, truth_dir: Path) -> set[str]:
     """The payment files of a release and its truth (their rejections are not the survey's)."""
     files: set[str] = set()
-    for frame in (_read(Path(truth_dir) / "payment_rows.csv"),
-                  _read(Path(processed_dir) / "payments.csv")):
+    for frame in (
+        _read(Path(truth_dir) / "payment_rows.csv"),
+        _read(Path(processed_dir) / "payments.csv"),
+    ):
         if frame is not None:
             files.update(frame["source_file"])
     return files
@@ -394,8 +453,10 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         rejected = _key_frame(rejected[rejected["sheet"] == REGISTER_SHEET])
         got = dict(zip(zip(rejected["source_file"], rejected["source_row"]), rejected["reason"]))
         want = truth[truth["outcome"] == "rejected"]
-        right = sum(got.get(k) == r for k, r in zip(zip(want["source_file"], want["source_row"]),
-                                                    want["reason"]))
+        right = sum(
+            got.get(k) == r
+            for k, r in zip(zip(want["source_file"], want["source_row"]), want["reason"])
+        )
         measures.append(_measure("registers_rejected", right, len(want)))
     is_it, said_it = found["is_it_true"] == "true", found["is_it"] == "true"
     measures.append(_measure("it_precision", (is_it & said_it).sum(), said_it.sum()))
@@ -408,10 +469,13 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
         return _frame(measures, columns)
     systems = _key_frame(systems)
     survey_truth = _key_frame(survey_truth)
-    true_id = dict(zip(zip(survey_truth["source_file"], survey_truth["source_row"]),
-                       survey_truth["system_id"]))
-    record_system = {rid: true_id.get((f, r), "") for rid, f, r in zip(
-        systems["record_id"], systems["source_file"], systems["source_row"])}
+    true_id = dict(
+        zip(zip(survey_truth["source_file"], survey_truth["source_row"]), survey_truth["system_id"])
+    )
+    record_system = {
+        rid: true_id.get((f, r), "")
+        for rid, f, r in zip(systems["record_id"], systems["source_file"], systems["source_row"])
+    }
     in_survey = set(survey_truth["system_id"])
     responded = set(london.loc[london["responded"] == "true", "gss_code"])
     ids = found["system_ids_true"].map(lambda text: set(filter(None, str(text).split("|"))))
@@ -431,23 +495,41 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
     measures.append(_measure("added_precision", right_added.sum(), added.sum()))
     by_id = systems.set_index("record_id")
     register_systems = systems[systems["source"] == "register"]
-    placed = set(zip(register_systems["gss_code"], register_systems["product"],
-                     register_systems["service_area"]))
+    placed = set(
+        zip(
+            register_systems["gss_code"],
+            register_systems["product"],
+            register_systems["service_area"],
+        )
+    )
     silent = is_system & (role == "current") & ~found["gss_code_true"].isin(responded)
-    wanted = set(zip(found.loc[silent, "gss_code_true"], found.loc[silent, "product_true"],
-                     found.loc[silent, "service_area_true"]))
+    wanted = set(
+        zip(
+            found.loc[silent, "gss_code_true"],
+            found.loc[silent, "product_true"],
+            found.loc[silent, "service_area_true"],
+        )
+    )
     measures.append(_measure("added_recall", len(wanted & placed), len(wanted)))
     good = found[added & is_system]
     for column in ("product", "service_area"):
-        same = [by_id.at[rid, column] == value if rid in by_id.index else False
-                for rid, value in zip(good["record_id"], good[f"{column}_true"])]
+        same = [
+            by_id.at[rid, column] == value if rid in by_id.index else False
+            for rid, value in zip(good["record_id"], good[f"{column}_true"])
+        ]
         measures.append(_measure(f"added.{column}", sum(same), len(good)))
     product_of = dict(zip(systems["record_id"], systems["product"]))
-    same_product = pd.Series([product_of.get(rid) == product for rid, product in
-                              zip(found["record_id"], found["product_true"])], index=found.index)
+    same_product = pd.Series(
+        [
+            product_of.get(rid) == product
+            for rid, product in zip(found["record_id"], found["product_true"])
+        ],
+        index=found.index,
+    )
     history = found["outcome"] == "same_system"
-    measures.append(_measure("history_precision", (history & is_system & same_product).sum(),
-                             history.sum()))
+    measures.append(
+        _measure("history_precision", (history & is_system & same_product).sum(), history.sum())
+    )
     earlier = is_system & role.isin(["earlier", "relisted"])
     kept_with = (history | matched) & same_product
     measures.append(_measure("history_recall", (earlier & kept_with).sum(), earlier.sum()))
@@ -459,8 +541,13 @@ def measure_registers(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
     snapshot = _snapshot(truth_dir)
     if snapshot:
         ends = register_systems["contract_end"]
-        measures.append(_measure("added_on_ended", int((~((ends != "") & (ends < snapshot))).sum()),
-                                 len(register_systems)))
+        measures.append(
+            _measure(
+                "added_on_ended",
+                int((~((ends != "") & (ends < snapshot))).sum()),
+                len(register_systems),
+            )
+        )
     measures.append(_fill_measure(processed_dir, systems, found))
     return _frame(measures, columns)
 
@@ -483,11 +570,13 @@ def _fill_measure(processed_dir: Path, systems: pd.DataFrame, found: pd.DataFram
     fills = _key_frame(corrections[corrections["rule"].str.endswith("from_register")])
     record_of = dict(zip(zip(systems["source_file"], systems["source_row"]), systems["record_id"]))
     matched = found[found["outcome"] == "matched"]  # the row a fill came from
-    truth_of = {rid: row for rid, row in zip(matched["record_id"], matched.to_dict("records"))
-                if rid}
+    truth_of = {
+        rid: row for rid, row in zip(matched["record_id"], matched.to_dict("records")) if rid
+    }
     right = 0
-    for file, row, column, value in zip(fills["source_file"], fills["source_row"], fills["column"],
-                                        fills["clean_value"]):
+    for file, row, column, value in zip(
+        fills["source_file"], fills["source_row"], fills["column"], fills["clean_value"]
+    ):
         register_row = truth_of.get(record_of.get((file, row), ""))
         if register_row is None:
             continue
@@ -554,10 +643,16 @@ def _history_text(table: pd.DataFrame, part) -> str:
     )
 
 
-__all__ = ["COST_TOLERANCE_GBP", "compare_rows", "measure_recovery", "measure_registers",
-           "measure_spend",
-           "register_scores_text",
-           "same_value", "survey_view"]
+__all__ = [
+    "COST_TOLERANCE_GBP",
+    "compare_rows",
+    "measure_recovery",
+    "measure_registers",
+    "measure_spend",
+    "register_scores_text",
+    "same_value",
+    "survey_view",
+]
 
 
 def measure_spend(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
@@ -597,15 +692,21 @@ def measure_spend(processed_dir: Path, truth_dir: Path) -> pd.DataFrame:
     if rejected is not None:
         rejected = _key_frame(rejected)
         got = dict(zip(zip(rejected["source_file"], rejected["source_row"]), rejected["reason"]))
-        right = sum(got.get(k) == r for k, r in zip(zip(want["source_file"], want["source_row"]),
-                                                    want["reason"]))
+        right = sum(
+            got.get(k) == r
+            for k, r in zip(zip(want["source_file"], want["source_row"]), want["reason"])
+        )
         measures.append(_measure("payments_rejected", right, len(want)))
-    amounts = sum(_number(a) is not None and _number(b) is not None
-                  and abs(_number(a) - _number(b)) < 0.005  # to the penny
-                  for a, b in zip(found["amount_gbp_true"], found["amount_gbp"]))
+    amounts = sum(
+        _number(a) is not None
+        and _number(b) is not None
+        and abs(_number(a) - _number(b)) < 0.005  # to the penny
+        for a, b in zip(found["amount_gbp_true"], found["amount_gbp"])
+    )
     measures.append(_measure("payments.amount_gbp", amounts, len(found)))
-    dates = sum(same_value(a, b, "date") for a, b in
-                zip(found["payment_date_true"], found["payment_date"]))
+    dates = sum(
+        same_value(a, b, "date") for a, b in zip(found["payment_date_true"], found["payment_date"])
+    )
     measures.append(_measure("payments.payment_date", dates, len(found)))
     is_it, said_it = found["is_it_true"] == "true", found["is_it"] == "true"
     measures.append(_measure("it_precision", (is_it & said_it).sum(), said_it.sum()))

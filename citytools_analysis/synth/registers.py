@@ -73,14 +73,34 @@ EARLIER_TERM_YEARS = (3, 4, 5, 5, 7)
 MANIFEST = "sources.csv"
 TRUTH_FILE = "register_rows.csv"
 TRUTH_COLUMNS = [
-    "source_file", "source_row", "gss_code", "outcome", "reason", "kind", "is_it", "system_ids",
-    "product", "service_area", "supplier", "contract_start", "contract_end", "value_gbp",
-    "annual_cost_gbp", "contract_role",
+    "source_file",
+    "source_row",
+    "gss_code",
+    "outcome",
+    "reason",
+    "kind",
+    "is_it",
+    "system_ids",
+    "product",
+    "service_area",
+    "supplier",
+    "contract_start",
+    "contract_end",
+    "value_gbp",
+    "annual_cost_gbp",
+    "contract_role",
 ]
 #: Chance that a council's register has each optional column.
 OPTIONAL_COLUMNS = {
-    "reference": 0.9, "description": 0.7, "department": 0.85, "company_number": 0.6,
-    "review_date": 0.4, "sme": 0.6, "vcse": 0.45, "procurement_route": 0.5, "cpv": 0.55,
+    "reference": 0.9,
+    "description": 0.7,
+    "department": 0.85,
+    "company_number": 0.6,
+    "review_date": 0.4,
+    "sme": 0.6,
+    "vcse": 0.45,
+    "procurement_route": 0.5,
+    "cpv": 0.55,
 }
 DATE_FORMATS = ("%d/%m/%Y", "%d/%m/%Y", "%Y-%m-%d", "%d-%b-%Y", "%d %B %Y", "%d.%m.%Y", "%d/%m/%y")
 MONEY_FORMATS = ("pounds_pence", "pounds", "plain", "plain_pence", "commas")
@@ -138,8 +158,9 @@ def _money(value: float, style: str) -> str:
 
 
 class _RegisterWriter:
-    def __init__(self, reference: Reference, rng: np.random.Generator, snapshot: dt.date,
-                 scenario: Scenario) -> None:
+    def __init__(
+        self, reference: Reference, rng: np.random.Generator, snapshot: dt.date, scenario: Scenario
+    ) -> None:
         self.ref = reference
         self.rng = rng
         self.snapshot = snapshot
@@ -147,8 +168,10 @@ class _RegisterWriter:
         self.words = scenario.words
         self.names_2019 = dict(scenario.names_2019)
         headers = reference.table("register_columns")  # every field, in a typical order
-        self.headers = {row.field: [row.header, *[s for s in row.synonyms.split("|") if s]]
-                        for row in headers.itertuples()}
+        self.headers = {
+            row.field: [row.header, *[s for s in row.synonyms.split("|") if s]]
+            for row in headers.itertuples()
+        }
         aliases = reference.product_aliases
         self.product_aliases: dict[str, list[str]] = {}
         for alias, product in zip(aliases["alias"], aliases["product"]):
@@ -163,22 +186,31 @@ class _RegisterWriter:
 
     # --- one council's style ---------------------------------------------------------------
     def style(self) -> dict:
-        fields = [f for f in self.headers
-                  if f not in OPTIONAL_COLUMNS or self.chance(OPTIONAL_COLUMNS[f])]
+        fields = [
+            f for f in self.headers if f not in OPTIONAL_COLUMNS or self.chance(OPTIONAL_COLUMNS[f])
+        ]
         if self.chance(0.35):
             for _ in range(int(self.rng.integers(1, 3))):
                 i, j = (int(x) for x in self.rng.choice(len(fields), size=2, replace=False))
                 fields[i], fields[j] = fields[j], fields[i]
         canonical = self.chance(0.35)
-        headers = {f: (self.headers[f][0] if canonical or len(self.headers[f]) == 1
-                       else self.pick(self.headers[f])) for f in fields}
+        headers = {
+            f: (
+                self.headers[f][0]
+                if canonical or len(self.headers[f]) == 1
+                else self.pick(self.headers[f])
+            )
+            for f in fields
+        }
         weights = np.array([w for _, w in ENCODINGS])
         return {
             "fields": fields,
             "headers": headers,
             "date_format": self.pick(DATE_FORMATS),
             "money": self.pick(MONEY_FORMATS),
-            "encoding": ENCODINGS[int(self.rng.choice(len(ENCODINGS), p=weights / weights.sum()))][0],
+            "encoding": ENCODINGS[int(self.rng.choice(len(ENCODINGS), p=weights / weights.sum()))][
+                0
+            ],
             "title_line": self.chance(0.25),
             "manager_column": self.chance(0.3),
             "prefix": "".join(self.pick("ABCDEFGHJKLMNPRSTW") for _ in range(2)),
@@ -203,7 +235,9 @@ class _RegisterWriter:
         if not self.chance(LISTED_CHANCE.get(status, 0.8)):
             return None
         years = _term_years(system["term"])
-        start = dt.date.fromisoformat(system["contract_start"]) if system["contract_start"] else None
+        start = (
+            dt.date.fromisoformat(system["contract_start"]) if system["contract_start"] else None
+        )
         end = dt.date.fromisoformat(system["contract_end"]) if system["contract_end"] else None
         if years is None:
             years = 5
@@ -211,8 +245,11 @@ class _RegisterWriter:
             if end is not None:
                 start = _add_months(end + dt.timedelta(days=1), -12 * years)
             else:
-                start = dt.date(self.snapshot.year - int(self.rng.integers(1, years + 1)),
-                                int(self.pick((4, 4, 1, 7, 10))), 1)
+                start = dt.date(
+                    self.snapshot.year - int(self.rng.integers(1, years + 1)),
+                    int(self.pick((4, 4, 1, 7, 10))),
+                    1,
+                )
         if end is None:
             end = _add_months(start, 12 * years) - dt.timedelta(days=1)
         annual = 0.0
@@ -249,15 +286,27 @@ class _RegisterWriter:
             if form == 1:
                 description = f"Supply, support and maintenance of {product_text}"
             elif self.chance(0.4):
-                description = f"Annual licence, support and maintenance for the {system['function']} system"
+                description = (
+                    f"Annual licence, support and maintenance for the {system['function']} system"
+                )
         return {
-            "kind": "system", "is_it": True,
-            "system_id": "|".join(member["system_id"] for member in group), "product": product,
-            "service_area": area, "supplier": system["supplier"], "title": title,
-            "description": description, "start": start, "end": end, "value": value,
+            "kind": "system",
+            "is_it": True,
+            "system_id": "|".join(member["system_id"] for member in group),
+            "product": product,
+            "service_area": area,
+            "supplier": system["supplier"],
+            "title": title,
+            "description": description,
+            "start": start,
+            "end": end,
+            "value": value,
             "annual": annual,
-            "cpv": (self.pick(self.words["miscoded_cpv"]) if self.chance(MISCODED_CPV_SHARE)
-                    else self.pick(self.words["system_cpv"])),
+            "cpv": (
+                self.pick(self.words["miscoded_cpv"])
+                if self.chance(MISCODED_CPV_SHARE)
+                else self.pick(self.words["system_cpv"])
+            ),
             "sme": False,
         }
 
@@ -280,20 +329,39 @@ class _RegisterWriter:
                 while end < self.snapshot:
                     months += 12
                     end = _add_months(start.replace(day=1), months) - dt.timedelta(days=1)
-                title = self.pick((f"Extension - {main['title']}", f"{main['title']} (extension)",
-                                   f"{main['title']} - contract extension",
-                                   f"Variation to extend: {main['title']}"))
-                rows.append(dict(main, title=title, start=start, end=end, role="current",
-                                 value=round(main["annual"] * contract_years(start, end), 2)))
+                title = self.pick(
+                    (
+                        f"Extension - {main['title']}",
+                        f"{main['title']} (extension)",
+                        f"{main['title']} - contract extension",
+                        f"Variation to extend: {main['title']}",
+                    )
+                )
+                rows.append(
+                    dict(
+                        main,
+                        title=title,
+                        start=start,
+                        end=end,
+                        role="current",
+                        value=round(main["annual"] * contract_years(start, end), 2),
+                    )
+                )
                 main["role"] = "earlier"
             else:
                 main["role"] = "lapsed"
         if self.chance(RENEWAL_SHARE):
             end = main["start"] - dt.timedelta(days=1)
-            start = _add_months(main["start"].replace(day=1), -12 * int(self.pick(EARLIER_TERM_YEARS)))
+            start = _add_months(
+                main["start"].replace(day=1), -12 * int(self.pick(EARLIER_TERM_YEARS))
+            )
             if start.year >= 2003:
-                value = round(main["annual"] * float(self.rng.uniform(0.8, 1.05))
-                              * contract_years(start, end), 2)
+                value = round(
+                    main["annual"]
+                    * float(self.rng.uniform(0.8, 1.05))
+                    * contract_years(start, end),
+                    2,
+                )
                 rows.append(dict(main, start=start, end=end, value=value, role="earlier"))
         if self.chance(RELISTED_SHARE):
             rows.append(dict(main, role="relisted"))
@@ -306,8 +374,11 @@ class _RegisterWriter:
         """The ended contract of a product the authority ran before, in the same service area."""
         area = main["service_area"]
         products = self.ref.products
-        options = sorted(p for p, a in zip(products["product"], products["service_area"])
-                         if a == area and p not in in_use and len(p) >= 4)
+        options = sorted(
+            p
+            for p, a in zip(products["product"], products["service_area"])
+            if a == area and p not in in_use and len(p) >= 4
+        )
         if not options:
             return None
         product = self.pick(options)
@@ -318,14 +389,28 @@ class _RegisterWriter:
         start = _add_months(end.replace(day=1), 1 - 12 * years)
         annual = float(round(40_000 * float(self.rng.lognormal(0.0, 0.6)), -3))
         area_text = area.replace("&", "and")
-        title = self.pick((f"{product} licences and support",
-                           f"{product} - {area_text} system support and maintenance",
-                           f"{area_text} software ({product})"))
+        title = self.pick(
+            (
+                f"{product} licences and support",
+                f"{product} - {area_text} system support and maintenance",
+                f"{area_text} software ({product})",
+            )
+        )
         return {
-            "kind": "replaced", "is_it": True, "system_id": "", "product": product,
-            "service_area": area, "supplier": maker, "title": title, "description": "",
-            "start": start, "end": end, "value": round(annual * contract_years(start, end), 2),
-            "annual": annual, "cpv": self.pick(self.words["system_cpv"]), "sme": False,
+            "kind": "replaced",
+            "is_it": True,
+            "system_id": "",
+            "product": product,
+            "service_area": area,
+            "supplier": maker,
+            "title": title,
+            "description": "",
+            "start": start,
+            "end": end,
+            "value": round(annual * contract_years(start, end), 2),
+            "annual": annual,
+            "cpv": self.pick(self.words["system_cpv"]),
+            "sme": False,
             "role": "",
         }
 
@@ -333,8 +418,10 @@ class _RegisterWriter:
         supplier = self.pick(template.suppliers)
         organisation = supplier if supplier in template.organisations else None
         years = int(self.pick(template.years))
-        start = _add_months(dt.date(self.snapshot.year, self.snapshot.month, 1),
-                            -int(self.rng.integers(0, 12 * years + 6)))
+        start = _add_months(
+            dt.date(self.snapshot.year, self.snapshot.month, 1),
+            -int(self.rng.integers(0, 12 * years + 6)),
+        )
         if self.chance(0.3):
             start = dt.date(start.year, start.month, int(self.rng.integers(2, 28)))
         end = _add_months(dt.date(start.year, start.month, 1), 12 * years) - dt.timedelta(days=1)
@@ -342,11 +429,21 @@ class _RegisterWriter:
         value = float(round(value, -3)) if self.chance(0.6) else round(value, 2)
         title = template.title.format(place=self.pick(self.words["place"]))
         return {
-            "kind": template.kind, "is_it": template.kind != "not_it", "system_id": "",
-            "product": "", "service_area": "", "supplier": organisation or supplier,
-            "written": None if organisation else supplier, "title": title,
-            "description": template.description, "start": start, "end": end, "value": value,
-            "annual": None, "cpv": template.cpv, "sme": organisation is None and self.chance(0.6),
+            "kind": template.kind,
+            "is_it": template.kind != "not_it",
+            "system_id": "",
+            "product": "",
+            "service_area": "",
+            "supplier": organisation or supplier,
+            "written": None if organisation else supplier,
+            "title": title,
+            "description": template.description,
+            "start": start,
+            "end": end,
+            "value": value,
+            "annual": None,
+            "cpv": template.cpv,
+            "sme": organisation is None and self.chance(0.6),
         }
 
     # --- cells ----------------------------------------------------------------------------------
@@ -383,8 +480,16 @@ def _contracts_of(systems: pd.DataFrame) -> list[list[pd.Series]]:
     groups: dict[tuple, list[pd.Series]] = {}
     for _, system in systems.sort_values("system_id").iterrows():
         dated = bool(system["contract_start"]) and bool(system["contract_end"])
-        key = ((system["product"], system["supplier"], system["contract_start"],
-                system["contract_end"]) if dated else (system["system_id"],))
+        key = (
+            (
+                system["product"],
+                system["supplier"],
+                system["contract_start"],
+                system["contract_end"],
+            )
+            if dated
+            else (system["system_id"],)
+        )
         groups.setdefault(key, []).append(system)
     return list(groups.values())
 
@@ -489,26 +594,37 @@ def generate_registers(
         for offset, row in enumerate(body, start=1):
             cells = [row["cells"].get(f, "") for f in fields]
             if extra:
-                cells.append(f"{writer.pick(writer.words['first_name'])} "
-                             f"{writer.pick(writer.words['surname'])}")
+                cells.append(
+                    f"{writer.pick(writer.words['first_name'])} "
+                    f"{writer.pick(writer.words['surname'])}"
+                )
             lines.append(cells)
             kept = row["outcome"] == "kept"
-            truth.append({
-                "source_file": file_name, "source_row": header_line + offset,
-                "gss_code": authority.gss_code, "outcome": row["outcome"], "reason": row["reason"],
-                "kind": row["kind"], "is_it": "true" if row["is_it"] else "false",
-                "system_ids": row["system_id"], "product": row["product"],
-                "service_area": row["service_area"],
-                "supplier": row["supplier"] if kept else "",
-                "contract_start": row["start"].isoformat(), "contract_end": row["end"].isoformat(),
-                "value_gbp": f"{row['value']:.2f}",
-                "annual_cost_gbp": f"{row['annual']:.2f}" if row["annual"] is not None else "",
-                "contract_role": row.get("role", ""),
-            })
+            truth.append(
+                {
+                    "source_file": file_name,
+                    "source_row": header_line + offset,
+                    "gss_code": authority.gss_code,
+                    "outcome": row["outcome"],
+                    "reason": row["reason"],
+                    "kind": row["kind"],
+                    "is_it": "true" if row["is_it"] else "false",
+                    "system_ids": row["system_id"],
+                    "product": row["product"],
+                    "service_area": row["service_area"],
+                    "supplier": row["supplier"] if kept else "",
+                    "contract_start": row["start"].isoformat(),
+                    "contract_end": row["end"].isoformat(),
+                    "value_gbp": f"{row['value']:.2f}",
+                    "annual_cost_gbp": f"{row['annual']:.2f}" if row["annual"] is not None else "",
+                    "contract_role": row.get("role", ""),
+                }
+            )
         _write_register(out_dir / file_name, style, lines)
         manifest.append({"file": file_name, "authority": authority.name})
     pd.DataFrame(manifest, columns=["file", "authority"]).to_csv(
-        out_dir / MANIFEST, index=False, encoding="utf-8", lineterminator="\n")
+        out_dir / MANIFEST, index=False, encoding="utf-8", lineterminator="\n"
+    )
     frame = pd.DataFrame(truth, columns=TRUTH_COLUMNS).sort_values(["source_file", "source_row"])
     truth_dir.mkdir(parents=True, exist_ok=True)
     frame.to_csv(truth_dir / TRUTH_FILE, index=False, encoding="utf-8", lineterminator="\n")

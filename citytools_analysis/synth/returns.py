@@ -31,13 +31,26 @@ DUPLICATE_ROW_CHANCE = 0.45
 INVALID_ROW_CHANCE = 0.5
 
 TRUTH_SYSTEM_COLUMNS = [
-    "source_file", "source_row", "system_id", "gss_code", "service_area", "function", "product",
-    "manufacturer", "supplier", "system_type", "hosting", "contract_start", "contract_end",
-    "contract_end_status", "annual_cost_gbp", "value_for_money", "satisfaction",
-    "replacement_planned", "replacement_year",
+    "source_file",
+    "source_row",
+    "system_id",
+    "gss_code",
+    "service_area",
+    "function",
+    "product",
+    "manufacturer",
+    "supplier",
+    "system_type",
+    "hosting",
+    "contract_start",
+    "contract_end",
+    "contract_end_status",
+    "annual_cost_gbp",
+    "value_for_money",
+    "satisfaction",
+    "replacement_planned",
+    "replacement_year",
 ]
-
-
 
 
 @dataclass
@@ -53,8 +66,9 @@ class _Row:
 
 
 class ReturnWriter:
-    def __init__(self, reference: Reference, rng: np.random.Generator, typist: Typist,
-                 scenario: Scenario) -> None:
+    def __init__(
+        self, reference: Reference, rng: np.random.Generator, typist: Typist, scenario: Scenario
+    ) -> None:
         self.ref = reference
         self.rng = rng
         self.typist = typist
@@ -83,17 +97,36 @@ class ReturnWriter:
         messy = t.chance(MESSY_ROW_SHARE)
         ops: set[str] = set()
         if messy:
-            menu = ["service_area", "contract_start", "contract_end", "annual_cost", "ratings",
-                    "manufacturer", "supplier", "product", "hosting", "system_type",
-                    "replacement", "integrates_with", "whitespace", "unreadable"]
-            weights = np.array([1.2, 1.0, 1.2, 1.4, 1.0, 1.0, 1.4, 1.0, 0.8, 0.8, 0.8, 0.5, 0.5, 0.35])
+            menu = [
+                "service_area",
+                "contract_start",
+                "contract_end",
+                "annual_cost",
+                "ratings",
+                "manufacturer",
+                "supplier",
+                "product",
+                "hosting",
+                "system_type",
+                "replacement",
+                "integrates_with",
+                "whitespace",
+                "unreadable",
+            ]
+            weights = np.array(
+                [1.2, 1.0, 1.2, 1.4, 1.0, 1.0, 1.4, 1.0, 0.8, 0.8, 0.8, 0.5, 0.5, 0.35]
+            )
             k = int(rng.choice([1, 2, 3, 4], p=[0.35, 0.35, 0.2, 0.1]))
-            ops = {menu[i] for i in rng.choice(len(menu), size=k, replace=False, p=weights / weights.sum())}
+            ops = {
+                menu[i]
+                for i in rng.choice(len(menu), size=k, replace=False, p=weights / weights.sum())
+            }
         truth: dict = {}
         cells: dict[str, object] = {}
         area = system.service_area
-        cells["service_area"] = (t.choice(area, self.area_synonyms[area]) if "service_area" in ops
-                                 else area)
+        cells["service_area"] = (
+            t.choice(area, self.area_synonyms[area]) if "service_area" in ops else area
+        )
         truth["service_area"] = area
         cells["function"] = system.function if "function" in columns else None
         truth["function"] = system.function if "function" in columns else ""
@@ -102,63 +135,83 @@ class ReturnWriter:
             product_text = t.whitespace(product_text)
         cells["product"] = product_text
         truth["product"] = system.product
-        cells["manufacturer"] = t.organisation(system.manufacturer, self.usual_name(system.manufacturer),
-                                               "manufacturer" in ops)
+        cells["manufacturer"] = t.organisation(
+            system.manufacturer, self.usual_name(system.manufacturer), "manufacturer" in ops
+        )
         truth["manufacturer"] = system.manufacturer
         if "supplier" in ops and system.supplier == system.manufacturer and t.chance(0.6):
             cells["supplier"] = None
         else:
-            cells["supplier"] = t.organisation(system.supplier, self.usual_name(system.supplier),
-                                               "supplier" in ops)
+            cells["supplier"] = t.organisation(
+                system.supplier, self.usual_name(system.supplier), "supplier" in ops
+            )
         truth["supplier"] = system.supplier
         default = self.default_type[area]
-        if "system_type" not in columns:
-            cells["system_type"], truth["system_type"] = None, default
-        elif "system_type" in ops and system.system_type == default and t.chance(0.6):
+        if (
+            "system_type" not in columns
+            or "system_type" in ops
+            and system.system_type == default
+            and t.chance(0.6)
+        ):
             cells["system_type"], truth["system_type"] = None, default
         elif "system_type" in ops:
-            cells["system_type"] = t.choice(system.system_type, self.type_synonyms[system.system_type])
+            cells["system_type"] = t.choice(
+                system.system_type, self.type_synonyms[system.system_type]
+            )
             truth["system_type"] = system.system_type
         else:
             cells["system_type"], truth["system_type"] = system.system_type, system.system_type
         if "hosting" not in columns or system.hosting is None:
             cells["hosting"], truth["hosting"] = None, None
         else:
-            cells["hosting"] = (t.choice(system.hosting, self.hosting_synonyms[system.hosting])
-                                if "hosting" in ops else system.hosting)
+            cells["hosting"] = (
+                t.choice(system.hosting, self.hosting_synonyms[system.hosting])
+                if "hosting" in ops
+                else system.hosting
+            )
             truth["hosting"] = system.hosting
         unreadable = t.pick(("cost", "start", "end", "rating")) if "unreadable" in ops else ""
         if unreadable == "start" and system.contract_start is not None:
             cells["contract_start"], truth["contract_start"] = t.unreadable_date(), None
         else:
             cells["contract_start"], truth["contract_start"] = t.date(
-                system.contract_start, "start", "contract_start" in ops)
+                system.contract_start, "start", "contract_start" in ops
+            )
         if unreadable == "end" and system.contract_end_status == "date":
             cells["contract_end"] = t.unreadable_date()
             truth["contract_end"], truth["contract_end_status"] = None, "unknown"
         else:
-            cell, meant, status = t.contract_end(system.contract_end, system.contract_end_status,
-                                                 "contract_end" in ops)
-            cells["contract_end"], truth["contract_end"], truth["contract_end_status"] = cell, meant, status
+            cell, meant, status = t.contract_end(
+                system.contract_end, system.contract_end_status, "contract_end" in ops
+            )
+            cells["contract_end"], truth["contract_end"], truth["contract_end_status"] = (
+                cell,
+                meant,
+                status,
+            )
         if unreadable == "cost":
             cells["annual_cost_gbp"], truth["annual_cost_gbp"] = t.unreadable_cost(), None
         else:
             cells["annual_cost_gbp"], truth["annual_cost_gbp"] = t.money(
-                system.annual_cost_gbp, "annual_cost" in ops)
+                system.annual_cost_gbp, "annual_cost" in ops
+            )
         for column in ("value_for_money", "satisfaction"):
             value = getattr(system, column)
             cells[column] = t.scale(value, self.rating_labels, "ratings" in ops)
             truth[column] = value
         if unreadable == "rating":
             cells["satisfaction"], truth["satisfaction"] = t.unreadable_rating(), None
-        cells["replacement_planned"] = t.replacement(system.replacement_planned, system.replacement_year,
-                                                     "replacement" in ops)
+        cells["replacement_planned"] = t.replacement(
+            system.replacement_planned, system.replacement_year, "replacement" in ops
+        )
         truth["replacement_planned"] = system.replacement_planned
         truth["replacement_year"] = system.replacement_year
         links = [(written_as[target], target) for target in system.links]
         links += [(name, "") for name in system.external_links]
         if "integrates_with" in columns:
-            cells["integrates_with"] = t.links([name for name, _ in links], "integrates_with" in ops)
+            cells["integrates_with"] = t.links(
+                [name for name, _ in links], "integrates_with" in ops
+            )
         else:
             links = []
         if "notes" in columns and t.chance(0.09):
@@ -191,8 +244,13 @@ class ReturnWriter:
         product = t.pick(sorted(self.ref.products["product"]))
         kind = t.pick(("missing_system", "missing_area", "unknown_area"))
         cells: dict[str, object] = {c: None for c in columns}
-        cells.update({"service_area": area, "product": product,
-                      "annual_cost_gbp": int(t.rng.integers(5, 90)) * 1000})
+        cells.update(
+            {
+                "service_area": area,
+                "product": product,
+                "annual_cost_gbp": int(t.rng.integers(5, 90)) * 1000,
+            }
+        )
         if kind == "missing_system":
             cells["product"] = None
             cells["notes"] = "System name to follow" if "notes" in columns else None
@@ -209,16 +267,23 @@ class ReturnWriter:
     def signature(row: _Row) -> tuple:
         truth = dict(row.truth or {})
         return tuple(sorted((k, str(v)) for k, v in truth.items())) + (
-            tuple(fold(name) for name, _ in row.links),)
+            tuple(fold(name) for name, _ in row.links),
+        )
 
 
-def _layout_systems(reference: Reference, typist: Typist) -> tuple[list[str], dict[str, str], set[str]]:
+def _layout_systems(
+    reference: Reference, typist: Typist
+) -> tuple[list[str], dict[str, str], set[str]]:
     """Choose this return's Systems columns: order, header text, optional columns dropped."""
     columns = reference.survey_columns[reference.survey_columns.sheet == "Systems"]
     fields = list(columns["field"])
     dropped = set()
-    for optional, chance in (("function", 0.12), ("notes", 0.15), ("hosting", 0.05),
-                             ("system_type", 0.06)):
+    for optional, chance in (
+        ("function", 0.12),
+        ("notes", 0.15),
+        ("hosting", 0.05),
+        ("system_type", 0.06),
+    ):
         if typist.chance(chance):
             dropped.add(optional)
     fields = [f for f in fields if f not in dropped]
@@ -230,7 +295,9 @@ def _layout_systems(reference: Reference, typist: Typist) -> tuple[list[str], di
     headers = {}
     for row in columns.itertuples():
         synonyms = [s for s in str(row.synonyms).split("|") if s]
-        headers[row.field] = typist.header(row.header, synonyms, messy_headers and typist.chance(0.35))
+        headers[row.field] = typist.header(
+            row.header, synonyms, messy_headers and typist.chance(0.35)
+        )
     return fields, headers, set(fields)
 
 
@@ -281,14 +348,20 @@ def write_return(
     workbook.properties.creator = "City Tools survey"
     workbook.properties.lastModifiedBy = "City Tools survey"
     if typist.chance(0.35):
-        _write_sheet(workbook, "Instructions", [
-            [f"City Tools: London survey {writer.round_name}"],
-            ["Please fill in one row per IT system in use, one workbook per authority."],
-            ["Sheets: Respondent, Systems, Skills, Maturity."],
-        ])
+        _write_sheet(
+            workbook,
+            "Instructions",
+            [
+                [f"City Tools: London survey {writer.round_name}"],
+                ["Please fill in one row per IT system in use, one workbook per authority."],
+                ["Sheets: Respondent, Systems, Skills, Maturity."],
+            ],
+        )
     # --- Respondent ---
-    labels = {row.field: [row.label, *[s for s in str(row.synonyms).split("|") if s]]
-              for row in reference.respondent_items.itertuples()}
+    labels = {
+        row.field: [row.label, *[s for s in str(row.synonyms).split("|") if s]]
+        for row in reference.respondent_items.itertuples()
+    }
 
     def label(field_name: str) -> str:
         return typist.pick(labels[field_name]) if typist.chance(0.3) else labels[field_name][0]
@@ -296,8 +369,13 @@ def write_return(
     forms = [authority.name, authority.short_name, *authority.synonyms]
     authority_text = typist.pick(forms)
     completed = writer.snapshot - dt.timedelta(days=int(rng.integers(3, 80)))
-    completed_cell = typist.pick((dt.datetime(completed.year, completed.month, completed.day),
-                                  completed.strftime("%d/%m/%Y"), completed.isoformat()))
+    completed_cell = typist.pick(
+        (
+            dt.datetime(completed.year, completed.month, completed.day),
+            completed.strftime("%d/%m/%Y"),
+            completed.isoformat(),
+        )
+    )
     respondent_rows: list[list] = []
     if typist.chance(0.6):
         respondent_rows += [[typist.pick(writer.scenario.words["title"])], [None]]
@@ -310,11 +388,17 @@ def write_return(
         [label("date_completed"), completed_cell],
     ]
     _write_sheet(workbook, _sheet_title(typist, "Respondent"), respondent_rows)
-    truth["returns"].append({
-        "gss_code": authority.gss_code, "source_file": file_name, "authority_written": authority_text,
-        "completed_by": respondent.name, "email": respondent.email, "phone": respondent.phone,
-        "date_completed": completed.isoformat(),
-    })
+    truth["returns"].append(
+        {
+            "gss_code": authority.gss_code,
+            "source_file": file_name,
+            "authority_written": authority_text,
+            "completed_by": respondent.name,
+            "email": respondent.email,
+            "phone": respondent.phone,
+            "date_completed": completed.isoformat(),
+        }
+    )
     # --- Systems ---
     fields, headers, columns = _layout_systems(reference, typist)
     extra_headers: list[str] = []
@@ -322,8 +406,10 @@ def write_return(
         extra_headers.append("Business owner")
     if typist.chance(0.15):
         extra_headers.append("Contract reference")
-    order = sorted(authority.systems, key=lambda s: (list(writer.default_type).index(s.service_area),
-                                                     s.system_id))
+    order = sorted(
+        authority.systems,
+        key=lambda s: (list(writer.default_type).index(s.service_area), s.system_id),
+    )
     product_count = Counter(s.product for s in authority.systems)
     written_as: dict[str, str] = {}
     for system in order:
@@ -348,7 +434,9 @@ def write_return(
             if extra == "Business owner":
                 row.cells[extra] = typist.person(domain).name if typist.chance(0.6) else None
             else:
-                row.cells[extra] = f"CT-{int(rng.integers(2012, 2020))}-{int(rng.integers(1, 999)):03d}"
+                row.cells[extra] = (
+                    f"CT-{int(rng.integers(2012, 2020))}-{int(rng.integers(1, 999)):03d}"
+                )
         rows.append(row)
     if typist.chance(DUPLICATE_ROW_CHANCE):
         for _ in range(int(rng.integers(1, 3))):
@@ -356,8 +444,10 @@ def write_return(
             original = rows[index]
             if original.outcome != "kept":
                 continue
-            rows.insert(index + 1 + int(rng.integers(0, 3)),
-                        _Row(dict(original.cells), "rejected", "duplicate", messy=True))
+            rows.insert(
+                index + 1 + int(rng.integers(0, 3)),
+                _Row(dict(original.cells), "rejected", "duplicate", messy=True),
+            )
     if typist.chance(INVALID_ROW_CHANCE):
         for _ in range(int(rng.integers(1, 3))):
             rows.insert(int(rng.integers(len(rows) + 1)), writer.invalid_row(columns))
@@ -384,8 +474,15 @@ def write_return(
             excel_rows.append(number)
     row_of_system: dict[str, int] = {}
     for row, excel_row in zip(rows, excel_rows):
-        truth["truth_rows"].append({"source_file": file_name, "sheet": systems_title, "source_row": excel_row,
-                              "outcome": row.outcome, "reason": row.reason})
+        truth["truth_rows"].append(
+            {
+                "source_file": file_name,
+                "sheet": systems_title,
+                "source_row": excel_row,
+                "outcome": row.outcome,
+                "reason": row.reason,
+            }
+        )
         if row.outcome == "kept":
             row_of_system[row.truth["system_id"]] = excel_row
     for row, excel_row in zip(rows, excel_rows):
@@ -396,12 +493,16 @@ def write_return(
         record["replacement_year"] = iso_text(row.truth["replacement_year"])
         truth["systems"].append(record)
         for name, target in row.links:
-            truth["integrations"].append({
-                "gss_code": authority.gss_code, "source_file": file_name, "source_row": excel_row,
-                "linked_name": " ".join(name.split()),
-                "linked_source_row": row_of_system.get(target, "") if target else "",
-                "linked_system_id": target,
-            })
+            truth["integrations"].append(
+                {
+                    "gss_code": authority.gss_code,
+                    "source_file": file_name,
+                    "source_row": excel_row,
+                    "linked_name": " ".join(name.split()),
+                    "linked_source_row": row_of_system.get(target, "") if target else "",
+                    "linked_system_id": target,
+                }
+            )
     data_rows = len(rows)
     messy_rows = sum(r.messy or r.outcome == "rejected" for r in rows)
     # --- Skills and Maturity ---
@@ -415,13 +516,22 @@ def write_return(
     return data_rows, messy_rows
 
 
-def _write_keyed_sheet(workbook, writer: ReturnWriter, typist: Typist, authority: TrueAuthority,
-                       file_name: str, truth: dict[str, list[dict]], sheet: str) -> tuple[int, int]:
+def _write_keyed_sheet(
+    workbook,
+    writer: ReturnWriter,
+    typist: Typist,
+    authority: TrueAuthority,
+    file_name: str,
+    truth: dict[str, list[dict]],
+    sheet: str,
+) -> tuple[int, int]:
     rng = typist.rng
     columns = writer.ref.survey_columns[writer.ref.survey_columns.sheet == sheet]
     messy_headers = typist.chance(0.25)
     header = [typist.header(h, [], messy_headers) for h in columns["header"]]
-    rows: list[tuple[list, str, str, dict | None, bool]] = []  # values, outcome, reason, truth, messy
+    rows: list[
+        tuple[list, str, str, dict | None, bool]
+    ] = []  # values, outcome, reason, truth, messy
     if sheet == "Skills":
         for area, (level, fte, support) in authority.skills.items():
             messy = typist.chance(MESSY_ROW_SHARE)
@@ -430,21 +540,35 @@ def _write_keyed_sheet(workbook, writer: ReturnWriter, typist: Typist, authority
             area_text = typist.choice(area, writer.skill_synonyms[area]) if "area" in ops else area
             level_cell = typist.scale(level, writer.level_labels, "level" in ops)
             if "fte" in ops:
-                fte_cell, fte_true = ((typist.pick(("none", "nil")), 0.0) if fte == 0
-                                      else (f"{fte:g} FTE", fte))
+                fte_cell, fte_true = (
+                    (typist.pick(("none", "nil")), 0.0) if fte == 0 else (f"{fte:g} FTE", fte)
+                )
             else:
                 fte_cell, fte_true = fte, fte
             if "support" in ops:
-                support_cell = typist.pick(("Y", "yes", "YES")) if support else typist.pick(("N", "no"))
+                support_cell = (
+                    typist.pick(("Y", "yes", "YES")) if support else typist.pick(("N", "no"))
+                )
             else:
                 support_cell = "Yes" if support else "No"
             if "support" in ops and typist.chance(0.25):
                 support_cell, support_true = None, None
             else:
                 support_true = support
-            rows.append(([area_text, level_cell, fte_cell, support_cell], "kept", "",
-                         {"skill_area": area, "level": level, "staff_fte": fte_true,
-                          "can_support": support_true}, messy))
+            rows.append(
+                (
+                    [area_text, level_cell, fte_cell, support_cell],
+                    "kept",
+                    "",
+                    {
+                        "skill_area": area,
+                        "level": level,
+                        "staff_fte": fte_true,
+                        "can_support": support_true,
+                    },
+                    messy,
+                )
+            )
         if typist.chance(0.12):
             rows.append((["Blockchain", 1, 0, "No"], "rejected", "unknown_skill_area", None, True))
         if typist.chance(0.08):
@@ -455,8 +579,11 @@ def _write_keyed_sheet(workbook, writer: ReturnWriter, typist: Typist, authority
     else:
         for dimension, score in authority.maturity.items():
             messy = typist.chance(MESSY_ROW_SHARE)
-            text = (typist.choice(dimension, writer.dimension_synonyms[dimension])
-                    if messy and typist.chance(0.5) else dimension)
+            text = (
+                typist.choice(dimension, writer.dimension_synonyms[dimension])
+                if messy and typist.chance(0.5)
+                else dimension
+            )
             cell = typist.scale(score, writer.rating_labels, messy)
             rows.append(([text, cell], "kept", "", {"dimension": dimension, "score": score}, messy))
     if typist.chance(0.1):
@@ -473,12 +600,23 @@ def _write_keyed_sheet(workbook, writer: ReturnWriter, typist: Typist, authority
         sheet_rows.append(values)
     _write_sheet(workbook, title, sheet_rows)
     table = "skills" if sheet == "Skills" else "maturity"
-    for offset, (values, outcome, reason, true_values, _messy) in enumerate(rows):
+    for offset, (_values, outcome, reason, true_values, _messy) in enumerate(rows):
         excel_row = first + offset
-        truth["truth_rows"].append({"source_file": file_name, "sheet": title, "source_row": excel_row,
-                              "outcome": outcome, "reason": reason})
+        truth["truth_rows"].append(
+            {
+                "source_file": file_name,
+                "sheet": title,
+                "source_row": excel_row,
+                "outcome": outcome,
+                "reason": reason,
+            }
+        )
         if outcome == "kept":
-            record = {"source_file": file_name, "source_row": excel_row, "gss_code": authority.gss_code}
+            record = {
+                "source_file": file_name,
+                "source_row": excel_row,
+                "gss_code": authority.gss_code,
+            }
             record.update({k: iso_text(v) for k, v in true_values.items()})
             truth[table].append(record)
     return len(rows), sum(r[4] for r in rows)
@@ -487,11 +625,31 @@ def _write_keyed_sheet(workbook, writer: ReturnWriter, typist: Typist, authority
 TRUTH_COLUMNS = {
     "truth_rows": ["source_file", "sheet", "source_row", "outcome", "reason"],
     "systems": TRUTH_SYSTEM_COLUMNS,
-    "skills": ["source_file", "source_row", "gss_code", "skill_area", "level", "staff_fte",
-               "can_support"],
+    "skills": [
+        "source_file",
+        "source_row",
+        "gss_code",
+        "skill_area",
+        "level",
+        "staff_fte",
+        "can_support",
+    ],
     "maturity": ["source_file", "source_row", "gss_code", "dimension", "score"],
-    "integrations": ["gss_code", "source_file", "source_row", "linked_name", "linked_source_row",
-                     "linked_system_id"],
-    "returns": ["gss_code", "source_file", "authority_written", "completed_by", "email", "phone",
-                "date_completed"],
+    "integrations": [
+        "gss_code",
+        "source_file",
+        "source_row",
+        "linked_name",
+        "linked_source_row",
+        "linked_system_id",
+    ],
+    "returns": [
+        "gss_code",
+        "source_file",
+        "authority_written",
+        "completed_by",
+        "email",
+        "phone",
+        "date_completed",
+    ],
 }

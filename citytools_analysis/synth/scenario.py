@@ -27,9 +27,22 @@ SCENARIO_DIR = RAW_DIR / "synthetic"
 
 #: The lists of ``word_lists.csv``: each must be present and non-empty.
 WORD_LISTS = (
-    "first_name", "surname", "role", "title", "file_pattern", "unreadable_cost", "unreadable_date",
-    "unreadable_rating", "external_system", "unknown_service_area", "generic_function",
-    "department", "procurement_route", "place", "system_cpv", "miscoded_cpv",
+    "first_name",
+    "surname",
+    "role",
+    "title",
+    "file_pattern",
+    "unreadable_cost",
+    "unreadable_date",
+    "unreadable_rating",
+    "external_system",
+    "unknown_service_area",
+    "generic_function",
+    "department",
+    "procurement_route",
+    "place",
+    "system_cpv",
+    "miscoded_cpv",
 )
 #: The hosting weights that are not numbers: the product's seeded cloud propensity and 1 − it.
 HOSTING_PROPENSITY_WEIGHTS = ("cloud", "not_cloud")
@@ -189,7 +202,8 @@ class _Checker:
         aliases = reference.organisation_aliases
         self.organisation_aliases = set(zip(aliases["alias"], aliases["organisation"]))
         self.organisation_keys = {fold(a) for a in aliases["alias"]} | {
-            fold(o) for o in self.organisations}
+            fold(o) for o in self.organisations
+        }
         products = reference.product_aliases
         self.product_aliases = set(zip(products["alias"], products["product"]))
         self.product_keys = {fold(a) for a in products["alias"]} | {fold(p) for p in self.products}
@@ -199,7 +213,8 @@ class _Checker:
         code = self.authority_code.get(name)
         if code is None:
             raise ScenarioError(
-                f"authority {name!r} is not a short_name in the reference authorities", path)
+                f"authority {name!r} is not a short_name in the reference authorities", path
+            )
         return code
 
     def area(self, name: str, path: Path) -> str:
@@ -215,15 +230,30 @@ class _Checker:
     def organisation(self, name: str, path: Path) -> str:
         if name not in self.organisations:
             raise ScenarioError(
-                f"organisation {name!r} is not in the reference organisations", path)
+                f"organisation {name!r} is not in the reference organisations", path
+            )
         return name
 
 
 def _arrangements(directory: Path, check: _Checker) -> tuple[Arrangement, ...]:
     path = directory / "shared_arrangements.csv"
-    frame = _read(directory, path.name, [
-        "arrangement", "product", "service_area", "supplier", "authorities", "contract_start",
-        "contract_end", "annual_cost_gbp", "known_as", "random_members", "min_respondents"])
+    frame = _read(
+        directory,
+        path.name,
+        [
+            "arrangement",
+            "product",
+            "service_area",
+            "supplier",
+            "authorities",
+            "contract_start",
+            "contract_end",
+            "annual_cost_gbp",
+            "known_as",
+            "random_members",
+            "min_respondents",
+        ],
+    )
     result = []
     for row in frame.itertuples():
         product = check.product(row.product, path)
@@ -236,14 +266,21 @@ def _arrangements(directory: Path, check: _Checker) -> tuple[Arrangement, ...]:
         end = _date(row.contract_end, "contract_end", path)
         if end <= start:
             raise ScenarioError(f"arrangement {row.arrangement!r} ends before it starts", path)
-        result.append(Arrangement(
-            name=row.arrangement, product=product, service_area=check.area(row.service_area, path),
-            members=members, supplier=check.organisation(row.supplier, path), start=start, end=end,
-            annual_cost_gbp=_number(row.annual_cost_gbp, "annual_cost_gbp", path),
-            known_as=row.known_as or None,
-            random_members=_integer(row.random_members or 0, "random_members", path),
-            min_respondents=_integer(row.min_respondents or 0, "min_respondents", path),
-        ))
+        result.append(
+            Arrangement(
+                name=row.arrangement,
+                product=product,
+                service_area=check.area(row.service_area, path),
+                members=members,
+                supplier=check.organisation(row.supplier, path),
+                start=start,
+                end=end,
+                annual_cost_gbp=_number(row.annual_cost_gbp, "annual_cost_gbp", path),
+                known_as=row.known_as or None,
+                random_members=_integer(row.random_members or 0, "random_members", path),
+                min_respondents=_integer(row.min_respondents or 0, "min_respondents", path),
+            )
+        )
     return tuple(result)
 
 
@@ -256,7 +293,9 @@ def _names_2019(directory: Path, check: _Checker) -> dict[str, str]:
         if (name, organisation) not in check.organisation_aliases:
             raise ScenarioError(
                 f"{name!r} is not a reference alias of {organisation!r}: the cleaning could not "
-                "read it back", path)
+                "read it back",
+                path,
+            )
         names[organisation] = name
     return names
 
@@ -266,8 +305,10 @@ def _cost_medians(directory: Path, check: _Checker) -> dict[str, float]:
     frame = _read(directory, path.name, ["service_area", "median_annual_cost_gbp"])
     if frame["service_area"].duplicated().any():
         raise ScenarioError("a service area is listed twice", path)
-    return {check.area(area, path): _number(value, "median_annual_cost_gbp", path)
-            for area, value in zip(frame["service_area"], frame["median_annual_cost_gbp"])}
+    return {
+        check.area(area, path): _number(value, "median_annual_cost_gbp", path)
+        for area, value in zip(frame["service_area"], frame["median_annual_cost_gbp"])
+    }
 
 
 def _words(directory: Path, check: _Checker) -> dict[str, tuple[str, ...]]:
@@ -284,11 +325,14 @@ def _words(directory: Path, check: _Checker) -> dict[str, tuple[str, ...]]:
         if fold(name) in check.product_keys:
             raise ScenarioError(
                 f"external system {name!r} is a reference product or alias; the truth says it "
-                "links to no system in the returns", path)
+                "links to no system in the returns",
+                path,
+            )
     for name in words["unknown_service_area"]:
         if check.ref.service_area_names.lookup(name) is not None:
-            raise ScenarioError(f"{name!r} is a service area in the reference taxonomy, not an "
-                                "unknown one", path)
+            raise ScenarioError(
+                f"{name!r} is a service area in the reference taxonomy, not an unknown one", path
+            )
     for code in words["system_cpv"]:
         if not code.replace("-", "").startswith(check.it_prefixes):
             raise ScenarioError(f"system CPV code {code!r} is not in an IT family of cpv_it", path)
@@ -302,30 +346,51 @@ def _register_contracts(
     directory: Path, check: _Checker
 ) -> tuple[tuple[ContractTemplate, ...], tuple[ContractTemplate, ...]]:
     path = directory / "register_contracts.csv"
-    frame = _read(directory, path.name, [
-        "kind", "tricky", "title", "cpv", "value_low_gbp", "value_high_gbp", "years",
-        "organisations", "invented_suppliers", "description"])
+    frame = _read(
+        directory,
+        path.name,
+        [
+            "kind",
+            "tricky",
+            "title",
+            "cpv",
+            "value_low_gbp",
+            "value_high_gbp",
+            "years",
+            "organisations",
+            "invented_suppliers",
+            "description",
+        ],
+    )
     usual, tricky = [], []
     for row in frame.itertuples():
         if row.kind not in ("it_other", "not_it") or row.tricky not in ("yes", "no"):
-            raise ScenarioError(f"{row.title!r}: kind must be it_other or not_it, tricky yes or no",
-                                path)
+            raise ScenarioError(
+                f"{row.title!r}: kind must be it_other or not_it, tricky yes or no", path
+            )
         organisations = [check.organisation(name, path) for name in _split(row.organisations)]
         invented = _split(row.invented_suppliers)
         for name in invented:
             if fold(name) in check.organisation_keys:
-                raise ScenarioError(f"invented supplier {name!r} is a reference organisation; "
-                                    "list it under organisations", path)
+                raise ScenarioError(
+                    f"invented supplier {name!r} is a reference organisation; "
+                    "list it under organisations",
+                    path,
+                )
         if not organisations and not invented:
             raise ScenarioError(f"{row.title!r} has no supplier", path)
         years = tuple(_integer(y, "years", path) for y in _split(row.years))
         if not years:
             raise ScenarioError(f"{row.title!r} has no contract length", path)
         template = ContractTemplate(
-            kind=row.kind, title=row.title, cpv=row.cpv,
+            kind=row.kind,
+            title=row.title,
+            cpv=row.cpv,
             low=_number(row.value_low_gbp, "value_low_gbp", path),
-            high=_number(row.value_high_gbp, "value_high_gbp", path), years=years,
-            suppliers=(*organisations, *invented), organisations=frozenset(organisations),
+            high=_number(row.value_high_gbp, "value_high_gbp", path),
+            years=years,
+            suppliers=(*organisations, *invented),
+            organisations=frozenset(organisations),
             description=row.description,
         )
         (tricky if row.tricky == "yes" else usual).append(template)
@@ -335,8 +400,14 @@ def _register_contracts(
 def _terms(entries: list[dict], what: str, path: Path) -> tuple[Term, ...]:
     if not entries:
         raise ScenarioError(f"{what} is empty", path)
-    return tuple(Term(str(e["term"]), _integer(e["years"], f"{what} years", path),
-                      _number(e["weight"], f"{what} weight", path)) for e in entries)
+    return tuple(
+        Term(
+            str(e["term"]),
+            _integer(e["years"], f"{what} years", path),
+            _number(e["weight"], f"{what} weight", path),
+        )
+        for e in entries
+    )
 
 
 def _patterns(directory: Path, check: _Checker) -> dict:
@@ -347,9 +418,17 @@ def _patterns(directory: Path, check: _Checker) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise ScenarioError(f"not valid JSON ({error})", path) from None
-    keys = ("gla_frontline_areas", "integration_hub_areas", "long_contract_areas",
-            "underperforming_areas", "borrowed_areas", "default_cost_median_gbp", "contract_terms",
-            "long_contract_terms", "hosting_weights")
+    keys = (
+        "gla_frontline_areas",
+        "integration_hub_areas",
+        "long_contract_areas",
+        "underperforming_areas",
+        "borrowed_areas",
+        "default_cost_median_gbp",
+        "contract_terms",
+        "long_contract_terms",
+        "hosting_weights",
+    )
     missing = [k for k in keys if k not in data]
     if missing:
         raise ScenarioError(f"missing keys {missing}", path)
@@ -357,14 +436,18 @@ def _patterns(directory: Path, check: _Checker) -> dict:
     borrowed = {
         check.area(entry["service_area"], path): (
             tuple(check.area(a, path) for a in entry["lenders"]),
-            _number(entry["chance"], "borrowed_areas chance", path))
+            _number(entry["chance"], "borrowed_areas chance", path),
+        )
         for entry in data["borrowed_areas"]
     }
     types = set(check.ref.system_type_names.canonical)
     defaults = data["default_cost_median_gbp"]
     if set(defaults) != types:
-        raise ScenarioError(f"default_cost_median_gbp must give one median per system type "
-                            f"{sorted(types)}, not {sorted(defaults)}", path)
+        raise ScenarioError(
+            f"default_cost_median_gbp must give one median per system type "
+            f"{sorted(types)}, not {sorted(defaults)}",
+            path,
+        )
     hosting = []
     for entry in data["hosting_weights"]:
         weight = entry["weight"]
@@ -373,13 +456,17 @@ def _patterns(directory: Path, check: _Checker) -> dict:
         hosting.append((entry["hosting"], weight))
     listed = [name for name, _ in hosting]
     if sorted(listed) != sorted(check.ref.hosting_names.canonical):
-        raise ScenarioError(f"hosting_weights must weigh each reference hosting type once "
-                            f"{check.ref.hosting_names.canonical}, not {listed}", path)
+        raise ScenarioError(
+            f"hosting_weights must weigh each reference hosting type once "
+            f"{check.ref.hosting_names.canonical}, not {listed}",
+            path,
+        )
     return {
         **areas,
         "borrowed_areas": borrowed,
-        "default_cost_median_gbp": {t: _number(v, "default cost median", path)
-                                    for t, v in defaults.items()},
+        "default_cost_median_gbp": {
+            t: _number(v, "default cost median", path) for t, v in defaults.items()
+        },
         "contract_terms": _terms(data["contract_terms"], "contract_terms", path),
         "long_contract_terms": _terms(data["long_contract_terms"], "long_contract_terms", path),
         "hosting_weights": tuple(hosting),
@@ -422,5 +509,12 @@ def load_scenario(reference: Reference, directory: Path | str = SCENARIO_DIR) ->
     )
 
 
-__all__ = ["SCENARIO_DIR", "Arrangement", "ContractTemplate", "Scenario", "ScenarioError", "Term",
-           "load_scenario"]
+__all__ = [
+    "SCENARIO_DIR",
+    "Arrangement",
+    "ContractTemplate",
+    "Scenario",
+    "ScenarioError",
+    "Term",
+    "load_scenario",
+]

@@ -37,16 +37,36 @@ from citytools_analysis.synth.scenario import SCENARIO_DIR
 MANIFEST = "sources.csv"
 TRUTH_FILE = "payment_rows.csv"
 TEMPLATES = "spend_payments.csv"
-TRUTH_COLUMNS = ["source_file", "source_row", "gss_code", "outcome", "reason", "kind", "is_it",
-                 "system_id", "supplier", "payment_date", "amount_gbp"]
+TRUTH_COLUMNS = [
+    "source_file",
+    "source_row",
+    "gss_code",
+    "outcome",
+    "reason",
+    "kind",
+    "is_it",
+    "system_id",
+    "supplier",
+    "payment_date",
+    "amount_gbp",
+]
 LAYOUTS = ("quarterly_bom", "finance_report", "mis_decoded", "workbook")
 #: Instalments a system's annual cost is paid in, and their chances.
 INSTALMENTS = ((1, 0.35), (4, 0.4), (12, 0.25))
-IT_EXPENSE = ("ICT Software", "Software Licences", "Computer Software", "IT Services",
-              "Software Maintenance")
-IT_PURPOSE = ("{product} annual licence", "{product} support and maintenance",
-              "Licence and support - {product}", "{product} hosting and support",
-              "{product} subscription")
+IT_EXPENSE = (
+    "ICT Software",
+    "Software Licences",
+    "Computer Software",
+    "IT Services",
+    "Software Maintenance",
+)
+IT_PURPOSE = (
+    "{product} annual licence",
+    "{product} support and maintenance",
+    "Licence and support - {product}",
+    "{product} hosting and support",
+    "{product} subscription",
+)
 
 
 def first_financial_year(snapshot: dt.date) -> dt.date:
@@ -98,19 +118,35 @@ class _SpendWriter:
         expense = self.pick(IT_EXPENSE)
         purpose = self.pick(IT_PURPOSE).format(product=system["product"])
         name = self.published_name(system["supplier"])
-        return [{"kind": "system", "is_it": True, "system_id": system["system_id"],
-                 "supplier": system["supplier"], "published": name, "expense": expense,
-                 "purpose": purpose, "amount": amount,
-                 "date": self.day(first + index * (12 // count))}
-                for index, amount in enumerate(amounts)]
+        return [
+            {
+                "kind": "system",
+                "is_it": True,
+                "system_id": system["system_id"],
+                "supplier": system["supplier"],
+                "published": name,
+                "expense": expense,
+                "purpose": purpose,
+                "amount": amount,
+                "date": self.day(first + index * (12 // count)),
+            }
+            for index, amount in enumerate(amounts)
+        ]
 
     def other_payment(self, template: pd.Series) -> dict:
         low, high = float(template["low"]), float(template["high"])
         amount = round(float(np.exp(self.rng.uniform(np.log(low), np.log(high)))), 2)
-        return {"kind": template["kind"], "is_it": template["is_it"] == "true", "system_id": "",
-                "supplier": "", "published": template["supplier"],
-                "expense": template["expense_type"], "purpose": template["description"],
-                "amount": amount, "date": self.day(int(self.rng.integers(0, 12)))}
+        return {
+            "kind": template["kind"],
+            "is_it": template["is_it"] == "true",
+            "system_id": "",
+            "supplier": "",
+            "published": template["supplier"],
+            "expense": template["expense_type"],
+            "purpose": template["description"],
+            "amount": amount,
+            "date": self.day(int(self.rng.integers(0, 12))),
+        }
 
 
 def _money(amount: float, layout: str) -> str | float:
@@ -140,8 +176,15 @@ def _mis_decode(text: str) -> str:
     return text.replace(" ", "\u00a0", 1).encode("utf-8").decode("cp1252", errors="replace")
 
 
-def _write(path: Path, layout: str, title: str, header: list[str], lines: list[list],
-           preamble: list[list], footer: list[list]) -> None:
+def _write(
+    path: Path,
+    layout: str,
+    title: str,
+    header: list[str],
+    lines: list[list],
+    preamble: list[list],
+    footer: list[list],
+) -> None:
     if layout == "workbook":
         workbook = Workbook()
         sheet = workbook.active
@@ -168,8 +211,11 @@ def _fixed_zip_times(data: bytes) -> bytes:
             content = source.read(item.filename)
             if item.filename == "docProps/core.xml":
                 text = content.decode("utf-8")
-                text = re.sub(r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
-                              r"\g<1>2019-01-01T00:00:00Z\g<2>", text)
+                text = re.sub(
+                    r"(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)",
+                    r"\g<1>2019-01-01T00:00:00Z\g<2>",
+                    text,
+                )
                 content = text.encode("utf-8")
             info = zipfile.ZipInfo(item.filename, date_time=(2019, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_DEFLATED
@@ -221,8 +267,10 @@ def generate_spend(
     year = f"{start.year}-{(start.year + 1) % 100:02d}"
     writer = _SpendWriter(rng, reference, start)
     templates = pd.read_csv(Path(scenario_dir) / TEMPLATES, dtype=str, keep_default_na=False)
-    by_kind = {kind: [row for _, row in frame.iterrows()]
-               for kind, frame in templates.groupby("kind", sort=True)}
+    by_kind = {
+        kind: [row for _, row in frame.iterrows()]
+        for kind, frame in templates.groupby("kind", sort=True)
+    }
     systems_by_authority = {code: frame for code, frame in london.groupby("gss_code", sort=True)}
     truth: list[dict] = []
     manifest: list[dict] = []
@@ -238,15 +286,20 @@ def generate_spend(
             for _ in range(int(rng.integers(low, high))):
                 payments.append(writer.other_payment(writer.pick(by_kind[kind])))
         for payment in payments[: int(rng.integers(1, 4))]:  # a credit note or two
-            credit = dict(payment, amount=-round(payment["amount"] * 0.1, 2),
-                          purpose=f"Credit note - {payment['purpose']}")
+            credit = dict(
+                payment,
+                amount=-round(payment["amount"] * 0.1, 2),
+                purpose=f"Credit note - {payment['purpose']}",
+            )
             payments.append(credit)
         payments.sort(key=lambda p: (p["date"], p["published"], p["amount"]))
         short = authority.abbreviation or fold(authority.short_name)[:4]
         quarters = [[p for p in payments if (p["date"].month - 4) % 12 // 3 == q] for q in range(4)]
-        parts = ([(f"{short}_spend_{year}_q{q + 1}.csv", quarter) for q, quarter in enumerate(quarters)]
-                 if layout == "quarterly_bom" else
-                 [(f"{short}_spend_{year}.{'xlsx' if layout == 'workbook' else 'csv'}", payments)])
+        parts = (
+            [(f"{short}_spend_{year}_q{q + 1}.csv", quarter) for q, quarter in enumerate(quarters)]
+            if layout == "quarterly_bom"
+            else [(f"{short}_spend_{year}.{'xlsx' if layout == 'workbook' else 'csv'}", payments)]
+        )
         for file_name, part in parts:
             rows_truth = _write_file(out_dir / file_name, layout, authority, part, year)
             for entry in rows_truth:
@@ -254,36 +307,71 @@ def generate_spend(
             truth.extend(rows_truth)
             manifest.append({"file": file_name, "authority": authority.name})
     pd.DataFrame(manifest, columns=["file", "authority"]).to_csv(
-        out_dir / MANIFEST, index=False, encoding="utf-8", lineterminator="\n")
+        out_dir / MANIFEST, index=False, encoding="utf-8", lineterminator="\n"
+    )
     frame = pd.DataFrame(truth, columns=TRUTH_COLUMNS).sort_values(["source_file", "source_row"])
     truth_dir.mkdir(parents=True, exist_ok=True)
     frame.to_csv(truth_dir / TRUTH_FILE, index=False, encoding="utf-8", lineterminator="\n")
     kept = frame[frame.outcome == "kept"]
-    return (f"Wrote {len(manifest)} payment files to {out_dir} with {len(frame)} rows "
-            f"({(kept.is_it == 'true').sum()} IT payments, {(kept.kind == 'system').sum()} "
-            f"paying for a system, {len(frame) - len(kept)} totals or notes).")
+    return (
+        f"Wrote {len(manifest)} payment files to {out_dir} with {len(frame)} rows "
+        f"({(kept.is_it == 'true').sum()} IT payments, {(kept.kind == 'system').sum()} "
+        f"paying for a system, {len(frame) - len(kept)} totals or notes)."
+    )
 
 
 def _write_file(path: Path, layout: str, authority, payments: list[dict], year: str) -> list[dict]:
     """Write one payment file in its publisher's layout; return the truth of its rows."""
     body = "Greater London Authority" if authority.kind == "gla" else authority.name
     if layout == "quarterly_bom":
-        header = ["Organisation name", "Directorate", "Supplier name", "Payment date",
-                  "Transaction number", "Net amount", "Expense type", "Description"]
+        header = [
+            "Organisation name",
+            "Directorate",
+            "Supplier name",
+            "Payment date",
+            "Transaction number",
+            "Net amount",
+            "Expense type",
+            "Description",
+        ]
         preamble: list[list] = []
     elif layout == "finance_report":
-        header = ["Body", "Vendor Name", "Clearing Date", "Document No", "Invoice Nett Amount",
-                  "Expenditure Account Code Description", "Purpose"]
-        preamble = [[f"{body}: payments over £500"], [f"Financial year {year}"],
-                    ["Parameters: Org ALL, Supplier ALL"], []]
+        header = [
+            "Body",
+            "Vendor Name",
+            "Clearing Date",
+            "Document No",
+            "Invoice Nett Amount",
+            "Expenditure Account Code Description",
+            "Purpose",
+        ]
+        preamble = [
+            [f"{body}: payments over £500"],
+            [f"Financial year {year}"],
+            ["Parameters: Org ALL, Supplier ALL"],
+            [],
+        ]
     elif layout == "mis_decoded":
         header = ["Beneficiary", "Date paid", "Value (£)", "Category", "Purpose"]
         preamble = []
     else:
-        header = ["Vendor Name", "Invoice date", "Amount", "Subjective description",
-                  "Narrative", "Service division"]
-        preamble = [[f"{body}: expenditure over £250" if authority.kind == "gla"
-                     else f"{body}: expenditure over £500"], [f"Financial year {year}"], []]
+        header = [
+            "Vendor Name",
+            "Invoice date",
+            "Amount",
+            "Subjective description",
+            "Narrative",
+            "Service division",
+        ]
+        preamble = [
+            [
+                f"{body}: expenditure over £250"
+                if authority.kind == "gla"
+                else f"{body}: expenditure over £500"
+            ],
+            [f"Financial year {year}"],
+            [],
+        ]
     if layout == "mis_decoded":
         header = [_mis_decode(h) if "£" in h else h for h in header]
     lines: list[list] = []
@@ -293,23 +381,51 @@ def _write_file(path: Path, layout: str, authority, payments: list[dict], year: 
         name = payment["published"]
         amount, date = _money(payment["amount"], layout), _date(payment["date"], layout)
         if layout == "quarterly_bom":
-            line = [body, "Corporate", name, date, f"{5100000 + index}", amount,
-                    payment["expense"], payment["purpose"]]
+            line = [
+                body,
+                "Corporate",
+                name,
+                date,
+                f"{5100000 + index}",
+                amount,
+                payment["expense"],
+                payment["purpose"],
+            ]
         elif layout == "finance_report":
-            line = [body, name, date, f"{1900000 + index}", amount, payment["expense"],
-                    payment["purpose"]]
+            line = [
+                body,
+                name,
+                date,
+                f"{1900000 + index}",
+                amount,
+                payment["expense"],
+                payment["purpose"],
+            ]
         elif layout == "mis_decoded":
-            line = [_mis_decode(name) if " " in name and index % 3 == 0 else name, date, amount,
-                    payment["expense"], payment["purpose"]]
+            line = [
+                _mis_decode(name) if " " in name and index % 3 == 0 else name,
+                date,
+                amount,
+                payment["expense"],
+                payment["purpose"],
+            ]
         else:
             line = [name, date, amount, payment["expense"], payment["purpose"], "Corporate"]
         lines.append(line)
         row_number += 1
-        truth.append({"source_row": row_number, "outcome": "kept", "reason": "",
-                      "kind": payment["kind"], "is_it": "true" if payment["is_it"] else "false",
-                      "system_id": payment["system_id"], "supplier": payment["supplier"],
-                      "payment_date": payment["date"].isoformat(),
-                      "amount_gbp": f"{payment['amount']:.2f}"})
+        truth.append(
+            {
+                "source_row": row_number,
+                "outcome": "kept",
+                "reason": "",
+                "kind": payment["kind"],
+                "is_it": "true" if payment["is_it"] else "false",
+                "system_id": payment["system_id"],
+                "supplier": payment["supplier"],
+                "payment_date": payment["date"].isoformat(),
+                "amount_gbp": f"{payment['amount']:.2f}",
+            }
+        )
         if layout == "quarterly_bom" and index == len(payments) // 2:
             lines.append([])  # a blank line: skipped, still counted by a spreadsheet
             row_number += 1
@@ -322,12 +438,25 @@ def _write_file(path: Path, layout: str, authority, payments: list[dict], year: 
     elif layout == "quarterly_bom":
         footer = [["", "", "", "", "", _money(total, layout), "", ""]]
     offsets = {"finance_report": [1, 2], "workbook": [2], "quarterly_bom": [1]}.get(layout, [])
-    reasons = {"finance_report": ["total_row", "not_a_payment"], "workbook": ["total_row"],
-               "quarterly_bom": ["total_row"]}.get(layout, [])
+    reasons = {
+        "finance_report": ["total_row", "not_a_payment"],
+        "workbook": ["total_row"],
+        "quarterly_bom": ["total_row"],
+    }.get(layout, [])
     for offset, reason in zip(offsets, reasons):
-        truth.append({"source_row": row_number + offset, "outcome": "rejected", "reason": reason,
-                      "kind": "", "is_it": "", "system_id": "", "supplier": "",
-                      "payment_date": "", "amount_gbp": ""})
+        truth.append(
+            {
+                "source_row": row_number + offset,
+                "outcome": "rejected",
+                "reason": reason,
+                "kind": "",
+                "is_it": "",
+                "system_id": "",
+                "supplier": "",
+                "payment_date": "",
+                "amount_gbp": "",
+            }
+        )
     _write(path, layout, body, header, lines, preamble, footer)
     return truth
 

@@ -32,10 +32,26 @@ RESPONDING_AUTHORITIES = 22
 SYSTEMS_MAPPED = 809
 
 SYSTEMS_COLUMNS = [
-    "system_id", "gss_code", "responded", "service_area", "function", "product", "manufacturer",
-    "supplier", "system_type", "hosting", "contract_start", "contract_end", "contract_end_status",
-    "term", "annual_cost_gbp", "value_for_money", "satisfaction", "replacement_planned",
-    "replacement_year", "arrangement",
+    "system_id",
+    "gss_code",
+    "responded",
+    "service_area",
+    "function",
+    "product",
+    "manufacturer",
+    "supplier",
+    "system_type",
+    "hosting",
+    "contract_start",
+    "contract_end",
+    "contract_end_status",
+    "term",
+    "annual_cost_gbp",
+    "value_for_money",
+    "satisfaction",
+    "replacement_planned",
+    "replacement_year",
+    "arrangement",
 ]
 
 
@@ -118,9 +134,10 @@ class WorldBuilder:
         self.cloud_propensity = {p: float(rng.beta(1.5, 3.0)) for p in sorted(self.manufacturer)}
         self.partners = self._partners()
         self.outsourcers = sorted(
-            o for o in reference.organisations["organisation"]
-            if o not in set(self.manufacturer.values()) and o not in {
-                org for orgs in self.partners.values() for org in orgs}
+            o
+            for o in reference.organisations["organisation"]
+            if o not in set(self.manufacturer.values())
+            and o not in {org for orgs in self.partners.values() for org in orgs}
         )
         self.default_type = reference.default_system_type
 
@@ -140,7 +157,9 @@ class WorldBuilder:
         return partners
 
     # --- authorities --------------------------------------------------------------------
-    def authorities(self, n_respondents: int, arrangements: list[Arrangement]) -> list[TrueAuthority]:
+    def authorities(
+        self, n_respondents: int, arrangements: list[Arrangement]
+    ) -> list[TrueAuthority]:
         frame = self.ref.authorities
         if n_respondents > len(frame):
             raise ValueError(
@@ -151,7 +170,9 @@ class WorldBuilder:
         forced: list[str] = [c for c, k in zip(codes, frame["kind"]) if k == "gla"][:1]
         for arrangement in arrangements:
             members = self._member_codes(arrangement)
-            need = min(arrangement.min_respondents, len(members)) - sum(m in forced for m in members)
+            need = min(arrangement.min_respondents, len(members)) - sum(
+                m in forced for m in members
+            )
             free = sorted(m for m in members if m not in forced)
             if need > 0:
                 forced.extend(str(c) for c in self.rng.choice(free, size=need, replace=False))
@@ -162,15 +183,21 @@ class WorldBuilder:
         result = []
         for row in frame.itertuples():
             size = 0.55 if row.kind == "gla" else float(self.rng.lognormal(0.0, 0.18))
-            result.append(TrueAuthority(
-                gss_code=row.gss_code, name=row.name, short_name=row.short_name, kind=row.kind,
-                abbreviation=row.abbreviation,
-                synonyms=[s for s in str(row.synonyms).split("|") if s],
-                responded=row.gss_code in responding, size=size,
-                consolidation=float(self.rng.beta(2.0, 2.0)),
-                reseller_use=float(self.rng.uniform(0.02, 0.3)),
-                capability=float(self.rng.normal()),
-            ))
+            result.append(
+                TrueAuthority(
+                    gss_code=row.gss_code,
+                    name=row.name,
+                    short_name=row.short_name,
+                    kind=row.kind,
+                    abbreviation=row.abbreviation,
+                    synonyms=[s for s in str(row.synonyms).split("|") if s],
+                    responded=row.gss_code in responding,
+                    size=size,
+                    consolidation=float(self.rng.beta(2.0, 2.0)),
+                    reseller_use=float(self.rng.uniform(0.02, 0.3)),
+                    capability=float(self.rng.normal()),
+                )
+            )
         return result
 
     @staticmethod
@@ -181,17 +208,27 @@ class WorldBuilder:
     def areas_of(self, authority: TrueAuthority) -> list[str]:
         areas = list(self.ref.service_areas["service_area"])
         if authority.kind == "gla":
-            return [a for a in areas if self.default_type[a] == "Corporate"
-                    or a in self.scenario.gla_frontline_areas]
+            return [
+                a
+                for a in areas
+                if self.default_type[a] == "Corporate" or a in self.scenario.gla_frontline_areas
+            ]
         return areas
 
     def system_counts(self, authority: TrueAuthority, total: int) -> dict[str, int]:
         areas = self.areas_of(authority)
-        breadth = np.array([
-            1.0 + 0.5 * len(self.products_by_area.get(a, [])) + 0.4 * len(
-                self.ref.service_area_names.canonical_to_synonyms[a]) for a in areas])
+        breadth = np.array(
+            [
+                1.0
+                + 0.5 * len(self.products_by_area.get(a, []))
+                + 0.4 * len(self.ref.service_area_names.canonical_to_synonyms[a])
+                for a in areas
+            ]
+        )
         if total <= len(areas):
-            chosen = self.rng.choice(len(areas), size=total, replace=False, p=breadth / breadth.sum())
+            chosen = self.rng.choice(
+                len(areas), size=total, replace=False, p=breadth / breadth.sum()
+            )
             return {areas[i]: 1 for i in sorted(chosen)}
         counts = dict.fromkeys(areas, 1)
         extra = self.rng.multinomial(total - len(areas), breadth / breadth.sum())
@@ -206,19 +243,22 @@ class WorldBuilder:
             words = [word for word in fold(name).split() if word != "and"]
             return any(word[:3] in stems for word in words) or (name.isupper() and len(name) <= 5)
 
-        candidates = [s for s in self.ref.service_area_names.canonical_to_synonyms[area]
-                      if not variant(s)]
+        candidates = [
+            s for s in self.ref.service_area_names.canonical_to_synonyms[area] if not variant(s)
+        ]
         generic = self.scenario.words["generic_function"]
         order = list(self.rng.permutation(len(candidates))) if candidates else []
         chosen = [candidates[i] for i in order] + [
-            generic[i] for i in self.rng.permutation(len(generic))]
+            generic[i] for i in self.rng.permutation(len(generic))
+        ]
         names = chosen[:k]
         while len(names) < k:
             names.append(f"{area} {len(names) + 1}")
         return names
 
-    def pick_product(self, authority: TrueAuthority, area: str, preferred: set[str],
-                     used: dict[str, str]) -> str:
+    def pick_product(
+        self, authority: TrueAuthority, area: str, preferred: set[str], used: dict[str, str]
+    ) -> str:
         lender_rule = self.scenario.borrowed_areas.get(area)
         if lender_rule is not None:
             lenders, chance = lender_rule
@@ -246,8 +286,11 @@ class WorldBuilder:
         return maker
 
     def contract(self, area: str) -> tuple[dt.date | None, dt.date | None, str, str]:
-        terms = (self.scenario.long_contract_terms if area in self.scenario.long_contract_areas
-                 else self.scenario.contract_terms)
+        terms = (
+            self.scenario.long_contract_terms
+            if area in self.scenario.long_contract_areas
+            else self.scenario.contract_terms
+        )
         weights = np.array([t.weight for t in terms])
         chosen = terms[int(self.rng.choice(len(terms), p=weights / weights.sum()))]
         years, label = chosen.years, chosen.term
@@ -273,8 +316,9 @@ class WorldBuilder:
         if self.rng.random() < 0.07:
             return None
         median = self.scenario.cost_median_gbp.get(
-            area, self.scenario.default_cost_median_gbp[self.default_type[area]])
-        value = median * authority.size ** 0.7 * float(self.rng.lognormal(0.0, 0.45))
+            area, self.scenario.default_cost_median_gbp[self.default_type[area]]
+        )
+        value = median * authority.size**0.7 * float(self.rng.lognormal(0.0, 0.45))
         if secondary:
             value *= 0.35
         roll = self.rng.random()
@@ -289,18 +333,29 @@ class WorldBuilder:
             return None
         cloud = self.cloud_propensity[product]
         hosting = self.scenario.hosting_weights
-        weights = np.array([cloud if w == "cloud" else 1.0 - cloud if w == "not_cloud" else w
-                            for _, w in hosting])
+        weights = np.array(
+            [cloud if w == "cloud" else 1.0 - cloud if w == "not_cloud" else w for _, w in hosting]
+        )
         return hosting[int(self.rng.choice(len(hosting), p=weights / weights.sum()))][0]
 
-    def build_systems(self, authority: TrueAuthority, total: int,
-                      arrangements: list[tuple[Arrangement, list[str]]]) -> None:
+    def build_systems(
+        self,
+        authority: TrueAuthority,
+        total: int,
+        arrangements: list[tuple[Arrangement, list[str]]],
+    ) -> None:
         counts = self.system_counts(authority, total)
         makers = sorted(set(self.manufacturer.values()))
-        weights = np.array([sum(self.market_weight[p] for p, m in self.manufacturer.items() if m == mk)
-                            for mk in makers])
-        preferred = {makers[i] for i in self.rng.choice(len(makers), size=3, replace=False,
-                                                          p=weights / weights.sum())}
+        weights = np.array(
+            [
+                sum(self.market_weight[p] for p, m in self.manufacturer.items() if m == mk)
+                for mk in makers
+            ]
+        )
+        preferred = {
+            makers[i]
+            for i in self.rng.choice(len(makers), size=3, replace=False, p=weights / weights.sum())
+        }
         shared = {a.service_area: a for a, members in arrangements if authority.gss_code in members}
         used: dict[str, str] = {}
         number = 0
@@ -320,8 +375,12 @@ class WorldBuilder:
                     product, supplier = primary.product, primary.supplier
                     start, end, status, term = self.contract(area)
                     if self.rng.random() < 0.7:
-                        start, end, status, term = (primary.contract_start, primary.contract_end,
-                                                    primary.contract_end_status, primary.term)
+                        start, end, status, term = (
+                            primary.contract_start,
+                            primary.contract_end,
+                            primary.contract_end_status,
+                            primary.term,
+                        )
                     cost = self.cost(authority, area, secondary=True)
                 else:
                     product = self.pick_product(authority, area, preferred, used)
@@ -331,14 +390,26 @@ class WorldBuilder:
                 default = self.default_type[area]
                 flip = "Corporate" if default == "Frontline" else "Frontline"
                 system = TrueSystem(
-                    system_id=system_id, gss_code=authority.gss_code, service_area=area,
-                    function=functions[index], product=product,
-                    manufacturer=self.manufacturer[product], supplier=supplier,
+                    system_id=system_id,
+                    gss_code=authority.gss_code,
+                    service_area=area,
+                    function=functions[index],
+                    product=product,
+                    manufacturer=self.manufacturer[product],
+                    supplier=supplier,
                     system_type=flip if self.rng.random() < 0.05 else default,
-                    hosting=(primary.hosting if primary is not None and primary.product == product
-                             and self.rng.random() < 0.85 else self.hosting(product)),
-                    contract_start=start, contract_end=end,
-                    contract_end_status=status, term=term, annual_cost_gbp=cost,
+                    hosting=(
+                        primary.hosting
+                        if primary is not None
+                        and primary.product == product
+                        and self.rng.random() < 0.85
+                        else self.hosting(product)
+                    ),
+                    contract_start=start,
+                    contract_end=end,
+                    contract_end_status=status,
+                    term=term,
+                    annual_cost_gbp=cost,
                     arrangement=arrangement.name if arrangement else "",
                 )
                 if primary is None:
@@ -371,8 +442,10 @@ class WorldBuilder:
     def replacement(self, system: TrueSystem) -> None:
         if self.rng.random() < 0.08:
             return
-        ending_soon = (system.contract_end is not None
-                       and system.contract_end <= SNAPSHOT_DATE + dt.timedelta(days=730))
+        ending_soon = (
+            system.contract_end is not None
+            and system.contract_end <= SNAPSHOT_DATE + dt.timedelta(days=730)
+        )
         unhappy = system.satisfaction is not None and system.satisfaction <= 2
         p_yes = 0.12 + 0.3 * ending_soon + 0.25 * unhappy
         roll = self.rng.random()
@@ -391,9 +464,12 @@ class WorldBuilder:
 
     def integrations(self, authority: TrueAuthority) -> None:
         product_count = Counter(s.product for s in authority.systems)
-        hubs = [s for s in authority.systems
-                if s.service_area in self.scenario.integration_hub_areas
-                and product_count[s.product] == 1]
+        hubs = [
+            s
+            for s in authority.systems
+            if s.service_area in self.scenario.integration_hub_areas
+            and product_count[s.product] == 1
+        ]
         for system in authority.systems:
             targets = [h for h in hubs if h.product != system.product]
             if not targets or self.rng.random() > 0.45:
@@ -407,14 +483,26 @@ class WorldBuilder:
 
     def skills_and_maturity(self, authority: TrueAuthority) -> None:
         for area in self.ref.skill_area_names.canonical:
-            level = int(np.clip(round(2 + 0.8 * authority.capability + float(self.rng.normal(0, 0.9))), 0, 4))
-            fte = 0.0 if level == 0 else float(round(
-                self.rng.lognormal(math.log(0.8 + level * authority.size), 0.5) * 2) / 2)
+            level = int(
+                np.clip(
+                    round(2 + 0.8 * authority.capability + float(self.rng.normal(0, 0.9))), 0, 4
+                )
+            )
+            fte = (
+                0.0
+                if level == 0
+                else float(
+                    round(self.rng.lognormal(math.log(0.8 + level * authority.size), 0.5) * 2) / 2
+                )
+            )
             support = bool(self.rng.random() < {0: 0.0, 1: 0.0, 2: 0.15, 3: 0.7, 4: 0.85}[level])
             authority.skills[area] = (level, fte, support)
         for dimension in self.ref.maturity_dimension_names.canonical:
-            authority.maturity[dimension] = int(np.clip(
-                round(3 + 0.7 * authority.capability + float(self.rng.normal(0, 0.7))), 1, 5))
+            authority.maturity[dimension] = int(
+                np.clip(
+                    round(3 + 0.7 * authority.capability + float(self.rng.normal(0, 0.7))), 1, 5
+                )
+            )
 
 
 def build_london(
@@ -472,13 +560,18 @@ def build_london(
         if total is None:
             total = max(5, round(systems_per_respondent * authority.size / mean_size))
         builder.build_systems(authority, int(total), members)
-    frontline = sorted(a for a, t in builder.default_type.items() if t == "Frontline"
-                       and a not in scenario.underperforming_areas)
+    frontline = sorted(
+        a
+        for a, t in builder.default_type.items()
+        if t == "Frontline" and a not in scenario.underperforming_areas
+    )
     cluster_areas = list(scenario.underperforming_areas)
     cluster_areas.append(frontline[int(rng.integers(len(frontline)))])
     clusters: dict[str, list[str]] = {}
     for area in cluster_areas:
-        having = sorted(a.gss_code for a in responding if any(s.service_area == area for s in a.systems))
+        having = sorted(
+            a.gss_code for a in responding if any(s.service_area == area for s in a.systems)
+        )
         size = min(len(having), int(rng.integers(5, 8)))
         clusters[area] = sorted(str(c) for c in rng.choice(having, size=size, replace=False))
     builder.ratings(authorities, clusters)
@@ -488,10 +581,16 @@ def build_london(
     planted = {
         "snapshot_date": SNAPSHOT_DATE.isoformat(),
         "shared_arrangements": [
-            {"name": a.name, "product": a.product, "service_area": a.service_area,
-             "supplier": a.supplier, "contract_start": a.start.isoformat(),
-             "contract_end": a.end.isoformat(), "annual_cost_gbp": a.annual_cost_gbp,
-             "authorities": sorted(m)}
+            {
+                "name": a.name,
+                "product": a.product,
+                "service_area": a.service_area,
+                "supplier": a.supplier,
+                "contract_start": a.start.isoformat(),
+                "contract_end": a.end.isoformat(),
+                "annual_cost_gbp": a.annual_cost_gbp,
+                "authorities": sorted(m),
+            }
             for a, m in members
         ],
         "underperformance_clusters": [
@@ -518,16 +617,28 @@ def london_frame(london: TrueLondon) -> pd.DataFrame:
     records = []
     for authority in london.authorities:
         for s in authority.systems:
-            records.append({
-                "system_id": s.system_id, "gss_code": s.gss_code,
-                "responded": "true" if authority.responded else "false",
-                "service_area": s.service_area, "function": s.function, "product": s.product,
-                "manufacturer": s.manufacturer, "supplier": s.supplier, "system_type": s.system_type,
-                "hosting": iso_text(s.hosting), "contract_start": iso_text(s.contract_start),
-                "contract_end": iso_text(s.contract_end), "contract_end_status": s.contract_end_status,
-                "term": s.term, "annual_cost_gbp": iso_text(s.annual_cost_gbp),
-                "value_for_money": iso_text(s.value_for_money), "satisfaction": iso_text(s.satisfaction),
-                "replacement_planned": iso_text(s.replacement_planned),
-                "replacement_year": iso_text(s.replacement_year), "arrangement": s.arrangement,
-            })
+            records.append(
+                {
+                    "system_id": s.system_id,
+                    "gss_code": s.gss_code,
+                    "responded": "true" if authority.responded else "false",
+                    "service_area": s.service_area,
+                    "function": s.function,
+                    "product": s.product,
+                    "manufacturer": s.manufacturer,
+                    "supplier": s.supplier,
+                    "system_type": s.system_type,
+                    "hosting": iso_text(s.hosting),
+                    "contract_start": iso_text(s.contract_start),
+                    "contract_end": iso_text(s.contract_end),
+                    "contract_end_status": s.contract_end_status,
+                    "term": s.term,
+                    "annual_cost_gbp": iso_text(s.annual_cost_gbp),
+                    "value_for_money": iso_text(s.value_for_money),
+                    "satisfaction": iso_text(s.satisfaction),
+                    "replacement_planned": iso_text(s.replacement_planned),
+                    "replacement_year": iso_text(s.replacement_year),
+                    "arrangement": s.arrangement,
+                }
+            )
     return pd.DataFrame(records, columns=SYSTEMS_COLUMNS)

@@ -43,8 +43,21 @@ def system_row(**values: object) -> list[object]:
     Keys are the GLA header texts with spaces as underscores: ``Annual_cost=-500``.
     """
     row: list[object] = [
-        "GIS", "Web maps", "ArcGIS", "Esri UK Ltd", None, "Corporate", "Cloud",
-        datetime(2018, 4, 1), datetime(2021, 3, 31), 1000, 3, 4, None, "No", None,
+        "GIS",
+        "Web maps",
+        "ArcGIS",
+        "Esri UK Ltd",
+        None,
+        "Corporate",
+        "Cloud",
+        datetime(2018, 4, 1),
+        datetime(2021, 3, 31),
+        1000,
+        3,
+        4,
+        None,
+        "No",
+        None,
     ]
     for key, value in values.items():
         row[GLA_HEADER.index(key.replace("_", " "))] = value
@@ -74,8 +87,10 @@ def rewrite_members(path: Path, old: str, new: str) -> None:
     """Replace ``old`` by ``new`` in every XML member of an .xlsx (a zip) that holds it."""
     buffer = io.BytesIO()
     replaced = 0
-    with zipfile.ZipFile(path) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    with (
+        zipfile.ZipFile(path) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
         for info in source.infolist():
             data = source.read(info)
             if info.filename.endswith(".xml") and old.encode() in data:
@@ -185,30 +200,94 @@ ERROR_CASES: list[ErrorCase] = [
     ErrorCase("pdf_renamed_xlsx", _pdf_renamed, "westminster.xlsx", words=(_UNREADABLE,)),
     ErrorCase("zip_not_xlsx", _zip_not_xlsx, "westminster.xlsx", words=(_UNREADABLE,)),
     ErrorCase("legacy_xls_renamed_xlsx", _xls_renamed, "westminster.xlsx", words=(_UNREADABLE,)),
-    ErrorCase("legacy_xls_file", _xls_legacy_file, "westminster.xls",
-              words=("format that cannot be read (.xls)", "save it as an Excel Workbook (.xlsx)")),
-    ErrorCase("empty_workbook", _empty_workbook, "westminster.xlsx", sheet="Respondent",
-              words=("required sheet 'Respondent' is missing", "sheets present: 'Sheet'")),
-    ErrorCase("empty_required_sheets", _empty_required_sheets, "westminster.xlsx",
-              sheet="Respondent", column="A (label)", words=("no 'Authority' row",)),
-    ErrorCase("no_systems_sheet", _no_systems_sheet, GLA, sheet="Systems",
-              words=("required sheet 'Systems' is missing",)),
-    ErrorCase("no_respondent_sheet", _no_respondent_sheet, GLA, sheet="Respondent",
-              words=("required sheet 'Respondent' is missing",)),
-    ErrorCase("missing_required_column", _missing_required_column, GLA, sheet="Systems", row=1,
-              column="System", words=("no header row holds the required column(s) 'System'",)),
-    ErrorCase("unknown_authority", _unknown_authority, GLA, sheet="Respondent", row=1,
-              column="B (value)", words=("unknown authority 'Borough of Atlantis'",)),
-    ErrorCase("two_returns_one_authority", _two_returns, "gla.xlsx", sheet="Respondent", row=1,
-              column="B (value)", words=("two returns for one authority (E61000001)",
-                                         "gla (1).xlsx and gla.xlsx")),
-    ErrorCase("header_only_systems", _header_only_systems, GLA, sheet="Systems", row=1,
-              words=("header but no data rows",)),
-    ErrorCase("duplicated_header", _duplicated_header, GLA, sheet="Systems", row=1, column="E, P",
-              words=("two columns for 'Supplier': E (Supplier) and P (Supplier)",)),
-    ErrorCase("duplicated_header_synonym", _duplicated_header_synonym, GLA, sheet="Systems",
-              row=1, column="E, P",
-              words=("two columns for 'Supplier': E (Supplier) and P (Contract with)",)),
+    ErrorCase(
+        "legacy_xls_file",
+        _xls_legacy_file,
+        "westminster.xls",
+        words=("format that cannot be read (.xls)", "save it as an Excel Workbook (.xlsx)"),
+    ),
+    ErrorCase(
+        "empty_workbook",
+        _empty_workbook,
+        "westminster.xlsx",
+        sheet="Respondent",
+        words=("required sheet 'Respondent' is missing", "sheets present: 'Sheet'"),
+    ),
+    ErrorCase(
+        "empty_required_sheets",
+        _empty_required_sheets,
+        "westminster.xlsx",
+        sheet="Respondent",
+        column="A (label)",
+        words=("no 'Authority' row",),
+    ),
+    ErrorCase(
+        "no_systems_sheet",
+        _no_systems_sheet,
+        GLA,
+        sheet="Systems",
+        words=("required sheet 'Systems' is missing",),
+    ),
+    ErrorCase(
+        "no_respondent_sheet",
+        _no_respondent_sheet,
+        GLA,
+        sheet="Respondent",
+        words=("required sheet 'Respondent' is missing",),
+    ),
+    ErrorCase(
+        "missing_required_column",
+        _missing_required_column,
+        GLA,
+        sheet="Systems",
+        row=1,
+        column="System",
+        words=("no header row holds the required column(s) 'System'",),
+    ),
+    ErrorCase(
+        "unknown_authority",
+        _unknown_authority,
+        GLA,
+        sheet="Respondent",
+        row=1,
+        column="B (value)",
+        words=("unknown authority 'Borough of Atlantis'",),
+    ),
+    ErrorCase(
+        "two_returns_one_authority",
+        _two_returns,
+        "gla.xlsx",
+        sheet="Respondent",
+        row=1,
+        column="B (value)",
+        words=("two returns for one authority (E61000001)", "gla (1).xlsx and gla.xlsx"),
+    ),
+    ErrorCase(
+        "header_only_systems",
+        _header_only_systems,
+        GLA,
+        sheet="Systems",
+        row=1,
+        words=("header but no data rows",),
+    ),
+    ErrorCase(
+        "duplicated_header",
+        _duplicated_header,
+        GLA,
+        sheet="Systems",
+        row=1,
+        column="E, P",
+        words=("two columns for 'Supplier': E (Supplier) and P (Supplier)",),
+    ),
+    ErrorCase(
+        "duplicated_header_synonym",
+        _duplicated_header_synonym,
+        GLA,
+        sheet="Systems",
+        row=1,
+        column="E, P",
+        words=("two columns for 'Supplier': E (Supplier) and P (Contract with)",),
+    ),
 ]
 
 # --- cases whose bad rows or values are rejected or cleared, and logged -----------------------
@@ -216,31 +295,44 @@ ERROR_CASES: list[ErrorCase] = [
 
 def implausible_dates(survey: Path) -> None:
     """Rows 3–6: contract dates in 2090/2150 and in 1899/1970, as Excel dates and as text."""
-    append_rows(survey, [
-        system_row(Function="future dates", Contract_start=datetime(2090, 1, 1),
-                   Contract_end=datetime(2150, 1, 1)),
-        system_row(Function="old years", Contract_start="1899", Contract_end="1970"),
-        system_row(Function="old and far", Contract_start=datetime(1970, 1, 1),
-                   Contract_end="31/12/2150"),
-        system_row(Function="typed 1899", Contract_start="01/01/1899", Contract_end=2150),
-    ])
+    append_rows(
+        survey,
+        [
+            system_row(
+                Function="future dates",
+                Contract_start=datetime(2090, 1, 1),
+                Contract_end=datetime(2150, 1, 1),
+            ),
+            system_row(Function="old years", Contract_start="1899", Contract_end="1970"),
+            system_row(
+                Function="old and far",
+                Contract_start=datetime(1970, 1, 1),
+                Contract_end="31/12/2150",
+            ),
+            system_row(Function="typed 1899", Contract_start="01/01/1899", Contract_end=2150),
+        ],
+    )
 
 
 def bad_costs(survey: Path) -> None:
     """Rows 3–6: -£500 and £9,999,999,999 as text, -500 and 9,999,999,999 as numbers."""
-    append_rows(survey, [
-        system_row(Function="negative text", Annual_cost="-£500"),
-        system_row(Function="absurd text", Annual_cost="£9,999,999,999"),
-        system_row(Function="negative number", Annual_cost=-500),
-        system_row(Function="absurd number", Annual_cost=9_999_999_999),
-    ])
+    append_rows(
+        survey,
+        [
+            system_row(Function="negative text", Annual_cost="-£500"),
+            system_row(Function="absurd text", Annual_cost="£9,999,999,999"),
+            system_row(Function="negative number", Annual_cost=-500),
+            system_row(Function="absurd number", Annual_cost=9_999_999_999),
+        ],
+    )
 
 
 def bad_ratings(survey: Path) -> None:
     """Row 3: satisfaction 0, value for money 7; Camden Maturity gets a score of 7 (row 5)."""
     append_rows(survey, [system_row(Function="ratings", Satisfaction=0, Value_for_money=7)])
-    edit(survey, CAMDEN,
-         lambda workbook: workbook["Maturity"].append(["Technology foundations", 7]))
+    edit(
+        survey, CAMDEN, lambda workbook: workbook["Maturity"].append(["Technology foundations", 7])
+    )
 
 
 UNICODE_NAMES = {
@@ -271,10 +363,13 @@ FORMULA_TEXT = {
 def formula_triggers(survey: Path) -> None:
     """Cells starting with =, +, -, @ in every kind of column; the GLA return renamed
     ``@gla.xlsx`` and its Systems sheet ``=Systems``; a rejected row quoting ``=SUM(A1)``."""
-    append_rows(survey, [
-        system_row(**FORMULA_TEXT),
-        system_row(Service_area="=SUM(A1)"),
-    ])
+    append_rows(
+        survey,
+        [
+            system_row(**FORMULA_TEXT),
+            system_row(Service_area="=SUM(A1)"),
+        ],
+    )
     edit(survey, GLA, lambda workbook: setattr(workbook["Systems"], "title", "=Systems"))
     (survey / GLA).rename(survey / "@gla.xlsx")
 
@@ -290,11 +385,15 @@ def script_names(survey: Path) -> None:
 
 def merged_cells(survey: Path) -> None:
     """Rows 3–5 share one Service area cell (A3:A5) and one Supplier cell (E3:E5)."""
+
     def change(workbook: Workbook) -> None:
         sheet = workbook["Systems"]
         for name in ("Uniform", "Idox Cloud", "Acolaid"):
-            sheet.append(system_row(System=name, Manufacturer="Idox", Supplier="Idox",
-                                    Service_area="Planning"))
+            sheet.append(
+                system_row(
+                    System=name, Manufacturer="Idox", Supplier="Idox", Service_area="Planning"
+                )
+            )
         sheet.merge_cells("A3:A5")
         sheet.merge_cells("E3:E5")
 
@@ -303,6 +402,7 @@ def merged_cells(survey: Path) -> None:
 
 def hidden_rows(survey: Path) -> None:
     """Row 3 holds a system and is hidden; row 4 is visible."""
+
     def change(workbook: Workbook) -> None:
         sheet = workbook["Systems"]
         sheet.append(system_row(Function="hidden row"))
@@ -316,11 +416,15 @@ def formula_cells(survey: Path) -> None:
     """Row 3: annual cost ``=1000+1000`` with Excel's cached value 2000 (as Excel saves it);
     row 4: annual cost ``=1+1`` with no cached value (as a program that never calculates
     saves it); row 5: the Service area is a formula with no cached value."""
-    append_rows(survey, [
-        system_row(Function="cached formula", Annual_cost="=1000+1000"),
-        system_row(Function="uncached formula", Annual_cost="=1+1"),
-        system_row(Function="formula service area", Service_area='="GIS"'),
-    ], as_text=False)
+    append_rows(
+        survey,
+        [
+            system_row(Function="cached formula", Annual_cost="=1000+1000"),
+            system_row(Function="uncached formula", Annual_cost="=1+1"),
+            system_row(Function="formula service area", Service_area='="GIS"'),
+        ],
+        as_text=False,
+    )
     rewrite_members(survey / GLA, "<f>1000+1000</f><v />", "<f>1000+1000</f><v>2000</v>")
 
 
@@ -336,6 +440,7 @@ def huge_cell(survey: Path) -> None:
 
 def spaced_sheet_names(survey: Path) -> None:
     """The GLA sheets renamed ' systems ' and '  RESPONDENT'."""
+
     def change(workbook: Workbook) -> None:
         workbook["Systems"].title = " systems "
         workbook["Respondent"].title = "  RESPONDENT"
@@ -346,17 +451,21 @@ def spaced_sheet_names(survey: Path) -> None:
 def whitespace_cells(survey: Path) -> None:
     """Row 3: Service area is spaces; row 4: every cell white space; row 5: Function and
     Supplier are white space; row 6: a non-breaking space and a tab in System."""
-    append_rows(survey, [
-        system_row(Service_area="   ", Function="service area blank"),
-        ["  ", "\t", " ", "\n"],
-        system_row(Function="  ", Supplier=" \t "),
-        system_row(Function="nbsp system", System="\u00a0\t"),
-    ])
+    append_rows(
+        survey,
+        [
+            system_row(Service_area="   ", Function="service area blank"),
+            ["  ", "\t", " ", "\n"],
+            system_row(Function="  ", Supplier=" \t "),
+            system_row(Function="nbsp system", System="\u00a0\t"),
+        ],
+    )
 
 
 def far_right_values(survey: Path) -> None:
     """Row 3: only a value in column AN (40), far beyond the header; row 4: a good row with a
     stray value in AN."""
+
     def change(workbook: Workbook) -> None:
         sheet = workbook["Systems"]
         sheet.cell(3, 40, "stray note, no header")
@@ -381,15 +490,23 @@ def personal_in_public_columns(survey: Path) -> None:
     """Row 3: e-mail in Function, mobile number as Supplier, telephone in Annual cost;
     row 4: e-mail among Integrates with; row 5: e-mail as System (required);
     row 6: telephone as Service area (unknown area)."""
-    append_rows(survey, [
-        system_row(Function=PERSONAL_TYPED["email_in_function"],
-                   Supplier=PERSONAL_TYPED["phone_in_supplier"],
-                   Annual_cost=PERSONAL_TYPED["phone_in_cost"]),
-        system_row(Function="integrations", System="Uniform",
-                   Integrates_with=PERSONAL_TYPED["email_in_integrations"]),
-        system_row(System=PERSONAL_TYPED["email_in_system"]),
-        system_row(Service_area=PERSONAL_TYPED["phone_in_service_area"]),
-    ])
+    append_rows(
+        survey,
+        [
+            system_row(
+                Function=PERSONAL_TYPED["email_in_function"],
+                Supplier=PERSONAL_TYPED["phone_in_supplier"],
+                Annual_cost=PERSONAL_TYPED["phone_in_cost"],
+            ),
+            system_row(
+                Function="integrations",
+                System="Uniform",
+                Integrates_with=PERSONAL_TYPED["email_in_integrations"],
+            ),
+            system_row(System=PERSONAL_TYPED["email_in_system"]),
+            system_row(Service_area=PERSONAL_TYPED["phone_in_service_area"]),
+        ],
+    )
 
 
 def many_rows(survey: Path, rows: int) -> None:
@@ -403,14 +520,16 @@ def many_rows(survey: Path, rows: int) -> None:
     areas = ("GIS", "Planning", "Revs & Bens", "Payments", "Housing")
     products = ("ArcGIS", "Uniform", "Northgate iWorld", "Civica Pay", "Local system {}")
     for index in range(rows):
-        systems.append(system_row(
-            Service_area=areas[index % 5],
-            Function=f"Function {index}",
-            System=products[index % 5].format(index),
-            Contract_start="01/04/2015",
-            Annual_cost=f"£{1000 + index:,}",
-            Integrates_with="ArcGIS",
-        ))
+        systems.append(
+            system_row(
+                Service_area=areas[index % 5],
+                Function=f"Function {index}",
+                System=products[index % 5].format(index),
+                Contract_start="01/04/2015",
+                Annual_cost=f"£{1000 + index:,}",
+                Integrates_with="ArcGIS",
+            )
+        )
     workbook.save(survey / GLA)
 
 
@@ -426,8 +545,10 @@ def rebuild_zip(path: Path, change: Callable[[zipfile.ZipFile, zipfile.ZipFile],
     """Copy the archive at ``path`` member by member; ``change(source, target)`` writes each
     member it wants (altered or new) and the rest are copied as they were."""
     buffer = io.BytesIO()
-    with zipfile.ZipFile(path) as source, \
-            zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target:
+    with (
+        zipfile.ZipFile(path) as source,
+        zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as target,
+    ):
         change(source, target)
         written = set(target.NameToInfo)
         for info in source.infolist():
@@ -446,8 +567,9 @@ def _systems_xml(survey: Path) -> bytes:
         return archive.read(SYSTEMS_PART)
 
 
-def _stream_part(target: zipfile.ZipFile, part: str, head: bytes, filler: bytes, size: int,
-                 tail: bytes) -> None:
+def _stream_part(
+    target: zipfile.ZipFile, part: str, head: bytes, filler: bytes, size: int, tail: bytes
+) -> None:
     """Write ``head``, then ``filler`` repeated to ``size`` bytes, then ``tail``, without
     ever holding the whole part in memory."""
     info = zipfile.ZipInfo(part)
@@ -463,8 +585,10 @@ def _stream_part(target: zipfile.ZipFile, part: str, head: bytes, filler: bytes,
 def _cell_bomb(survey: Path, size: int) -> None:
     """The GLA Systems cell B2 holds ``size`` bytes of one letter repeated."""
     head, tail = _systems_xml(survey).split(GLA_FUNCTION.encode())
-    rebuild_zip(survey / GLA, lambda source, target: _stream_part(
-        target, SYSTEMS_PART, head, b"A", size, tail))
+    rebuild_zip(
+        survey / GLA,
+        lambda source, target: _stream_part(target, SYSTEMS_PART, head, b"A", size, tail),
+    )
 
 
 def truncated_sheet_xml(survey: Path) -> None:
@@ -475,8 +599,10 @@ def truncated_sheet_xml(survey: Path) -> None:
 
 BILLION_LAUGHS = (
     b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [\n<!ENTITY lol "lol">\n'
-    + b"".join(b'<!ENTITY lol%d "%s">\n' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
-               for n in range(1, 10))
+    + b"".join(
+        b'<!ENTITY lol%d "%s">\n' % (n, (b"&lol%d;" % (n - 1) if n > 1 else b"&lol;") * 10)
+        for n in range(1, 10)
+    )
     + b"]>\n"
 )
 
@@ -494,8 +620,10 @@ SECRET_FILE_TEXT = "root:x:0:0"  # what /etc/passwd would put into the release i
 def external_entity(survey: Path) -> None:
     """The Systems sheet declares an external entity pointing at /etc/passwd, used in B2."""
     xml = _systems_xml(survey).replace(GLA_FUNCTION.encode(), b"&xxe;")
-    declaration = b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [\n' \
-                  b'<!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n'
+    declaration = (
+        b'<?xml version="1.0"?>\n<!DOCTYPE worksheet [\n'
+        b'<!ENTITY xxe SYSTEM "file:///etc/passwd">\n]>\n'
+    )
     replace_part(survey / GLA, SYSTEMS_PART, declaration + xml)
 
 
@@ -503,8 +631,9 @@ def external_dtd_in_workbook_part(survey: Path) -> None:
     """The workbook part (the list of sheets) names an external DTD on a web server."""
     with zipfile.ZipFile(survey / GLA) as archive:
         xml = archive.read(WORKBOOK_PART)
-    replace_part(survey / GLA, WORKBOOK_PART,
-                 b'<!DOCTYPE workbook SYSTEM "http://evil.example/x.dtd">' + xml)
+    replace_part(
+        survey / GLA, WORKBOOK_PART, b'<!DOCTYPE workbook SYSTEM "http://evil.example/x.dtd">' + xml
+    )
 
 
 def invalid_utf8_sheet(survey: Path) -> None:
@@ -532,28 +661,43 @@ def cell_over_length_limit(survey: Path) -> None:
 
 def bomb_in_image(survey: Path) -> None:
     """A picture part, ``xl/media/image1.png``, that decompresses to 150 MB of zeros."""
-    rebuild_zip(survey / GLA, lambda source, target: _stream_part(
-        target, "xl/media/image1.png", b"\x89PNG\r\n\x1a\n", b"\x00", 150 * MB, b""))
+    rebuild_zip(
+        survey / GLA,
+        lambda source, target: _stream_part(
+            target, "xl/media/image1.png", b"\x89PNG\r\n\x1a\n", b"\x00", 150 * MB, b""
+        ),
+    )
 
 
 def bomb_in_unused_sheet(survey: Path) -> None:
     """A third sheet, ``Lists`` (not read by cleaning), whose XML decompresses to 150 MB."""
     edit(survey, GLA, lambda workbook: workbook.create_sheet("Lists"))
-    head = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
-            b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>')
+    head = (
+        b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        b'<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>'
+    )
     tail = b"</t></is></c></row></sheetData></worksheet>"
-    rebuild_zip(survey / GLA, lambda source, target: _stream_part(
-        target, "xl/worksheets/sheet3.xml", head, b"x", 150 * MB, tail))
+    rebuild_zip(
+        survey / GLA,
+        lambda source, target: _stream_part(
+            target, "xl/worksheets/sheet3.xml", head, b"x", 150 * MB, tail
+        ),
+    )
 
 
 def path_traversal_member(survey: Path) -> None:
     """A member named ``../../../etc/cron.d/citytools`` beside the workbook's parts."""
-    rebuild_zip(survey / GLA, lambda source, target: target.writestr(
-        "../../../etc/cron.d/citytools", "* * * * * root true\n"))
+    rebuild_zip(
+        survey / GLA,
+        lambda source, target: target.writestr(
+            "../../../etc/cron.d/citytools", "* * * * * root true\n"
+        ),
+    )
 
 
 def many_members(survey: Path) -> None:
     """5,000 tiny members (pictures) beside the workbook's parts."""
+
     def change(source: zipfile.ZipFile, target: zipfile.ZipFile) -> None:
         for number in range(5_000):
             target.writestr(f"xl/media/image{number}.png", b"\x89PNG")
@@ -563,8 +707,11 @@ def many_members(survey: Path) -> None:
 
 def _sheet_dimension(survey: Path, reference: str) -> None:
     xml = _systems_xml(survey)
-    replace_part(survey / GLA, SYSTEMS_PART,
-                 xml.replace(b'<dimension ref="A1:O2" />', f'<dimension ref="{reference}" />'.encode()))
+    replace_part(
+        survey / GLA,
+        SYSTEMS_PART,
+        xml.replace(b'<dimension ref="A1:O2" />', f'<dimension ref="{reference}" />'.encode()),
+    )
 
 
 def million_row_dimension(survey: Path) -> None:
@@ -593,7 +740,8 @@ def formatted_row_at_million(survey: Path) -> None:
     """Row 1048576 given a height of its own and no cells (openpyxl would walk a million
     empty rows down to it)."""
     xml = _systems_xml(survey).replace(
-        b"</sheetData>", b'<row r="1048576" ht="30" customHeight="1" /></sheetData>')
+        b"</sheetData>", b'<row r="1048576" ht="30" customHeight="1" /></sheetData>'
+    )
     replace_part(survey / GLA, SYSTEMS_PART, xml)
 
 
@@ -614,40 +762,116 @@ _DAMAGED = "is damaged"
 _DECLARES = "which Excel never writes"
 
 UNSAFE_CASES: list[ErrorCase] = [
-    ErrorCase("truncated_sheet_xml", truncated_sheet_xml, GLA, sheet="Systems",
-              words=(_UNREADABLE, f"the XML of part {SYSTEMS_PART} {_DAMAGED}", "cut off")),
-    ErrorCase("entity_expansion", entity_expansion, GLA, sheet="Systems",
-              words=(_UNREADABLE, "declares a document type", _DECLARES)),
-    ErrorCase("external_entity", external_entity, GLA, sheet="Systems",
-              words=(_UNREADABLE, "declares a document type", _DECLARES)),
-    ErrorCase("external_dtd_in_workbook_part", external_dtd_in_workbook_part, GLA,
-              words=(_UNREADABLE, f"part {WORKBOOK_PART} declares a document type")),
-    ErrorCase("invalid_utf8_sheet", invalid_utf8_sheet, GLA, sheet="Systems",
-              words=(_UNREADABLE, _DAMAGED, "not well-formed (invalid token)")),
-    ErrorCase("bomb_in_cell", bomb_in_cell, GLA, sheet="Systems",
-              words=(_UNREADABLE, f"part {SYSTEMS_PART} is 300 MB uncompressed",
-                     "limit: part size")),
-    ErrorCase("bomb_under_part_limit", bomb_under_part_limit, GLA, sheet="Systems",
-              words=(_UNREADABLE, f"part {SYSTEMS_PART} expands", "limit: compression ratio")),
-    ErrorCase("cell_over_length_limit", cell_over_length_limit, GLA, sheet="Systems",
-              words=(_UNREADABLE, "cell B2 holds more than 1,000,000 characters",
-                     "limit: cell length")),
-    ErrorCase("bomb_in_image", bomb_in_image, GLA,
-              words=(_UNREADABLE, "part xl/media/image1.png is 150 MB uncompressed",
-                     "limit: part size")),
-    ErrorCase("bomb_in_unused_sheet", bomb_in_unused_sheet, GLA, sheet="Lists",
-              words=(_UNREADABLE, "part xl/worksheets/sheet3.xml is 150 MB uncompressed",
-                     "limit: part size")),
-    ErrorCase("path_traversal_member", path_traversal_member, GLA,
-              words=(_UNREADABLE, "'../../../etc/cron.d/citytools'", "a path outside")),
-    ErrorCase("many_members", many_members, GLA,
-              words=(_UNREADABLE, "holds 5,010 parts, over the limit of 1,000")),
-    ErrorCase("cell_at_row_million", cell_at_row_million, GLA, sheet="Systems",
-              words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows")),
-    ErrorCase("formatted_row_at_million", formatted_row_at_million, GLA, sheet="Systems",
-              words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows")),
-    ErrorCase("cell_at_column_xfd", cell_at_column_xfd, GLA, sheet="Systems",
-              words=(_UNREADABLE, "cells out to column XFD (16,384)", "limit: columns")),
-    ErrorCase("number_cell_holds_text", number_cell_holds_text, GLA, sheet="Systems",
-              words=(_UNREADABLE, "the sheet's content cannot be read")),
+    ErrorCase(
+        "truncated_sheet_xml",
+        truncated_sheet_xml,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, f"the XML of part {SYSTEMS_PART} {_DAMAGED}", "cut off"),
+    ),
+    ErrorCase(
+        "entity_expansion",
+        entity_expansion,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "declares a document type", _DECLARES),
+    ),
+    ErrorCase(
+        "external_entity",
+        external_entity,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "declares a document type", _DECLARES),
+    ),
+    ErrorCase(
+        "external_dtd_in_workbook_part",
+        external_dtd_in_workbook_part,
+        GLA,
+        words=(_UNREADABLE, f"part {WORKBOOK_PART} declares a document type"),
+    ),
+    ErrorCase(
+        "invalid_utf8_sheet",
+        invalid_utf8_sheet,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, _DAMAGED, "not well-formed (invalid token)"),
+    ),
+    ErrorCase(
+        "bomb_in_cell",
+        bomb_in_cell,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, f"part {SYSTEMS_PART} is 300 MB uncompressed", "limit: part size"),
+    ),
+    ErrorCase(
+        "bomb_under_part_limit",
+        bomb_under_part_limit,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, f"part {SYSTEMS_PART} expands", "limit: compression ratio"),
+    ),
+    ErrorCase(
+        "cell_over_length_limit",
+        cell_over_length_limit,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "cell B2 holds more than 1,000,000 characters", "limit: cell length"),
+    ),
+    ErrorCase(
+        "bomb_in_image",
+        bomb_in_image,
+        GLA,
+        words=(_UNREADABLE, "part xl/media/image1.png is 150 MB uncompressed", "limit: part size"),
+    ),
+    ErrorCase(
+        "bomb_in_unused_sheet",
+        bomb_in_unused_sheet,
+        GLA,
+        sheet="Lists",
+        words=(
+            _UNREADABLE,
+            "part xl/worksheets/sheet3.xml is 150 MB uncompressed",
+            "limit: part size",
+        ),
+    ),
+    ErrorCase(
+        "path_traversal_member",
+        path_traversal_member,
+        GLA,
+        words=(_UNREADABLE, "'../../../etc/cron.d/citytools'", "a path outside"),
+    ),
+    ErrorCase(
+        "many_members",
+        many_members,
+        GLA,
+        words=(_UNREADABLE, "holds 5,010 parts, over the limit of 1,000"),
+    ),
+    ErrorCase(
+        "cell_at_row_million",
+        cell_at_row_million,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows"),
+    ),
+    ErrorCase(
+        "formatted_row_at_million",
+        formatted_row_at_million,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "reaches down to row 1,048,576", "limit: rows"),
+    ),
+    ErrorCase(
+        "cell_at_column_xfd",
+        cell_at_column_xfd,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "cells out to column XFD (16,384)", "limit: columns"),
+    ),
+    ErrorCase(
+        "number_cell_holds_text",
+        number_cell_holds_text,
+        GLA,
+        sheet="Systems",
+        words=(_UNREADABLE, "the sheet's content cannot be read"),
+    ),
 ]
