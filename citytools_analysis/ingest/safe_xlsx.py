@@ -41,10 +41,12 @@ through :func:`read_text_file`, which applies a size limit and a clear encoding 
 
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -402,8 +404,8 @@ def _check_part(archive: zipfile.ZipFile, path: Path, part: str, sheet: str | No
                 checker.feed(chunk)
     except SurveyInputError:
         raise
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError,
-            RuntimeError) as error:  # RuntimeError: an encrypted member
+    except (zipfile.BadZipFile, zlib.error, lzma.LZMAError, OSError, EOFError, ValueError,
+            NotImplementedError, RuntimeError) as error:  # RuntimeError: an encrypted member
         raise _refuse(path, f"part {part} cannot be decompressed ({type(error).__name__}: "
                       f"{error}): {RESAVE}", sheet) from None
     checker.feed(b"", final=True)
