@@ -25,7 +25,8 @@ from hostile import corpus
 
 MEMORY_LIMIT_BYTES = 2**30  # 1 GiB of address space: a normal clean of the survey needs under 500 MB
 TIME_LIMIT_SECONDS = 180  # about 5 s on an idle machine; generous for a shared one
-CITYTOOLS = Path(sys.executable).with_name("citytools")
+_SCRIPT = Path(sys.executable).with_name("citytools")
+CITYTOOLS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "citytools_analysis.cli"]
 
 
 def _limit_memory() -> None:
@@ -33,7 +34,7 @@ def _limit_memory() -> None:
 
 
 def _citytools(*arguments: object) -> subprocess.CompletedProcess:
-    return subprocess.run([str(CITYTOOLS), *map(str, arguments)], preexec_fn=_limit_memory,
+    return subprocess.run([*CITYTOOLS, *map(str, arguments)], preexec_fn=_limit_memory,
                           capture_output=True, text=True, timeout=TIME_LIMIT_SECONDS)
 
 
