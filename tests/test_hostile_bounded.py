@@ -26,7 +26,8 @@ MEMORY_LIMIT_BYTES = (
     2**30
 )  # 1 GiB of address space: a normal clean of the survey needs under 500 MB
 TIME_LIMIT_SECONDS = 180  # about 5 s on an idle machine; generous for a shared one
-CITYTOOLS = Path(sys.executable).with_name("citytools")
+_SCRIPT = Path(sys.executable).with_name("citytools")
+CITYTOOLS = [str(_SCRIPT)] if _SCRIPT.exists() else [sys.executable, "-m", "citytools_analysis.cli"]
 
 
 def _limit_memory() -> None:
@@ -35,7 +36,7 @@ def _limit_memory() -> None:
 
 def _citytools(*arguments: object) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [str(CITYTOOLS), *map(str, arguments)],
+        [*CITYTOOLS, *map(str, arguments)],
         preexec_fn=_limit_memory,
         capture_output=True,
         text=True,

@@ -41,10 +41,12 @@ through :func:`read_text_file`, which applies a size limit and a clear encoding 
 
 from __future__ import annotations
 
+import lzma
 import posixpath
 import re
 import struct
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -459,6 +461,8 @@ def _check_part(
         raise
     except (
         zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
         OSError,
         EOFError,
         ValueError,
