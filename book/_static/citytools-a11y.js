@@ -8,7 +8,7 @@
 (function () {
   "use strict";
   var SCROLLING = ".dt-scroll-body, .dataTables_scrollBody";
-  var SCROLLING_WHEN_NARROW = "div.cell_output, div.output, .dt-container";
+  var SCROLLING_WHEN_NARROW = "div.cell_output, div.output, .dt-container, div.citytools-table-scroll";
 
   function name(region) {
     var caption = region.querySelector("caption");

@@ -159,10 +159,13 @@ def downloads_markdown(files: list[PublishedFile], page_root: str = "../") -> st
         )
     return (
         "```{raw} html\n"
+        '<div class="citytools-table-scroll">\n'
         '<table class="table citytools-downloads">\n'
         "<caption>Files to download: the release, the zip and the database</caption>\n"
         "<thead><tr><th>file</th><th>holds</th><th>size</th><th>rows</th>"
-        "<th>licence</th></tr></thead>\n<tbody>\n" + "\n".join(rows) + "\n</tbody>\n</table>\n```\n"
+        "<th>licence</th></tr></thead>\n<tbody>\n"
+        + "\n".join(rows)
+        + "\n</tbody>\n</table>\n</div>\n```\n"
     )
 
 
