@@ -51,7 +51,6 @@ from citytools_analysis.build.plan import (
     EXPLORE_FOLDER,
     EXPLORER_PATTERN,
     EXPLORER_PREFIX,
-    FINDINGS_STORE,
     NOTEBOOK_PATTERN,
     PATH_PARAMETER_SUFFIXES,
     PROFILE_NOTEBOOK,
@@ -70,6 +69,7 @@ from citytools_analysis.build.plan import (
 )
 from citytools_analysis.core.paths import (
     BUILD_DIR,
+    FINDINGS_STORE,
     GENERATED_DIR,
     NOTEBOOKS_DIR,
     PROCESSED_DIR,
@@ -291,7 +291,7 @@ def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
     from citytools_analysis.core.parameters import report_parameters
     from citytools_analysis.metrics.findings_store import write_findings_store
 
-    readers = [job for job in chapters if "findings_store" in job.parameters]
+    readers = list(chapters)
     if not readers:
         return
     effective = {**notebook_defaults(readers[0].source), **dict(readers[0].parameters)}
@@ -432,10 +432,8 @@ def build_book_report(
     generated_dir = Path(generated_dir)
     reference_dir = parameters.get("reference_dir")
     codes = profile_authorities(_resolve(reference_dir) if reference_dir else None, authorities)
-    store = generated_dir / FINDINGS_STORE
-    cleaning, chapters = plan_notebooks(
-        notebooks_dir, generated_dir, {"findings_store": str(store), **parameters}
-    )
+    store = FINDINGS_STORE
+    cleaning, chapters = plan_notebooks(notebooks_dir, generated_dir, parameters)
     explorers = plan_explorers(notebooks_dir, generated_dir, parameters)
     planned_profiles = plan_profiles(codes, notebooks_dir, generated_dir, parameters)
     remove_stale(

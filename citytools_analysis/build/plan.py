@@ -36,8 +36,6 @@ PROFILES_FOLDER = "profiles"
 PROFILE_PARAMETER = "authority"
 # The London-wide tables, computed once per build and read by every profile run.
 CONTEXT_FILE = ".profiles-context.pickle"
-# The findings, computed once per build for every chapter (a build artefact, keyed by content).
-FINDINGS_STORE = ".findings.pickle"
 # Parameters naming what a notebook reads: folders and files, by the end of their name.
 PATH_PARAMETER_SUFFIXES = ("_dir", "_path", "_file")
 

@@ -23,3 +23,6 @@ BUILD_DIR = PROJECT_ROOT / "_build"
 ROUNDS_RAW_DIR = RAW_DIR / "rounds"
 RELEASES_DIR = DATA_DIR / "releases"
 TRUTH_ROUNDS_DIR = TRUTH_DIR / "rounds"
+# The findings, computed once per build for every chapter (a build artefact keyed by content:
+# see metrics/findings_store.py), never part of the release.
+FINDINGS_STORE = BUILD_DIR / ".findings.pickle"

@@ -1,8 +1,8 @@
 """The findings computed once per build and shared by every chapter.
 
 Every chapter needs the same :class:`~citytools_analysis.metrics.findings.Findings`. The
-build computes them once, after cleaning, and writes them to a store file (a pickle under
-``book/_generated/``, a build artefact, never part of the release). A chapter reads the store
+build computes them once, after cleaning, and writes them to a store file
+(``_build/.findings.pickle``, a build artefact, never part of the release). A chapter reads the store
 only when the key written in it matches the key of what the chapter would compute: the
 bytes of the processed release, the report's parameters and the source of the code that
 computes findings. Anything else (no store, another release, other parameters, edited

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from citytools_analysis.core.parameters import ReportParameters, report_parameters
-from citytools_analysis.core.paths import PROJECT_ROOT
+from citytools_analysis.core.paths import FINDINGS_STORE, PROJECT_ROOT
 from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.findings_store import chapter_findings
 from citytools_analysis.metrics.recommendations import authority_names
@@ -59,7 +59,7 @@ def open_chapter(
     horizon_years: int | None = None,
     window_months: int | None = None,
     min_authorities: int | None = None,
-    findings_store: Path | str | None = None,
+    findings_store: Path | str | None = FINDINGS_STORE,
 ) -> Chapter:
     """Apply the theme, read the release and take its findings.
 
@@ -71,7 +71,8 @@ def open_chapter(
         The chapter's parameters; ``None`` or ``""`` takes the report's configured value
         (``data/raw/reference/report_parameters.csv``).
     findings_store
-        The build's findings store, if any.
+        The build's findings store (``_build/.findings.pickle``), read when its key matches
+        what this chapter would compute; ``None`` or ``""`` always computes.
     """
     plots.apply_theme()
     folder = Path(processed_dir)
