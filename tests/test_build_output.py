@@ -48,6 +48,7 @@ def test_running_notebooks_prints_no_kernel_warning_and_uses_no_tcp_port(tmp_pat
 
 def test_kernels_use_unix_sockets_in_a_private_folder_removed_afterwards():
     import asyncio
+    import threading
     from pathlib import Path
 
     from citytools_analysis.build.execute import IPCKernelManager
@@ -56,7 +57,11 @@ def test_kernels_use_unix_sockets_in_a_private_folder_removed_afterwards():
     assert manager.transport == "ipc"
     folder = Path(manager.ip).parent
     assert folder.is_dir() and folder.name.startswith("citytools-kernel-")
-    asyncio.run(manager._async_cleanup_resources())
+    # In a thread of its own: a browser test earlier in the session may leave an event loop
+    # running in this one, where asyncio.run() refuses to start.
+    cleanup = threading.Thread(target=lambda: asyncio.run(manager._async_cleanup_resources()))
+    cleanup.start()
+    cleanup.join(timeout=60)
     assert not folder.exists()
 
 

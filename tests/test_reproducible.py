@@ -252,8 +252,13 @@ def second_book(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess
             sys.executable,
             "-c",
             (
-                "import sys; from citytools_analysis.build.pipeline import "
-                "build_html; sys.exit(build_html(full=True, quiet=True))"
+                "import sys; from citytools_analysis.build.pipeline import build_html; "
+                "from citytools_analysis.build import publish; "
+                "from citytools_analysis.core.paths import BUILD_DIR; "
+                "code = build_html(full=True, quiet=True); "
+                # the build publishes the staged downloads and API after the pages
+                "code == 0 and publish.install(BUILD_DIR / publish.STAGING_FOLDER, BUILD_DIR / 'html'); "
+                "sys.exit(code)"
             ),
         ],
         cwd=project,
