@@ -42,6 +42,7 @@ from citytools_analysis.core.reference import Reference, Vocabulary, fold
 from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.names import NameResolver, resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
+from citytools_analysis.ingest.safe_xlsx import read_text_file
 from citytools_analysis.ingest.spend_rules import PaymentRules, classify_payment
 from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
 from citytools_analysis.release.schema import TABLES
@@ -323,7 +324,12 @@ def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
             f"no {MANIFEST} saying which authority published which payment file",
             file=str(spend_dir),
         )
-    frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
+    try:  # the same size-limited reading as any text file, or a clear error naming the file
+        frame = pd.read_csv(
+            io.StringIO(read_text_file(path, ENCODINGS)), dtype=str, keep_default_na=False
+        )
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
+        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
     if not {"file", "authority"} <= set(frame.columns):
         raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
     files: dict[str, str] = {}
