@@ -9,25 +9,15 @@ it in a notebook.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
-from matplotlib.figure import Figure
 
 from citytools_analysis.metrics import overview, satisfaction
-from citytools_analysis.report import charts, formatting, narrative, plots
+from citytools_analysis.report import charts, formatting, narrative, plots, section
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.section import Section
 
-
-@dataclass(frozen=True)
-class CaseStudy:
-    """One case: its sentences, and optionally a table and a figure with alt text and source."""
-
-    text: str
-    table: pd.DataFrame | None = None
-    figure: Figure | None = None
-    alt: str = ""
-    source: str = ""
+# A case is one chapter section (text, table, figure); the name says what it is here.
+CaseStudy = Section
 
 
 def joint_procurement_choice(chapter: Chapter) -> pd.Series | None:
@@ -186,10 +176,4 @@ def peer_support_case(chapter: Chapter) -> CaseStudy:
 
 def show(case: CaseStudy) -> None:
     """Display a case in a notebook: its text, then its table, then its figure."""
-    from IPython.display import Markdown, display
-
-    display(Markdown(case.text))
-    if case.table is not None:
-        plots.show_table(case.table)
-    if case.figure is not None:
-        plots.show_figure(case.figure, alt=case.alt, source=case.source)
+    section.show(case)

@@ -54,11 +54,11 @@ class Chapter:
 
 def open_chapter(
     processed_dir: Path | str,
-    *,
     as_of: str | date | None = None,
     horizon_years: int | None = None,
     window_months: int | None = None,
     min_authorities: int | None = None,
+    *,
     findings_store: Path | str | None = FINDINGS_STORE,
 ) -> Chapter:
     """Apply the theme, read the release and take its findings.
