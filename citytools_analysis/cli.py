@@ -28,13 +28,14 @@ def synth(
     ),
     out: Path | None = typer.Option(
         None,
-        help="Folder for the survey workbooks (default data/raw/survey, or "
-        "data/raw/rounds/<round>/survey for a later round).",
+        help="Folder for the survey workbooks (default data/raw/rounds/<round>/survey for the "
+        "first round, an earlier round now; data/raw/survey for the later, current round).",
     ),
     truth_dir: Path | None = typer.Option(
         None,
-        help="Folder for the true London, not raw data (default data/synthetic_truth, or "
-        "data/synthetic_truth/rounds/<round>).",
+        help="Folder for the true London, not raw data (default "
+        "data/synthetic_truth/rounds/<round> for the first round, data/synthetic_truth for "
+        "the current one).",
     ),
     reference_dir: Path = typer.Option(paths.REFERENCE_DIR, help="Reference data folder."),
     contracts_out: Path | None = typer.Option(
@@ -47,11 +48,14 @@ def synth(
     """Generate the synthetic survey: one workbook per responding authority, and the truth."""
     if round_name is None:
         from citytools_analysis.synth.generator import generate_survey
+        from citytools_analysis.synth.world import ROUND
 
+        # The book is built for the latest round, so the first synthetic round is an earlier
+        # round, kept beside the others under data/raw/rounds/.
         summary = generate_survey(
             seed=seed,
-            out_dir=out or paths.SURVEY_DIR,
-            truth_dir=truth_dir or paths.TRUTH_DIR,
+            out_dir=out or paths.ROUNDS_RAW_DIR / ROUND / "survey",
+            truth_dir=truth_dir or paths.TRUTH_ROUNDS_DIR / ROUND,
             reference_dir=reference_dir,
             contracts_dir=contracts_out,
             spend_dir=spend_out,
@@ -71,12 +75,14 @@ def synth(
                 err=True,
             )
             raise typer.Exit(code=2)
+        # The later synthetic round is the latest round: the current one, built into the book.
         summary = generate_later_round(
             seed=seed,
-            out_dir=out or paths.ROUNDS_RAW_DIR / round_name / "survey",
-            truth_dir=truth_dir or paths.TRUTH_ROUNDS_DIR / round_name,
+            out_dir=out or paths.SURVEY_DIR,
+            truth_dir=truth_dir or paths.TRUTH_DIR,
             reference_dir=reference_dir,
             contracts_dir=contracts_out,
+            spend_dir=spend_out,
         )
     typer.echo(summary)
 

@@ -718,6 +718,7 @@ def generate_later_round(
     reference_dir: Path = REFERENCE_DIR,
     *,
     contracts_dir: Path | None = None,
+    spend_dir: Path | None = None,
     scenario_dir: Path = SCENARIO_DIR,
 ) -> str:
     """Generate the later synthetic round (``evolution.json``) from the first round's world.
@@ -733,6 +734,9 @@ def generate_later_round(
         Folder for its truth, with ``changes.csv`` and ``opportunities.csv``.
     contracts_dir
         Folder for its contract registers; ``None`` is ``contracts`` beside ``out_dir``.
+    spend_dir
+        Folder for its payment files (the financial year holding its snapshot); ``None`` is
+        ``spend`` beside ``out_dir``.
 
     Returns
     -------
@@ -768,6 +772,8 @@ def generate_later_round(
         truth_dir=truth_dir,
         contracts_dir=contracts_dir,
         register_seed=seed * 10_000 + year,
+        spend_dir=out_dir.parent / "spend" if spend_dir is None else Path(spend_dir),
+        scenario_dir=scenario_dir,
     )
     changes.to_csv(truth_dir / "changes.csv", index=False, encoding="utf-8", lineterminator="\n")
     opportunities.to_csv(

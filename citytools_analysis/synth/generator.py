@@ -141,7 +141,7 @@ def write_round(
 
     ``rng`` types the returns (it continues the stream that built the world in the first
     round); ``register_seed`` seeds the registers. Payment files are written to ``spend_dir``
-    when it is given (the later synthetic round has none). Returns the one-paragraph summary.
+    when it is given. Returns the one-paragraph summary.
     """
     out_dir, truth_dir = Path(out_dir), Path(truth_dir)
     typist = Typist(rng, reference, scenario.words)
