@@ -225,10 +225,11 @@ def build(
 ) -> None:
     """Run the notebooks with papermill (those whose inputs changed), then build _build/html/."""
     from citytools_analysis.build.pipeline import build_book
+    from citytools_analysis.core.errors import SurveyInputError
 
     try:
         code = build_book(jobs=jobs, force=force, scheduler=scheduler)
-    except ValueError as error:
+    except (ValueError, SurveyInputError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
     raise typer.Exit(code=code)
@@ -310,27 +311,41 @@ def changes(
 
 @app.command(name="change-recovery")
 def change_recovery(
-    from_dir: Path = typer.Option(
-        paths.PROCESSED_DIR, help="Release folder of the earlier synthetic round."
+    from_dir: Path | None = typer.Option(
+        None,
+        help="Release folder of the earlier synthetic round (default: the round before the "
+        "current one, data/releases/<round>).",
     ),
     to_dir: Path = typer.Option(
-        paths.RELEASES_DIR / "2021", help="Release folder of the later synthetic round."
+        paths.PROCESSED_DIR, help="Release folder of the later synthetic round."
     ),
-    from_truth: Path = typer.Option(paths.TRUTH_DIR, help="Truth folder of the earlier round."),
+    from_truth: Path | None = typer.Option(
+        None,
+        help="Truth folder of the earlier round (default: data/synthetic_truth/rounds/<round>).",
+    ),
     to_truth: Path = typer.Option(
-        paths.TRUTH_ROUNDS_DIR / "2021", help="Truth folder of the later round (with changes.csv)."
+        paths.TRUTH_DIR, help="Truth folder of the later round (with changes.csv)."
     ),
 ) -> None:
     """Measure the changes found between two synthetic rounds against their truth."""
+    from citytools_analysis.core.errors import SurveyInputError
+    from citytools_analysis.core.rounds import current_round, previous_round
     from citytools_analysis.metrics.changes import change_classes, changes_between
     from citytools_analysis.synth.change_recovery import measure_change_recovery
 
     try:
+        if from_dir is None or from_truth is None:
+            earlier = previous_round(current_round().name)
+            if earlier is None:
+                typer.echo("error: the project holds one round: nothing to compare", err=True)
+                raise typer.Exit(code=2)
+            from_dir = from_dir or earlier.release_dir
+            from_truth = from_truth or earlier.truth_dir or paths.TRUTH_ROUNDS_DIR / earlier.name
         found = changes_between(from_dir, to_dir)
         recovery = measure_change_recovery(
             found, from_dir, to_dir, from_truth, to_truth, classes=list(change_classes()["change"])
         )
-    except FileNotFoundError as error:
+    except (FileNotFoundError, SurveyInputError) as error:
         typer.echo(f"error: {error}", err=True)
         raise typer.Exit(code=2) from None
     typer.echo(recovery.text())

@@ -20,8 +20,8 @@ def test_the_chapter_declares_both_releases_and_the_opportunity_parameters_first
     code = [cell for cell in notebook.cells if cell.cell_type == "code"]
     assert "parameters" in code[0].metadata.get("tags", [])
     assert build.declared_parameters(CHAPTER) == {
-        "earlier_dir",
-        "later_dir",
+        "processed_dir",
+        "previous_dir",
         "window_months",
         "min_authorities",
         "horizon_years",
@@ -71,7 +71,7 @@ def test_opportunity_sentence_counts_outcomes_in_a_fixed_order() -> None:
 
 
 def test_source_line_names_both_rounds_and_files() -> None:
-    assert changes_source(PROCESSED_DIR, RELEASES_DIR / "2021") == (
+    assert changes_source(RELEASES_DIR / "2019", PROCESSED_DIR) == (
         "City Tools: London survey rounds 2019 (synthetic) and 2021 (synthetic), "
-        "data/processed/systems.csv and data/releases/2021/systems.csv"
+        "data/releases/2019/systems.csv and data/processed/systems.csv"
     )

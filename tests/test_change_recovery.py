@@ -14,8 +14,9 @@ from citytools_analysis.core.paths import PROCESSED_DIR, RELEASES_DIR, TRUTH_DIR
 from citytools_analysis.metrics.changes import change_classes, changes_between
 from citytools_analysis.synth.change_recovery import measure_change_recovery, true_changes
 
-RELEASE_2021 = RELEASES_DIR / "2021"
-TRUTH_2021 = TRUTH_ROUNDS_DIR / "2021"
+# The later round is the current one; the first is kept beside it as an earlier round.
+RELEASE_2021, TRUTH_2021 = PROCESSED_DIR, TRUTH_DIR
+RELEASE_2019, TRUTH_2019 = RELEASES_DIR / "2019", TRUTH_ROUNDS_DIR / "2019"
 
 
 def _hand_made(root: Path) -> tuple[Path, Path, Path, Path]:
@@ -104,12 +105,12 @@ def test_not_observed_truth_keeps_the_side_that_was_answered(tmp_path: Path) -> 
 
 @pytest.fixture(scope="module")
 def recovery():
-    found = changes_between(PROCESSED_DIR, RELEASE_2021)
+    found = changes_between(RELEASE_2019, RELEASE_2021)
     return measure_change_recovery(
         found,
-        PROCESSED_DIR,
+        RELEASE_2019,
         RELEASE_2021,
-        TRUTH_DIR,
+        TRUTH_2019,
         TRUTH_2021,
         classes=list(change_classes()["change"]),
     )

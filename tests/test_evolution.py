@@ -9,11 +9,14 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from citytools_analysis.core.paths import ROUNDS_RAW_DIR, TRUTH_DIR, TRUTH_ROUNDS_DIR
+from citytools_analysis.core.paths import RAW_DIR, TRUTH_DIR, TRUTH_ROUNDS_DIR
 from citytools_analysis.synth.evolution import generate_later_round, load_evolution
 
-ROUND_DIR = ROUNDS_RAW_DIR / "2021"
-ROUND_TRUTH = TRUTH_ROUNDS_DIR / "2021"
+# The later round is the current one (data/raw/survey/, contracts/, spend/); the first round
+# is kept under data/raw/rounds/2019/ with its truth in data/synthetic_truth/rounds/2019/.
+ROUND_DIR = RAW_DIR
+ROUND_TRUTH = TRUTH_DIR
+FIRST_TRUTH = TRUTH_ROUNDS_DIR / "2019"
 GLA = "E61000001"
 
 
@@ -38,6 +41,7 @@ def regenerated(tmp_path_factory) -> Path:
         out_dir=root / "survey",
         truth_dir=root / "truth",
         contracts_dir=root / "contracts",
+        spend_dir=root / "spend",
     )
     return root
 
@@ -57,8 +61,9 @@ def test_the_committed_round_regenerates_from_its_seed(regenerated: Path) -> Non
         ), name
     for path in sorted(ROUND_TRUTH.glob("*.csv")):
         assert (regenerated / "truth" / path.name).read_bytes() == path.read_bytes(), path.name
-    for path in sorted((ROUND_DIR / "contracts").glob("*.csv")):
-        assert (regenerated / "contracts" / path.name).read_bytes() == path.read_bytes(), path.name
+    for folder in ("contracts", "spend"):
+        for path in sorted((ROUND_DIR / folder).glob("*.csv")):
+            assert (regenerated / folder / path.name).read_bytes() == path.read_bytes(), path.name
     settings = json.loads((ROUND_DIR / "survey" / "round.json").read_text(encoding="utf-8"))
     assert (settings["round"], settings["snapshot_date"], settings["synthetic"]) == (
         "2021",
@@ -69,7 +74,7 @@ def test_the_committed_round_regenerates_from_its_seed(regenerated: Path) -> Non
 
 
 def test_the_later_round_starts_from_the_committed_first_round(changes: pd.DataFrame) -> None:
-    london = _csv(TRUTH_DIR / "london.csv").set_index("system_id")
+    london = _csv(FIRST_TRUTH / "london.csv").set_index("system_id")
     before = changes[changes["system_id_before"] != ""].set_index("system_id_before")
     assert sorted(before.index) == sorted(london.index)  # every first-round system, once
     for column in ("product", "supplier", "contract_end", "satisfaction"):
@@ -80,7 +85,7 @@ def test_the_later_round_starts_from_the_committed_first_round(changes: pd.DataF
 
 
 def test_every_change_class_happens_in_the_justified_shares(changes: pd.DataFrame) -> None:
-    london = _csv(TRUTH_DIR / "london.csv").set_index("system_id")
+    london = _csv(FIRST_TRUTH / "london.csv").set_index("system_id")
     evolution = load_evolution()
     counts = changes["change"].value_counts()
     assert set(counts.index) == {
@@ -157,7 +162,7 @@ def test_satisfaction_falls_where_a_system_was_kept_against_a_plan(changes: pd.D
 
 
 def test_new_entrants_win_a_few_contracts(changes: pd.DataFrame) -> None:
-    london = _csv(TRUTH_DIR / "london.csv")
+    london = _csv(FIRST_TRUTH / "london.csv")
     wins = changes[changes["new_entrant"] == "true"]
     assert 3 <= len(wins) <= 30
     assert not set(wins["product_after"]) & set(london["product"])  # none ran in the first round

@@ -10,7 +10,13 @@ import pytest
 
 from citytools_analysis.core import paths
 from citytools_analysis.core.errors import SurveyInputError
-from citytools_analysis.core.rounds import current_round, get_round, list_rounds, previous_round
+from citytools_analysis.core.rounds import (
+    current_round,
+    get_round,
+    list_rounds,
+    previous_release_dir,
+    previous_round,
+)
 from citytools_analysis.ingest.cleaning import clean_survey
 
 
@@ -21,16 +27,17 @@ def _round_json(folder: Path, **settings) -> None:
 
 @pytest.fixture()
 def data_dir(tmp_path: Path) -> Path:
+    """The current (latest) round in raw/survey/, an earlier one under raw/rounds/2019/."""
     data = tmp_path / "data"
-    _round_json(data / "raw" / "survey", round="2019", snapshot_date="2019-09-30", synthetic=True)
+    _round_json(data / "raw" / "survey", round="2021", snapshot_date="2021-09-30", synthetic=True)
     (data / "raw" / "contracts").mkdir()
     _round_json(
-        data / "raw" / "rounds" / "2021" / "survey",
-        round="2021",
-        snapshot_date="2021-09-30",
+        data / "raw" / "rounds" / "2019" / "survey",
+        round="2019",
+        snapshot_date="2019-09-30",
         synthetic=False,
     )
-    (data / "raw" / "rounds" / "2021" / "spend").mkdir()
+    (data / "raw" / "rounds" / "2019" / "spend").mkdir()
     return data
 
 
@@ -38,23 +45,44 @@ def test_rounds_are_listed_oldest_first_with_their_folders(data_dir: Path) -> No
     rounds = list_rounds(data_dir)
     assert [r.name for r in rounds] == ["2019", "2021"]
     first, second = rounds
-    assert first.current and not second.current
+    assert second.current and not first.current
     assert first.snapshot_date == dt.date(2019, 9, 30) and second.snapshot_date == dt.date(
         2021, 9, 30
     )
-    assert first.survey_dir == data_dir / "raw" / "survey"
-    assert first.contracts_dir == data_dir / "raw" / "contracts" and first.spend_dir is None
-    assert first.release_dir == data_dir / "processed"
-    assert first.truth_dir == data_dir / "synthetic_truth"
-    assert second.survey_dir == data_dir / "raw" / "rounds" / "2021" / "survey"
-    assert second.contracts_dir is None
-    assert second.spend_dir == data_dir / "raw" / "rounds" / "2021" / "spend"
-    assert second.release_dir == data_dir / "releases" / "2021"
-    assert second.truth_dir is None  # not synthetic: no truth
-    assert current_round(data_dir).name == "2019"
-    assert get_round("2021", data_dir) == second
+    assert second.survey_dir == data_dir / "raw" / "survey"
+    assert second.contracts_dir == data_dir / "raw" / "contracts" and second.spend_dir is None
+    assert second.release_dir == data_dir / "processed"
+    assert second.truth_dir == data_dir / "synthetic_truth"
+    assert first.survey_dir == data_dir / "raw" / "rounds" / "2019" / "survey"
+    assert first.contracts_dir is None
+    assert first.spend_dir == data_dir / "raw" / "rounds" / "2019" / "spend"
+    assert first.release_dir == data_dir / "releases" / "2019"
+    assert first.truth_dir is None  # not synthetic: no truth
+    assert current_round(data_dir).name == "2021"
+    assert get_round("2019", data_dir) == first
     assert previous_round("2021", data_dir) == first
     assert previous_round("2019", data_dir) is None
+
+
+def test_the_current_round_must_be_the_latest(data_dir: Path) -> None:
+    _round_json(
+        data_dir / "raw" / "rounds" / "2023" / "survey", round="2023", snapshot_date="2023-09-30"
+    )
+    with pytest.raises(SurveyInputError, match="not the latest round .2023 under data/raw/rounds"):
+        current_round(data_dir)
+
+
+def test_the_previous_release_is_the_round_before_the_current_one(data_dir: Path) -> None:
+    assert previous_release_dir(data_dir) is None  # the earlier round is not cleaned yet
+    release = data_dir / "releases" / "2019"
+    release.mkdir(parents=True)
+    (release / "systems.csv").write_text("record_id\n", encoding="utf-8")
+    assert previous_release_dir(data_dir) == release
+    (data_dir / "raw" / "rounds" / "2019" / "survey" / "round.json").unlink()
+    (data_dir / "raw" / "rounds" / "2019" / "survey").rmdir()
+    (data_dir / "raw" / "rounds" / "2019" / "spend").rmdir()
+    (data_dir / "raw" / "rounds" / "2019").rmdir()
+    assert previous_release_dir(data_dir) is None  # the first round has none
 
 
 def test_a_folder_named_after_another_round_is_an_error(data_dir: Path) -> None:
@@ -64,7 +92,7 @@ def test_a_folder_named_after_another_round_is_an_error(data_dir: Path) -> None:
 
 
 def test_a_round_held_twice_is_an_error(data_dir: Path) -> None:
-    _round_json(data_dir / "raw" / "rounds" / "2019" / "survey", round="2019")
+    _round_json(data_dir / "raw" / "rounds" / "2021" / "survey", round="2021")
     with pytest.raises(SurveyInputError, match="held twice"):
         list_rounds(data_dir)
 
@@ -105,6 +133,7 @@ def test_the_repository_holds_its_rounds() -> None:
             one.name
         )  # the same tables
     assert "2021" in names
+    assert current_round(paths.DATA_DIR).name == names[-1] == "2021"  # the book's is the latest
 
 
 def test_every_other_rounds_release_is_what_cleaning_its_raw_folder_makes(tmp_path: Path) -> None:

@@ -76,6 +76,7 @@ from citytools_analysis.core.paths import (
     PROJECT_ROOT,
     REFERENCE_DIR,
 )
+from citytools_analysis.core.rounds import previous_release_dir
 
 # Planning (plan.py), running (execute.py) and the HTML step (book.py) are their own
 # modules; their public names stay importable from here.
@@ -357,9 +358,11 @@ def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
         for name in ("horizon_years", "window_months", "min_authorities")
         if name in effective
     }
+    previous = effective.get("previous_dir") or ""
     london = load_london(
         _resolve(effective.get("processed_dir", PROCESSED_DIR)),
         _resolve(effective.get("reference_dir", REFERENCE_DIR)),
+        _resolve(previous) if previous else "",
         as_of=effective.get("as_of") or None,
         **options,
     )
@@ -429,6 +432,11 @@ def build_book_report(
     """
     started = time.perf_counter()
     parameters = dict(parameters or {})
+    if "previous_dir" not in parameters:
+        # The book is built for the latest round; the chapters and profiles that show what
+        # changed compare it with the round before (named here so that the cache keys on it).
+        previous = previous_release_dir()
+        parameters["previous_dir"] = str(previous) if previous else ""
     generated_dir = Path(generated_dir)
     reference_dir = parameters.get("reference_dir")
     codes = profile_authorities(_resolve(reference_dir) if reference_dir else None, authorities)

@@ -176,11 +176,41 @@ def get_round(name: str, data_dir: Path = paths.DATA_DIR) -> Round:
 
 
 def current_round(data_dir: Path = paths.DATA_DIR) -> Round:
-    """The round in ``data/raw/survey/``, the one the book is built from."""
-    for one in list_rounds(data_dir):
+    """The round in ``data/raw/survey/``, the one the book is built from: the latest round.
+
+    Raises
+    ------
+    SurveyInputError
+        When there is no current round, or an earlier round under ``data/raw/rounds/`` has a
+        later snapshot date than it (the book is built for the latest round: move the
+        current round beside the others before dropping a new one in).
+    """
+    rounds = list_rounds(data_dir)
+    for one in rounds:
         if one.current:
+            later = [r.name for r in rounds[rounds.index(one) + 1 :]]
+            if later:
+                raise SurveyInputError(
+                    f"round {one.name} in data/raw/survey/ is not the latest round "
+                    f"({', '.join(later)} under data/raw/rounds/ is later): the book is built "
+                    "for the latest round, so it belongs in data/raw/survey/",
+                    file=str(one.survey_dir / ROUND_FILE),
+                )
             return one
     raise SurveyInputError(f"no current round: {Path(data_dir) / 'raw' / 'survey'} is missing")
+
+
+def previous_release_dir(data_dir: Path = paths.DATA_DIR) -> Path | None:
+    """The release of the round before the current one, or ``None`` when there is none.
+
+    ``None`` also when that round's release has not been written yet (no ``systems.csv``):
+    a book without an earlier release simply has no changes to show.
+    """
+    current = current_round(data_dir)
+    earlier = previous_round(current.name, data_dir)
+    if earlier is None or not (earlier.release_dir / "systems.csv").is_file():
+        return None
+    return earlier.release_dir
 
 
 def previous_round(round_name: str, data_dir: Path = paths.DATA_DIR) -> Round | None:

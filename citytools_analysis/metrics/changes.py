@@ -97,7 +97,9 @@ def read_round_release(release_dir: Path | str) -> RoundRelease:
     responded = frozenset(
         authorities.loc[authorities["responded"].fillna(False).astype(bool), "gss_code"]
     )
-    systems = systems[systems["source"].isin(OBSERVED_SOURCES)].copy()
+    # Only what matching and the change records read: rows of few columns iterate quickly.
+    kept = ["record_id", "gss_code", "service_area", "function", "replacement_planned"]
+    systems = systems.loc[systems["source"].isin(OBSERVED_SOURCES), [*kept, *_SIDE_COLUMNS]].copy()
     return RoundRelease(
         str(round_name), responded, systems.sort_values("record_id").reset_index(drop=True)
     )

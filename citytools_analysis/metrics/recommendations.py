@@ -18,6 +18,7 @@ from citytools_analysis.core.parameters import ReportParameters, load_report_par
 if TYPE_CHECKING:  # pragma: no cover
     from citytools_analysis.metrics.contracts import RenewalCost
     from citytools_analysis.metrics.findings import Findings
+    from citytools_analysis.metrics.round_comparison import ChangeEvidence
     from citytools_analysis.metrics.satisfaction import Correlation
 
 BOROUGHS, LOTI, SUPPLIERS, GOVERNMENT = "boroughs", "LOTI", "suppliers", "central government"
@@ -35,6 +36,11 @@ LINKS = {
     "supplier_count_satisfaction": "06_satisfaction.html#supplier-count-and-satisfaction",
     "underperformance": "06_satisfaction.html#under-performance-clusters",
     "peer_support": "07_skills_and_peer_support.html#peer-support",
+    "opportunity_outcomes": (
+        "13_changes_since_last_round.html"
+        "#what-became-of-the-last-rounds-joint-procurement-opportunities"
+    ),
+    "relets": "13_changes_since_last_round.html#renewals-against-re-procurements",
 }
 """Where each finding is shown in the book: chapter page and anchor (the one place)."""
 
@@ -518,7 +524,81 @@ def fewer_suppliers(correlation: Correlation, *, alpha: float = 0.05) -> list[Re
 # ---------------------------------------------------------------------------- all rules
 
 
-def recommend(findings: Findings, thresholds: Thresholds | None = None) -> list[Recommendation]:
+def learn_from_missed_opportunities(evidence: ChangeEvidence | None) -> list[Recommendation]:
+    """LOTI: where the last round's joint-procurement opportunities were missed, start earlier.
+
+    Evidence from the previous round: of the opportunities it showed, how many its
+    authorities realised together and how many they let one by one (renewed separately or
+    switched apart). Nothing when there is no previous round or nothing was missed.
+    """
+    if evidence is None or not evidence.opportunities or not evidence.missed:
+        return []
+    coming = f"; {evidence.still_to_come} are still to come" if evidence.still_to_come else ""
+    text = (
+        f"Of the {_count(evidence.opportunities, 'joint-procurement opportunity', 'joint-procurement opportunities')} "
+        f"round {evidence.earlier_round} showed, {evidence.realised} "
+        f"{'was' if evidence.realised == 1 else 'were'} realised together and {evidence.missed} "
+        f"{'was' if evidence.missed == 1 else 'were'} missed: the authorities renewed or "
+        f"switched one by one{coming}. Bring the authorities of this round's opportunities "
+        "together well before their first contract ends."
+    )
+    return [
+        Recommendation(
+            LOTI,
+            text,
+            {
+                "earlier_round": evidence.earlier_round,
+                "opportunities": evidence.opportunities,
+                "realised": evidence.realised,
+                "missed": evidence.missed,
+                "still_to_come": evidence.still_to_come,
+            },
+            LINKS["opportunity_outcomes"],
+        )
+    ]
+
+
+def contest_relets(evidence: ChangeEvidence | None) -> list[Recommendation]:
+    """Suppliers: contracts let again are winnable, and new entrants have won some.
+
+    Evidence from the previous round: of the contracts let again between the rounds, how
+    many went to another supplier or product, and how many systems new entrants won.
+    Nothing when there is no previous round or no contract was let again.
+    """
+    if evidence is None or not evidence.relet:
+        return []
+    contested = evidence.relet - evidence.relet_to_incumbent
+    entrants = (
+        f"; new entrants won {_count(evidence.new_entrant_wins, 'system', 'systems')}"
+        if evidence.new_entrant_wins
+        else ""
+    )
+    text = (
+        f"Since round {evidence.earlier_round}, {contested} of the "
+        f"{_count(evidence.relet, 'contract', 'contracts')} let again went to another supplier "
+        f"or product ({contested / evidence.relet:.0%}){entrants}. Watch the expiry pipeline: "
+        "re-procurements are where the market moves."
+    )
+    return [
+        Recommendation(
+            SUPPLIERS,
+            text,
+            {
+                "earlier_round": evidence.earlier_round,
+                "relet": evidence.relet,
+                "to_another_supplier_or_product": contested,
+                "new_entrant_wins": evidence.new_entrant_wins,
+            },
+            LINKS["relets"],
+        )
+    ]
+
+
+def recommend(
+    findings: Findings,
+    thresholds: Thresholds | None = None,
+    evidence: ChangeEvidence | None = None,
+) -> list[Recommendation]:
     """Every rule applied to the findings, grouped by audience in ``AUDIENCES`` order.
 
     Parameters
@@ -527,6 +607,10 @@ def recommend(findings: Findings, thresholds: Thresholds | None = None) -> list[
         From :func:`citytools_analysis.metrics.findings.collect_findings`.
     thresholds
         The rules' thresholds (defaults: :class:`Thresholds`).
+    evidence
+        What changed since the previous round
+        (:func:`citytools_analysis.metrics.round_comparison.change_evidence`); ``None`` when
+        there is no previous round, and the rules that rest on change say nothing.
 
     Returns
     -------
@@ -547,6 +631,7 @@ def recommend(findings: Findings, thresholds: Thresholds | None = None) -> list[
             findings.renewal, findings.open_ended, min_systems=t.min_pipeline_systems
         ),
         *broker_peer_support(findings.peer_support, min_matches=t.min_peer_matches),
+        *learn_from_missed_opportunities(evidence),
         *act_on_underperformance(findings.clusters, names, min_authorities=t.min_authorities),
         *openings_for_entrants(
             findings.concentration, min_hhi=t.min_hhi, min_systems=t.min_area_systems
@@ -557,6 +642,7 @@ def recommend(findings: Findings, thresholds: Thresholds | None = None) -> list[
             min_rated=t.min_rated_systems,
         ),
         *keep_data_current(findings.open_ended, max_unknown_share=t.max_unknown_share),
+        *contest_relets(evidence),
         *scale_nationally(findings.top_n_supplier_share, n=findings.top_n, min_share=t.top_share),
         *fewer_suppliers(findings.supplier_satisfaction.correlation, alpha=t.alpha),
     ]

@@ -21,10 +21,14 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.paths import PROJECT_ROOT
 from citytools_analysis.core.reference import load_reference
 from citytools_analysis.metrics import collaboration, contracts, market, maturity, skills
 from citytools_analysis.metrics.overview import survey_source
-from citytools_analysis.release.processed import ProcessedData, load_processed
+from citytools_analysis.metrics.round_comparison import RoundComparison, authority_changes
+from citytools_analysis.release.processed import ProcessedData, load_processed, read_table
+from citytools_analysis.report import plots
+from citytools_analysis.report.section import Section
 
 NAMES_SHOWN = 8
 """Peers named in a table cell before the rest are counted ("and 12 more")."""
@@ -56,6 +60,8 @@ class LondonContext:
     opportunities: pd.DataFrame  # collaboration.joint_procurement
     matches: pd.DataFrame  # skills.peer_support_matches
     versus_median: pd.DataFrame  # maturity.maturity_vs_median
+    # This round against the previous one (round_comparison); None when there is none.
+    comparison: RoundComparison | None = None
 
     @property
     def names(self) -> dict[str, str]:
@@ -72,6 +78,7 @@ def london_context(
     horizon_years: int | None = None,
     window_months: int | None = None,
     min_authorities: int | None = None,
+    comparison: RoundComparison | None = None,
 ) -> LondonContext:
     """Compute the London-wide tables the profiles share.
 
@@ -90,6 +97,9 @@ def london_context(
     window_months, min_authorities
         The joint procurement window and the fewest authorities in one
         (see :func:`citytools_analysis.metrics.collaboration.joint_procurement`).
+    comparison
+        This round against the previous one, for each profile's changes; ``None`` when
+        there is no previous round.
 
     Returns
     -------
@@ -134,12 +144,14 @@ def london_context(
         ),
         matches=skills.peer_support_matches(data.skills),
         versus_median=maturity.maturity_vs_median(data.maturity),
+        comparison=comparison,
     )
 
 
 def load_london(
     processed_dir: Path | str,
     reference_dir: Path | str | None = None,
+    previous_dir: Path | str = "",
     **options,
 ) -> LondonContext:
     """Read the processed release and compute its :class:`LondonContext`.
@@ -150,6 +162,9 @@ def load_london(
         Folder of processed tables.
     reference_dir
         Reference folder (for the skill level labels); the project's by default.
+    previous_dir
+        The previous round's release, for each profile's changes; ``""`` takes the round
+        before the current one, if the project holds one.
     **options
         ``as_of``, ``horizon_years``, ``window_months``, ``min_authorities`` for
         :func:`london_context`.
@@ -161,7 +176,18 @@ def load_london(
     data = load_processed(processed_dir)
     source = survey_source(processed_dir, ["systems", "skills", "maturity"])
     levels = load_reference(reference_dir).skill_levels
-    return london_context(data, source=source, skill_levels=levels, **options)
+    from citytools_analysis.report.rounds_chapter import open_comparison
+
+    comparison = open_comparison(
+        processed_dir,
+        previous_dir,
+        window_months=options.get("window_months"),
+        min_authorities=options.get("min_authorities"),
+        horizon_years=options.get("horizon_years"),
+    )
+    return london_context(
+        data, source=source, skill_levels=levels, comparison=comparison, **options
+    )
 
 
 def save_context(london: LondonContext, path: Path | str) -> Path:
@@ -234,6 +260,11 @@ class AuthorityProfile:
     map_kind: str  # MAP_SHARED or MAP_RETURNED
     map_values: pd.DataFrame  # gss_code, value
     map_authorities: pd.DataFrame  # the authorities table the tile map is drawn from
+    # Changes since the previous round: "" when there is none, else its name.
+    earlier_round: str = ""
+    # Whether the authority answered the previous round, and this one.
+    answered_earlier: bool = False
+    changes: pd.DataFrame | None = None  # CHANGE_PROFILE_COLUMNS, one record per system
 
     @property
     def has_systems(self) -> bool:
@@ -519,7 +550,32 @@ def authority_profile(
         map_kind=map_kind,
         map_values=map_values,
         map_authorities=london.authorities[map_columns].reset_index(drop=True),
+        **_changes(gss_code, london),
     )
+
+
+CHANGE_PROFILE_COLUMNS = [
+    "service_area",
+    "function",
+    "change",
+    "product_before",
+    "product_after",
+    "supplier_before",
+    "supplier_after",
+]
+
+
+def _changes(gss_code: str, london: LondonContext) -> dict:
+    """The profile's change fields: the previous round, whether it answered, its records."""
+    comparison = getattr(london, "comparison", None)
+    if comparison is None:
+        return {"earlier_round": "", "answered_earlier": False, "changes": None}
+    own = authority_changes(comparison, gss_code)
+    return {
+        "earlier_round": comparison.earlier_round,
+        "answered_earlier": gss_code in comparison.earlier.responded,
+        "changes": own[CHANGE_PROFILE_COLUMNS].reset_index(drop=True),
+    }
 
 
 def profile_digest(profile: AuthorityProfile) -> str:
@@ -767,6 +823,123 @@ def display_expiring(profile: AuthorityProfile) -> pd.DataFrame:
             "Annual cost (£)": cost,
         }
     )
+
+
+def changes_markdown(profile: AuthorityProfile) -> str:
+    """What became of the authority's systems since the previous round, in one paragraph.
+
+    An authority that answered only one of the two rounds is *not observed* in the other:
+    nothing is said of what changed, and none of its systems is called retired.
+    """
+    if not profile.earlier_round:
+        return (
+            "This is the first survey round the project holds, so there is no earlier round "
+            "to compare with."
+        )
+    if not profile.responded and not profile.answered_earlier:
+        return (
+            f"{profile.short_name} answered neither round {profile.earlier_round} nor this "
+            "round: nothing is known of what changed."
+        )
+    if not (profile.responded and profile.answered_earlier):
+        answered = "this round" if profile.responded else f"round {profile.earlier_round}"
+        return (
+            f"{profile.short_name} answered only {answered}, so its systems are not observed in "
+            f"the other round: nothing is said of what changed, and no system is called retired."
+        )
+    counts = profile.changes["change"].value_counts()
+    labels = _change_labels()
+    parts = [
+        f"{_count(int(counts[change]), 'system')} {labels[change].lower()}"
+        for change in labels
+        if change in counts
+    ]
+    if not parts:
+        return f"Neither round {profile.earlier_round} nor this one lists a system of {profile.short_name}."
+    return f"Since round {profile.earlier_round}: " + "; ".join(parts) + "."
+
+
+def display_changes(profile: AuthorityProfile) -> pd.DataFrame:
+    """Every system that changed since the previous round (all but *continued*), readers' headings."""
+    if profile.changes is None:
+        return pd.DataFrame()
+    labels = _change_labels()
+    moved = profile.changes[~profile.changes["change"].isin(("continued", "not_observed"))]
+    return pd.DataFrame(
+        {
+            "Service area": moved["service_area"],
+            "Function": moved["function"],
+            "Change": moved["change"].map(labels),
+            "Product before": moved["product_before"],
+            "Product now": moved["product_after"],
+            "Supplier before": moved["supplier_before"],
+            "Supplier now": moved["supplier_after"],
+        }
+    ).reset_index(drop=True)
+
+
+def _change_labels() -> dict[str, str]:
+    from citytools_analysis.metrics.changes import change_classes
+
+    classes = change_classes()
+    return dict(zip(classes["change"], classes["label"]))
+
+
+def changes_section(profile: AuthorityProfile) -> Section:
+    """The profile's changes since the previous round: the paragraph, then the changed systems."""
+    table = display_changes(profile)
+    return Section(changes_markdown(profile), None if table.empty else table)
+
+
+def money_paid(processed_dir: Path | str, gss_code: str) -> Section:
+    """What the authority paid its IT suppliers, by financial year, from its payment files."""
+    folder = _project_path(processed_dir)
+    if not (folder / "it_spend.csv").is_file():
+        return Section("No payment files were read for this build.")
+    from citytools_analysis.metrics import spend
+
+    paid = spend.suppliers_paid(read_table("it_spend", folder), gss_code)
+    if paid.empty:
+        return Section("No IT payments of this authority were read.")
+    table = paid.assign(amount_gbp=paid["amount_gbp"].round(0)).rename(
+        columns={
+            "financial_year": "Financial year",
+            "supplier": "Supplier",
+            "payments": "Payments",
+            "amount_gbp": "Net amount (£)",
+        }
+    )
+    return Section(table=table)
+
+
+def open_london(
+    context_file: Path | str,
+    processed_dir: Path | str,
+    reference_dir: Path | str | None = None,
+    previous_dir: Path | str = "",
+    as_of: str | date | None = None,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
+) -> LondonContext:
+    """The London-wide tables: the build's precomputed file, else computed here."""
+    plots.apply_theme()
+    if context_file:
+        return read_context(_project_path(context_file))
+    return load_london(
+        _project_path(processed_dir),
+        _project_path(reference_dir) if reference_dir else None,
+        previous_dir,
+        as_of=as_of or None,
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+    )
+
+
+def _project_path(folder: Path | str) -> Path:
+    folder = Path(folder)
+    return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
 
 def partners_markdown(profile: AuthorityProfile) -> str:

@@ -26,6 +26,8 @@ class Section:
     figure: Figure | None = None
     alt: str = ""
     source: str = ""
+    # Ready-made HTML shown after the text (e.g. recommendations with their evidence).
+    html: str = ""
     # Further tables or figures shown after the first, in order: (table) or (figure, alt, source).
     more: tuple = field(default_factory=tuple)
 
@@ -36,10 +38,12 @@ class Section:
 
 def show(section: Section) -> None:
     """Display a section in a notebook: its text, its table, its figure, then the rest."""
-    from IPython.display import Markdown, display
+    from IPython.display import HTML, Markdown, display
 
     if section.text:
         display(Markdown(section.text))
+    if section.html:
+        display(HTML(section.html))
     if section.table is not None:
         plots.show_table(section.table)
     if section.figure is not None:

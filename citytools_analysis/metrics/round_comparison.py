@@ -1,0 +1,142 @@
+"""The current round against the one before it: the changes, and the figures the report quotes.
+
+:func:`compare_releases` reads two releases once and keeps what every page that speaks of
+change needs: the change records (:func:`.changes.compare_rounds`), what became of the
+earlier round's joint-procurement opportunities, and the earlier release's systems (for new
+entrants). :class:`ChangeEvidence` is the handful of numbers the executive summary, the
+recommendations and the profiles quote, computed in one place so that every page says the
+same.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from citytools_analysis.metrics import changes as change_metrics
+from citytools_analysis.metrics.collaboration import joint_procurement
+from citytools_analysis.release.processed import load_processed
+
+#: Opportunity outcomes that count as missed: the authorities let their contracts one by one.
+MISSED_OUTCOMES = ("renewed separately", "switched apart")
+
+
+@dataclass(frozen=True)
+class RoundComparison:
+    """Two rounds' releases compared: their names, the change records and the opportunities."""
+
+    earlier: change_metrics.RoundRelease
+    later: change_metrics.RoundRelease
+    changes: pd.DataFrame  # change_metrics.CHANGE_COLUMNS, one record per change
+    earlier_systems: pd.DataFrame  # the earlier release's systems, every source
+    outcomes: pd.DataFrame  # change_metrics.opportunity_outcomes of the earlier round
+    names: dict  # GSS code -> authority short name
+    source: str  # the source line of a figure or table comparing the two
+
+    @property
+    def earlier_round(self) -> str:
+        return self.earlier.round_name
+
+    @property
+    def later_round(self) -> str:
+        return self.later.round_name
+
+
+def compare_releases(
+    earlier_dir: Path | str,
+    later_dir: Path | str,
+    *,
+    window_months: int,
+    min_authorities: int,
+    horizon_years: int,
+) -> RoundComparison:
+    """Compare the release in ``earlier_dir`` with the one in ``later_dir``.
+
+    The earlier round's joint-procurement opportunities are found with the given window,
+    fewest authorities and horizon, as of the earlier round's snapshot date (as that round's
+    collaboration chapter showed them).
+    """
+    earlier_dir, later_dir = Path(earlier_dir), Path(later_dir)
+    earlier = change_metrics.read_round_release(earlier_dir)
+    later = change_metrics.read_round_release(later_dir)
+    found = change_metrics.compare_rounds(earlier, later)
+    earlier_data = load_processed(earlier_dir)
+    opportunities = joint_procurement(
+        earlier_data.systems,
+        earlier_data.snapshot_date,
+        window_months=window_months,
+        min_authorities=min_authorities,
+        horizon_years=horizon_years,
+    )
+    return RoundComparison(
+        earlier=earlier,
+        later=later,
+        changes=found,
+        earlier_systems=earlier_data.systems,
+        outcomes=change_metrics.opportunity_outcomes(opportunities, found),
+        names=dict(
+            zip(earlier_data.authorities["gss_code"], earlier_data.authorities["short_name"])
+        ),
+        source=change_metrics.changes_source(earlier_dir, later_dir),
+    )
+
+
+@dataclass(frozen=True)
+class ChangeEvidence:
+    """The change figures the report quotes outside its own chapter."""
+
+    earlier_round: str
+    later_round: str
+    matched: int  # systems seen in both rounds
+    switched: int  # of them, switched supplier or product
+    relet: int  # contracts let again (renewed or re-procured)
+    relet_to_incumbent: int  # of them, renewed with the same product and supplier
+    new_entrant_wins: int  # systems won by a manufacturer unseen in the earlier round
+    new_entrants: int  # distinct such manufacturers
+    opportunities: int  # joint-procurement opportunities of the earlier round
+    realised: int  # of them, realised together
+    missed: int  # of them, renewed separately or switched apart
+    still_to_come: int
+    not_observed: int  # systems of authorities that answered only one round
+
+    @property
+    def switch_rate(self) -> float | None:
+        return self.switched / self.matched if self.matched else None
+
+    @property
+    def incumbent_rate(self) -> float | None:
+        return self.relet_to_incumbent / self.relet if self.relet else None
+
+
+def change_evidence(comparison: RoundComparison) -> ChangeEvidence:
+    """The figures of :class:`ChangeEvidence` for one comparison."""
+    found = comparison.changes
+    counts = found["change"].value_counts()
+    matched = int(sum(counts.get(c, 0) for c in change_metrics.MATCHED))
+    switched = int(counts.get("switched_supplier", 0) + counts.get("switched_product", 0))
+    relet = int(sum(counts.get(c, 0) for c in change_metrics.RELET))
+    wins = change_metrics.new_entrant_wins(found, comparison.earlier_systems)
+    outcomes = comparison.outcomes["outcome"].value_counts()
+    return ChangeEvidence(
+        earlier_round=comparison.earlier_round,
+        later_round=comparison.later_round,
+        matched=matched,
+        switched=switched,
+        relet=relet,
+        relet_to_incumbent=int(counts.get("renewed", 0)),
+        new_entrant_wins=len(wins),
+        new_entrants=int(wins["manufacturer_after"].nunique()),
+        opportunities=len(comparison.outcomes),
+        realised=int(outcomes.get("realised together", 0)),
+        missed=int(sum(outcomes.get(o, 0) for o in MISSED_OUTCOMES)),
+        still_to_come=int(outcomes.get("still to come", 0)),
+        not_observed=int(counts.get("not_observed", 0)),
+    )
+
+
+def authority_changes(comparison: RoundComparison, gss_code: str) -> pd.DataFrame:
+    """One authority's change records, in the order of :func:`.changes.compare_rounds`."""
+    own = comparison.changes[comparison.changes["gss_code"] == gss_code]
+    return own.reset_index(drop=True)
