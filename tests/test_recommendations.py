@@ -22,6 +22,7 @@ CHAPTERS = (
     "08_digital_maturity",
     "09_interoperability_and_hosting",
     "10_recommendations",
+    "13_changes_since_last_round",
 )
 
 

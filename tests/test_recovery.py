@@ -439,14 +439,22 @@ REPORTED_LEVELS = {
 }
 
 
-def test_the_committed_round_is_recovered_at_the_reported_levels():
-    from citytools_analysis.core.paths import PROCESSED_DIR, TRUTH_DIR
+# The later round (2021, the book's) is typed by the same mess but evolved two years on; its
+# integrations are recovered at 97.97% (measured), below the first round's 100%.
+LATER_ROUND_LEVELS = {**REPORTED_LEVELS, "integrations_found": 0.975}
 
-    recovery = measure_recovery(PROCESSED_DIR, TRUTH_DIR).set_index("measure")
-    assert set(REPORTED_LEVELS) <= set(recovery.index)
+
+@pytest.mark.parametrize("round_name", ["2019", "2021"])
+def test_the_committed_rounds_are_recovered_at_the_reported_levels(round_name):
+    from citytools_analysis.core.rounds import get_round
+
+    one = get_round(round_name)
+    levels = REPORTED_LEVELS if round_name == "2019" else LATER_ROUND_LEVELS
+    recovery = measure_recovery(one.release_dir, one.truth_dir).set_index("measure")
+    assert set(levels) <= set(recovery.index)
     low = {
         measure: round(recovery.loc[measure, "share"], 4)
-        for measure, level in REPORTED_LEVELS.items()
+        for measure, level in levels.items()
         if not recovery.loc[measure, "share"] >= level
     }
     assert low == {}

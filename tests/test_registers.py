@@ -463,8 +463,10 @@ def test_the_synthetic_registers_carry_contract_histories_in_realistic_shares():
     """The committed registers hold what real ones do: systems listed with their earlier
     contracts, extensions, second listings, ended contracts of replaced products and exact
     repeats, so that the register measures cover them."""
-    from citytools_analysis.core.paths import PROCESSED_DIR, TRUTH_DIR
+    from citytools_analysis.core.paths import RELEASES_DIR, TRUTH_ROUNDS_DIR
 
+    # The generator's own round (2019); the later round's registers are evolved from it.
+    PROCESSED_DIR, TRUTH_DIR = RELEASES_DIR / "2019", TRUTH_ROUNDS_DIR / "2019"
     truth = _csv(TRUTH_DIR / "register_rows.csv")
     kept = truth[truth.outcome == "kept"]
     systems = kept[kept.kind == "system"]

@@ -14,12 +14,15 @@ from openpyxl import load_workbook
 from rapidfuzz.distance import DamerauLevenshtein
 from scipy.stats import spearmanr
 
-from citytools_analysis.core.paths import SURVEY_DIR, TRUTH_DIR
+from citytools_analysis.core.paths import ROUNDS_RAW_DIR, TRUTH_ROUNDS_DIR
 from citytools_analysis.core.reference import fold, load_reference
 from citytools_analysis.synth.generator import generate_survey
 from citytools_analysis.synth.mess import Typist
 
 GLA = "E61000001"
+# The generator's first round (2019), kept beside the current round as an earlier round.
+SURVEY_DIR = ROUNDS_RAW_DIR / "2019" / "survey"
+TRUTH_DIR = TRUTH_ROUNDS_DIR / "2019"
 
 
 def _read_truth(directory: Path, name: str) -> pd.DataFrame:
@@ -58,9 +61,7 @@ def test_committed_seed_regenerates_the_committed_survey(regenerated):
 
 def test_committed_seed_regenerates_the_committed_truth(regenerated):
     _survey, truth, _ = regenerated
-    committed = sorted(
-        p.name for p in TRUTH_DIR.iterdir() if p.is_file()
-    )  # rounds/ holds later rounds
+    committed = sorted(p.name for p in TRUTH_DIR.iterdir() if p.is_file())
     assert sorted(p.name for p in truth.iterdir()) == committed
     for name in committed:
         assert (truth / name).read_bytes() == (TRUTH_DIR / name).read_bytes(), name

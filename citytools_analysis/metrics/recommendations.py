@@ -38,7 +38,7 @@ LINKS = {
     "peer_support": "07_skills_and_peer_support.html#peer-support",
     "opportunity_outcomes": (
         "13_changes_since_last_round.html"
-        "#what-became-of-the-last-rounds-joint-procurement-opportunities"
+        "#what-became-of-the-last-round-s-joint-procurement-opportunities"
     ),
     "relets": "13_changes_since_last_round.html#renewals-against-re-procurements",
 }
