@@ -9,6 +9,9 @@ from datetime import date
 import pytest
 from fixtures_processed import BARNET, BRENT, CAMDEN, load_fixture, system
 
+from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.paths import PROCESSED_DIR
+from citytools_analysis.release.processed import load_processed
 from citytools_analysis.report import explorer
 
 AS_OF = date(2019, 10, 1)
@@ -131,3 +134,48 @@ def test_interactive_html_names_pane_boxes_renders_money_and_hides_missing_value
     assert costs and all(cost.startswith("£") or cost == "not stated" for cost in costs)
     assert not any(cost.endswith(".0") for cost in costs)
     assert "<NA>" not in html
+
+
+def test_the_who_uses_what_page_counts_the_shared_products(data):
+    page = explorer.who_uses_what_page(data)
+    # Oracle E-Business Suite at three authorities, Northgate Housing at two.
+    assert page.text == "2 products; 2 of them are run by more than one authority."
+    assert page.table.equals(explorer.who_uses_what(data))
+
+
+def test_the_suppliers_page_counts_the_systems_that_name_a_supplier(data):
+    page = explorer.suppliers_page(data)
+    # Brent's Northgate Housing names no supplier.
+    assert page.text == "3 suppliers hold the 4 systems that name one."
+    assert list(page.table["Supplier"]) == ["Oracle", "Capgemini", "Northgate"]
+
+
+def test_the_contracts_page_takes_the_release_date_and_the_configured_horizon(data):
+    page = explorer.contracts_page(data, AS_OF, 3)
+    assert page.text == "As of 2019-10-01, 1 of the 5 contracts end within 3 years."
+    configured = report_parameters().horizon_years
+    default = explorer.contracts_page(data)
+    assert default.text.startswith(f"As of {data.snapshot_date}, ")
+    assert default.text.endswith(f"contracts end within {configured} years.")
+
+
+def test_an_explorer_page_shows_its_text_then_its_interactive_table(data, monkeypatch):
+    shown = []
+    monkeypatch.setattr("IPython.display.display", shown.append)
+    explorer.show_page(explorer.suppliers_page(data), "explore-suppliers", caption="Suppliers")
+    assert shown[0].data == "3 suppliers hold the 4 systems that name one."
+    assert 'id="explore-suppliers"' in shown[1].data
+
+
+def test_the_release_pages_count_what_the_release_holds():
+    release = load_processed(PROCESSED_DIR)
+    systems = release.systems
+    products = systems.groupby("product")["gss_code"].nunique()
+    assert explorer.who_uses_what_page(release).text == (
+        f"{len(products):,} products; {int((products > 1).sum()):,} of them "
+        f"are run by more than one authority."
+    )
+    named = systems[systems["supplier"].notna()]
+    assert explorer.suppliers_page(release).text == (
+        f"{named['supplier'].nunique():,} suppliers hold the {len(named):,} systems that name one."
+    )

@@ -11,27 +11,9 @@ from citytools_analysis.core.paths import NOTEBOOKS_DIR
 from tests.notebook_rules import MAX_CELL_LINES, narration_problems
 
 NOTEBOOKS = sorted(NOTEBOOKS_DIR.glob("*.ipynb"))
-# Chapters still being moved into the package; strict, so a finished one must leave the list.
-PENDING = {
-    line.strip()
-    for line in (Path(__file__).parent / "narration_pending.txt").read_text().splitlines()
-    if line.strip()
-}
 
 
-@pytest.mark.parametrize(
-    "notebook",
-    [
-        pytest.param(
-            path,
-            marks=pytest.mark.xfail(strict=True, reason="not yet narrated")
-            if path.stem in PENDING
-            else (),
-        )
-        for path in NOTEBOOKS
-    ],
-    ids=lambda path: path.stem,
-)
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda path: path.stem)
 def test_the_notebook_only_narrates(notebook):
     assert narration_problems(notebook) == []
 

@@ -14,9 +14,11 @@ from datetime import date
 
 import pandas as pd
 
+from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.metrics import collaboration, contracts, market
 from citytools_analysis.release.processed import ProcessedData
 from citytools_analysis.report import formatting
+from citytools_analysis.report.section import Section
 
 ROLLING, UNKNOWN = "rolling", "unknown"
 
@@ -365,3 +367,68 @@ def show_interactive(frame: pd.DataFrame, table_id: str, **options) -> None:
     from IPython.display import HTML, display
 
     display(HTML(interactive_html(frame, table_id, **options)))
+
+
+def who_uses_what_page(data: ProcessedData) -> Section:
+    """The 'who uses what' page: how many products and how many are shared, then
+    :func:`who_uses_what`."""
+    table = who_uses_what(data)
+    text = (
+        f"{len(table):,} products; {int((table['Authorities'] > 1).sum()):,} of them "
+        f"are run by more than one authority."
+    )
+    return Section(text, table)
+
+
+def suppliers_page(data: ProcessedData) -> Section:
+    """The suppliers page: how many suppliers hold how many systems, then
+    :func:`suppliers_table`."""
+    table = suppliers_table(data)
+    text = (
+        f"{len(table):,} suppliers hold the {int(table['Systems'].sum()):,} systems that name one."
+    )
+    return Section(text, table)
+
+
+def contracts_page(
+    data: ProcessedData, as_of: date | str | None = None, horizon_years: int | None = None
+) -> Section:
+    """The contracts page: how many contracts end within the horizon, then
+    :func:`contracts_table`.
+
+    Parameters
+    ----------
+    data
+        The processed release.
+    as_of
+        The snapshot date; ``None`` or ``""`` takes the release's.
+    horizon_years
+        The horizon; ``None`` takes the report's configured value.
+    """
+    as_of = as_of or data.snapshot_date
+    horizon_years = report_parameters(horizon_years=horizon_years).horizon_years
+    table = contracts_table(data, as_of, horizon_years)
+    within = int((table["Status"] == "within horizon").sum())
+    text = (
+        f"As of {as_of}, {within:,} of the {len(table):,} contracts end within "
+        f"{horizon_years} years."
+    )
+    return Section(text, table)
+
+
+def show_page(page: Section, table_id: str, **options) -> None:
+    """Display an explorer page in a notebook: its text, then its table as an interactive
+    table (:func:`show_interactive`, after :func:`init_offline`).
+
+    Parameters
+    ----------
+    page
+        From :func:`who_uses_what_page`, :func:`suppliers_page` or :func:`contracts_page`.
+    table_id, **options
+        As for :func:`interactive_html`.
+    """
+    from IPython.display import Markdown, display
+
+    if page.text:
+        display(Markdown(page.text))
+    show_interactive(page.table, table_id, **options)

@@ -60,8 +60,10 @@ def opening(chapter: Chapter) -> Section:
 
 def market(chapter: Chapter) -> Section:
     """The market paragraph and the largest suppliers' shares."""
-    found = chapter.found
-    text = narrative.market(found)
+    found, parameters = chapter.found, chapter.parameters
+    text = narrative.market(
+        found, min_hhi=parameters.min_hhi, min_systems=parameters.min_area_systems
+    )
     shown = min(SUMMARY_SUPPLIERS, len(found.supplier_shares))
     if not shown:
         return Section(text)
