@@ -26,6 +26,7 @@ def evidence(chapter):
 
 def test_the_opening_counts_systems_and_respondents(chapter):
     text = summary_chapter.opening(chapter).text
+    assert text.startswith("This edition is built for survey round **2021** (synthetic)")
     assert f"**{chapter.found.counts['systems']:,} systems**" in text
     assert chapter.found.as_of.strftime("%Y") in text
 

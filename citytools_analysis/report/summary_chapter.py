@@ -8,6 +8,9 @@ opportunity or a contested re-procurement is evidence for a recommendation.
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 from citytools_analysis.metrics import (
     collaboration,
     contracts,
@@ -41,13 +44,27 @@ def _source(chapter: Chapter) -> str:
     return overview.survey_source(chapter.processed_dir, ["systems"], chapter.data.systems)
 
 
+def edition(processed_dir: Path) -> str:
+    """Which survey round the book is built for, from the release's data package."""
+    package = json.loads((Path(processed_dir) / "datapackage.json").read_text(encoding="utf-8"))
+    round_name = package.get("round")
+    if not round_name:
+        return ""
+    synthetic = " (synthetic)" if package.get("synthetic") else ""
+    return (
+        f"This edition is built for survey round **{round_name}**{synthetic}, the latest "
+        "round the project holds.\n\n"
+    )
+
+
 def opening(chapter: Chapter) -> Section:
-    """Who answered, what the data holds, and the date it describes."""
+    """Which round, who answered, what the data holds, and the date it describes."""
     data, found = chapter.data, chapter.found
     counts = found.counts
     response = overview.response_counts(data.authorities)
     return Section(
-        f"**{response['responded']}** of London's {response['authorities']} local authorities "
+        edition(chapter.processed_dir)
+        + f"**{response['responded']}** of London's {response['authorities']} local authorities "
         f"returned the survey; with the councils' own records the data holds "
         f"**{counts['systems']:,} systems**: "
         f"{counts['products']:,} distinct products from {counts['manufacturers']:,} manufacturers, "
