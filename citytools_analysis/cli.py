@@ -272,19 +272,29 @@ def findings(
     min_authorities: int | None = typer.Option(
         None, help="Authorities needed for an opportunity (default: as configured)."
     ),
+    previous_dir: str | None = typer.Option(
+        None,
+        help="Release of the round before, for the change figures (default: the round before "
+        "the current one, if any; '' for none).",
+    ),
 ) -> None:
     """Print the headline findings as JSON."""
+    from citytools_analysis.core.errors import SurveyInputError
     from citytools_analysis.metrics.headline import headline_findings_json
 
-    typer.echo(
-        headline_findings_json(
+    try:
+        text = headline_findings_json(
             processed_dir=processed_dir,
             as_of=date.fromisoformat(as_of) if as_of else None,
             horizon_years=horizon_years,
             window_months=window_months,
             min_authorities=min_authorities,
+            previous_dir=previous_dir,
         )
-    )
+    except (FileNotFoundError, SurveyInputError) as error:
+        typer.echo(f"error: {error}", err=True)
+        raise typer.Exit(code=2) from None
+    typer.echo(text)
 
 
 @app.command()

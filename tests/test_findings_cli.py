@@ -131,7 +131,13 @@ def test_headline_keys_and_values(release):
         "supplier_count_satisfaction",
         "expiring",
     ]
-    assert list(found)[-3:] == ["joint_procurement", "peer_support", "recommendations"]
+    assert list(found)[-4:] == [
+        "joint_procurement",
+        "peer_support",
+        "changes_since_previous_round",
+        "recommendations",
+    ]
+    assert found["changes_since_previous_round"] is None  # a release of no round held here
     assert found["as_of"] == "2019-10-01"
     assert (found["systems"], found["authorities"], found["products"]) == (8, 5, 4)
     assert (found["manufacturers"], found["suppliers"]) == (4, 3)
@@ -203,3 +209,19 @@ def test_no_snapshot_date_and_no_as_of_is_an_error(tmp_path):
     with pytest.raises(ValueError, match="snapshot_date"):
         headline_findings(data)
     assert headline_findings(data, as_of="2019-10-01")["expiring"] == 3
+
+
+def test_the_current_release_quotes_its_changes_since_the_round_before():
+    from citytools_analysis.core.paths import PROCESSED_DIR, RELEASES_DIR
+
+    found = run(PROCESSED_DIR)
+    changes = found["changes_since_previous_round"]
+    assert (changes["earlier_round"], changes["later_round"]) == ("2019", "2021")
+    assert 0 < changes["switched"] < changes["matched"]
+    links = {item["evidence"]["link"] for item in found["recommendations"]}
+    assert any("13_changes_since_last_round" in link for link in links)
+    explicit = run(PROCESSED_DIR, "--previous-dir", str(RELEASES_DIR / "2019"))
+    assert explicit == found
+    alone = run(PROCESSED_DIR, "--previous-dir", "")
+    assert alone["changes_since_previous_round"] is None
+    assert len(alone["recommendations"]) < len(found["recommendations"])

@@ -9,14 +9,21 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.rounds import current_round, previous_release_dir
 from citytools_analysis.metrics.findings import collect_findings
 from citytools_analysis.metrics.recommendations import Thresholds, recommend
+from citytools_analysis.metrics.round_comparison import (
+    ChangeEvidence,
+    change_evidence,
+    compare_releases,
+)
 from citytools_analysis.release.processed import ProcessedData, load_processed
 
 
@@ -47,6 +54,7 @@ def headline_findings(
     window_months: int | None = None,
     min_authorities: int | None = None,
     thresholds: Thresholds | None = None,
+    evidence: ChangeEvidence | None = None,
 ) -> dict:
     """The headline findings as a JSON-ready dict, in the documented key order.
 
@@ -57,8 +65,10 @@ def headline_findings(
     contracts end within the horizon), ``expiring_annual_cost_gbp`` (their known costs
     added up), ``horizon_end`` (first day after the horizon), ``rolling_contracts``,
     ``unknown_contract_end``, ``joint_procurement`` (``kind, name, authorities, first_end,
-    last_end, annual_cost_gbp``), ``peer_support`` (``skill_area, mentor, learner``) and
-    ``recommendations`` (``audience, text, evidence``; the evidence holds the numbers and
+    last_end, annual_cost_gbp``), ``peer_support`` (``skill_area, mentor, learner``),
+    ``changes_since_previous_round`` (the fields of
+    :class:`~citytools_analysis.metrics.round_comparison.ChangeEvidence` and ``switch_rate``,
+    or ``None`` when ``evidence`` is not given) and ``recommendations`` (``audience, text, evidence``; the evidence holds the numbers and
     the ``link`` to the book's figure or table).
 
     Parameters
@@ -126,7 +136,10 @@ def headline_findings(
             {"skill_area": row.skill_area, "mentor": row.mentor, "learner": row.learner}
             for row in found.peer_support.itertuples(index=False)
         ],
-        "recommendations": [item.as_dict() for item in recommend(found, thresholds)],
+        "changes_since_previous_round": (
+            None if evidence is None else {**asdict(evidence), "switch_rate": evidence.switch_rate}
+        ),
+        "recommendations": [item.as_dict() for item in recommend(found, thresholds, evidence)],
     }
 
 
@@ -137,17 +150,42 @@ def headline_findings_json(
     horizon_years: int | None = None,
     window_months: int | None = None,
     min_authorities: int | None = None,
+    previous_dir: Path | str | None = None,
 ) -> str:
     """The headline findings of a processed folder as indented JSON (stable byte for byte).
 
-    See :func:`headline_findings` for the keys.
+    See :func:`headline_findings` for the keys. ``previous_dir`` is the release of the round
+    before (``None``: for the current round's release, the round before it, if the project
+    holds one, else none; ``""``: none); its change figures are ``changes_since_previous_round`` and feed the rules.
     """
+    data = load_processed(processed_dir)
+    if previous_dir is None:
+        # The round before is known only for the current round's release (data/processed/).
+        current = Path(processed_dir).resolve() == current_round().release_dir.resolve()
+        previous_dir = (previous_release_dir() or "") if current else ""
+    evidence = None
+    if str(previous_dir):
+        parameters = report_parameters(
+            window_months=window_months,
+            min_authorities=min_authorities,
+            horizon_years=horizon_years,
+        )
+        evidence = change_evidence(
+            compare_releases(
+                previous_dir,
+                processed_dir,
+                window_months=parameters.window_months,
+                min_authorities=parameters.min_authorities,
+                horizon_years=parameters.horizon_years,
+            )
+        )
     found = headline_findings(
-        load_processed(processed_dir),
+        data,
         as_of=as_of,
         horizon_years=horizon_years,
         window_months=window_months,
         min_authorities=min_authorities,
+        evidence=evidence,
     )
     return json.dumps(found, indent=2, ensure_ascii=False, allow_nan=False)
 

@@ -292,6 +292,9 @@ def document_schemas() -> dict[str, dict]:
                 "peer_support": _list(
                     _object({"skill_area": STRING, "mentor": GSS_CODE, "learner": GSS_CODE})
                 ),
+                # The change figures since the round before (metrics.round_comparison), or
+                # null when the release is compared with none.
+                "changes_since_previous_round": {"type": ["object", "null"]},
                 "recommendations": _list(
                     _object(
                         {
