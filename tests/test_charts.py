@@ -275,21 +275,21 @@ def test_hosting_bars_order_by_the_first_model_and_add_to_one():
 def test_the_returned_map_has_a_categorical_legend_not_a_colour_bar():
     from citytools_analysis.core.paths import REFERENCE_DIR
     from citytools_analysis.core.reference import load_reference
-    from citytools_analysis.report import profiles
+    from citytools_analysis.metrics import profiles as profile_data
 
     authorities = load_reference(REFERENCE_DIR).authorities
 
     categories = pd.DataFrame(
         {
             "gss_code": ["E09000007", "E09000029"],
-            "value": [profiles.RETURNED, profiles.FROM_REGISTERS],
+            "value": [profile_data.RETURNED, profile_data.FROM_REGISTERS],
         }
     )
     fig = charts.category_tile_map(
         categories,
         authorities=authorities,
         category_column="value",
-        legend=profiles.RETURN_CATEGORIES,
+        legend=profile_data.RETURN_CATEGORIES,
         title="Who returned",
         legend_title="Survey return",
         highlight="E09000029",
@@ -310,7 +310,7 @@ def test_the_returned_map_has_a_categorical_legend_not_a_colour_bar():
             categories.assign(value="Maybe"),
             authorities=authorities,
             category_column="value",
-            legend=profiles.RETURN_CATEGORIES,
+            legend=profile_data.RETURN_CATEGORIES,
             title="t",
             legend_title="l",
         )

@@ -499,8 +499,8 @@ def test_an_explorer_links_to_the_tables_it_shows():
 
 
 def test_a_profile_links_to_its_authoritys_csv_and_document(release):
+    from citytools_analysis.metrics.profiles import london_context
     from citytools_analysis.release.processed import load_processed
-    from citytools_analysis.report.profiles import london_context
 
     london = london_context(
         load_processed(release), source="test", skill_levels={}, as_of="2019-10-01"

@@ -17,6 +17,7 @@ from fixtures_processed import (
     write_processed,
 )
 
+from citytools_analysis.metrics import profiles as profile_data
 from citytools_analysis.release.processed import load_processed
 from citytools_analysis.report import profiles
 
@@ -133,7 +134,7 @@ def write(tmp_path, **changes):
 
 def context(directory, **options):
     data = load_processed(directory)
-    return profiles.london_context(
+    return profile_data.london_context(
         data, source="City Tools: London survey (test)", skill_levels=LEVELS, as_of=AS_OF, **options
     )
 
@@ -144,7 +145,7 @@ def london(tmp_path):
 
 
 def test_a_responding_authority_sees_its_systems_suppliers_and_expiring_contracts(london):
-    profile = profiles.authority_profile(london, BARNET)
+    profile = profile_data.authority_profile(london, BARNET)
     assert profile.responded and profile.short_name == "Barnet"
     assert profile.areas.to_dict("records") == [
         {"service_area": "Housing", "systems": 2, "products": 1, "suppliers": 1},
@@ -163,7 +164,7 @@ def test_a_responding_authority_sees_its_systems_suppliers_and_expiring_contract
 
 
 def test_peers_and_partners_with_aligned_end_dates(london):
-    profile = profiles.authority_profile(london, BARNET)
+    profile = profile_data.authority_profile(london, BARNET)
     assert profile.peers.to_dict("records") == [
         {
             "product": EBS,
@@ -179,7 +180,7 @@ def test_peers_and_partners_with_aligned_end_dates(london):
     assert product["annual_cost_gbp"].tolist() == [1_200_000.0]
     # Ealing runs SAP alone: no peers. But its Finance contract (2020-06-30) falls in the
     # service-area window 2020-03-31 to 2021-03-30 with the three EBS contracts.
-    ealing = profiles.authority_profile(london, EALING)
+    ealing = profile_data.authority_profile(london, EALING)
     assert ealing.peers.empty
     assert ealing.partners[
         ["kind", "name", "own_end", "partners", "partner_names"]
@@ -187,7 +188,7 @@ def test_peers_and_partners_with_aligned_end_dates(london):
 
 
 def test_skills_strengths_gaps_and_matched_peers(london):
-    barnet = profiles.authority_profile(london, BARNET)
+    barnet = profile_data.authority_profile(london, BARNET)
     assert barnet.skills[["skill_area", "level", "level_label", "assessment"]].values.tolist() == [
         ["Cloud", 3, "Practitioner", "strength"],
         ["Data analysis", 0, "None", "gap"],
@@ -198,7 +199,7 @@ def test_skills_strengths_gaps_and_matched_peers(london):
         {"skill_area": "Data analysis", "peer": "Brent", "peer_level": 4}
     ]
     assert barnet.learners.empty
-    brent = profiles.authority_profile(london, BRENT)
+    brent = profile_data.authority_profile(london, BRENT)
     assert brent.learners.to_dict("records") == [
         {"skill_area": "Data analysis", "peer": "Barnet", "peer_level": 0}
     ]
@@ -206,15 +207,15 @@ def test_skills_strengths_gaps_and_matched_peers(london):
 
 def test_maturity_against_the_london_median(london):
     # Scores 2, 4, 5: the median is 4.
-    barnet = profiles.authority_profile(london, BARNET)
+    barnet = profile_data.authority_profile(london, BARNET)
     assert barnet.maturity.to_dict("records") == [
         {"dimension": "Data", "score": 2, "london_median": 4.0, "difference": -2.0}
     ]
 
 
 def test_the_map_counts_products_in_common(london):
-    barnet = profiles.authority_profile(london, BARNET)
-    assert barnet.map_kind == profiles.MAP_SHARED
+    barnet = profile_data.authority_profile(london, BARNET)
+    assert barnet.map_kind == profile_data.MAP_SHARED
     assert dict(zip(barnet.map_values["gss_code"], barnet.map_values["value"])) == {
         BARNET: 2,
         BRENT: 1,
@@ -227,12 +228,12 @@ def test_the_map_counts_products_in_common(london):
 
 
 def test_an_authority_without_a_return_gets_a_page_that_says_so(london):
-    gla = profiles.authority_profile(london, GLA)
+    gla = profile_data.authority_profile(london, GLA)
     assert not gla.responded
     assert gla.systems.empty and gla.partners.empty and gla.maturity.empty
-    assert gla.map_kind == profiles.MAP_RETURNED
+    assert gla.map_kind == profile_data.MAP_RETURNED
     assert sorted(gla.map_values["gss_code"]) == [BARNET, BRENT, CAMDEN, EALING]
-    assert set(gla.map_values["value"]) == {profiles.RETURNED}
+    assert set(gla.map_values["value"]) == {profile_data.RETURNED}
     legend = profiles.profile_map(gla).axes[0].get_legend()
     assert [text.get_text() for text in legend.get_texts()][0] == "Returned the survey (4)"
     assert "did not return" in profiles.summary_markdown(gla)
@@ -241,15 +242,15 @@ def test_an_authority_without_a_return_gets_a_page_that_says_so(london):
 
 def test_an_unknown_authority_is_refused(london):
     with pytest.raises(ValueError, match="E09000099"):
-        profiles.authority_profile(london, "E09000099")
+        profile_data.authority_profile(london, "E09000099")
 
 
 def test_the_digest_changes_only_for_profiles_whose_page_changes(tmp_path):
-    before = profiles.profile_digests(context(write(tmp_path / "a")))
-    assert before == profiles.profile_digests(context(write(tmp_path / "b")))
+    before = profile_data.profile_digests(context(write(tmp_path / "a")))
+    assert before == profile_data.profile_digests(context(write(tmp_path / "b")))
     # Brent's EBS contract now ends in 2023: outside the windows, so Barnet, Camden and
     # Ealing lose Brent as a partner; the GLA's page (who returned) does not change.
-    later = profiles.profile_digests(
+    later = profile_data.profile_digests(
         context(write(tmp_path / "c", systems=systems_rows("2023-09-30")))
     )
     changed = sorted(code for code in before if before[code] != later[code])
@@ -257,22 +258,22 @@ def test_the_digest_changes_only_for_profiles_whose_page_changes(tmp_path):
     # A satisfaction rating is shown on no profile: no digest changes.
     rated = systems_rows()
     rated[-1] = dict(rated[-1], satisfaction="2")
-    assert profiles.profile_digests(context(write(tmp_path / "d", systems=rated))) == before
+    assert profile_data.profile_digests(context(write(tmp_path / "d", systems=rated))) == before
 
 
 def test_the_context_file_round_trips(london, tmp_path):
-    path = profiles.save_context(london, tmp_path / "context.pickle")
-    again = profiles.read_context(path)
-    assert profiles.profile_digest(
-        profiles.authority_profile(again, BARNET)
-    ) == profiles.profile_digest(profiles.authority_profile(london, BARNET))
+    path = profile_data.save_context(london, tmp_path / "context.pickle")
+    again = profile_data.read_context(path)
+    assert profile_data.profile_digest(
+        profile_data.authority_profile(again, BARNET)
+    ) == profile_data.profile_digest(profile_data.authority_profile(london, BARNET))
     (tmp_path / "other.pickle").write_bytes(__import__("pickle").dumps({"not": "context"}))
     with pytest.raises(TypeError):
-        profiles.read_context(tmp_path / "other.pickle")
+        profile_data.read_context(tmp_path / "other.pickle")
 
 
 def test_display_tables_use_readers_headings(london):
-    barnet = profiles.authority_profile(london, BARNET)
+    barnet = profile_data.authority_profile(london, BARNET)
     suppliers = profiles.display_suppliers(barnet)
     assert list(suppliers.columns) == [
         "Supplier",
@@ -298,7 +299,7 @@ def test_an_authority_known_only_from_its_register_shows_those_systems(tmp_path)
         contract_end="2020-12-31",
         annual_cost_gbp="1000",
     )
-    gla = profiles.authority_profile(
+    gla = profile_data.authority_profile(
         context(write(tmp_path, systems=[*systems_rows(), register_only])), GLA
     )
     assert not gla.responded and gla.has_systems
@@ -309,7 +310,7 @@ def test_an_authority_known_only_from_its_register_shows_those_systems(tmp_path)
     assert "1 contract end within" in profiles.expiring_markdown(gla)
     # On the who-returned map it is known from its register, not "not returned".
     categories = dict(zip(gla.map_values["gss_code"], gla.map_values["value"]))
-    assert categories[GLA] == profiles.FROM_REGISTERS
+    assert categories[GLA] == profile_data.FROM_REGISTERS
     assert "known from contract registers" in profiles.map_alt_text(gla)
     # skills and maturity come only from the survey
     assert profiles.skills_markdown(gla) == profiles.NO_RETURN_TEXT

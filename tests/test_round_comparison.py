@@ -32,6 +32,7 @@ from fixtures_processed import (  # noqa: E402
     write_processed,
 )
 
+from citytools_analysis.metrics import profiles as profile_data  # noqa: E402
 from citytools_analysis.metrics import recommendations as rules  # noqa: E402
 from citytools_analysis.metrics.round_comparison import (  # noqa: E402
     authority_changes,
@@ -164,11 +165,11 @@ def test_contested_relets_speak_to_suppliers(comparison):
 
 
 def _profile(comparison, later_dir: Path, code: str):
-    data = profiles.load_processed(later_dir)
-    london = profiles.london_context(
+    data = profile_data.load_processed(later_dir)
+    london = profile_data.london_context(
         data, source="test", skill_levels=LEVELS, comparison=comparison
     )
-    return profiles.authority_profile(london, code)
+    return profile_data.authority_profile(london, code)
 
 
 def test_profiles_show_changes_and_never_call_the_unobserved_retired(comparison, tmp_path):
@@ -193,6 +194,6 @@ def test_profiles_show_changes_and_never_call_the_unobserved_retired(comparison,
 
 def test_the_profile_digest_follows_the_changes(comparison, tmp_path):
     later = tmp_path / "2021"
-    with_changes = profiles.profile_digest(_profile(comparison, later, BARNET))
-    without = profiles.profile_digest(_profile(None, later, BARNET))
+    with_changes = profile_data.profile_digest(_profile(comparison, later, BARNET))
+    without = profile_data.profile_digest(_profile(None, later, BARNET))
     assert with_changes != without

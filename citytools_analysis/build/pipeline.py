@@ -13,7 +13,7 @@ its parameters, the data it reads or the package modules it imports (transitivel
 reused. What a notebook reads: the folders and files named by its ``*_dir``, ``*_path`` and
 ``*_file`` parameters, and the reference folder (the cleaning notebook: all of
 ``data/raw/``). A borough profile is keyed instead on a digest of its own profile tables
-(:func:`.profiles.profile_digest`), so that a changed return re-runs only the profiles
+(:func:`citytools_analysis.metrics.profiles.profile_digest`), so that a changed return re-runs only the profiles
 whose pages change. Jupyter Book then re-reads only the executed notebooks that changed.
 """
 
@@ -350,7 +350,7 @@ def _stage_downloads(
 
 def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
     """The London-wide tables, computed as the profile notebook computes them."""
-    from citytools_analysis.report.profiles import load_london
+    from citytools_analysis.metrics.profiles import load_london
 
     effective = {**notebook_defaults(jobs_source), **_offered(jobs_source, dict(parameters))}
     options = {
@@ -464,7 +464,7 @@ def build_book_report(
         _store_findings(chapters, store)
         profiles = []
         if planned_profiles:
-            from citytools_analysis.report.profiles import profile_digests, save_context
+            from citytools_analysis.metrics.profiles import profile_digests, save_context
 
             london = _profile_context(planned_profiles[0].source, parameters)
             known = set(london.authorities["gss_code"])

@@ -227,7 +227,7 @@ def plan_profiles(
 
     The executed copies go to ``<generated_dir>/profiles/<gss_code>.ipynb``, titled with the
     authority's short name. A job's inputs are its reference folders only; what it shows of the processed data is in its
-    ``fingerprint`` (see :func:`.profiles.profile_digest`).
+    ``fingerprint`` (see :func:`citytools_analysis.metrics.profiles.profile_digest`).
 
     Parameters
     ----------

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.paths import PROJECT_ROOT
+from citytools_analysis.core.rounds import previous_release_dir
 from citytools_analysis.metrics import changes as change_metrics
 from citytools_analysis.metrics.collaboration import joint_procurement
 from citytools_analysis.release.processed import load_processed
@@ -140,3 +143,38 @@ def authority_changes(comparison: RoundComparison, gss_code: str) -> pd.DataFram
     """One authority's change records, in the order of :func:`.changes.compare_rounds`."""
     own = comparison.changes[comparison.changes["gss_code"] == gss_code]
     return own.reset_index(drop=True)
+
+
+def compare_with_previous(
+    later_dir: Path | str,
+    previous_dir: Path | str = "",
+    *,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
+    horizon_years: int | None = None,
+) -> RoundComparison | None:
+    """The release in ``later_dir`` compared with the round before; ``None`` if there is none.
+
+    ``previous_dir`` is the earlier round's release, relative to the project root or
+    absolute; ``""`` takes the round before the current one
+    (:func:`citytools_analysis.core.rounds.previous_release_dir`). Parameters left ``None``
+    take the report's configured value.
+    """
+    earlier = _project_folder(previous_dir) if str(previous_dir) else previous_release_dir()
+    if earlier is None:
+        return None
+    configured = report_parameters(
+        window_months=window_months, min_authorities=min_authorities, horizon_years=horizon_years
+    )
+    return compare_releases(
+        earlier,
+        _project_folder(later_dir),
+        window_months=configured.window_months,
+        min_authorities=configured.min_authorities,
+        horizon_years=configured.horizon_years,
+    )
+
+
+def _project_folder(folder: Path | str) -> Path:
+    folder = Path(folder)
+    return folder if folder.is_absolute() else PROJECT_ROOT / folder

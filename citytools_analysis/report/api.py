@@ -42,8 +42,8 @@ import pandas as pd
 
 from citytools_analysis.metrics import contracts
 from citytools_analysis.metrics.headline import headline_findings
+from citytools_analysis.metrics.profiles import LondonContext, authority_profile, load_london
 from citytools_analysis.release.distribution import AUTHORITY_TABLES, licence_line
-from citytools_analysis.report.profiles import LondonContext, authority_profile, load_london
 
 API_VERSION = "v1"
 API_FOLDER = f"api/{API_VERSION}"

@@ -12,9 +12,9 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
+from citytools_analysis.metrics.profiles import LondonContext
 from citytools_analysis.release.distribution import AUTHORITY_TABLES, ZIP_NAME
 from citytools_analysis.report.api import API_FOLDER, AUTHORITY_DATA_FOLDER, ApiSlugs
-from citytools_analysis.report.profiles import LondonContext
 
 GENERATED_PAGE_ROOT = "../../../"
 """The book's root, seen from a profile or explorer page."""

@@ -10,15 +10,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.core.paths import PROJECT_ROOT
-from citytools_analysis.core.rounds import previous_release_dir
 from citytools_analysis.metrics import changes
 from citytools_analysis.metrics.round_comparison import (
     ChangeEvidence,
     RoundComparison,
     change_evidence,
-    compare_releases,
+    compare_with_previous,
 )
 from citytools_analysis.report import change_charts, change_narrative, plots
 from citytools_analysis.report.chapter import Chapter
@@ -35,11 +32,6 @@ GAINS_SHOWN = 16
 FLOWS_SHOWN = 15
 # The classes of systems seen in both rounds, in the order the service-area chart stacks them.
 AREA_CLASSES = ("switched_product", "switched_supplier", "renewed", "continued")
-
-
-def _folder(folder: Path | str) -> Path:
-    folder = Path(folder)
-    return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
 
 def open_comparison(
@@ -63,18 +55,12 @@ def open_comparison(
         takes the report's configured value.
     """
     plots.apply_theme()
-    earlier = _folder(previous_dir) if str(previous_dir) else previous_release_dir()
-    if earlier is None:
-        return None
-    configured = report_parameters(
-        window_months=window_months, min_authorities=min_authorities, horizon_years=horizon_years
-    )
-    return compare_releases(
-        earlier,
-        _folder(processed_dir),
-        window_months=configured.window_months,
-        min_authorities=configured.min_authorities,
-        horizon_years=configured.horizon_years,
+    return compare_with_previous(
+        processed_dir,
+        previous_dir,
+        window_months=window_months,
+        min_authorities=min_authorities,
+        horizon_years=horizon_years,
     )
 
 
