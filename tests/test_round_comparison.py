@@ -197,3 +197,28 @@ def test_the_profile_digest_follows_the_changes(comparison, tmp_path):
     with_changes = profile_data.profile_digest(_profile(comparison, later, BARNET))
     without = profile_data.profile_digest(_profile(None, later, BARNET))
     assert with_changes != without
+
+
+def test_the_api_document_carries_the_changes_and_matches_its_schema(comparison, tmp_path):
+    import jsonschema
+
+    from citytools_analysis.report import api, api_schema
+
+    data = profile_data.load_processed(tmp_path / "2021")
+    london = profile_data.london_context(
+        data, source="test", skill_levels=LEVELS, comparison=comparison
+    )
+    slugs = api.ApiSlugs(london)
+    schema = api_schema.document_schemas()["authority"]
+    barnet = api.authority_document(london, BARNET, slugs)
+    jsonschema.validate(barnet, schema)
+    changes = barnet["changes_since_previous_round"]
+    assert changes["previous_round"] == "2019" and changes["answered_previous_round"]
+    assert [c["change"] for c in changes["changes"]] == ["switched_product"]
+    camden = api.authority_document(london, CAMDEN, slugs)
+    jsonschema.validate(camden, schema)
+    assert camden["changes_since_previous_round"]["changes"] == []  # not observed, not retired
+    alone = profile_data.london_context(data, source="test", skill_levels=LEVELS)
+    document = api.authority_document(alone, BARNET, api.ApiSlugs(alone))
+    jsonschema.validate(document, schema)
+    assert document["changes_since_previous_round"] is None

@@ -269,6 +269,35 @@ def authority_document(london: LondonContext, gss_code: str, slugs: ApiSlugs) ->
                 index=False
             )
         ],
+        "changes_since_previous_round": _changes_document(profile),
+    }
+
+
+def _changes_document(profile) -> dict | None:
+    """What became of the authority's systems since the previous round (``None``: no round).
+
+    ``changes`` is empty when the authority answered only one of the two rounds: its systems
+    are not observed in the other, never retired.
+    """
+    if not profile.earlier_round:
+        return None
+    both = profile.responded and profile.answered_earlier
+    records = profile.changes if both else profile.changes.iloc[0:0]
+    return {
+        "previous_round": profile.earlier_round,
+        "answered_previous_round": bool(profile.answered_earlier),
+        "changes": [
+            {
+                "service_area": row.service_area,
+                "function": row.function or None,
+                "change": row.change,
+                "product_before": row.product_before or None,
+                "product_after": row.product_after or None,
+                "supplier_before": row.supplier_before or None,
+                "supplier_after": row.supplier_after or None,
+            }
+            for row in records.itertuples(index=False)
+        ],
     }
 
 

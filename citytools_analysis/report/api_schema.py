@@ -9,6 +9,7 @@ and ``openapi.json`` (OpenAPI 3.1) describes every path and refers to them.
 
 from __future__ import annotations
 
+from citytools_analysis.metrics.changes import change_classes
 from citytools_analysis.report.api import API_VERSION
 
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -87,6 +88,7 @@ MATCH = _object({"skill_area": STRING, "authority": GSS_CODE})
 
 def document_schemas() -> dict[str, dict]:
     """Schema name → JSON Schema, for every kind of document."""
+    change_names = list(change_classes()["change"])  # data/raw/reference/change_classes.csv
     bodies = {
         "index": _object(
             {
@@ -191,9 +193,34 @@ def document_schemas() -> dict[str, dict]:
                         }
                     )
                 ),
+                "changes_since_previous_round": {
+                    "oneOf": [
+                        {"type": "null"},
+                        _object(
+                            {
+                                "previous_round": STRING,
+                                "answered_previous_round": {"type": "boolean"},
+                                "changes": _list(
+                                    _object(
+                                        {
+                                            "service_area": STRING,
+                                            "function": {"type": ["string", "null"]},
+                                            "change": {"enum": change_names},
+                                            "product_before": {"type": ["string", "null"]},
+                                            "product_after": {"type": ["string", "null"]},
+                                            "supplier_before": {"type": ["string", "null"]},
+                                            "supplier_after": {"type": ["string", "null"]},
+                                        }
+                                    )
+                                ),
+                            }
+                        ),
+                    ]
+                },
             },
             description="One authority: its systems, contracts ending within the horizon, "
-            "peers and opportunities, skills and maturity.",
+            "peers and opportunities, skills and maturity, and its changes since the previous "
+            "survey round (null when the release is compared with none).",
         ),
         "product": _object(
             {
