@@ -22,8 +22,9 @@ import pandas as pd
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference
 from citytools_analysis.ingest import parsing
+from citytools_analysis.ingest.correction_log import CorrectionLog
 from citytools_analysis.ingest.names import resolve_authority
-from citytools_analysis.ingest.privacy import REMOVED, looks_personal
+from citytools_analysis.ingest.privacy import looks_personal
 from citytools_analysis.ingest.register_rules import RegisterRules
 from citytools_analysis.ingest.safe_xlsx import read_text_file
 from citytools_analysis.ingest.workbook import is_blank, read_table_sheet
@@ -135,27 +136,10 @@ def _text(value: Any) -> str:
 
 
 def _log(
-    corrections: list[dict], file: str, row: int, column: str, raw: Any, clean: Any, rule: str
+    log: CorrectionLog, file: str, row: int, column: str, raw: Any, clean: Any, rule: str
 ) -> None:
-    corrections.append(
-        {
-            "source_file": file,
-            "sheet": REGISTER_SHEET,
-            "source_row": row,
-            "column": column,
-            "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-            "clean_value": ""
-            if clean is None
-            else (
-                clean.isoformat()
-                if hasattr(clean, "isoformat")
-                else number_text(clean)
-                if isinstance(clean, float)
-                else str(clean)
-            ),
-            "rule": rule,
-        }
-    )
+    """Log a register value changed or cleared; its raw value is the published text, tidied."""
+    log.correct(file, REGISTER_SHEET, row, column, _text(raw), clean, rule)
 
 
 def _read_row(
@@ -165,7 +149,7 @@ def _read_row(
     gss_code: str,
     rules: RegisterRules,
     snapshot: dt.date | None,
-    corrections: list[dict],
+    log: CorrectionLog,
 ) -> dict:
     reference = rules.reference
     missing_terms = reference.missing_terms
@@ -173,7 +157,7 @@ def _read_row(
     for column in TEXT_COLUMNS:
         text = _text(cells.get(column))
         if looks_personal(text):
-            _log(corrections, file, excel_row, column, text, None, "personal_data_removed")
+            _log(log, file, excel_row, column, text, None, "personal_data_removed")
             text = ""
         row[column] = text
     # supplier: canonical organisation, else a product's maker, else as written (tidied)
@@ -186,13 +170,13 @@ def _read_row(
         )[0]
         supplier, rule = (maker, "organisation_from_product_name") if maker else (written, "")
     if supplier != written and rule:
-        _log(corrections, file, excel_row, "supplier", written, supplier, rule)
+        _log(log, file, excel_row, "supplier", written, supplier, rule)
     row["supplier"] = supplier
     # company number: as at Companies House (eight characters; leading zeros restored)
     company = _text(cells.get("company_number")).upper().replace(" ", "")
     if company and not _COMPANY.match(company):
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "company_number",
@@ -203,7 +187,7 @@ def _read_row(
         company = ""
     elif company.isdigit() and len(company) < 8:
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "company_number",
@@ -220,10 +204,10 @@ def _read_row(
         parsed = parsing.parse_date(raw, role=role, missing_terms=missing_terms)
         value = parsed.value
         if value is not None and not EARLIEST_DATE <= value <= latest:
-            _log(corrections, file, excel_row, column, raw, None, "implausible_date")
+            _log(log, file, excel_row, column, raw, None, "implausible_date")
             value = None
         elif parsed.logged and parsed.rule not in FORMAT_RULES:
-            _log(corrections, file, excel_row, column, raw, value, parsed.rule)
+            _log(log, file, excel_row, column, raw, value, parsed.rule)
         row[column] = value
     if (
         row["contract_start"]
@@ -231,7 +215,7 @@ def _read_row(
         and row["contract_end"] < row["contract_start"]
     ):
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "contract_end",
@@ -243,7 +227,7 @@ def _read_row(
     money = parsing.parse_money(cells.get("value_gbp"), missing_terms=missing_terms)
     if money.logged and money.rule not in FORMAT_RULES:
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "value_gbp",
@@ -258,7 +242,7 @@ def _read_row(
         )
         flag = {"Yes": True, "No": False}.get(answer.value) if answer.value else None
         if answer.value is not None and flag is None or answer.outcome == "invalid":
-            _log(corrections, file, excel_row, column, cells.get(column), None, "not_yes_or_no")
+            _log(log, file, excel_row, column, cells.get(column), None, "not_yes_or_no")
         row[column] = flag
     row["cpv"] = ";".join(dict.fromkeys(_CPV.findall(_text(cells.get("cpv")))))
     return row
@@ -304,8 +288,7 @@ def read_registers(
     contracts_dir = Path(contracts_dir)
     rules = rules or RegisterRules.from_reference(reference)
     rows: list[dict] = []
-    corrections: list[dict] = []
-    rejections: list[dict] = []
+    log = CorrectionLog()
     for file, gss_code in sorted(read_manifest(contracts_dir, reference).items()):
         records = [
             tuple(record) for record in csv.reader(io.StringIO(_decode(contracts_dir / file)))
@@ -331,31 +314,14 @@ def read_registers(
                 reason, detail = "duplicate", f"same values as row {seen[signature]}"
             if reason:
                 rejected += 1
-                rejections.append(
-                    {
-                        "source_file": file,
-                        "sheet": REGISTER_SHEET,
-                        "source_row": raw.excel_row,
-                        "reason": reason,
-                        "column": column,
-                        "detail": detail,
-                    }
-                )
+                log.reject(file, REGISTER_SHEET, raw.excel_row, reason, column, detail)
                 continue
             seen[signature] = raw.excel_row
             carried += 1
-            rows.append(
-                _read_row(cells, file, raw.excel_row, gss_code, rules, snapshot, corrections)
-            )
+            rows.append(_read_row(cells, file, raw.excel_row, gss_code, rules, snapshot, log))
         if read != carried + rejected:  # pragma: no cover - a guard on the loop above
             raise AssertionError(f"row accounting failed for {file}")
-    return rows, corrections, rejections
+    return rows, log.correction_rows(), log.rejection_rows()
 
 
-def number_text(value: float) -> str:
-    """A number as the release writes it: no decimals when whole, else pence."""
-    number = round(float(value), 2)
-    return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0")
-
-
-__all__ = ["MANIFEST", "REGISTER_SHEET", "number_text", "read_manifest", "read_registers"]
+__all__ = ["MANIFEST", "REGISTER_SHEET", "read_manifest", "read_registers"]

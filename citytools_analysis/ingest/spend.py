@@ -40,6 +40,7 @@ from openpyxl.utils import column_index_from_string
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, Vocabulary, fold
 from citytools_analysis.ingest import parsing
+from citytools_analysis.ingest.correction_log import CorrectionLog
 from citytools_analysis.ingest.names import NameResolver, resolve_authority
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.safe_xlsx import read_text_file
@@ -364,44 +365,6 @@ def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
     return files
 
 
-def _reject(
-    rejections: list[dict], file: str, sheet: str, row: int, reason: str, column: str, detail: str
-) -> None:
-    rejections.append(
-        {
-            "source_file": file,
-            "sheet": sheet,
-            "source_row": row,
-            "reason": reason,
-            "column": column,
-            "detail": detail,
-        }
-    )
-
-
-def _log(
-    corrections: list[dict],
-    file: str,
-    sheet: str,
-    row: int,
-    column: str,
-    raw: Any,
-    clean: Any,
-    rule: str,
-) -> None:
-    corrections.append(
-        {
-            "source_file": file,
-            "sheet": sheet,
-            "source_row": row,
-            "column": column,
-            "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-            "clean_value": "" if clean is None else _text(clean),
-            "rule": rule,
-        }
-    )
-
-
 def _is_total(cells: dict[str, Any]) -> bool:
     return any(isinstance(v, str) and _TOTAL_WORDS.match(fold(v)) for v in cells.values())
 
@@ -423,8 +386,7 @@ def read_file(
     }
     file, sheet = path.name, table.sheet
     rows: list[dict] = []
-    corrections: list[dict] = []
-    rejections: list[dict] = []
+    log = CorrectionLog()
     missing_terms = rules.reference.missing_terms
     for raw in table.rows:
         cells = {k: repair_text(v) for k, v in raw.cells.items()}
@@ -433,8 +395,7 @@ def read_file(
         amount = parse_amount(cells.get(money))
         if not written or _TOTAL_LABEL.match(fold(written)):
             if amount is not None or _is_total(cells):
-                _reject(
-                    rejections,
+                log.reject(
                     file,
                     sheet,
                     raw.excel_row,
@@ -443,8 +404,7 @@ def read_file(
                     "a totals line, not a payment",
                 )
             else:
-                _reject(
-                    rejections,
+                log.reject(
                     file,
                     sheet,
                     raw.excel_row,
@@ -454,8 +414,7 @@ def read_file(
                 )
             continue
         if amount is None:
-            _reject(
-                rejections,
+            log.reject(
                 file,
                 sheet,
                 raw.excel_row,
@@ -476,33 +435,30 @@ def read_file(
             for column in ("supplier", "description")
         }
         if original["description"] is not None and not looks_personal(cells.get("description")):
-            _log(
-                corrections,
+            log.correct(
                 file,
                 sheet,
                 raw.excel_row,
                 "description",
-                original["description"],
+                _text(original["description"]),
                 cells.get("description"),
                 "text_mis_decoding_repaired",
             )
         when = "payment_date" if "payment_date" in table.headers else "invoice_date"
         date = parsing.parse_date(cells.get(when), role="start", missing_terms=missing_terms)
         if date.outcome == "invalid":
-            _log(
-                corrections,
+            log.correct(
                 file,
                 sheet,
                 raw.excel_row,
                 "payment_date",
-                cells.get(when),
+                _text(cells.get(when)),
                 None,
                 "unreadable_date",
             )
         row["payment_date"] = date.value
         if rules.is_withheld(written):
-            _log(
-                corrections,
+            log.correct(
                 file,
                 sheet,
                 raw.excel_row,
@@ -516,24 +472,22 @@ def read_file(
             canonical, method = rules.supplier(written)
             row["supplier"], row["withheld"] = canonical or written, False
             if canonical is not None and canonical != written:
-                _log(
-                    corrections,
+                log.correct(
                     file,
                     sheet,
                     raw.excel_row,
                     "supplier",
-                    original["supplier"] or written,
+                    _text(original["supplier"] or written),
                     canonical,
                     f"organisation_{method}",
                 )
             elif original["supplier"] is not None:
-                _log(
-                    corrections,
+                log.correct(
                     file,
                     sheet,
                     raw.excel_row,
                     "supplier",
-                    original["supplier"],
+                    _text(original["supplier"]),
                     written,
                     "text_mis_decoding_repaired",
                 )
@@ -555,13 +509,12 @@ def read_file(
         )
         for column in TEXT_COLUMNS:
             if looks_personal(row[column]):
-                _log(
-                    corrections,
+                log.correct(
                     file,
                     sheet,
                     raw.excel_row,
                     column,
-                    row[column],
+                    _text(row[column]),
                     None,
                     "personal_data_removed",
                 )
@@ -569,9 +522,9 @@ def read_file(
                 if column == "description":
                     row["expense_type"] = row["detail"] = ""
         rows.append(row)
-    if len(table.rows) != len(rows) + len(rejections):  # pragma: no cover - a guard
+    if len(table.rows) != len(rows) + len(log.rejections):  # pragma: no cover - a guard
         raise AssertionError(f"row accounting failed for {file}")
-    return rows, corrections, rejections
+    return rows, log.correction_rows(), log.rejection_rows()
 
 
 def read_spend(
