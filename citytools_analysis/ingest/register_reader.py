@@ -17,24 +17,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference
-from citytools_analysis.ingest import parsing
+from citytools_analysis.ingest import manifest, parsing
 from citytools_analysis.ingest.correction_log import CorrectionLog
-from citytools_analysis.ingest.names import resolve_authority
+from citytools_analysis.ingest.manifest import MANIFEST
 from citytools_analysis.ingest.privacy import looks_personal
 from citytools_analysis.ingest.register_rules import RegisterRules
-from citytools_analysis.ingest.safe_xlsx import read_text_file
+from citytools_analysis.ingest.safe_xlsx import TEXT_ENCODINGS, read_text_file
 from citytools_analysis.ingest.workbook import is_blank, read_table_sheet
 
 #: The name register rows carry in ``rejected.csv`` and ``corrections.csv`` (``sheet``).
 REGISTER_SHEET = "Contract register"
-#: The manifest of a contracts folder: which authority published which file.
-MANIFEST = "sources.csv"
-#: Encodings tried in turn (a BOM is dropped; Windows-1252 is what Excel saves as "CSV").
-ENCODINGS = ("utf-8-sig", "cp1252")
 #: Parsing rules that only read a register's own date or money format: not logged.
 FORMAT_RULES = frozenset(
     {
@@ -69,11 +62,12 @@ class _CsvSheet:
 
 
 def _decode(path: Path) -> str:
-    return read_text_file(path, ENCODINGS)  # within a size limit, or a clear error
+    return read_text_file(path, TEXT_ENCODINGS)  # within a size limit, or a clear error
 
 
 def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
-    """File name → GSS code, from the contracts folder's ``sources.csv``.
+    """File name → GSS code, from the contracts folder's ``sources.csv``
+    (:func:`.manifest.read_manifest`: one register per authority, every CSV listed).
 
     Raises
     ------
@@ -81,54 +75,9 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
         When the manifest is missing, names an unknown authority or a missing file, lists a
         file twice or two files for one authority, or a CSV in the folder is not listed.
     """
-    path = Path(contracts_dir) / MANIFEST
-    if not path.exists():
-        raise SurveyInputError(
-            f"no {MANIFEST} saying which authority published which register",
-            file=str(contracts_dir),
-        )
-    try:
-        frame = pd.read_csv(
-            io.StringIO(read_text_file(path, ENCODINGS)), dtype=str, keep_default_na=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
-    if not {"file", "authority"} <= set(frame.columns):
-        raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
-    files: dict[str, str] = {}
-    for row_number, (name, authority) in enumerate(zip(frame["file"], frame["authority"]), start=2):
-        code = resolve_authority(authority, reference)
-        if code is None:
-            raise SurveyInputError(
-                f"unknown authority {authority!r}",
-                file=MANIFEST,
-                row=row_number,
-                column="authority",
-            )
-        if name in files:
-            raise SurveyInputError(f"{name!r} is listed twice", file=MANIFEST, row=row_number)
-        if code in files.values():
-            raise SurveyInputError(
-                f"two registers for one authority ({code}): keep one", file=MANIFEST, row=row_number
-            )
-        if not (Path(contracts_dir) / name).is_file():
-            raise SurveyInputError(
-                f"{name!r} is listed but not in the folder",
-                file=MANIFEST,
-                row=row_number,
-                column="file",
-            )
-        files[name] = code
-    unlisted = sorted(
-        p.name
-        for p in Path(contracts_dir).glob("*.csv")
-        if p.name != MANIFEST and p.name not in files
+    return manifest.read_manifest(
+        contracts_dir, reference, publishes="register", suffixes=(".csv",), one_per_authority=True
     )
-    if unlisted:
-        raise SurveyInputError(
-            f"not listed in {MANIFEST}: say which authority published it", file=unlisted[0]
-        )
-    return files
 
 
 def _text(value: Any) -> str:

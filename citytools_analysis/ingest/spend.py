@@ -39,23 +39,20 @@ from openpyxl.utils import column_index_from_string
 
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, Vocabulary, fold
-from citytools_analysis.ingest import parsing
+from citytools_analysis.ingest import manifest, parsing
 from citytools_analysis.ingest.correction_log import CorrectionLog
-from citytools_analysis.ingest.names import NameResolver, resolve_authority
+from citytools_analysis.ingest.manifest import MANIFEST
+from citytools_analysis.ingest.names import NameResolver
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
-from citytools_analysis.ingest.safe_xlsx import read_text_file
+from citytools_analysis.ingest.safe_xlsx import TEXT_ENCODINGS
 from citytools_analysis.ingest.spend_rules import PaymentRules, classify_payment
 from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
 from citytools_analysis.release.schema import TABLES
 
-#: The manifest of a spend folder: which authority published which file.
-MANIFEST = "sources.csv"
 #: The sheet name a CSV payment file's rows carry in ``rejected.csv`` and ``corrections.csv``.
 CSV_SHEET = "Payments"
 #: File kinds read as payment files.
 SUFFIXES = (".csv", ".xlsx")
-#: Encodings tried in turn (a BOM is dropped; Windows-1252 is what Excel saves as "CSV").
-ENCODINGS = ("utf-8-sig", "cp1252")
 #: Text columns written to ``payments.csv`` (checked for personal data).
 TEXT_COLUMNS = ("description", "department")
 #: Folded cell texts that mark a totals line below the data.
@@ -241,7 +238,7 @@ def decode(data: bytes, file: str) -> str:
         raise SurveyInputError(
             "is not a text (CSV) file: it holds NUL bytes; save it as CSV or .xlsx", file=file
         )
-    for encoding in ENCODINGS:
+    for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -313,56 +310,14 @@ def read_table(path: Path, rules: SpendRules) -> tuple[SheetTable, dict[tuple[in
 
 
 def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
-    """File name → GSS code, from the spend folder's ``sources.csv``.
+    """File name → GSS code, from the spend folder's ``sources.csv``
+    (:func:`.manifest.read_manifest`; an authority may publish many files).
 
-    An authority may publish many files. Raises :class:`SurveyInputError` when the manifest
-    is missing or lacks its columns, names an unknown authority or a missing file, lists a
-    file twice, or a payment file in the folder is not listed.
+    Raises :class:`SurveyInputError` when the manifest is missing or lacks its columns, names
+    an unknown authority or a missing file, lists a file twice, or a payment file in the
+    folder is not listed.
     """
-    path = Path(spend_dir) / MANIFEST
-    if not path.exists():
-        raise SurveyInputError(
-            f"no {MANIFEST} saying which authority published which payment file",
-            file=str(spend_dir),
-        )
-    try:  # the same size-limited reading as any text file, or a clear error naming the file
-        frame = pd.read_csv(
-            io.StringIO(read_text_file(path, ENCODINGS)), dtype=str, keep_default_na=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
-    if not {"file", "authority"} <= set(frame.columns):
-        raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
-    files: dict[str, str] = {}
-    for row_number, (name, authority) in enumerate(zip(frame["file"], frame["authority"]), start=2):
-        code = resolve_authority(authority, reference)
-        if code is None:
-            raise SurveyInputError(
-                f"unknown authority {authority!r}",
-                file=MANIFEST,
-                row=row_number,
-                column="authority",
-            )
-        if name in files:
-            raise SurveyInputError(f"{name!r} is listed twice", file=MANIFEST, row=row_number)
-        if Path(name).name != name or not (Path(spend_dir) / name).is_file():
-            raise SurveyInputError(
-                f"{name!r} is listed but not in the folder",
-                file=MANIFEST,
-                row=row_number,
-                column="file",
-            )
-        files[name] = code
-    unlisted = sorted(
-        p.name
-        for p in Path(spend_dir).iterdir()
-        if p.suffix.lower() in SUFFIXES and p.name != MANIFEST and p.name not in files
-    )
-    if unlisted:
-        raise SurveyInputError(
-            f"not listed in {MANIFEST}: say which authority published it", file=unlisted[0]
-        )
-    return files
+    return manifest.read_manifest(spend_dir, reference, publishes="payment file", suffixes=SUFFIXES)
 
 
 def _is_total(cells: dict[str, Any]) -> bool:
