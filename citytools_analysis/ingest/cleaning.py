@@ -42,13 +42,13 @@ from citytools_analysis.release.writer import (
     write_table,
 )
 
-# Plausibility bounds for dates (a value outside them is cleared and logged, the row kept).
-EARLIEST_DATE = date(1990, 1, 1)
-LATEST_START_YEARS_AFTER_SNAPSHOT = 5
-LATEST_END_YEARS_AFTER_SNAPSHOT = 50
-# An annual cost above this is treated as a typing error (cleared and logged): no single
-# borough system costs more than the largest borough ICT budgets.
-MAX_ANNUAL_COST_GBP = 50_000_000
+# Plausibility bounds for dates and costs (a value outside them is cleared and logged, the
+# row kept): one set for returns and registers, in parsing; named here for the validator
+# and the template.
+EARLIEST_DATE = parsing.EARLIEST_DATE
+LATEST_START_YEARS_AFTER_SNAPSHOT = parsing.LATEST_START_YEARS_AFTER_SNAPSHOT
+LATEST_END_YEARS_AFTER_SNAPSHOT = parsing.LATEST_END_YEARS_AFTER_SNAPSHOT
+MAX_ANNUAL_COST_GBP = parsing.MAX_ANNUAL_COST_GBP
 ROUND_FILE = "round.json"
 # Systems columns whose text is published as typed (after name resolution): the ones where
 # an e-mail address or telephone number typed by mistake would leak.
@@ -578,9 +578,7 @@ class Cleaner:
         record["contract_end_status"] = status
 
     def _plausible(self, value: date, years_after: int) -> bool:
-        anchor = self.snapshot_date or date.today()
-        latest = date(anchor.year + years_after, 12, 31)
-        return EARLIEST_DATE <= value <= latest
+        return parsing.plausible_date(value, self.snapshot_date, years_after)
 
     def _integrations(
         self, kept: list[tuple[dict, list[str], Any]], result: CleanReturn, table: SheetTable
@@ -731,7 +729,7 @@ class Cleaner:
                 answer_terms=reference.answer_terms,
                 missing_terms=reference.missing_terms,
             )
-            can_support = {"Yes": True, "No": False}.get(support.value) if support.value else None
+            can_support = parsing.answer_flag(support.value)
             if support.value is not None and can_support is None:
                 pending.append(
                     ("can_support", cells.get("can_support"), None, "not_yes_or_no", True)

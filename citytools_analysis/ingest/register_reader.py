@@ -41,9 +41,6 @@ FORMAT_RULES = frozenset(
         "money_rounded",
     }
 )
-#: Plausible contract dates (outside them a date is cleared and logged).
-EARLIEST_DATE = dt.date(1990, 1, 1)
-LATEST_YEARS_AFTER_SNAPSHOT = 50
 #: Text columns published in ``contracts.csv`` (checked for personal data).
 TEXT_COLUMNS = ("reference", "title", "description", "department", "procurement_route")
 _CPV = re.compile(r"(?<!\d)(\d{8})(?:-\d)?(?!\d)")
@@ -147,12 +144,14 @@ def _read_row(
         company = company.zfill(8)
     row["company_number"] = company
     # dates and value
-    latest = dt.date((snapshot or dt.date.today()).year + LATEST_YEARS_AFTER_SNAPSHOT, 12, 31)
     for column, role in (("contract_start", "start"), ("contract_end", "end")):
         raw = cells.get(column)
         parsed = parsing.parse_date(raw, role=role, missing_terms=missing_terms)
         value = parsed.value
-        if value is not None and not EARLIEST_DATE <= value <= latest:
+        # a register's start and end are both held to the bounds of a return's end date
+        if value is not None and not parsing.plausible_date(
+            value, snapshot, parsing.LATEST_END_YEARS_AFTER_SNAPSHOT
+        ):
             _log(log, file, excel_row, column, raw, None, "implausible_date")
             value = None
         elif parsed.logged and parsed.rule not in FORMAT_RULES:
@@ -189,7 +188,7 @@ def _read_row(
         answer = parsing.parse_answer(
             cells.get(column), answer_terms=reference.answer_terms, missing_terms=missing_terms
         )
-        flag = {"Yes": True, "No": False}.get(answer.value) if answer.value else None
+        flag = parsing.answer_flag(answer.value)
         if answer.value is not None and flag is None or answer.outcome == "invalid":
             _log(log, file, excel_row, column, cells.get(column), None, "not_yes_or_no")
         row[column] = flag
