@@ -610,3 +610,26 @@ def test_parse_text(raw: object, parsed: Parsed) -> None:
 )
 def test_split_integrations(ref: Reference, raw: object, names: list[str]) -> None:
     assert split_integrations(raw, missing_terms=ref.missing_terms) == names
+
+
+def test_one_set_of_date_bounds_for_returns_and_registers():
+    from citytools_analysis.ingest import cleaning, parsing
+
+    snapshot = dt.date(2021, 9, 30)
+    assert parsing.plausible_date(dt.date(1990, 1, 1), snapshot, 5)
+    assert not parsing.plausible_date(dt.date(1989, 12, 31), snapshot, 50)
+    assert parsing.plausible_date(dt.date(2026, 12, 31), snapshot, 5)
+    assert not parsing.plausible_date(dt.date(2027, 1, 1), snapshot, 5)
+    assert parsing.plausible_date(dt.date(2071, 12, 31), snapshot, 50)
+    # the cleaner, the validator and the template read the same bounds
+    assert cleaning.EARLIEST_DATE is parsing.EARLIEST_DATE
+    assert cleaning.MAX_ANNUAL_COST_GBP == parsing.MAX_ANNUAL_COST_GBP
+
+
+@pytest.mark.parametrize(
+    "answer, flag", [("Yes", True), ("No", False), ("Considering", None), ("", None), (None, None)]
+)
+def test_a_yes_or_no_answer_becomes_a_flag(answer, flag):
+    from citytools_analysis.ingest.parsing import answer_flag
+
+    assert answer_flag(answer) is flag

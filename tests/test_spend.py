@@ -252,3 +252,11 @@ def test_personal_details_in_text_are_cleared_once(tmp_path, reference):
         ("personal_data_removed", "[removed]")
     ]
     assert "jo.bloggs" not in str(corrections)
+
+
+def test_a_rejection_never_quotes_a_personal_amount(tmp_path, reference):
+    files = {"a.csv": b"Supplier,Date,Amount\nACME,01/04/2022,ring 020 7946 0000\n"}
+    _rows, _c, rejected = read_spend(
+        _folder(tmp_path, files, "file,authority\na.csv,Camden\n"), reference
+    )
+    assert [(r["reason"], r["detail"]) for r in rejected] == [("unreadable_amount", "[removed]")]

@@ -20,6 +20,7 @@ import pandas as pd
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, fold, load_reference
 from citytools_analysis.ingest import parsing
+from citytools_analysis.ingest.correction_log import Correction, CorrectionLog, Rejection
 from citytools_analysis.ingest.names import NameResolver, Resolution
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.registers import add_registers, contracts_folder
@@ -41,13 +42,13 @@ from citytools_analysis.release.writer import (
     write_table,
 )
 
-# Plausibility bounds for dates (a value outside them is cleared and logged, the row kept).
-EARLIEST_DATE = date(1990, 1, 1)
-LATEST_START_YEARS_AFTER_SNAPSHOT = 5
-LATEST_END_YEARS_AFTER_SNAPSHOT = 50
-# An annual cost above this is treated as a typing error (cleared and logged): no single
-# borough system costs more than the largest borough ICT budgets.
-MAX_ANNUAL_COST_GBP = 50_000_000
+# Plausibility bounds for dates and costs (a value outside them is cleared and logged, the
+# row kept): one set for returns and registers, in parsing; named here for the validator
+# and the template.
+EARLIEST_DATE = parsing.EARLIEST_DATE
+LATEST_START_YEARS_AFTER_SNAPSHOT = parsing.LATEST_START_YEARS_AFTER_SNAPSHOT
+LATEST_END_YEARS_AFTER_SNAPSHOT = parsing.LATEST_END_YEARS_AFTER_SNAPSHOT
+MAX_ANNUAL_COST_GBP = parsing.MAX_ANNUAL_COST_GBP
 ROUND_FILE = "round.json"
 # Systems columns whose text is published as typed (after name resolution): the ones where
 # an e-mail address or telephone number typed by mistake would leak.
@@ -56,32 +57,6 @@ SURVEY_SUFFIXES = (".xlsx", ".xlsm")
 # Spreadsheet formats a return may be saved in that cannot be read: refused, never skipped,
 # so that a return saved as .xls does not silently become a non-response.
 UNREADABLE_SUFFIXES = (".xls", ".xlsb", ".ods", ".numbers")
-
-
-@dataclass(frozen=True)
-class Rejection:
-    """A raw row not carried into a table."""
-
-    source_file: str
-    sheet: str
-    source_row: int
-    reason: str
-    column: str = ""
-    detail: str = ""
-
-
-@dataclass(frozen=True)
-class Correction:
-    """A raw value cleaning changed or cleared."""
-
-    source_file: str
-    sheet: str
-    source_row: int
-    column: str
-    raw_value: str
-    clean_value: str
-    rule: str
-    cleared: bool = False
 
 
 @dataclass
@@ -107,12 +82,21 @@ class CleanReturn:
     integrations: list[dict] = field(default_factory=list)
     skills: list[dict] = field(default_factory=list)
     maturity: list[dict] = field(default_factory=list)
-    rejected: list[Rejection] = field(default_factory=list)
-    corrections: list[Correction] = field(default_factory=list)
+    log: CorrectionLog = field(default_factory=CorrectionLog)
     accounts: list[SheetAccount] = field(default_factory=list)
     # Each data sheet as read (keyed by its title as written): header row, column letters and
     # headers, raw rows; lets the return validator name a problem's column as a person sees it.
     layouts: dict[str, SheetTable] = field(default_factory=dict)
+
+    @property
+    def rejected(self) -> list[Rejection]:
+        """The rows of this return not carried, in the order they were read."""
+        return self.log.rejections
+
+    @property
+    def corrections(self) -> list[Correction]:
+        """The values of this return changed or cleared, in the order they were read."""
+        return self.log.corrections
 
 
 @dataclass
@@ -235,6 +219,8 @@ class Cleaner:
     # --- helpers for logging -----------------------------------------------------------------
     @staticmethod
     def _text(value: Any) -> str:
+        """A raw cell as a rejection's detail quotes it (personal details are removed when the
+        rejection is logged)."""
         if value is None:
             return ""
         if isinstance(value, float) and value.is_integer():
@@ -254,19 +240,8 @@ class Cleaner:
         rule: str,
         cleared: bool = False,
     ) -> None:
-        result.corrections.append(
-            Correction(
-                table.file,
-                table.sheet,
-                row.excel_row,
-                column,
-                REMOVED
-                if looks_personal(raw)
-                else (self._text(raw).strip() if isinstance(raw, str) else self._text(raw)),
-                "" if cleared else self._text(clean),
-                rule,
-                cleared,
-            )
+        result.log.correct(
+            table.file, table.sheet, row.excel_row, column, raw, clean, rule, cleared=cleared
         )
 
     @staticmethod
@@ -445,12 +420,8 @@ class Cleaner:
         column: str,
         detail: str,
     ) -> None:
-        account.rejected += 1
-        if looks_personal(detail):  # details quote raw values; never a personal one
-            detail = REMOVED
-        result.rejected.append(
-            Rejection(table.file, table.sheet, row.excel_row, reason, column, detail)
-        )
+        account.rejected += 1  # the log removes a detail quoting a personal value
+        result.log.reject(table.file, table.sheet, row.excel_row, reason, column, detail)
 
     def _resolve_organisation(self, raw: Any, column: str, pending: list[tuple]) -> str | None:
         if is_blank(raw):
@@ -607,9 +578,7 @@ class Cleaner:
         record["contract_end_status"] = status
 
     def _plausible(self, value: date, years_after: int) -> bool:
-        anchor = self.snapshot_date or date.today()
-        latest = date(anchor.year + years_after, 12, 31)
-        return EARLIEST_DATE <= value <= latest
+        return parsing.plausible_date(value, self.snapshot_date, years_after)
 
     def _integrations(
         self, kept: list[tuple[dict, list[str], Any]], result: CleanReturn, table: SheetTable
@@ -639,17 +608,14 @@ class Cleaner:
                         if linked is None
                         else "integration_names_itself"
                     )
-                    result.corrections.append(
-                        Correction(
-                            table.file,
-                            table.sheet,
-                            record["source_row"],
-                            "integrates_with",
-                            REMOVED if looks_personal(name) else " ".join(name.split()),
-                            "",
-                            rule,
-                            True,
-                        )
+                    result.log.correct(
+                        table.file,
+                        table.sheet,
+                        record["source_row"],
+                        "integrates_with",
+                        " ".join(name.split()),
+                        None,
+                        rule,
                     )
                     continue
                 result.integrations.append(
@@ -763,7 +729,7 @@ class Cleaner:
                 answer_terms=reference.answer_terms,
                 missing_terms=reference.missing_terms,
             )
-            can_support = {"Yes": True, "No": False}.get(support.value) if support.value else None
+            can_support = parsing.answer_flag(support.value)
             if support.value is not None and can_support is None:
                 pending.append(
                     ("can_support", cells.get("can_support"), None, "not_yes_or_no", True)
@@ -1015,14 +981,8 @@ def assemble_tables(returns: list[CleanReturn], reference: Reference) -> dict[st
         "integrations": pd.DataFrame([s for r in returns for s in r.integrations]),
         "skills": pd.DataFrame([s for r in returns for s in r.skills]),
         "maturity": pd.DataFrame([s for r in returns for s in r.maturity]),
-        "rejected": pd.DataFrame([vars(x) for r in returns for x in r.rejected]),
-        "corrections": pd.DataFrame(
-            [
-                {k: v for k, v in vars(x).items() if k != "cleared"}
-                for r in returns
-                for x in r.corrections
-            ]
-        ),
+        "rejected": pd.DataFrame([row for r in returns for row in r.log.rejection_rows()]),
+        "corrections": pd.DataFrame([row for r in returns for row in r.log.correction_rows()]),
     }
     for name, frame in frames.items():
         for column in TABLES[name].columns:

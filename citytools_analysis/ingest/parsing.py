@@ -35,6 +35,15 @@ YEAR_RANGE = (1900, 2100)
 TWO_DIGIT_YEAR_PIVOT = 70
 #: Years accepted for a planned replacement.
 REPLACEMENT_YEAR_RANGE = (1990, 2100)
+#: Plausibility bounds for contract dates, in returns and registers alike (a date outside
+#: them is cleared and logged ``implausible_date``, the row kept): none before this day, and
+#: none after the end of the year this many years after the snapshot (a start, an end).
+EARLIEST_DATE = dt.date(1990, 1, 1)
+LATEST_START_YEARS_AFTER_SNAPSHOT = 5
+LATEST_END_YEARS_AFTER_SNAPSHOT = 50
+#: An annual cost above this is treated as a typing error (cleared and logged): no single
+#: borough system costs more than the largest borough ICT budgets.
+MAX_ANNUAL_COST_GBP = 50_000_000
 
 _FORBIDDEN_EMPTY_RULE = frozenset({"changed", "missing", "invalid"})
 
@@ -827,9 +836,37 @@ def split_integrations(raw: object, *, missing_terms: frozenset[str] = frozenset
     return names
 
 
+def plausible_date(value: dt.date, snapshot: dt.date | None, years_after: int) -> bool:
+    """Whether a contract date is within the plausibility bounds: from :data:`EARLIEST_DATE`
+    to 31 December ``years_after`` years after the snapshot (today when there is none).
+
+    >>> plausible_date(dt.date(2060, 1, 1), dt.date(2021, 9, 30), 50)
+    True
+    >>> plausible_date(dt.date(2060, 1, 1), dt.date(2021, 9, 30), 5)
+    False
+    """
+    anchor = snapshot or dt.date.today()
+    return EARLIEST_DATE <= value <= dt.date(anchor.year + years_after, 12, 31)
+
+
+def answer_flag(answer: str | None) -> bool | None:
+    """A yes/no answer (as :func:`parse_answer` reads it) as a flag: ``True`` for "Yes",
+    ``False`` for "No", None for anything else or no answer.
+
+    >>> answer_flag("Yes"), answer_flag("No"), answer_flag("Considering"), answer_flag(None)
+    (True, False, None, None)
+    """
+    return {"Yes": True, "No": False}.get(answer) if answer else None
+
+
 __all__ = [
+    "EARLIEST_DATE",
+    "LATEST_END_YEARS_AFTER_SNAPSHOT",
+    "LATEST_START_YEARS_AFTER_SNAPSHOT",
+    "MAX_ANNUAL_COST_GBP",
     "OUTCOMES",
     "Parsed",
+    "answer_flag",
     "parse_answer",
     "parse_choice",
     "parse_contract_end",
@@ -840,5 +877,6 @@ __all__ = [
     "parse_rating",
     "parse_replacement",
     "parse_text",
+    "plausible_date",
     "split_integrations",
 ]

@@ -17,23 +17,17 @@ import re
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-
-from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference
-from citytools_analysis.ingest import parsing
-from citytools_analysis.ingest.names import resolve_authority
-from citytools_analysis.ingest.privacy import REMOVED, looks_personal
+from citytools_analysis.ingest import manifest, parsing
+from citytools_analysis.ingest.correction_log import CorrectionLog
+from citytools_analysis.ingest.manifest import MANIFEST
+from citytools_analysis.ingest.privacy import looks_personal
 from citytools_analysis.ingest.register_rules import RegisterRules
-from citytools_analysis.ingest.safe_xlsx import read_text_file
+from citytools_analysis.ingest.safe_xlsx import TEXT_ENCODINGS, read_text_file
 from citytools_analysis.ingest.workbook import is_blank, read_table_sheet
 
 #: The name register rows carry in ``rejected.csv`` and ``corrections.csv`` (``sheet``).
 REGISTER_SHEET = "Contract register"
-#: The manifest of a contracts folder: which authority published which file.
-MANIFEST = "sources.csv"
-#: Encodings tried in turn (a BOM is dropped; Windows-1252 is what Excel saves as "CSV").
-ENCODINGS = ("utf-8-sig", "cp1252")
 #: Parsing rules that only read a register's own date or money format: not logged.
 FORMAT_RULES = frozenset(
     {
@@ -47,9 +41,6 @@ FORMAT_RULES = frozenset(
         "money_rounded",
     }
 )
-#: Plausible contract dates (outside them a date is cleared and logged).
-EARLIEST_DATE = dt.date(1990, 1, 1)
-LATEST_YEARS_AFTER_SNAPSHOT = 50
 #: Text columns published in ``contracts.csv`` (checked for personal data).
 TEXT_COLUMNS = ("reference", "title", "description", "department", "procurement_route")
 _CPV = re.compile(r"(?<!\d)(\d{8})(?:-\d)?(?!\d)")
@@ -68,11 +59,12 @@ class _CsvSheet:
 
 
 def _decode(path: Path) -> str:
-    return read_text_file(path, ENCODINGS)  # within a size limit, or a clear error
+    return read_text_file(path, TEXT_ENCODINGS)  # within a size limit, or a clear error
 
 
 def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
-    """File name → GSS code, from the contracts folder's ``sources.csv``.
+    """File name → GSS code, from the contracts folder's ``sources.csv``
+    (:func:`.manifest.read_manifest`: one register per authority, every CSV listed).
 
     Raises
     ------
@@ -80,54 +72,9 @@ def read_manifest(contracts_dir: Path, reference: Reference) -> dict[str, str]:
         When the manifest is missing, names an unknown authority or a missing file, lists a
         file twice or two files for one authority, or a CSV in the folder is not listed.
     """
-    path = Path(contracts_dir) / MANIFEST
-    if not path.exists():
-        raise SurveyInputError(
-            f"no {MANIFEST} saying which authority published which register",
-            file=str(contracts_dir),
-        )
-    try:
-        frame = pd.read_csv(
-            io.StringIO(read_text_file(path, ENCODINGS)), dtype=str, keep_default_na=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
-    if not {"file", "authority"} <= set(frame.columns):
-        raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
-    files: dict[str, str] = {}
-    for row_number, (name, authority) in enumerate(zip(frame["file"], frame["authority"]), start=2):
-        code = resolve_authority(authority, reference)
-        if code is None:
-            raise SurveyInputError(
-                f"unknown authority {authority!r}",
-                file=MANIFEST,
-                row=row_number,
-                column="authority",
-            )
-        if name in files:
-            raise SurveyInputError(f"{name!r} is listed twice", file=MANIFEST, row=row_number)
-        if code in files.values():
-            raise SurveyInputError(
-                f"two registers for one authority ({code}): keep one", file=MANIFEST, row=row_number
-            )
-        if not (Path(contracts_dir) / name).is_file():
-            raise SurveyInputError(
-                f"{name!r} is listed but not in the folder",
-                file=MANIFEST,
-                row=row_number,
-                column="file",
-            )
-        files[name] = code
-    unlisted = sorted(
-        p.name
-        for p in Path(contracts_dir).glob("*.csv")
-        if p.name != MANIFEST and p.name not in files
+    return manifest.read_manifest(
+        contracts_dir, reference, publishes="register", suffixes=(".csv",), one_per_authority=True
     )
-    if unlisted:
-        raise SurveyInputError(
-            f"not listed in {MANIFEST}: say which authority published it", file=unlisted[0]
-        )
-    return files
 
 
 def _text(value: Any) -> str:
@@ -135,27 +82,10 @@ def _text(value: Any) -> str:
 
 
 def _log(
-    corrections: list[dict], file: str, row: int, column: str, raw: Any, clean: Any, rule: str
+    log: CorrectionLog, file: str, row: int, column: str, raw: Any, clean: Any, rule: str
 ) -> None:
-    corrections.append(
-        {
-            "source_file": file,
-            "sheet": REGISTER_SHEET,
-            "source_row": row,
-            "column": column,
-            "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-            "clean_value": ""
-            if clean is None
-            else (
-                clean.isoformat()
-                if hasattr(clean, "isoformat")
-                else number_text(clean)
-                if isinstance(clean, float)
-                else str(clean)
-            ),
-            "rule": rule,
-        }
-    )
+    """Log a register value changed or cleared; its raw value is the published text, tidied."""
+    log.correct(file, REGISTER_SHEET, row, column, _text(raw), clean, rule)
 
 
 def _read_row(
@@ -165,7 +95,7 @@ def _read_row(
     gss_code: str,
     rules: RegisterRules,
     snapshot: dt.date | None,
-    corrections: list[dict],
+    log: CorrectionLog,
 ) -> dict:
     reference = rules.reference
     missing_terms = reference.missing_terms
@@ -173,7 +103,7 @@ def _read_row(
     for column in TEXT_COLUMNS:
         text = _text(cells.get(column))
         if looks_personal(text):
-            _log(corrections, file, excel_row, column, text, None, "personal_data_removed")
+            _log(log, file, excel_row, column, text, None, "personal_data_removed")
             text = ""
         row[column] = text
     # supplier: canonical organisation, else a product's maker, else as written (tidied)
@@ -186,13 +116,13 @@ def _read_row(
         )[0]
         supplier, rule = (maker, "organisation_from_product_name") if maker else (written, "")
     if supplier != written and rule:
-        _log(corrections, file, excel_row, "supplier", written, supplier, rule)
+        _log(log, file, excel_row, "supplier", written, supplier, rule)
     row["supplier"] = supplier
     # company number: as at Companies House (eight characters; leading zeros restored)
     company = _text(cells.get("company_number")).upper().replace(" ", "")
     if company and not _COMPANY.match(company):
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "company_number",
@@ -203,7 +133,7 @@ def _read_row(
         company = ""
     elif company.isdigit() and len(company) < 8:
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "company_number",
@@ -214,16 +144,18 @@ def _read_row(
         company = company.zfill(8)
     row["company_number"] = company
     # dates and value
-    latest = dt.date((snapshot or dt.date.today()).year + LATEST_YEARS_AFTER_SNAPSHOT, 12, 31)
     for column, role in (("contract_start", "start"), ("contract_end", "end")):
         raw = cells.get(column)
         parsed = parsing.parse_date(raw, role=role, missing_terms=missing_terms)
         value = parsed.value
-        if value is not None and not EARLIEST_DATE <= value <= latest:
-            _log(corrections, file, excel_row, column, raw, None, "implausible_date")
+        # a register's start and end are both held to the bounds of a return's end date
+        if value is not None and not parsing.plausible_date(
+            value, snapshot, parsing.LATEST_END_YEARS_AFTER_SNAPSHOT
+        ):
+            _log(log, file, excel_row, column, raw, None, "implausible_date")
             value = None
         elif parsed.logged and parsed.rule not in FORMAT_RULES:
-            _log(corrections, file, excel_row, column, raw, value, parsed.rule)
+            _log(log, file, excel_row, column, raw, value, parsed.rule)
         row[column] = value
     if (
         row["contract_start"]
@@ -231,7 +163,7 @@ def _read_row(
         and row["contract_end"] < row["contract_start"]
     ):
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "contract_end",
@@ -243,7 +175,7 @@ def _read_row(
     money = parsing.parse_money(cells.get("value_gbp"), missing_terms=missing_terms)
     if money.logged and money.rule not in FORMAT_RULES:
         _log(
-            corrections,
+            log,
             file,
             excel_row,
             "value_gbp",
@@ -256,9 +188,9 @@ def _read_row(
         answer = parsing.parse_answer(
             cells.get(column), answer_terms=reference.answer_terms, missing_terms=missing_terms
         )
-        flag = {"Yes": True, "No": False}.get(answer.value) if answer.value else None
+        flag = parsing.answer_flag(answer.value)
         if answer.value is not None and flag is None or answer.outcome == "invalid":
-            _log(corrections, file, excel_row, column, cells.get(column), None, "not_yes_or_no")
+            _log(log, file, excel_row, column, cells.get(column), None, "not_yes_or_no")
         row[column] = flag
     row["cpv"] = ";".join(dict.fromkeys(_CPV.findall(_text(cells.get("cpv")))))
     return row
@@ -304,8 +236,7 @@ def read_registers(
     contracts_dir = Path(contracts_dir)
     rules = rules or RegisterRules.from_reference(reference)
     rows: list[dict] = []
-    corrections: list[dict] = []
-    rejections: list[dict] = []
+    log = CorrectionLog()
     for file, gss_code in sorted(read_manifest(contracts_dir, reference).items()):
         records = [
             tuple(record) for record in csv.reader(io.StringIO(_decode(contracts_dir / file)))
@@ -331,31 +262,14 @@ def read_registers(
                 reason, detail = "duplicate", f"same values as row {seen[signature]}"
             if reason:
                 rejected += 1
-                rejections.append(
-                    {
-                        "source_file": file,
-                        "sheet": REGISTER_SHEET,
-                        "source_row": raw.excel_row,
-                        "reason": reason,
-                        "column": column,
-                        "detail": detail,
-                    }
-                )
+                log.reject(file, REGISTER_SHEET, raw.excel_row, reason, column, detail)
                 continue
             seen[signature] = raw.excel_row
             carried += 1
-            rows.append(
-                _read_row(cells, file, raw.excel_row, gss_code, rules, snapshot, corrections)
-            )
+            rows.append(_read_row(cells, file, raw.excel_row, gss_code, rules, snapshot, log))
         if read != carried + rejected:  # pragma: no cover - a guard on the loop above
             raise AssertionError(f"row accounting failed for {file}")
-    return rows, corrections, rejections
+    return rows, log.correction_rows(), log.rejection_rows()
 
 
-def number_text(value: float) -> str:
-    """A number as the release writes it: no decimals when whole, else pence."""
-    number = round(float(value), 2)
-    return str(int(number)) if number.is_integer() else f"{number:.2f}".rstrip("0")
-
-
-__all__ = ["MANIFEST", "REGISTER_SHEET", "number_text", "read_manifest", "read_registers"]
+__all__ = ["MANIFEST", "REGISTER_SHEET", "read_manifest", "read_registers"]

@@ -27,6 +27,7 @@ import pandas as pd
 
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, fold
+from citytools_analysis.ingest.correction_log import clean_text, correction
 from citytools_analysis.ingest.register_classifier import classify_it
 from citytools_analysis.ingest.register_matching import (
     _blank,
@@ -39,7 +40,7 @@ from citytools_analysis.ingest.register_matching import (
     place_system,
     same_system_key,
 )
-from citytools_analysis.ingest.register_reader import MANIFEST, number_text, read_registers
+from citytools_analysis.ingest.register_reader import MANIFEST, read_registers
 from citytools_analysis.ingest.register_rules import RegisterRules
 from citytools_analysis.release.schema import CONTRACT_OUTCOMES, TABLES
 
@@ -286,20 +287,19 @@ def _fill(
         if column == "contract_end":
             system["contract_end_status"] = "date"
         key = (system["source_file"], sheet, int(system["source_row"]), column)
-        text = value.isoformat() if hasattr(value, "isoformat") else number_text(value)
         if key in logged:  # the survey's own value was cleared: one line says both
-            logged[key]["clean_value"] = text
+            logged[key]["clean_value"] = clean_text(value)
             logged[key]["rule"] = f"{logged[key]['rule']}+from_register"
         else:
-            entry = {
-                "source_file": system["source_file"],
-                "sheet": sheet,
-                "source_row": system["source_row"],
-                "column": column,
-                "raw_value": "",
-                "clean_value": text,
-                "rule": "from_register",
-            }
+            entry = correction(
+                system["source_file"],
+                sheet,
+                system["source_row"],
+                column,
+                None,
+                value,
+                "from_register",
+            ).row()
             corrections.append(entry)
             logged[key] = entry
 

@@ -639,11 +639,14 @@ _ENCODING_NAMES = {"utf-8-sig": "UTF-8", "utf-8": "UTF-8", "cp1252": "Windows-12
 
 #: Largest text (CSV) file read, in bytes; published registers are a few MB at most.
 TEXT_FILE_BYTES = 100 * MIB
+#: Encodings a published text file is tried in, in turn (a BOM is dropped; Windows-1252 is
+#: what Excel saves as "CSV").
+TEXT_ENCODINGS = ("utf-8-sig", "cp1252")
 
 
 def read_text_file(
     path: Path | str,
-    encodings: tuple[str, ...] = ("utf-8-sig", "cp1252"),
+    encodings: tuple[str, ...] = TEXT_ENCODINGS,
     max_bytes: int = TEXT_FILE_BYTES,
 ) -> str:
     """The text of an untrusted text file, within a size limit, in the first encoding that fits.
@@ -681,6 +684,7 @@ def read_text_file(
 __all__ = [
     "DEFAULT_LIMITS",
     "HARDENED_PARSER",
+    "TEXT_ENCODINGS",
     "SheetExtent",
     "XlsxLimits",
     "check_archive",

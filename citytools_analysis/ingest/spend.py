@@ -39,22 +39,20 @@ from openpyxl.utils import column_index_from_string
 
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, Vocabulary, fold
-from citytools_analysis.ingest import parsing
-from citytools_analysis.ingest.names import NameResolver, resolve_authority
+from citytools_analysis.ingest import manifest, parsing
+from citytools_analysis.ingest.correction_log import CorrectionLog
+from citytools_analysis.ingest.manifest import MANIFEST
+from citytools_analysis.ingest.names import NameResolver
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
-from citytools_analysis.ingest.safe_xlsx import read_text_file
+from citytools_analysis.ingest.safe_xlsx import TEXT_ENCODINGS
 from citytools_analysis.ingest.spend_rules import PaymentRules, classify_payment
 from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
 from citytools_analysis.release.schema import TABLES
 
-#: The manifest of a spend folder: which authority published which file.
-MANIFEST = "sources.csv"
 #: The sheet name a CSV payment file's rows carry in ``rejected.csv`` and ``corrections.csv``.
 CSV_SHEET = "Payments"
 #: File kinds read as payment files.
 SUFFIXES = (".csv", ".xlsx")
-#: Encodings tried in turn (a BOM is dropped; Windows-1252 is what Excel saves as "CSV").
-ENCODINGS = ("utf-8-sig", "cp1252")
 #: Text columns written to ``payments.csv`` (checked for personal data).
 TEXT_COLUMNS = ("description", "department")
 #: Folded cell texts that mark a totals line below the data.
@@ -240,7 +238,7 @@ def decode(data: bytes, file: str) -> str:
         raise SurveyInputError(
             "is not a text (CSV) file: it holds NUL bytes; save it as CSV or .xlsx", file=file
         )
-    for encoding in ENCODINGS:
+    for encoding in TEXT_ENCODINGS:
         try:
             return data.decode(encoding)
         except UnicodeDecodeError:
@@ -312,94 +310,14 @@ def read_table(path: Path, rules: SpendRules) -> tuple[SheetTable, dict[tuple[in
 
 
 def read_manifest(spend_dir: Path, reference: Reference) -> dict[str, str]:
-    """File name → GSS code, from the spend folder's ``sources.csv``.
+    """File name → GSS code, from the spend folder's ``sources.csv``
+    (:func:`.manifest.read_manifest`; an authority may publish many files).
 
-    An authority may publish many files. Raises :class:`SurveyInputError` when the manifest
-    is missing or lacks its columns, names an unknown authority or a missing file, lists a
-    file twice, or a payment file in the folder is not listed.
+    Raises :class:`SurveyInputError` when the manifest is missing or lacks its columns, names
+    an unknown authority or a missing file, lists a file twice, or a payment file in the
+    folder is not listed.
     """
-    path = Path(spend_dir) / MANIFEST
-    if not path.exists():
-        raise SurveyInputError(
-            f"no {MANIFEST} saying which authority published which payment file",
-            file=str(spend_dir),
-        )
-    try:  # the same size-limited reading as any text file, or a clear error naming the file
-        frame = pd.read_csv(
-            io.StringIO(read_text_file(path, ENCODINGS)), dtype=str, keep_default_na=False
-        )
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
-        raise SurveyInputError(f"cannot be read as CSV: {error}", file=MANIFEST) from None
-    if not {"file", "authority"} <= set(frame.columns):
-        raise SurveyInputError("needs the columns 'file' and 'authority'", file=MANIFEST)
-    files: dict[str, str] = {}
-    for row_number, (name, authority) in enumerate(zip(frame["file"], frame["authority"]), start=2):
-        code = resolve_authority(authority, reference)
-        if code is None:
-            raise SurveyInputError(
-                f"unknown authority {authority!r}",
-                file=MANIFEST,
-                row=row_number,
-                column="authority",
-            )
-        if name in files:
-            raise SurveyInputError(f"{name!r} is listed twice", file=MANIFEST, row=row_number)
-        if Path(name).name != name or not (Path(spend_dir) / name).is_file():
-            raise SurveyInputError(
-                f"{name!r} is listed but not in the folder",
-                file=MANIFEST,
-                row=row_number,
-                column="file",
-            )
-        files[name] = code
-    unlisted = sorted(
-        p.name
-        for p in Path(spend_dir).iterdir()
-        if p.suffix.lower() in SUFFIXES and p.name != MANIFEST and p.name not in files
-    )
-    if unlisted:
-        raise SurveyInputError(
-            f"not listed in {MANIFEST}: say which authority published it", file=unlisted[0]
-        )
-    return files
-
-
-def _reject(
-    rejections: list[dict], file: str, sheet: str, row: int, reason: str, column: str, detail: str
-) -> None:
-    rejections.append(
-        {
-            "source_file": file,
-            "sheet": sheet,
-            "source_row": row,
-            "reason": reason,
-            "column": column,
-            "detail": detail,
-        }
-    )
-
-
-def _log(
-    corrections: list[dict],
-    file: str,
-    sheet: str,
-    row: int,
-    column: str,
-    raw: Any,
-    clean: Any,
-    rule: str,
-) -> None:
-    corrections.append(
-        {
-            "source_file": file,
-            "sheet": sheet,
-            "source_row": row,
-            "column": column,
-            "raw_value": REMOVED if looks_personal(raw) else _text(raw),
-            "clean_value": "" if clean is None else _text(clean),
-            "rule": rule,
-        }
-    )
+    return manifest.read_manifest(spend_dir, reference, publishes="payment file", suffixes=SUFFIXES)
 
 
 def _is_total(cells: dict[str, Any]) -> bool:
@@ -423,8 +341,7 @@ def read_file(
     }
     file, sheet = path.name, table.sheet
     rows: list[dict] = []
-    corrections: list[dict] = []
-    rejections: list[dict] = []
+    log = CorrectionLog()
     missing_terms = rules.reference.missing_terms
     for raw in table.rows:
         cells = {k: repair_text(v) for k, v in raw.cells.items()}
@@ -433,8 +350,7 @@ def read_file(
         amount = parse_amount(cells.get(money))
         if not written or _TOTAL_LABEL.match(fold(written)):
             if amount is not None or _is_total(cells):
-                _reject(
-                    rejections,
+                log.reject(
                     file,
                     sheet,
                     raw.excel_row,
@@ -443,8 +359,7 @@ def read_file(
                     "a totals line, not a payment",
                 )
             else:
-                _reject(
-                    rejections,
+                log.reject(
                     file,
                     sheet,
                     raw.excel_row,
@@ -454,8 +369,7 @@ def read_file(
                 )
             continue
         if amount is None:
-            _reject(
-                rejections,
+            log.reject(
                 file,
                 sheet,
                 raw.excel_row,
@@ -476,33 +390,30 @@ def read_file(
             for column in ("supplier", "description")
         }
         if original["description"] is not None and not looks_personal(cells.get("description")):
-            _log(
-                corrections,
+            log.correct(
                 file,
                 sheet,
                 raw.excel_row,
                 "description",
-                original["description"],
+                _text(original["description"]),
                 cells.get("description"),
                 "text_mis_decoding_repaired",
             )
         when = "payment_date" if "payment_date" in table.headers else "invoice_date"
         date = parsing.parse_date(cells.get(when), role="start", missing_terms=missing_terms)
         if date.outcome == "invalid":
-            _log(
-                corrections,
+            log.correct(
                 file,
                 sheet,
                 raw.excel_row,
                 "payment_date",
-                cells.get(when),
+                _text(cells.get(when)),
                 None,
                 "unreadable_date",
             )
         row["payment_date"] = date.value
         if rules.is_withheld(written):
-            _log(
-                corrections,
+            log.correct(
                 file,
                 sheet,
                 raw.excel_row,
@@ -516,24 +427,22 @@ def read_file(
             canonical, method = rules.supplier(written)
             row["supplier"], row["withheld"] = canonical or written, False
             if canonical is not None and canonical != written:
-                _log(
-                    corrections,
+                log.correct(
                     file,
                     sheet,
                     raw.excel_row,
                     "supplier",
-                    original["supplier"] or written,
+                    _text(original["supplier"] or written),
                     canonical,
                     f"organisation_{method}",
                 )
             elif original["supplier"] is not None:
-                _log(
-                    corrections,
+                log.correct(
                     file,
                     sheet,
                     raw.excel_row,
                     "supplier",
-                    original["supplier"],
+                    _text(original["supplier"]),
                     written,
                     "text_mis_decoding_repaired",
                 )
@@ -555,13 +464,12 @@ def read_file(
         )
         for column in TEXT_COLUMNS:
             if looks_personal(row[column]):
-                _log(
-                    corrections,
+                log.correct(
                     file,
                     sheet,
                     raw.excel_row,
                     column,
-                    row[column],
+                    _text(row[column]),
                     None,
                     "personal_data_removed",
                 )
@@ -569,9 +477,9 @@ def read_file(
                 if column == "description":
                     row["expense_type"] = row["detail"] = ""
         rows.append(row)
-    if len(table.rows) != len(rows) + len(rejections):  # pragma: no cover - a guard
+    if len(table.rows) != len(rows) + len(log.rejections):  # pragma: no cover - a guard
         raise AssertionError(f"row accounting failed for {file}")
-    return rows, corrections, rejections
+    return rows, log.correction_rows(), log.rejection_rows()
 
 
 def read_spend(

@@ -30,8 +30,6 @@ from citytools_analysis.ingest.cleaning import (
     UNREADABLE_SUFFIXES,
     Cleaner,
     CleanReturn,
-    Correction,
-    Rejection,
     read_round,
     second_return_error,
     survey_files,
@@ -39,6 +37,7 @@ from citytools_analysis.ingest.cleaning import (
     unreadable_files,
     unreadable_format_error,
 )
+from citytools_analysis.ingest.correction_log import Correction, Rejection
 from citytools_analysis.ingest.parsing import REPLACEMENT_YEAR_RANGE
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.workbook import SheetTable
