@@ -67,6 +67,7 @@ from citytools_analysis.build.plan import (
     plan_profiles,
     profile_authorities,
 )
+from citytools_analysis.build.rounds import refresh_earlier_rounds
 from citytools_analysis.core.paths import (
     BUILD_DIR,
     FINDINGS_STORE,
@@ -434,7 +435,9 @@ def build_book_report(
     parameters = dict(parameters or {})
     if "previous_dir" not in parameters:
         # The book is built for the latest round; the chapters and profiles that show what
-        # changed compare it with the round before (named here so that the cache keys on it).
+        # changed compare it with the round before (named here so that the cache keys on it),
+        # whose release is cleaned first if its files or the cleaning code changed.
+        refresh_earlier_rounds()
         previous = previous_release_dir()
         parameters["previous_dir"] = str(previous) if previous else ""
     generated_dir = Path(generated_dir)

@@ -1,0 +1,54 @@
+"""The build cleans every earlier round into its own release, and only when its inputs change."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from fixture_returns import write_fixture_survey
+
+from citytools_analysis.build.rounds import refresh_earlier_rounds
+
+
+def _data_dir(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    current = data / "raw" / "survey"
+    current.mkdir(parents=True)
+    (current / "round.json").write_text(
+        json.dumps({"round": "2021", "snapshot_date": "2021-09-30"}), encoding="utf-8"
+    )
+    earlier = write_fixture_survey(data / "raw" / "rounds" / "2019" / "survey")
+    settings = json.loads((earlier / "round.json").read_text(encoding="utf-8"))
+    settings.update(round="2019", snapshot_date="2019-09-30")
+    (earlier / "round.json").write_text(json.dumps(settings), encoding="utf-8")
+    return data
+
+
+def test_an_earlier_round_is_cleaned_once_then_only_when_it_changes(tmp_path):
+    data, build = _data_dir(tmp_path), tmp_path / "_build"
+    [first] = refresh_earlier_rounds(data, build)
+    release = data / "releases" / "2019"
+    assert first.name == "2019" and first.cleaned and "returns cleaned" in first.summary
+    package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["round"] == "2019"
+    made = {p.name: p.read_bytes() for p in release.iterdir()}
+    [again] = refresh_earlier_rounds(data, build)
+    assert not again.cleaned  # nothing changed: the release is current
+    assert {p.name: p.read_bytes() for p in release.iterdir()} == made
+    settings_file = data / "raw" / "rounds" / "2019" / "survey" / "round.json"
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    settings["snapshot_date"] = "2019-10-31"
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
+    [changed] = refresh_earlier_rounds(data, build)
+    assert changed.cleaned
+    package = json.loads((release / "datapackage.json").read_text(encoding="utf-8"))
+    assert package["snapshot_date"] == "2019-10-31"
+
+
+def test_a_missing_release_is_cleaned_again(tmp_path):
+    data, build = _data_dir(tmp_path), tmp_path / "_build"
+    refresh_earlier_rounds(data, build)
+    for file in (data / "releases" / "2019").iterdir():
+        file.unlink()
+    [again] = refresh_earlier_rounds(data, build)
+    assert again.cleaned and (data / "releases" / "2019" / "systems.csv").is_file()
