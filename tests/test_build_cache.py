@@ -264,6 +264,16 @@ def test_build_report_summary_counts_runs(tmp_path):
     assert report.summary() == (
         "2 notebook(s): 1 executed, 1 reused in 2.5 s; book built in 1.0 s; total 3.5 s."
     )
+    unchanged = build.BuildReport(
+        0,
+        [build.NotebookRun(job, 0.0, reused=True)],
+        notebook_seconds=0.1,
+        book_seconds=0.0,
+        book_skipped=True,
+    )
+    assert unchanged.summary() == (
+        "1 notebook(s): 0 executed, 1 reused in 0.1 s; book unchanged, not rebuilt; total 0.1 s."
+    )
 
 
 # --- the package code a notebook runs: the modules it imports, transitively ---------------

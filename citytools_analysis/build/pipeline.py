@@ -28,7 +28,7 @@ from typing import Any
 
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
-from citytools_analysis.build.book import build_html, jupyter_book_command
+from citytools_analysis.build.book import book_is_current, build_html, jupyter_book_command
 from citytools_analysis.build.execute import (
     KEPT_PAPERMILL_KEYS,
     KERNEL_NAME,
@@ -245,6 +245,8 @@ class BuildReport:
     runs: list[NotebookRun]
     notebook_seconds: float
     book_seconds: float
+    # The book was already current (nothing it is made from changed): not built again.
+    book_skipped: bool = False
 
     @property
     def executed(self) -> list[NotebookRun]:
@@ -264,12 +266,14 @@ class BuildReport:
     def summary(self) -> str:
         """One line: executed, reused, failed, times."""
         failed = sum(1 for run in self.runs if not run.ok)
-        book = (
-            "book not built"
-            if self.code == 1 and failed
-            else f"book built in {self.book_seconds:.1f} s"
-            + ("" if self.code == 0 else f" (FAILED, exit code {self.code})")
-        )
+        if self.code == 1 and failed:
+            book = "book not built"
+        elif self.book_skipped and self.code == 0:
+            book = "book unchanged, not rebuilt"
+        else:
+            book = f"book built in {self.book_seconds:.1f} s" + (
+                "" if self.code == 0 else f" (FAILED, exit code {self.code})"
+            )
         return (
             f"{len(self.runs)} notebook(s): {len(self.executed)} executed, "
             f"{len(self.reused)} reused"
@@ -481,12 +485,15 @@ def build_book_report(
         # The release's downloads, database and JSON API: staged before the book (whose
         # "Using the data" page lists them), copied into the site after it (build/publish.py).
         staged = _stage_downloads(parameters, build_dir, generated_dir, reference_dir, force)
-        code = build_html(book_root, build_dir, full=force, quiet=True)
+        skipped = not force and book_is_current(book_root, build_dir)
+        code = 0 if skipped else build_html(book_root, build_dir, full=force, quiet=True)
         if code == 0:
             from citytools_analysis.build import publish
 
             publish.install(staged, Path(build_dir) / "html")
-    report = BuildReport(code, runs, executed_at - started, time.perf_counter() - executed_at)
+    report = BuildReport(
+        code, runs, executed_at - started, time.perf_counter() - executed_at, skipped
+    )
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)
     return report
