@@ -175,6 +175,10 @@ def run_notebook(
         cwd=str(cwd),
         progress_bar=False,
         log_output=False,
+        # Papermill otherwise writes the whole notebook (serialised and validated) before
+        # and after every cell, for watching a long run; the executed copy is written once,
+        # at the end (and on an error, with the error shown), with the same content.
+        request_save_on_cell_execute=False,
         kernel_manager_class=IPCKernelManager,
     )
     prepare_for_book(output)
