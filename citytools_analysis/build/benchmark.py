@@ -71,6 +71,7 @@ class Measure:
     sources: list[Path] = field(default_factory=list)
     notebook_seconds: float = 0.0
     book_seconds: float = 0.0
+    phases: dict[str, float] = field(default_factory=dict)
 
 
 def stage_book(root: Path) -> Path:
@@ -121,6 +122,7 @@ def _build(
     measure.sources = [run.job.source for run in report.executed]
     measure.notebook_seconds = report.notebook_seconds
     measure.book_seconds = report.book_seconds
+    measure.phases = dict(report.phases)
     return measure
 
 
@@ -567,6 +569,13 @@ def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str
             f"Cold build: {cold.seconds:.1f} s ({cold.notebook_seconds:.1f} s of "
             f"notebooks, {cold.book_seconds:.1f} s of book)."
         )
+    for measure in (cold, changed):
+        if measure and measure.phases:
+            lines.append(
+                f"{measure.label}, by step: "
+                + ", ".join(f"{name} {seconds:.1f} s" for name, seconds in measure.phases.items())
+                + "."
+            )
     if cold and bare:
         lines.append(
             f"Cold build / bare floor: {cold.seconds / bare.seconds:.2f} x (target at most 3 x)"

@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +247,8 @@ class BuildReport:
     book_seconds: float
     # The book was already current (nothing it is made from changed): not built again.
     book_skipped: bool = False
+    # Seconds spent in each step of the build, in order (see :func:`build_book_report`).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def executed(self) -> list[NotebookRun]:
@@ -432,6 +434,14 @@ def build_book_report(
         If an authority code is not in the reference list.
     """
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     parameters = dict(parameters or {})
     generated_dir = Path(generated_dir)
     reference_dir = parameters.get("reference_dir")
@@ -443,6 +453,7 @@ def build_book_report(
     remove_stale(
         generated_dir, [job.output for job in (cleaning, *chapters, *explorers, *planned_profiles)]
     )
+    lap("planning")
 
     from tqdm import tqdm
 
@@ -454,10 +465,12 @@ def build_book_report(
         first = run_cached(
             [cleaning], 1, execute=execute, force=force, bar=bar, scheduler=scheduler
         )
+        lap("cleaning notebook")
         if _failures(first):
-            return BuildReport(1, first, time.perf_counter() - started, 0.0)
+            return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
 
         _store_findings(chapters, store)
+        lap("findings store")
         profiles = []
         if planned_profiles:
             from citytools_analysis.report.profiles import profile_digests, save_context
@@ -473,26 +486,31 @@ def build_book_report(
                 {**parameters, "context_file": str(context)},
                 fingerprints,
             )
+        lap("profile context")
         rest = [*chapters, *explorers, *profiles]
         runs = [
             *first,
             *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
         ]
+        lap("other notebooks")
         executed_at = time.perf_counter()
         if _failures(runs):
-            return BuildReport(1, runs, executed_at - started, 0.0)
+            return BuildReport(1, runs, executed_at - started, 0.0, phases=phases)
         bar.set_postfix_str("the web book")
         # The release's downloads, database and JSON API: staged before the book (whose
         # "Using the data" page lists them), copied into the site after it (build/publish.py).
         staged = _stage_downloads(parameters, build_dir, generated_dir, reference_dir, force)
+        lap("downloads staged")
         skipped = not force and book_is_current(book_root, build_dir)
         code = 0 if skipped else build_html(book_root, build_dir, full=force, quiet=True)
+        lap("web book")
         if code == 0:
             from citytools_analysis.build import publish
 
             publish.install(staged, Path(build_dir) / "html")
+            lap("downloads published")
     report = BuildReport(
-        code, runs, executed_at - started, time.perf_counter() - executed_at, skipped
+        code, runs, executed_at - started, time.perf_counter() - executed_at, skipped, phases
     )
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)
