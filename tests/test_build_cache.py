@@ -380,3 +380,32 @@ def test_editing_one_figure_module_reruns_only_the_notebooks_that_import_it(tmp_
     runs = build.run_cached(jobs, 1, execute=fake_execute, progress=False)
     assert sorted(run.job.output.name for run in runs if not run.reused) == importing
     assert _runs(out)[len(jobs) :] == importing
+
+
+def test_a_profile_fingerprint_counts_the_authoritys_own_payments_only(tmp_path):
+    # The profile page shows the authority's IT suppliers by money paid (it_spend), which
+    # its profile digest leaves out: a changed payment re-runs that authority's profile only.
+    import shutil
+
+    from citytools_analysis.build.pipeline import _with_spend
+    from citytools_analysis.core.paths import PROCESSED_DIR
+
+    processed = tmp_path / "processed"
+    shutil.copytree(PROCESSED_DIR, processed)
+    source = NOTEBOOKS_DIR / build.PROFILE_NOTEBOOK
+    offered = {"processed_dir": str(processed)}
+    digests = {"E09000001": "a", "E09000002": "b"}
+    before = _with_spend(digests, source, offered)
+    spend = processed / "it_spend.csv"
+    lines = spend.read_text(encoding="utf-8").splitlines()
+    changed = next(n for n, line in enumerate(lines) if line.startswith("E09000001,"))
+    fields = lines[changed].split(",")
+    fields[-1] = str(float(fields[-1]) + 1)
+    lines[changed] = ",".join(fields)
+    spend.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    after = _with_spend(digests, source, offered)
+    assert after["E09000001"] != before["E09000001"]
+    assert after["E09000002"] == before["E09000002"]
+    spend.unlink()
+    gone = _with_spend(digests, source, offered)
+    assert gone["E09000002"] != before["E09000002"]

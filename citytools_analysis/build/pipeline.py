@@ -372,6 +372,37 @@ def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
     return london
 
 
+def _with_spend(
+    fingerprints: Mapping[str, str], source: Path, parameters: Mapping[str, Any]
+) -> dict[str, str]:
+    """Each profile's digest, and the authority's own rows of ``it_spend`` (or their absence).
+
+    The profile page shows the authority's IT suppliers by money paid, read from the
+    release's ``it_spend`` table, which its profile tables (and so its digest) leave out: a
+    changed payment re-runs that authority's profile, and no other.
+    """
+    import hashlib
+
+    from citytools_analysis.release.processed import read_table
+
+    effective = {**notebook_defaults(source), **_offered(source, dict(parameters))}
+    processed_dir = _resolve(effective.get("processed_dir", PROCESSED_DIR))
+    spend = (
+        read_table("it_spend", processed_dir)
+        if (processed_dir / "it_spend.csv").is_file()
+        else None
+    )
+    combined = {}
+    for code, digest in fingerprints.items():
+        rows = (
+            "absent"
+            if spend is None
+            else spend[spend["gss_code"] == code].to_csv(index=False, lineterminator="\n")
+        )
+        combined[code] = hashlib.sha256(f"{digest}\0spend\0{rows}".encode()).hexdigest()
+    return combined
+
+
 def build_book_report(
     jobs: int | None = None,
     *,
@@ -477,7 +508,11 @@ def build_book_report(
 
             london = _profile_context(planned_profiles[0].source, parameters)
             known = set(london.authorities["gss_code"])
-            fingerprints = profile_digests(london, [code for code in codes if code in known])
+            fingerprints = _with_spend(
+                profile_digests(london, [code for code in codes if code in known]),
+                planned_profiles[0].source,
+                parameters,
+            )
             context = save_context(london, generated_dir / CONTEXT_FILE)
             profiles = plan_profiles(
                 codes,
