@@ -22,6 +22,7 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -500,42 +501,41 @@ def build_book_report(
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
 
-        _store_findings(chapters, store)
-        lap("findings store")
-        profiles = []
-        if planned_profiles:
-            from citytools_analysis.report.profiles import profile_digests, save_context
-
-            london = _profile_context(planned_profiles[0].source, parameters)
-            known = set(london.authorities["gss_code"])
-            fingerprints = _with_spend(
-                profile_digests(london, [code for code in codes if code in known]),
-                planned_profiles[0].source,
-                parameters,
+        # The release's downloads, database and JSON API (build/publish.py) are made from the
+        # processed tables alone: they are staged in a thread of this process while the
+        # notebooks run in their own processes, listed by the book, and copied into the
+        # site after it.
+        with ThreadPoolExecutor(1, thread_name_prefix="citytools-stage") as background:
+            staging = background.submit(
+                _stage_downloads, parameters, build_dir, generated_dir, reference_dir, force
             )
-            context = save_context(london, generated_dir / CONTEXT_FILE)
-            profiles = plan_profiles(
-                codes,
-                notebooks_dir,
-                generated_dir,
-                {**parameters, "context_file": str(context)},
-                fingerprints,
-            )
-        lap("profile context")
-        rest = [*chapters, *explorers, *profiles]
-        runs = [
-            *first,
-            *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
-        ]
-        lap("other notebooks")
-        executed_at = time.perf_counter()
+            _store_findings(chapters, store)
+            lap("findings store")
+            profiles = []
+            if planned_profiles:
+                context = _profile_context(planned_profiles[0].source, parameters)
+                profiles = plan_profiles(
+                    codes,
+                    notebooks_dir,
+                    generated_dir,
+                    {**parameters, "context_file": str(generated_dir / CONTEXT_FILE)},
+                    _profile_fingerprints(
+                        context, codes, generated_dir, planned_profiles, parameters
+                    ),
+                )
+            lap("profile context")
+            rest = [*chapters, *explorers, *profiles]
+            runs = [
+                *first,
+                *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
+            ]
+            lap("other notebooks")
+            executed_at = time.perf_counter()
+            staged = staging.result()
+            lap("downloads staged (waiting for)")
         if _failures(runs):
             return BuildReport(1, runs, executed_at - started, 0.0, phases=phases)
         bar.set_postfix_str("the web book")
-        # The release's downloads, database and JSON API: staged before the book (whose
-        # "Using the data" page lists them), copied into the site after it (build/publish.py).
-        staged = _stage_downloads(parameters, build_dir, generated_dir, reference_dir, force)
-        lap("downloads staged")
         skipped = not force and book_is_current(book_root, build_dir)
         code = 0 if skipped else build_html(book_root, build_dir, full=force, quiet=True)
         lap("web book")
@@ -550,6 +550,22 @@ def build_book_report(
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)
     return report
+
+
+def _profile_fingerprints(
+    london, codes: list[str], generated_dir: Path, planned: list[NotebookJob], parameters
+) -> dict[str, str]:
+    """Save the profiles' London-wide context for their runs; return each profile's digest."""
+    from citytools_analysis.report.profiles import profile_digests, save_context
+
+    known = set(london.authorities["gss_code"])
+    fingerprints = _with_spend(
+        profile_digests(london, [code for code in codes if code in known]),
+        planned[0].source,
+        parameters,
+    )
+    save_context(london, generated_dir / CONTEXT_FILE)
+    return fingerprints
 
 
 def build_book(
