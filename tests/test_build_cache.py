@@ -409,3 +409,21 @@ def test_a_profile_fingerprint_counts_the_authoritys_own_payments_only(tmp_path)
     spend.unlink()
     gone = _with_spend(digests, source, offered)
     assert gone["E09000002"] != before["E09000002"]
+
+
+def test_a_notebook_run_again_to_the_same_bytes_keeps_its_file_and_time(tmp_path):
+    # Jupyter Book re-reads a page whose file is newer: same bytes, same file, same time.
+    import os
+
+    from citytools_analysis.build.execute import settle
+
+    output = tmp_path / "page.ipynb"
+    output.write_text("same")
+    os.utime(output, ns=(1_000_000_000, 1_000_000_000))
+    made = tmp_path / ".page.running.ipynb"
+    made.write_text("same")
+    assert settle(made, output) is False
+    assert not made.exists() and output.stat().st_mtime_ns == 1_000_000_000
+    made.write_text("changed")
+    assert settle(made, output) is True
+    assert not made.exists() and output.read_text() == "changed"

@@ -198,18 +198,45 @@ def execute_job(job: NotebookJob) -> NotebookRun:
     NotebookRun
     """
     started = time.perf_counter()
+    output = Path(job.output)
+    # Run into a hidden file beside the output, then keep the output as it is (bytes and
+    # modification time) when the run made the same bytes again: Jupyter Book re-reads only
+    # the pages whose files changed.
+    running = output.with_name(f".{output.stem}.running{output.suffix}")
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
-            run_notebook(job.source, job.output, job.parameters)
+            run_notebook(job.source, running, job.parameters)
             if job.title:
-                set_title(job.output, job.title)
+                set_title(running, job.title)
         except Exception as error:  # noqa: BLE001 - reported to the caller with the notebook's name
             if attempt < KERNEL_START_ATTEMPTS and is_kernel_start_failure(error):
                 continue
+            if running.exists():  # the partly executed notebook, with its error shown
+                os.replace(running, output)
             message = f"{type(error).__name__}: {error}".strip()
             return NotebookRun(job, time.perf_counter() - started, message)
+        settle(running, output)
         return NotebookRun(job, time.perf_counter() - started)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def settle(made: Path, output: Path) -> bool:
+    """Move ``made`` to ``output``, unless ``output`` already holds the same bytes.
+
+    Returns
+    -------
+    bool
+        Whether ``output`` changed (``made`` is gone either way).
+    """
+    import filecmp
+
+    if not made.exists():  # nothing was written (a stand-in runner, in tests)
+        return False
+    if output.is_file() and filecmp.cmp(made, output, shallow=False):
+        made.unlink()
+        return False
+    os.replace(made, output)
+    return True
 
 
 def is_kernel_start_failure(error: BaseException) -> bool:
