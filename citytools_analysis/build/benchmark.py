@@ -395,6 +395,23 @@ def national_build_on_dask(workdir: Path, authorities: int, jobs: int | None) ->
         )
 
 
+def _on_dask_or_failure(workdir: Path, authorities: int, jobs: int | None) -> Measure:
+    """:func:`national_build_on_dask`, or a failed measure saying why (the local pool's
+    figure is still reported)."""
+    started = time.perf_counter()
+    try:
+        return national_build_on_dask(workdir, authorities, jobs)
+    except Exception as error:  # noqa: BLE001 - reported in the benchmark's output
+        return Measure(
+            f"national scale, {authorities} authorities (cold, local Dask cluster)",
+            time.perf_counter() - started,
+            0,
+            0,
+            1,
+            f"the Dask cluster build failed: {type(error).__name__}: {error}",
+        )
+
+
 SNAPSHOT_IGNORE = shutil.ignore_patterns(
     ".venv*",
     ".git",
@@ -509,7 +526,7 @@ def run_benchmark(
             national.append((authorities, measure))
             measures.append(measure)
             if dask:
-                on_dask = national_build_on_dask(workdir, authorities, jobs)
+                on_dask = _on_dask_or_failure(workdir, authorities, jobs)
                 echo(f"  {_line(on_dask)}")
                 measures.append(on_dask)
         echo(_report(measures, national))
@@ -607,7 +624,12 @@ def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str
     for (n, local), dasked in zip(national, on_dask):
         lines.append(
             f"National scale, {n} authorities: local pool {local.seconds:.1f} s, "
-            f"local Dask cluster {dasked.seconds:.1f} s."
+            + (
+                f"local Dask cluster of the same size {dasked.seconds:.1f} s "
+                f"({dasked.seconds / local.seconds:.2f} x the pool)."
+                if dasked.code == 0
+                else f"local Dask cluster FAILED ({dasked.notes})."
+            )
         )
     if len(national) >= 2:
         (small, first), (large, last) = national[0], national[-1]
