@@ -75,6 +75,12 @@ def prepare_for_book(path: Path | str) -> None:
     """
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    _prepare(notebook)
+    nbformat.write(notebook, path)
+
+
+def _prepare(notebook) -> None:
+    """:func:`prepare_for_book` on a notebook in memory."""
     papermill_meta = notebook.metadata.get("papermill", {})
     kept = {key: papermill_meta[key] for key in KEPT_PAPERMILL_KEYS if key in papermill_meta}
     if kept:
@@ -92,7 +98,6 @@ def prepare_for_book(path: Path | str) -> None:
         if wanted not in tags:
             tags.append(wanted)
         cell.metadata["tags"] = tags
-    nbformat.write(notebook, path)
 
 
 def set_title(path: Path | str, title: str) -> None:
@@ -108,10 +113,16 @@ def set_title(path: Path | str, title: str) -> None:
     title
         The title text.
     """
-    from nbformat.v4 import new_markdown_cell
-
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    _title(notebook, title)
+    nbformat.write(notebook, path)
+
+
+def _title(notebook, title: str) -> None:
+    """:func:`set_title` on a notebook in memory."""
+    from nbformat.v4 import new_markdown_cell
+
     heading = f"# {title}"
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
@@ -123,7 +134,6 @@ def set_title(path: Path | str, title: str) -> None:
             break
     else:
         notebook.cells.insert(0, new_markdown_cell(heading, id="cell-title"))
-    nbformat.write(notebook, path)
 
 
 def run_notebook(
@@ -133,6 +143,7 @@ def run_notebook(
     *,
     cwd: Path | str = PROJECT_ROOT,
     kernel_name: str = KERNEL_NAME,
+    title: str = "",
 ) -> Path:
     """Execute one notebook with papermill and prepare the executed copy for the book.
 
@@ -151,6 +162,8 @@ def run_notebook(
         The kernel's working directory (the project root).
     kernel_name
         The Jupyter kernel; ``python3`` is the environment's own Python.
+    title
+        The page title to set (:func:`set_title`); ``""`` keeps the source's.
 
     Returns
     -------
@@ -181,7 +194,12 @@ def run_notebook(
         request_save_on_cell_execute=False,
         kernel_manager_class=IPCKernelManager,
     )
-    prepare_for_book(output)
+    # Made ready for the book (and titled) in one read and one write.
+    notebook = nbformat.read(output, as_version=4)
+    _prepare(notebook)
+    if title:
+        _title(notebook, title)
+    nbformat.write(notebook, output)
     return output
 
 
@@ -205,9 +223,7 @@ def execute_job(job: NotebookJob) -> NotebookRun:
     running = output.with_name(f".{output.stem}.running{output.suffix}")
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
-            run_notebook(job.source, running, job.parameters)
-            if job.title:
-                set_title(running, job.title)
+            run_notebook(job.source, running, job.parameters, title=job.title)
         except Exception as error:  # noqa: BLE001 - reported to the caller with the notebook's name
             if attempt < KERNEL_START_ATTEMPTS and is_kernel_start_failure(error):
                 continue
