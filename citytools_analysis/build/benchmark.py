@@ -421,10 +421,19 @@ SNAPSHOT_IGNORE = shutil.ignore_patterns(
     "__pycache__",
     ".pytest_cache",
     "*.egg-info",
-    "build",
     ".ipynb_checkpoints",
-    "tests",
 )
+# Left out at the top of the project only: setuptools' build/ and the tests. (As a pattern
+# for every folder, "build" also dropped the package's own build layer from the copy, and
+# the copy then ran that layer from wherever the environment had installed the package.)
+SNAPSHOT_TOP_LEVEL_IGNORE = {"build", "tests"}
+
+
+def _snapshot_ignore(folder: str, names: list[str]) -> set[str]:
+    ignored = set(SNAPSHOT_IGNORE(folder, names))
+    if Path(folder).resolve() == PROJECT_ROOT.resolve():
+        ignored |= SNAPSHOT_TOP_LEVEL_IGNORE & set(names)
+    return ignored
 
 
 def name_resolution_report(corpus: Path | str = NAME_CORPUS) -> str | None:
@@ -456,7 +465,7 @@ def name_resolution_report(corpus: Path | str = NAME_CORPUS) -> str | None:
 
 def snapshot_project(target: Path) -> Path:
     """Copy the project (package, notebooks, book sources, data) without build artefacts."""
-    shutil.copytree(PROJECT_ROOT, target, ignore=SNAPSHOT_IGNORE)
+    shutil.copytree(PROJECT_ROOT, target, ignore=_snapshot_ignore)
     return target
 
 
