@@ -22,7 +22,7 @@ import sys
 import tempfile
 import threading
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
@@ -121,6 +121,58 @@ def build_environment(project: Path) -> dict[str, str]:
     return env
 
 
+# Processes started by run_process and still running: stopped at the end of the session.
+_RUNNING: set[subprocess.Popen] = set()
+_RUNNING_LOCK = threading.Lock()
+
+
+def run_process(
+    command: list[str], *, cwd: Path, env: Mapping[str, str], timeout: float
+) -> subprocess.CompletedProcess:
+    """Run ``command`` to the end (text output captured), in a process group of its own.
+
+    Like ``subprocess.run(..., capture_output=True, text=True)``, but safe to call from a
+    thread: the process and whatever it starts (a build's notebook kernels) can be stopped
+    by :func:`stop_processes` when the test session ends first.
+    """
+    process = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=dict(env),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    with _RUNNING_LOCK:
+        _RUNNING.add(process)
+    try:
+        out, err = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        out, err = process.communicate()
+        raise
+    finally:
+        with _RUNNING_LOCK:
+            _RUNNING.discard(process)
+    return subprocess.CompletedProcess(process.args, process.returncode, out, err)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    import signal
+
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(process.pid, signal.SIGTERM)
+
+
+def stop_processes() -> None:
+    """Stop the processes (and their process groups) that run_process started and that run still."""
+    with _RUNNING_LOCK:
+        running = list(_RUNNING)
+    for process in running:
+        _stop(process)
+
+
 def build_copy(target: Path, source: Path = PROJECT_ROOT) -> Path:
     """Copy the project to ``target`` and run ``citytools build`` there, as a reader would.
 
@@ -135,14 +187,11 @@ def build_copy(target: Path, source: Path = PROJECT_ROOT) -> Path:
         If the build fails; the message ends with the tail of its log.
     """
     copy_project(target, source)
-    result = subprocess.run(
+    result = run_process(
         [sys.executable, "-c", "from citytools_analysis.cli import app; app()", "build"],
         cwd=target,
         env=build_environment(target),
-        capture_output=True,
-        text=True,
         timeout=BUILD_TIMEOUT_SECONDS,
-        check=False,
     )
     log = target / "build.log"
     log.write_text(result.stdout + "\n" + result.stderr, encoding="utf-8")

@@ -1,82 +1,148 @@
 """Session fixtures: one book built from the real data (browser, leak and reproducibility
 tests), its server, one browser; and one book built from the fixture survey (the build and
-notebook tests), so that no test file builds either again."""
+notebook tests), so that no test file builds either again.
+
+The long builds start in the background as soon as the tests are collected
+(:mod:`session_builds`), and the test files that read them run last, so that the short
+tests run while the books build.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from browser_support import build_copy, chromium_context, require_chromium, serve
+import session_builds
+from browser_support import (
+    build_copy,
+    chromium_context,
+    require_chromium,
+    serve,
+    stop_processes,
+)
+from session_builds import Background, FixtureBook, fixture_book_in_a_process
+
+__all__ = ["FixtureBook"]
+
+# Fixtures whose work is started in the background when a collected test needs them.
+_REAL_BOOK = "built_project"
+_FIXTURE_BOOK = "fixture_book"
+_SECOND_RUN = "second_run"
+_SECOND_BOOK = "second_book"
+_BUILT_LATE = {_REAL_BOOK, _FIXTURE_BOOK, _SECOND_RUN, _SECOND_BOOK}
+
+_started: dict[str, Background] = {}
+_folders: list[Path] = []
 
 
-@dataclass(frozen=True)
-class FixtureBook:
-    """A book built from the fixture survey: where everything went, and what the build did."""
+def _folder(name: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=f"citytools-{name}-"))
+    _folders.append(folder)
+    return folder
 
-    root: Path
-    survey: Path
-    processed: Path
-    generated: Path
-    build_dir: Path
-    parameters: dict
-    report: object  # citytools_analysis.build.pipeline.BuildReport
+
+def _real_book() -> Path:
+    reuse = os.environ.get("CITYTOOLS_BUILT_PROJECT")
+    return Path(reuse) if reuse else build_copy(_folder("book-build") / "project")
+
+
+def pytest_collection_modifyitems(session, config, items) -> None:
+    """Start the builds the collected tests need, and run the files that read them last.
+
+    Files stay whole (their module fixtures are set up once); the order of the tests within
+    each group is kept.
+    """
+    needed = set().union(*(set(item.fixturenames) for item in items)) if items else set()
+    # Each file waits for the latest of the builds it reads: the fixture book is ready first,
+    # then the book from the real data, then its second run.
+    waits: dict[str, int] = {}
+    for item in items:
+        names = set(item.fixturenames)
+        rank = (
+            3
+            if names & {_SECOND_RUN, _SECOND_BOOK}
+            else 2
+            if _REAL_BOOK in names
+            else 1
+            if _FIXTURE_BOOK in names
+            else 0
+        )
+        path = item.nodeid.split("::")[0]
+        waits[path] = max(waits.get(path, 0), rank)
+    items.sort(key=lambda item: waits[item.nodeid.split("::")[0]])
+    if config.option.collectonly:
+        return
+    if needed & {_REAL_BOOK, _SECOND_RUN, _SECOND_BOOK}:
+        real = _started[_REAL_BOOK] = Background(_real_book, "built_project")
+        if _SECOND_RUN in needed:
+            _started[_SECOND_RUN] = Background(
+                lambda: session_builds.second_run(real.result(), _folder("second-run")),
+                "second_run",
+            )
+        if _SECOND_BOOK in needed:
+            _started[_SECOND_BOOK] = Background(
+                lambda: session_builds.second_book(real.result(), _folder("second-book")),
+                "second_book",
+            )
+    if _FIXTURE_BOOK in needed:
+        _started[_FIXTURE_BOOK] = Background(
+            lambda: fixture_book_in_a_process(_folder("fixture-book")), "fixture_book"
+        )
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """Stop any build still running (a session ended early), and remove the builds' folders."""
+    stop_processes()
+    if not os.environ.get("CITYTOOLS_KEEP_BUILDS"):
+        for folder in _folders:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _result(name: str, start):
+    """The background work ``name`` (started at collection), or ``start()`` now."""
+    background = _started.get(name) or _started.setdefault(name, Background(start, name))
+    return background.result()
 
 
 @pytest.fixture(scope="session")
-def fixture_book(tmp_path_factory: pytest.TempPathFactory) -> FixtureBook:
+def fixture_book() -> FixtureBook:
     """The whole book (every notebook, every profile) built once from the fixture survey.
 
-    The survey is the hand-written fixture returns plus the hostile rows (HTML and
-    formula-like text in Camden's return, ``fixture_returns.write_hostile_survey``), so the
-    build, notebook and leak tests all read this one book instead of building three.
+    See :func:`session_builds.build_fixture_book`; built in a process of its own.
     """
-    import shutil
-
-    from fixture_returns import write_hostile_survey
-
-    from citytools_analysis.build import pipeline as build
-    from citytools_analysis.core.paths import BOOK_DIR, PROJECT_ROOT
-
-    base = tmp_path_factory.mktemp("fixture-book")
-    root = base / "root"
-    root.mkdir()
-    shutil.copy(PROJECT_ROOT / "_config.yml", root / "_config.yml")
-    shutil.copy(PROJECT_ROOT / "_toc.yml", root / "_toc.yml")
-    shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"))
-    survey = write_hostile_survey(base / "survey")
-    processed = root / "data" / "processed"
-    parameters = {"survey_dir": str(survey), "processed_dir": str(processed), "truth_dir": ""}
-    report = build.build_book_report(
-        2,
-        generated_dir=root / "book" / "_generated",
-        build_dir=root / "_build",
-        parameters=parameters,
-        book_root=root,
-        progress=False,
-    )
-    return FixtureBook(
-        root, survey, processed, root / "book" / "_generated", root / "_build", parameters, report
-    )
+    return _result(_FIXTURE_BOOK, lambda: fixture_book_in_a_process(_folder("fixture-book")))
 
 
 @pytest.fixture(scope="session")
-def built_project(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def built_project() -> Path:
     """A copy of the project with the book built from its real data (once per test session).
 
     ``CITYTOOLS_BUILT_PROJECT=<folder>`` reuses a copy built earlier (while writing tests).
     """
-    reuse = os.environ.get("CITYTOOLS_BUILT_PROJECT")
-    if reuse:
-        return Path(reuse)
-    target = tmp_path_factory.mktemp("book-build") / "project"
     try:
-        return build_copy(target)
+        return _result(_REAL_BOOK, _real_book)
     except RuntimeError as error:
         pytest.fail(str(error))
+
+
+@pytest.fixture(scope="session")
+def second_run(built_project: Path):
+    """The real data's notebooks run again under nbval (``session_builds.second_run``)."""
+    return _result(
+        _SECOND_RUN, lambda: session_builds.second_run(built_project, _folder("second-run"))
+    )
+
+
+@pytest.fixture(scope="session")
+def second_book(built_project: Path):
+    """The real data's web book built again (``session_builds.second_book``)."""
+    return _result(
+        _SECOND_BOOK, lambda: session_builds.second_book(built_project, _folder("second-book"))
+    )
 
 
 @pytest.fixture(scope="session")

@@ -26,3 +26,11 @@ def test_the_floors_run_as_many_notebooks_as_given_and_only_set_a_parameter(tmp_
     assert with_imports[1].source.splitlines() == benchmark.import_lines(sources[0])
     executed = nbformat.read(tmp_path / "floors" / "import-floor" / "001.ipynb", as_version=4)
     assert executed.metadata["papermill"]["parameters"] == {"value": 1}
+
+
+def test_the_snapshot_keeps_the_packages_build_layer(tmp_path):
+    # "build" is left out at the top (setuptools' output) but not inside the package: the
+    # copy must run its own build layer, not the installed project's.
+    copy = benchmark.snapshot_project(tmp_path / "copy")
+    assert (copy / "citytools_analysis" / "build" / "benchmark.py").is_file()
+    assert not (copy / "tests").exists()

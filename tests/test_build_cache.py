@@ -264,6 +264,16 @@ def test_build_report_summary_counts_runs(tmp_path):
     assert report.summary() == (
         "2 notebook(s): 1 executed, 1 reused in 2.5 s; book built in 1.0 s; total 3.5 s."
     )
+    unchanged = build.BuildReport(
+        0,
+        [build.NotebookRun(job, 0.0, reused=True)],
+        notebook_seconds=0.1,
+        book_seconds=0.0,
+        book_skipped=True,
+    )
+    assert unchanged.summary() == (
+        "1 notebook(s): 0 executed, 1 reused in 0.1 s; book unchanged, not rebuilt; total 0.1 s."
+    )
 
 
 # --- the package code a notebook runs: the modules it imports, transitively ---------------
@@ -370,3 +380,50 @@ def test_editing_one_figure_module_reruns_only_the_notebooks_that_import_it(tmp_
     runs = build.run_cached(jobs, 1, execute=fake_execute, progress=False)
     assert sorted(run.job.output.name for run in runs if not run.reused) == importing
     assert _runs(out)[len(jobs) :] == importing
+
+
+def test_a_profile_fingerprint_counts_the_authoritys_own_payments_only(tmp_path):
+    # The profile page shows the authority's IT suppliers by money paid (it_spend), which
+    # its profile digest leaves out: a changed payment re-runs that authority's profile only.
+    import shutil
+
+    from citytools_analysis.build.pipeline import _with_spend
+    from citytools_analysis.core.paths import PROCESSED_DIR
+
+    processed = tmp_path / "processed"
+    shutil.copytree(PROCESSED_DIR, processed)
+    source = NOTEBOOKS_DIR / build.PROFILE_NOTEBOOK
+    offered = {"processed_dir": str(processed)}
+    digests = {"E09000001": "a", "E09000002": "b"}
+    before = _with_spend(digests, source, offered)
+    spend = processed / "it_spend.csv"
+    lines = spend.read_text(encoding="utf-8").splitlines()
+    changed = next(n for n, line in enumerate(lines) if line.startswith("E09000001,"))
+    fields = lines[changed].split(",")
+    fields[-1] = str(float(fields[-1]) + 1)
+    lines[changed] = ",".join(fields)
+    spend.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    after = _with_spend(digests, source, offered)
+    assert after["E09000001"] != before["E09000001"]
+    assert after["E09000002"] == before["E09000002"]
+    spend.unlink()
+    gone = _with_spend(digests, source, offered)
+    assert gone["E09000002"] != before["E09000002"]
+
+
+def test_a_notebook_run_again_to_the_same_bytes_keeps_its_file_and_time(tmp_path):
+    # Jupyter Book re-reads a page whose file is newer: same bytes, same file, same time.
+    import os
+
+    from citytools_analysis.build.execute import settle
+
+    output = tmp_path / "page.ipynb"
+    output.write_text("same")
+    os.utime(output, ns=(1_000_000_000, 1_000_000_000))
+    made = tmp_path / ".page.running.ipynb"
+    made.write_text("same")
+    assert settle(made, output) is False
+    assert not made.exists() and output.stat().st_mtime_ns == 1_000_000_000
+    made.write_text("changed")
+    assert settle(made, output) is True
+    assert not made.exists() and output.read_text() == "changed"

@@ -94,10 +94,12 @@ def test_the_book_step_is_skipped_when_nothing_it_reads_changed(tmp_path, monkey
         return len(log.read_text().splitlines()) if log.exists() else 0
 
     assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 1
+    assert book.book_is_current(root, root / "_build")
     assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 1  # skipped
     (root / "book" / "_generated" / ".02_overview.ipynb.build-key").write_text("k")
     assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 1  # hidden
     page.write_text('{"changed": 1}', encoding="utf-8")
+    assert not book.book_is_current(root, root / "_build")
     assert book.build_html(root, root / "_build", quiet=True) == 0 and runs() == 2
     assert book.build_html(root, root / "_build", quiet=True, full=True) == 0 and runs() == 3
     (root / "_build" / "html" / "index.html").unlink()  # the book is gone: build it again

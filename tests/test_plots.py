@@ -225,7 +225,7 @@ def test_tile_map_writes_a_note_under_each_value(authorities):
     assert words.count("Survey") == 1 and words.count("Register") == 1
 
 
-# --- the theme without scipy.stats: the same rcParams, the same PNG bytes -------------------
+# --- the theme without scipy.stats or scipy.cluster: the same rcParams, the same PNG bytes --
 
 _THEMED_FIGURE = """
 import hashlib, json, sys
@@ -241,6 +241,7 @@ fig = plots.ranked_bar_chart(table, category="supplier", series=["kept", "ended"
                              ylabel="Supplier")
 params = {{key: str(value) for key, value in matplotlib.rcParams.items()}}
 print(json.dumps({{"stats_imported": "scipy.stats" in sys.modules,
+                  "cluster_imported": "scipy.cluster" in sys.modules,
                   "rc": hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest(),
                   "png": hashlib.sha256(plots.figure_png(fig)).hexdigest()}}))
 """
@@ -264,4 +265,5 @@ def test_the_theme_does_not_import_scipy_stats_and_draws_the_same_figure():
     light = _themed("")
     usual = _themed("import scipy.stats, seaborn  # seaborn imported the usual way")
     assert light["stats_imported"] is False and usual["stats_imported"] is True
+    assert light["cluster_imported"] is False and usual["cluster_imported"] is True
     assert light["rc"] == usual["rc"] and light["png"] == usual["png"]

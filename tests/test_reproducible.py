@@ -30,29 +30,16 @@ What must be equal
 from __future__ import annotations
 
 import filecmp
-import os
-import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import nbformat
 import pytest
-from browser_support import build_environment, copy_project
+from session_builds import executed_notebooks
 
 from citytools_analysis.build.pipeline import CLEANING_NOTEBOOK
 from citytools_analysis.core.paths import PROCESSED_DIR
 
-NBVAL_TIMEOUT_SECONDS = 3600
 IMAGE_TYPES = ("image/png", "image/jpeg", "image/svg+xml", "image/gif")
-
-
-def executed_notebooks(project: Path) -> list[Path]:
-    """A build's executed notebooks, the cleaning notebook first, then in path order."""
-    generated = project / "book" / "_generated"
-    found = sorted(generated.rglob("*.ipynb"), key=lambda p: p.relative_to(generated).as_posix())
-    found = [p for p in found if ".ipynb_checkpoints" not in p.parts]
-    return sorted(found, key=lambda p: p.name != CLEANING_NOTEBOOK)
 
 
 def bare_image_outputs(path: Path) -> list[str]:
@@ -77,89 +64,6 @@ def differing_files(first: Path, second: Path) -> list[str]:
         if not filecmp.cmp(first / name, second / name, shallow=False)
     ]
     return differ
-
-
-def _sanitize_file(path: Path, folders: list[Path]) -> Path:
-    """An nbval sanitize file that writes each project folder as ``<project>``."""
-    import re
-
-    sections = [
-        f"[project-folder-{number}]\nregex: {re.escape(str(folder))}\nreplace: <project>\n"
-        for number, folder in enumerate(folders)
-    ]
-    path.write_text("\n".join(sections), encoding="utf-8")
-    return path
-
-
-@pytest.fixture(scope="module")
-def second_run(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """A fresh copy of the inputs in which nbval re-executes the first build's notebooks.
-
-    The inputs are copied from the first build's own copy of the project (so an edit to the
-    working tree while the tests run cannot change them), without its outputs:
-    ``data/processed/`` is removed, and the cleaning notebook must write it again. Each
-    executed notebook is copied into the root of the new copy (sub-folders written as
-    ``__``), so its kernel starts in the project root as in the build.
-    """
-    project = copy_project(tmp_path_factory.mktemp("second-run") / "project", built_project)
-    shutil.rmtree(project / "data" / "processed")
-    generated = built_project / "book" / "_generated"
-    copies = []
-    for path in executed_notebooks(built_project):
-        target = project / ("nbval__" + path.relative_to(generated).as_posix().replace("/", "__"))
-        target.write_bytes(path.read_bytes())
-        copies.append(target)
-    sanitize = _sanitize_file(project / "nbval-sanitize.cfg", [built_project, project])
-    command = [
-        sys.executable,
-        "-m",
-        "pytest",
-        "-q",
-        "-p",
-        "no:cacheprovider",
-        "-o",
-        "addopts=",
-        "--nbval",
-        "--nbval-current-env",
-        "--nbval-sanitize-with",
-        str(sanitize),
-    ]
-    environment = build_environment(project)
-
-    def nbval(batches: list[list[Path]]) -> list[subprocess.CompletedProcess]:
-        """nbval over each batch at once, one process per batch (as the build's pool)."""
-        running = [
-            subprocess.Popen(
-                [*command, *map(str, batch)],
-                cwd=project,
-                env=environment,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                text=True,
-            )
-            for batch in batches
-            if batch
-        ]
-        done = []
-        for process in running:
-            out, err = process.communicate(timeout=NBVAL_TIMEOUT_SECONDS)
-            done.append(subprocess.CompletedProcess(process.args, process.returncode, out, err))
-        return done
-
-    # The cleaning notebook first (it writes data/processed/), then the others split
-    # across one nbval process per core, instead of one after another.
-    cleaning, others = copies[:1], copies[1:]
-    workers = max(1, os.cpu_count() or 1)
-    results = nbval([cleaning])
-    if results[0].returncode == 0:
-        results += nbval([others[number::workers] for number in range(workers)])
-    result = subprocess.CompletedProcess(
-        command,
-        max(r.returncode for r in results),
-        "\n".join(r.stdout for r in results),
-        "\n".join(r.stderr for r in results),
-    )
-    return project, result
 
 
 @pytest.mark.slow
@@ -229,46 +133,6 @@ def test_bare_image_outputs_are_found(tmp_path):
     path = tmp_path / "n.ipynb"
     nbformat.write(notebook, path)
     assert bare_image_outputs(path) == ["n.ipynb cell 1: image/png"]
-
-
-@pytest.fixture(scope="module")
-def second_book(built_project: Path, tmp_path_factory) -> tuple[Path, subprocess.CompletedProcess]:
-    """The web book built again from the first build's executed notebooks, in a new folder.
-
-    A fresh copy of the first build's inputs gets its executed notebooks, its release and
-    its ``_build`` folder, and ``jupyter-book`` (through ``pipeline.build_html``, as
-    ``citytools build`` calls it) builds again over it, as a second ``citytools build``
-    in place would. Re-executing the notebooks is what
-    ``second_run`` checks; this checks the step from notebooks to pages.
-    """
-    project = copy_project(tmp_path_factory.mktemp("second-book") / "project", built_project)
-    shutil.copytree(built_project / "book" / "_generated", project / "book" / "_generated")
-    # The first build's output too: the second writes over it, as a rebuild in place does.
-    shutil.copytree(built_project / "_build", project / "_build")
-    shutil.rmtree(project / "data" / "processed")
-    shutil.copytree(built_project / "data" / "processed", project / "data" / "processed")
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            (
-                "import sys; from citytools_analysis.build.pipeline import build_html; "
-                "from citytools_analysis.build import publish; "
-                "from citytools_analysis.core.paths import BUILD_DIR; "
-                "code = build_html(full=True, quiet=True); "
-                # the build publishes the staged downloads and API after the pages
-                "code == 0 and publish.install(BUILD_DIR / publish.STAGING_FOLDER, BUILD_DIR / 'html'); "
-                "sys.exit(code)"
-            ),
-        ],
-        cwd=project,
-        env=build_environment(project),
-        capture_output=True,
-        text=True,
-        timeout=NBVAL_TIMEOUT_SECONDS,
-        check=False,
-    )
-    return project, result
 
 
 @pytest.mark.slow

@@ -84,6 +84,26 @@ def book_key(book_root: Path | str = PROJECT_ROOT) -> str:
     return digest.hexdigest()
 
 
+def book_is_current(
+    book_root: Path | str = PROJECT_ROOT, build_dir: Path | str = BUILD_DIR
+) -> bool:
+    """Whether the built book in ``build_dir/html`` was made from what is there now.
+
+    True when the book is there and :func:`book_key` equals the key of its last successful
+    build: :func:`build_html` would then not start Jupyter Book at all.
+    """
+    return _is_current(Path(build_dir), book_key(book_root))
+
+
+def _is_current(build_dir: Path, key: str) -> bool:
+    stored = build_dir / BOOK_KEY
+    return (
+        (build_dir / "html" / "index.html").is_file()
+        and stored.is_file()
+        and stored.read_text(encoding="utf-8").strip() == key
+    )
+
+
 def jupyter_book_command() -> list[str]:
     """The ``jupyter-book`` executable of this environment (beside ``sys.executable``)."""
     beside = Path(sys.executable).parent / "jupyter-book"
@@ -149,12 +169,7 @@ def build_html(
         command.append("--all")
     key = book_key(book_root)
     stored = build_dir / BOOK_KEY
-    if (
-        not full
-        and (build_dir / "html" / "index.html").is_file()
-        and stored.is_file()
-        and stored.read_text(encoding="utf-8").strip() == key
-    ):
+    if not full and _is_current(build_dir, key):
         return 0  # nothing the HTML is made from has changed since the last build
     stored.unlink(missing_ok=True)
     # The pages are always written afresh (the doctrees stay, so only changed pages are read

@@ -75,6 +75,12 @@ def prepare_for_book(path: Path | str) -> None:
     """
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    _prepare(notebook)
+    nbformat.write(notebook, path)
+
+
+def _prepare(notebook) -> None:
+    """:func:`prepare_for_book` on a notebook in memory."""
     papermill_meta = notebook.metadata.get("papermill", {})
     kept = {key: papermill_meta[key] for key in KEPT_PAPERMILL_KEYS if key in papermill_meta}
     if kept:
@@ -92,7 +98,6 @@ def prepare_for_book(path: Path | str) -> None:
         if wanted not in tags:
             tags.append(wanted)
         cell.metadata["tags"] = tags
-    nbformat.write(notebook, path)
 
 
 def set_title(path: Path | str, title: str) -> None:
@@ -108,10 +113,16 @@ def set_title(path: Path | str, title: str) -> None:
     title
         The title text.
     """
-    from nbformat.v4 import new_markdown_cell
-
     path = Path(path)
     notebook = nbformat.read(path, as_version=4)
+    _title(notebook, title)
+    nbformat.write(notebook, path)
+
+
+def _title(notebook, title: str) -> None:
+    """:func:`set_title` on a notebook in memory."""
+    from nbformat.v4 import new_markdown_cell
+
     heading = f"# {title}"
     for cell in notebook.cells:
         if cell.cell_type == "markdown":
@@ -123,7 +134,6 @@ def set_title(path: Path | str, title: str) -> None:
             break
     else:
         notebook.cells.insert(0, new_markdown_cell(heading, id="cell-title"))
-    nbformat.write(notebook, path)
 
 
 def run_notebook(
@@ -133,6 +143,7 @@ def run_notebook(
     *,
     cwd: Path | str = PROJECT_ROOT,
     kernel_name: str = KERNEL_NAME,
+    title: str = "",
 ) -> Path:
     """Execute one notebook with papermill and prepare the executed copy for the book.
 
@@ -151,6 +162,8 @@ def run_notebook(
         The kernel's working directory (the project root).
     kernel_name
         The Jupyter kernel; ``python3`` is the environment's own Python.
+    title
+        The page title to set (:func:`set_title`); ``""`` keeps the source's.
 
     Returns
     -------
@@ -175,9 +188,18 @@ def run_notebook(
         cwd=str(cwd),
         progress_bar=False,
         log_output=False,
+        # Papermill otherwise writes the whole notebook (serialised and validated) before
+        # and after every cell, for watching a long run; the executed copy is written once,
+        # at the end (and on an error, with the error shown), with the same content.
+        request_save_on_cell_execute=False,
         kernel_manager_class=IPCKernelManager,
     )
-    prepare_for_book(output)
+    # Made ready for the book (and titled) in one read and one write.
+    notebook = nbformat.read(output, as_version=4)
+    _prepare(notebook)
+    if title:
+        _title(notebook, title)
+    nbformat.write(notebook, output)
     return output
 
 
@@ -194,18 +216,43 @@ def execute_job(job: NotebookJob) -> NotebookRun:
     NotebookRun
     """
     started = time.perf_counter()
+    output = Path(job.output)
+    # Run into a hidden file beside the output, then keep the output as it is (bytes and
+    # modification time) when the run made the same bytes again: Jupyter Book re-reads only
+    # the pages whose files changed.
+    running = output.with_name(f".{output.stem}.running{output.suffix}")
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         try:
-            run_notebook(job.source, job.output, job.parameters)
-            if job.title:
-                set_title(job.output, job.title)
+            run_notebook(job.source, running, job.parameters, title=job.title)
         except Exception as error:  # noqa: BLE001 - reported to the caller with the notebook's name
             if attempt < KERNEL_START_ATTEMPTS and is_kernel_start_failure(error):
                 continue
+            if running.exists():  # the partly executed notebook, with its error shown
+                os.replace(running, output)
             message = f"{type(error).__name__}: {error}".strip()
             return NotebookRun(job, time.perf_counter() - started, message)
+        settle(running, output)
         return NotebookRun(job, time.perf_counter() - started)
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+def settle(made: Path, output: Path) -> bool:
+    """Move ``made`` to ``output``, unless ``output`` already holds the same bytes.
+
+    Returns
+    -------
+    bool
+        Whether ``output`` changed (``made`` is gone either way).
+    """
+    import filecmp
+
+    if not made.exists():  # nothing was written (a stand-in runner, in tests)
+        return False
+    if output.is_file() and filecmp.cmp(made, output, shallow=False):
+        made.unlink()
+        return False
+    os.replace(made, output)
+    return True
 
 
 def is_kernel_start_failure(error: BaseException) -> bool:

@@ -22,13 +22,14 @@ from __future__ import annotations
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
-from citytools_analysis.build.book import build_html, jupyter_book_command
+from citytools_analysis.build.book import book_is_current, build_html, jupyter_book_command
 from citytools_analysis.build.execute import (
     KEPT_PAPERMILL_KEYS,
     KERNEL_NAME,
@@ -247,6 +248,10 @@ class BuildReport:
     runs: list[NotebookRun]
     notebook_seconds: float
     book_seconds: float
+    # The book was already current (nothing it is made from changed): not built again.
+    book_skipped: bool = False
+    # Seconds spent in each step of the build, in order (see :func:`build_book_report`).
+    phases: dict[str, float] = field(default_factory=dict)
 
     @property
     def executed(self) -> list[NotebookRun]:
@@ -266,12 +271,14 @@ class BuildReport:
     def summary(self) -> str:
         """One line: executed, reused, failed, times."""
         failed = sum(1 for run in self.runs if not run.ok)
-        book = (
-            "book not built"
-            if self.code == 1 and failed
-            else f"book built in {self.book_seconds:.1f} s"
-            + ("" if self.code == 0 else f" (FAILED, exit code {self.code})")
-        )
+        if self.code == 1 and failed:
+            book = "book not built"
+        elif self.book_skipped and self.code == 0:
+            book = "book unchanged, not rebuilt"
+        else:
+            book = f"book built in {self.book_seconds:.1f} s" + (
+                "" if self.code == 0 else f" (FAILED, exit code {self.code})"
+            )
         return (
             f"{len(self.runs)} notebook(s): {len(self.executed)} executed, "
             f"{len(self.reused)} reused"
@@ -370,6 +377,37 @@ def _profile_context(jobs_source: Path, parameters: Mapping[str, Any]):
     return london
 
 
+def _with_spend(
+    fingerprints: Mapping[str, str], source: Path, parameters: Mapping[str, Any]
+) -> dict[str, str]:
+    """Each profile's digest, and the authority's own rows of ``it_spend`` (or their absence).
+
+    The profile page shows the authority's IT suppliers by money paid, read from the
+    release's ``it_spend`` table, which its profile tables (and so its digest) leave out: a
+    changed payment re-runs that authority's profile, and no other.
+    """
+    import hashlib
+
+    from citytools_analysis.release.processed import read_table
+
+    effective = {**notebook_defaults(source), **_offered(source, dict(parameters))}
+    processed_dir = _resolve(effective.get("processed_dir", PROCESSED_DIR))
+    spend = (
+        read_table("it_spend", processed_dir)
+        if (processed_dir / "it_spend.csv").is_file()
+        else None
+    )
+    combined = {}
+    for code, digest in fingerprints.items():
+        rows = (
+            "absent"
+            if spend is None
+            else spend[spend["gss_code"] == code].to_csv(index=False, lineterminator="\n")
+        )
+        combined[code] = hashlib.sha256(f"{digest}\0spend\0{rows}".encode()).hexdigest()
+    return combined
+
+
 def build_book_report(
     jobs: int | None = None,
     *,
@@ -432,6 +470,14 @@ def build_book_report(
         If an authority code is not in the reference list.
     """
     started = time.perf_counter()
+    phases: dict[str, float] = {}
+    clock = [started]
+
+    def lap(name: str) -> None:
+        now = time.perf_counter()
+        phases[name] = phases.get(name, 0.0) + now - clock[0]
+        clock[0] = now
+
     parameters = dict(parameters or {})
     if "previous_dir" not in parameters:
         # The book is built for the latest round; the chapters and profiles that show what
@@ -450,6 +496,7 @@ def build_book_report(
     remove_stale(
         generated_dir, [job.output for job in (cleaning, *chapters, *explorers, *planned_profiles)]
     )
+    lap("planning")
 
     from tqdm import tqdm
 
@@ -461,46 +508,75 @@ def build_book_report(
         first = run_cached(
             [cleaning], 1, execute=execute, force=force, bar=bar, scheduler=scheduler
         )
+        lap("cleaning notebook")
         if _failures(first):
-            return BuildReport(1, first, time.perf_counter() - started, 0.0)
+            return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
 
-        _store_findings(chapters, store)
-        profiles = []
-        if planned_profiles:
-            from citytools_analysis.metrics.profiles import profile_digests, save_context
-
-            london = _profile_context(planned_profiles[0].source, parameters)
-            known = set(london.authorities["gss_code"])
-            fingerprints = profile_digests(london, [code for code in codes if code in known])
-            context = save_context(london, generated_dir / CONTEXT_FILE)
-            profiles = plan_profiles(
-                codes,
-                notebooks_dir,
-                generated_dir,
-                {**parameters, "context_file": str(context)},
-                fingerprints,
+        # The release's downloads, database and JSON API (build/publish.py) are made from the
+        # processed tables alone: they are staged in a thread of this process while the
+        # notebooks run in their own processes, listed by the book, and copied into the
+        # site after it.
+        with ThreadPoolExecutor(1, thread_name_prefix="citytools-stage") as background:
+            staging = background.submit(
+                _stage_downloads, parameters, build_dir, generated_dir, reference_dir, force
             )
-        rest = [*chapters, *explorers, *profiles]
-        runs = [
-            *first,
-            *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
-        ]
-        executed_at = time.perf_counter()
+            _store_findings(chapters, store)
+            lap("findings store")
+            profiles = []
+            if planned_profiles:
+                context = _profile_context(planned_profiles[0].source, parameters)
+                profiles = plan_profiles(
+                    codes,
+                    notebooks_dir,
+                    generated_dir,
+                    {**parameters, "context_file": str(generated_dir / CONTEXT_FILE)},
+                    _profile_fingerprints(
+                        context, codes, generated_dir, planned_profiles, parameters
+                    ),
+                )
+            lap("profile context")
+            rest = [*chapters, *explorers, *profiles]
+            runs = [
+                *first,
+                *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
+            ]
+            lap("other notebooks")
+            executed_at = time.perf_counter()
+            staged = staging.result()
+            lap("downloads staged (waiting for)")
         if _failures(runs):
-            return BuildReport(1, runs, executed_at - started, 0.0)
+            return BuildReport(1, runs, executed_at - started, 0.0, phases=phases)
         bar.set_postfix_str("the web book")
-        # The release's downloads, database and JSON API: staged before the book (whose
-        # "Using the data" page lists them), copied into the site after it (build/publish.py).
-        staged = _stage_downloads(parameters, build_dir, generated_dir, reference_dir, force)
-        code = build_html(book_root, build_dir, full=force, quiet=True)
+        skipped = not force and book_is_current(book_root, build_dir)
+        code = 0 if skipped else build_html(book_root, build_dir, full=force, quiet=True)
+        lap("web book")
         if code == 0:
             from citytools_analysis.build import publish
 
             publish.install(staged, Path(build_dir) / "html")
-    report = BuildReport(code, runs, executed_at - started, time.perf_counter() - executed_at)
+            lap("downloads published")
+    report = BuildReport(
+        code, runs, executed_at - started, time.perf_counter() - executed_at, skipped, phases
+    )
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)
     return report
+
+
+def _profile_fingerprints(
+    london, codes: list[str], generated_dir: Path, planned: list[NotebookJob], parameters
+) -> dict[str, str]:
+    """Save the profiles' London-wide context for their runs; return each profile's digest."""
+    from citytools_analysis.metrics.profiles import profile_digests, save_context
+
+    known = set(london.authorities["gss_code"])
+    fingerprints = _with_spend(
+        profile_digests(london, [code for code in codes if code in known]),
+        planned[0].source,
+        parameters,
+    )
+    save_context(london, generated_dir / CONTEXT_FILE)
+    return fingerprints
 
 
 def build_book(
