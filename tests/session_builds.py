@@ -93,7 +93,9 @@ def build_fixture_book(base: Path) -> FixtureBook:
     shutil.copytree(BOOK_DIR, root / "book", ignore=shutil.ignore_patterns("_generated"))
     survey = write_hostile_survey(base / "survey")
     processed = root / "data" / "processed"
-    parameters = {"survey_dir": str(survey), "processed_dir": str(processed), "truth_dir": ""}
+    parameters = build.with_previous_round(
+        {"survey_dir": str(survey), "processed_dir": str(processed), "truth_dir": ""}
+    )
     report = build.build_book_report(
         2,
         generated_dir=root / "book" / "_generated",

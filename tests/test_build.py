@@ -194,7 +194,10 @@ def test_whole_build_makes_an_offline_book_with_accessible_figures(fixture_book,
     runs = build.run_jobs([cleaning_job], 1, progress=False)
     runs += build.run_jobs(others, 2, progress=False)
     assert all(run.ok for run in runs)
-    assert {path.name: path.read_bytes() for path in again.glob("*.ipynb")} == first
+    second = {path.name: path.read_bytes() for path in again.glob("*.ipynb")}
+    assert sorted(second) == sorted(first)
+    # Names only: a byte-for-byte diff of whole notebooks takes pytest minutes to print.
+    assert [name for name in sorted(first) if second[name] != first[name]] == []
 
 
 @pytest.mark.slow

@@ -408,6 +408,22 @@ def _with_spend(
     return combined
 
 
+def with_previous_round(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters offered to the notebooks, with ``previous_dir`` when not given.
+
+    The book is built for the latest round; the chapters and profiles that show what changed
+    compare it with the round before. Its release is named here (so that the cache keys on
+    it, and a re-run of the same jobs injects the same value) after being cleaned again if
+    its files or the cleaning code changed (:mod:`.rounds`); ``""`` when there is none.
+    """
+    offered = dict(parameters or {})
+    if "previous_dir" not in offered:
+        refresh_earlier_rounds()
+        previous = previous_release_dir()
+        offered["previous_dir"] = str(previous) if previous else ""
+    return offered
+
+
 def build_book_report(
     jobs: int | None = None,
     *,
@@ -478,14 +494,7 @@ def build_book_report(
         phases[name] = phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
-    parameters = dict(parameters or {})
-    if "previous_dir" not in parameters:
-        # The book is built for the latest round; the chapters and profiles that show what
-        # changed compare it with the round before (named here so that the cache keys on it),
-        # whose release is cleaned first if its files or the cleaning code changed.
-        refresh_earlier_rounds()
-        previous = previous_release_dir()
-        parameters["previous_dir"] = str(previous) if previous else ""
+    parameters = with_previous_round(parameters)
     generated_dir = Path(generated_dir)
     reference_dir = parameters.get("reference_dir")
     codes = profile_authorities(_resolve(reference_dir) if reference_dir else None, authorities)
