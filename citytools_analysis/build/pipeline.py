@@ -420,7 +420,14 @@ def with_previous_round(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
     if "previous_dir" not in offered:
         refresh_earlier_rounds()
         previous = previous_release_dir()
-        offered["previous_dir"] = str(previous) if previous else ""
+        if previous is None:
+            offered["previous_dir"] = ""
+        elif previous.is_relative_to(PROJECT_ROOT):
+            # Relative to the project, as the notebooks' own defaults are, so that a copy of
+            # the project run again reads (and cites) its own earlier release.
+            offered["previous_dir"] = previous.relative_to(PROJECT_ROOT).as_posix()
+        else:
+            offered["previous_dir"] = str(previous)
     return offered
 
 

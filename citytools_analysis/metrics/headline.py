@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.core.rounds import current_round, previous_release_dir
+from citytools_analysis.core.rounds import list_rounds, previous_round
 from citytools_analysis.metrics.findings import collect_findings
 from citytools_analysis.metrics.recommendations import Thresholds, recommend
 from citytools_analysis.metrics.round_comparison import (
@@ -143,6 +143,23 @@ def headline_findings(
     }
 
 
+def _previous_release(processed_dir: Path | str) -> Path | str:
+    """The release of the round before the release's own round (its data package's
+    ``round``), when the project holds that round and an earlier one; else ``""``."""
+    package = Path(processed_dir) / "datapackage.json"
+    try:
+        round_name = json.loads(package.read_text(encoding="utf-8")).get("round")
+    except (OSError, ValueError):
+        return ""
+    held = {one.name for one in list_rounds()}
+    if not round_name or round_name not in held:
+        return ""
+    earlier = previous_round(round_name)
+    if earlier is None or not (earlier.release_dir / "systems.csv").is_file():
+        return ""
+    return earlier.release_dir
+
+
 def headline_findings_json(
     processed_dir: Path | str,
     *,
@@ -155,14 +172,12 @@ def headline_findings_json(
     """The headline findings of a processed folder as indented JSON (stable byte for byte).
 
     See :func:`headline_findings` for the keys. ``previous_dir`` is the release of the round
-    before (``None``: for the current round's release, the round before it, if the project
-    holds one, else none; ``""``: none); its change figures are ``changes_since_previous_round`` and feed the rules.
+    before (``None``: the round before the release's own round, as its data package names
+    it, when the project holds both; ``""``: none); its change figures are ``changes_since_previous_round`` and feed the rules.
     """
     data = load_processed(processed_dir)
     if previous_dir is None:
-        # The round before is known only for the current round's release (data/processed/).
-        current = Path(processed_dir).resolve() == current_round().release_dir.resolve()
-        previous_dir = (previous_release_dir() or "") if current else ""
+        previous_dir = _previous_release(processed_dir)
     evidence = None
     if str(previous_dir):
         parameters = report_parameters(
