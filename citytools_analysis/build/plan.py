@@ -19,9 +19,9 @@ from typing import Any
 from citytools_analysis.core.paths import (
     GENERATED_DIR,
     NOTEBOOKS_DIR,
-    PROJECT_ROOT,
     RAW_DIR,
     REFERENCE_DIR,
+    project_path,
 )
 
 CLEANING_NOTEBOOK = "01_clean_survey.ipynb"
@@ -273,8 +273,7 @@ def plan_profiles(
 
 
 def _resolve(value: Any) -> Path:
-    path = Path(str(value))
-    return path if path.is_absolute() else PROJECT_ROOT / path
+    return project_path(str(value))
 
 
 def job_inputs(job: NotebookJob) -> tuple[Path, ...]:

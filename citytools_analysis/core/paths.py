@@ -26,3 +26,9 @@ TRUTH_ROUNDS_DIR = TRUTH_DIR / "rounds"
 # The findings, computed once per build for every chapter (a build artefact keyed by content:
 # see metrics/findings_store.py), never part of the release.
 FINDINGS_STORE = BUILD_DIR / ".findings.pickle"
+
+
+def project_path(folder: Path | str) -> Path:
+    """A path as notebooks and commands take it: relative to the project root, or absolute."""
+    folder = Path(folder)
+    return folder if folder.is_absolute() else PROJECT_ROOT / folder

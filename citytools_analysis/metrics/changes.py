@@ -76,6 +76,12 @@ def change_classes(reference_dir: Path | str = REFERENCE_DIR) -> pd.DataFrame:
     return pd.read_csv(Path(reference_dir) / "change_classes.csv", dtype=str, keep_default_na=False)
 
 
+def change_labels(reference_dir: Path | str = REFERENCE_DIR) -> dict[str, str]:
+    """Change class → the label readers see (``change_classes.csv``)."""
+    classes = change_classes(reference_dir)
+    return dict(zip(classes["change"], classes["label"]))
+
+
 @dataclass(frozen=True)
 class RoundRelease:
     """What the comparison needs of one release: its round, who answered, what they said."""

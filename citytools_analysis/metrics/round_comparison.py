@@ -16,7 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.core.paths import PROJECT_ROOT
+from citytools_analysis.core.paths import project_path
 from citytools_analysis.core.rounds import previous_release_dir
 from citytools_analysis.metrics import changes as change_metrics
 from citytools_analysis.metrics.collaboration import joint_procurement
@@ -160,7 +160,7 @@ def compare_with_previous(
     (:func:`citytools_analysis.core.rounds.previous_release_dir`). Parameters left ``None``
     take the report's configured value.
     """
-    earlier = _project_folder(previous_dir) if str(previous_dir) else previous_release_dir()
+    earlier = project_path(previous_dir) if str(previous_dir) else previous_release_dir()
     if earlier is None:
         return None
     configured = report_parameters(
@@ -168,13 +168,8 @@ def compare_with_previous(
     )
     return compare_releases(
         earlier,
-        _project_folder(later_dir),
+        project_path(later_dir),
         window_months=configured.window_months,
         min_authorities=configured.min_authorities,
         horizon_years=configured.horizon_years,
     )
-
-
-def _project_folder(folder: Path | str) -> Path:
-    folder = Path(folder)
-    return folder if folder.is_absolute() else PROJECT_ROOT / folder

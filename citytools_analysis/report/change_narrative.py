@@ -7,7 +7,8 @@ import pandas as pd
 from citytools_analysis.metrics.changes import OPPORTUNITY_OUTCOMES
 
 
-def _share(part: int, whole: int) -> str:
+def share(part: int, whole: int) -> str:
+    """A whole-percent share for a sentence, or "none" when there is no whole."""
     return f"{part / whole:.0%}" if whole else "none"
 
 
@@ -38,8 +39,8 @@ def changes_summary(
         f"Between round {earlier_round} and round {later_round}, {matched} systems were seen in both "
         f"rounds at authorities that answered both. {int(counts.get('continued', 0))} continued on the "
         f"same contract; {int(counts.get('renewed', 0))} were renewed or extended with the same product "
-        f"and supplier; {switched} ({_share(switched, matched)}) changed supplier or product. "
-        f"Of the {relet_total} contracts let again, {renewed} ({_share(renewed, relet_total)}) went back "
+        f"and supplier; {switched} ({share(switched, matched)}) changed supplier or product. "
+        f"Of the {relet_total} contracts let again, {renewed} ({share(renewed, relet_total)}) went back "
         f"to the incumbent. {int(counts.get('new', 0))} systems are new and "
         f"{int(counts.get('retired', 0))} were retired; {int(counts.get('not_observed', 0))} systems "
         "belong to authorities that answered only one of the two rounds and are not compared."

@@ -13,7 +13,7 @@ from datetime import date
 from pathlib import Path
 
 from citytools_analysis.core.parameters import ReportParameters, report_parameters
-from citytools_analysis.core.paths import FINDINGS_STORE, PROJECT_ROOT
+from citytools_analysis.core.paths import FINDINGS_STORE, project_path
 from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.findings_store import chapter_findings
 from citytools_analysis.metrics.recommendations import authority_names
@@ -75,8 +75,7 @@ def open_chapter(
         what this chapter would compute; ``None`` or ``""`` always computes.
     """
     plots.apply_theme()
-    folder = Path(processed_dir)
-    folder = folder if folder.is_absolute() else PROJECT_ROOT / folder
+    folder = project_path(processed_dir)
     data = load_processed(folder)
     parameters = report_parameters(
         as_of=as_of,

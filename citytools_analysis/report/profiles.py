@@ -13,7 +13,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from citytools_analysis.core.paths import PROJECT_ROOT
+from citytools_analysis.core.paths import project_path
+from citytools_analysis.metrics.changes import change_labels
 from citytools_analysis.metrics.profiles import (
     FROM_REGISTERS,
     MAP_SHARED,
@@ -254,7 +255,7 @@ def changes_markdown(profile: AuthorityProfile) -> str:
             f"the other round: nothing is said of what changed, and no system is called retired."
         )
     counts = profile.changes["change"].value_counts()
-    labels = _change_labels()
+    labels = change_labels()
     parts = [
         f"{_count(int(counts[change]), 'system')} {labels[change].lower()}"
         for change in labels
@@ -269,7 +270,7 @@ def display_changes(profile: AuthorityProfile) -> pd.DataFrame:
     """Every system that changed since the previous round (all but *continued*), readers' headings."""
     if profile.changes is None:
         return pd.DataFrame()
-    labels = _change_labels()
+    labels = change_labels()
     moved = profile.changes[~profile.changes["change"].isin(("continued", "not_observed"))]
     return pd.DataFrame(
         {
@@ -284,13 +285,6 @@ def display_changes(profile: AuthorityProfile) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
-def _change_labels() -> dict[str, str]:
-    from citytools_analysis.metrics.changes import change_classes
-
-    classes = change_classes()
-    return dict(zip(classes["change"], classes["label"]))
-
-
 def changes_section(profile: AuthorityProfile) -> Section:
     """The profile's changes since the previous round: the paragraph, then the changed systems."""
     table = display_changes(profile)
@@ -299,7 +293,7 @@ def changes_section(profile: AuthorityProfile) -> Section:
 
 def money_paid(processed_dir: Path | str, gss_code: str) -> Section:
     """What the authority paid its IT suppliers, by financial year, from its payment files."""
-    folder = _project_path(processed_dir)
+    folder = project_path(processed_dir)
     if not (folder / "it_spend.csv").is_file():
         return Section("No payment files were read for this build.")
     from citytools_analysis.metrics import spend
@@ -331,21 +325,16 @@ def open_london(
     """The London-wide tables: the build's precomputed file, else computed here."""
     plots.apply_theme()
     if context_file:
-        return read_context(_project_path(context_file))
+        return read_context(project_path(context_file))
     return load_london(
-        _project_path(processed_dir),
-        _project_path(reference_dir) if reference_dir else None,
+        project_path(processed_dir),
+        project_path(reference_dir) if reference_dir else None,
         previous_dir,
         as_of=as_of or None,
         horizon_years=horizon_years,
         window_months=window_months,
         min_authorities=min_authorities,
     )
-
-
-def _project_path(folder: Path | str) -> Path:
-    folder = Path(folder)
-    return folder if folder.is_absolute() else PROJECT_ROOT / folder
 
 
 def partners_markdown(profile: AuthorityProfile) -> str:

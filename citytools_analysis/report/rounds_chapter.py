@@ -69,11 +69,6 @@ def evidence(comparison: RoundComparison | None) -> ChangeEvidence | None:
     return None if comparison is None else change_evidence(comparison)
 
 
-def _labels() -> dict[str, str]:
-    classes = changes.change_classes()
-    return dict(zip(classes["change"], classes["label"]))
-
-
 def summary(comparison: RoundComparison | None) -> Section:
     """The opening paragraph and the count of systems by change."""
     if comparison is None:
@@ -84,7 +79,7 @@ def summary(comparison: RoundComparison | None) -> Section:
     table = (
         counts.rename_axis("change")
         .reset_index(name="systems")
-        .assign(change=lambda t: t["change"].map(_labels()))
+        .assign(change=lambda t: t["change"].map(changes.change_labels()))
         .rename(columns={"change": "Change", "systems": "Systems"})
     )
     text = change_narrative.changes_summary(
@@ -104,7 +99,7 @@ def switching_by_area(comparison: RoundComparison | None) -> Section:
     fig = change_charts.change_share_bars(
         by_area,
         classes=AREA_CLASSES,
-        labels=_labels(),
+        labels=changes.change_labels(),
         title=f"What became of each service area's systems, round {earlier} to {later}",
         ylabel="Service area (systems seen in both rounds)",
     )
@@ -159,7 +154,7 @@ def relets(comparison: RoundComparison | None) -> Section:
         return Section(NO_PREVIOUS_ROUND)
     relet = changes.relet_contracts(comparison.changes)
     table = relet.assign(
-        change=lambda t: t["change"].map(_labels()),
+        change=lambda t: t["change"].map(changes.change_labels()),
         share=lambda t: t["share"].map(lambda s: f"{s:.0%}" if s == s else ""),
     ).rename(columns={"change": "Contract let again", "systems": "Systems", "share": "Share"})
     return Section(table=table)
@@ -183,7 +178,7 @@ def new_entrants(comparison: RoundComparison | None) -> Section:
     }
     table = wins.assign(
         authority=lambda t: t["gss_code"].map(comparison.names),
-        change=lambda t: t["change"].map(_labels()),
+        change=lambda t: t["change"].map(changes.change_labels()),
     )[list(columns)].rename(columns=columns)
     return Section(text, table)
 
@@ -240,9 +235,9 @@ def summary_paragraph(found: ChangeEvidence | None) -> str:
         return NO_PREVIOUS_ROUND
     parts = [
         f"Since round {found.earlier_round}, {found.switched} of the {found.matched:,} systems "
-        f"seen in both rounds ({_share(found.switched, found.matched)}) changed supplier or "
+        f"seen in both rounds ({change_narrative.share(found.switched, found.matched)}) changed supplier or "
         f"product, and {found.relet_to_incumbent} of the {found.relet} contracts let again "
-        f"({_share(found.relet_to_incumbent, found.relet)}) went back to the incumbent."
+        f"({change_narrative.share(found.relet_to_incumbent, found.relet)}) went back to the incumbent."
     ]
     if found.new_entrant_wins:
         parts.append(
@@ -256,10 +251,6 @@ def summary_paragraph(found: ChangeEvidence | None) -> str:
             f"{found.missed} were missed; {found.still_to_come} are still to come."
         )
     return " ".join(parts)
-
-
-def _share(part: int, whole: int) -> str:
-    return f"{part / whole:.0%}" if whole else "none"
 
 
 def chapter_evidence(chapter: Chapter, previous_dir: Path | str = "") -> ChangeEvidence | None:
