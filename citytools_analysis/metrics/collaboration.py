@@ -174,22 +174,33 @@ def joint_procurement(
 
 
 def _windows(group: pd.DataFrame, window_months: int, min_authorities: int):
-    """Yield the non-overlapping best windows of one product or service area."""
+    """Yield the non-overlapping best windows of one product or service area.
+
+    The rows are sorted by end date, so the window starting at an end date is the run of
+    rows from its first row with that date up to the first row at or past the window's
+    end: found by binary search, its authorities counted from a slice.
+    """
     remaining = group.sort_values(["contract_end", "gss_code", "record_id"], kind="mergesort")
+    stops: dict[pd.Timestamp, pd.Timestamp] = {}
     while not remaining.empty:
+        ends = remaining["contract_end"].to_numpy()
+        codes = remaining["gss_code"].to_numpy()
         best = None
-        for end in remaining["contract_end"].unique():
-            stop = to_timestamp(end.date() + relativedelta(months=window_months))
-            window = remaining[
-                (remaining["contract_end"] >= end) & (remaining["contract_end"] < stop)
-            ]
-            count = window["gss_code"].nunique()
+        for start in pd.unique(ends):
+            if start not in stops:
+                stops[start] = to_timestamp(
+                    pd.Timestamp(start).date() + relativedelta(months=window_months)
+                ).to_datetime64()
+            first = ends.searchsorted(start, side="left")
+            last = ends.searchsorted(stops[start], side="left")
+            count = len({code for code in codes[first:last] if not pd.isna(code)})
             if best is None or count > best[0]:
-                best = (count, window)
+                best = (count, first, last)
         if best is None or best[0] < min_authorities:
             return
-        yield best[1]
-        remaining = remaining.drop(index=best[1].index)
+        window = remaining.iloc[best[1] : best[2]]
+        yield window
+        remaining = remaining.drop(index=window.index)
 
 
 def replacement_intentions(
