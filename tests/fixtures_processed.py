@@ -155,6 +155,26 @@ def write_processed(
     return directory
 
 
+def surveyed_system(record_id, code, product, supplier, end, function="Finance system") -> dict:
+    """A finance system as a survey return gives it (source ``survey``)."""
+    row = system(record_id, code, "Finance", product, supplier, contract_end=end)
+    return dict(row, source="survey", function=function)
+
+
+def write_round_release(folder: Path, round_name: str, snapshot: date, systems, responded) -> Path:
+    """A release of one (synthetic) survey round: ``responded`` are the GSS codes that answered."""
+    authorities = [
+        dict(row, responded="true" if row["gss_code"] in responded else "false")
+        for row in AUTHORITIES
+    ]
+    write_processed(folder, systems=systems, authorities=authorities, snapshot_date=snapshot)
+    package_file = folder / "datapackage.json"
+    package = json.loads(package_file.read_text(encoding="utf-8"))
+    package.update(round=round_name, synthetic=True)
+    package_file.write_text(json.dumps(package), encoding="utf-8")
+    return folder
+
+
 def load_fixture(directory: Path, **tables) -> ProcessedData:
     """Write a processed folder with ``write_processed`` and read it back."""
     write_processed(directory, **tables)

@@ -11,7 +11,6 @@ incumbent; both opportunities were missed (their authorities went apart).
 
 from __future__ import annotations
 
-import json
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -22,14 +21,13 @@ matplotlib.use("Agg")
 
 import pytest  # noqa: E402
 from fixtures_processed import (  # noqa: E402
-    AUTHORITIES,
     BARNET,
     BRENT,
     CAMDEN,
     EALING,
     GLA,
-    system,
-    write_processed,
+    surveyed_system,
+    write_round_release,
 )
 
 from citytools_analysis.metrics import profiles as profile_data  # noqa: E402
@@ -45,52 +43,29 @@ EBS = "Oracle E-Business Suite"
 LEVELS = {0: "None", 1: "Awareness", 2: "Working", 3: "Practitioner", 4: "Expert"}
 
 
-def _surveyed(record_id, code, product, supplier, end, function="Finance system"):
-    row = system(record_id, code, "Finance", product, supplier, contract_end=end)
-    return dict(row, source="survey", function=function)
-
-
-def _authorities(responded: set[str]) -> list[dict]:
-    return [
-        dict(row, responded="true" if row["gss_code"] in responded else "false")
-        for row in AUTHORITIES
-    ]
-
-
-def _release(folder: Path, round_name: str, snapshot: date, systems, responded) -> Path:
-    write_processed(
-        folder, systems=systems, authorities=_authorities(responded), snapshot_date=snapshot
-    )
-    package_file = folder / "datapackage.json"
-    package = json.loads(package_file.read_text(encoding="utf-8"))
-    package.update(round=round_name, synthetic=True)
-    package_file.write_text(json.dumps(package), encoding="utf-8")
-    return folder
-
-
 @pytest.fixture()
 def comparison(tmp_path):
-    earlier = _release(
+    earlier = write_round_release(
         tmp_path / "2019",
         "2019",
         date(2019, 9, 30),
         [
-            _surveyed("E09000003-00002", BARNET, EBS, "Oracle", "2020-03-31"),
-            _surveyed("E09000005-00002", BRENT, EBS, "Oracle", "2020-09-30"),
-            _surveyed("E09000007-00002", CAMDEN, EBS, "Oracle", "2021-01-31"),
-            _surveyed("E09000009-00002", EALING, "SAP ECC", "SAP", "2023-06-30"),
+            surveyed_system("E09000003-00002", BARNET, EBS, "Oracle", "2020-03-31"),
+            surveyed_system("E09000005-00002", BRENT, EBS, "Oracle", "2020-09-30"),
+            surveyed_system("E09000007-00002", CAMDEN, EBS, "Oracle", "2021-01-31"),
+            surveyed_system("E09000009-00002", EALING, "SAP ECC", "SAP", "2023-06-30"),
         ],
         {BARNET, BRENT, CAMDEN, EALING},
     )
-    later = _release(
+    later = write_round_release(
         tmp_path / "2021",
         "2021",
         date(2021, 9, 30),
         [
-            _surveyed("E09000003-00002", BARNET, "SAP ECC", "SAP", "2026-03-31"),
-            _surveyed("E09000005-00002", BRENT, EBS, "Oracle", "2024-09-30"),
-            _surveyed("E09000009-00002", EALING, "SAP ECC", "SAP", "2023-06-30"),
-            _surveyed("E61000001-00002", GLA, "SAP ECC", "SAP", "2025-03-31"),
+            surveyed_system("E09000003-00002", BARNET, "SAP ECC", "SAP", "2026-03-31"),
+            surveyed_system("E09000005-00002", BRENT, EBS, "Oracle", "2024-09-30"),
+            surveyed_system("E09000009-00002", EALING, "SAP ECC", "SAP", "2023-06-30"),
+            surveyed_system("E61000001-00002", GLA, "SAP ECC", "SAP", "2025-03-31"),
         ],
         {BARNET, BRENT, EALING, GLA},
     )

@@ -296,9 +296,11 @@ def _failures(runs: Iterable[NotebookRun]) -> list[NotebookRun]:
 
 
 def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
-    """Compute the findings once for the chapters that read the store (unless it is current)."""
+    """Compute the findings and the comparison with the round before once for the chapters
+    (unless their stores are current)."""
     from citytools_analysis.core.parameters import report_parameters
     from citytools_analysis.metrics.findings_store import write_findings_store
+    from citytools_analysis.metrics.round_comparison import write_comparison_store
 
     readers = list(chapters)
     if not readers:
@@ -310,7 +312,20 @@ def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
             for name in ("as_of", "horizon_years", "window_months", "min_authorities")
         }
     )
-    write_findings_store(_resolve(effective.get("processed_dir", PROCESSED_DIR)), chosen, store)
+    processed_dir = _resolve(effective.get("processed_dir", PROCESSED_DIR))
+    write_findings_store(processed_dir, chosen, store)
+    # The comparison with the round before, for chapters 00, 10 and 13, the profiles and
+    # the API (read back only when made from the same releases, parameters and code).
+    write_comparison_store(
+        processed_dir,
+        next(
+            (job.parameters["previous_dir"] for job in readers if "previous_dir" in job.parameters),
+            "",
+        ),
+        window_months=chosen.window_months,
+        min_authorities=chosen.min_authorities,
+        horizon_years=chosen.horizon_years,
+    )
 
 
 def _stage_downloads(

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from citytools_analysis.build.cache import path_digest
+from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.paths import BUILD_DIR, DATA_DIR, REFERENCE_DIR
 from citytools_analysis.core.rounds import Round, list_rounds
 from citytools_analysis.ingest.cleaning import clean_survey
 
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # The layers whose code decides what a release holds.
 _CLEANING_LAYERS = ("core", "ingest", "release")
 KEYS_FOLDER = ".rounds"
@@ -40,9 +40,7 @@ def round_key(one: Round, reference_dir: Path = REFERENCE_DIR) -> str:
     digest = hashlib.sha256()
     for folder in (one.survey_dir, one.contracts_dir, one.spend_dir, Path(reference_dir)):
         digest.update(path_digest(folder).encode() if folder else b"-")
-    for layer in _CLEANING_LAYERS:
-        for file in sorted((_PACKAGE_DIR / layer).glob("*.py")):
-            digest.update(f"{layer}/{file.name}".encode() + b"\0" + file.read_bytes() + b"\0")
+    digest.update(layers_digest(_CLEANING_LAYERS).encode())
     return digest.hexdigest()
 
 

@@ -26,6 +26,8 @@ TRUTH_ROUNDS_DIR = TRUTH_DIR / "rounds"
 # The findings, computed once per build for every chapter (a build artefact keyed by content:
 # see metrics/findings_store.py), never part of the release.
 FINDINGS_STORE = BUILD_DIR / ".findings.pickle"
+# The comparison with the round before, computed once per build for every page that shows it.
+COMPARISON_STORE = BUILD_DIR / ".comparison.pickle"
 
 
 def project_path(folder: Path | str) -> Path:

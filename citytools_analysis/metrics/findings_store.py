@@ -13,35 +13,25 @@ from __future__ import annotations
 
 import hashlib
 import json
-import pickle
 from dataclasses import asdict
 from pathlib import Path
 
+from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.parameters import ReportParameters
+from citytools_analysis.metrics.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.metrics.findings import Findings, collect_findings
 from citytools_analysis.release.processed import ProcessedData, load_processed
 
-_PACKAGE_DIR = Path(__file__).resolve().parents[1]
 # The layers whose code decides what the findings are.
 _CODE_LAYERS = ("core", "release", "metrics")
-
-
-def _code_digest() -> str:
-    digest = hashlib.sha256()
-    for layer in _CODE_LAYERS:
-        for file in sorted((_PACKAGE_DIR / layer).glob("*.py")):
-            digest.update(f"{layer}/{file.name}".encode() + b"\0" + file.read_bytes() + b"\0")
-    return digest.hexdigest()
 
 
 def findings_key(processed_dir: Path | str, parameters: ReportParameters) -> str:
     """SHA-256 of the release's files, the parameters and the findings code."""
     digest = hashlib.sha256()
-    for file in sorted(Path(processed_dir).iterdir()):
-        if file.is_file():
-            digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
+    digest.update(release_digest(processed_dir).encode())
     digest.update(json.dumps(asdict(parameters), sort_keys=True, default=str).encode())
-    digest.update(_code_digest().encode())
+    digest.update(layers_digest(_CODE_LAYERS).encode())
     return digest.hexdigest()
 
 
@@ -56,15 +46,6 @@ def _compute(data: ProcessedData, parameters: ReportParameters) -> Findings:
     )
 
 
-def _read(store: Path) -> tuple[str, Findings] | None:
-    try:
-        with store.open("rb") as handle:
-            key, found = pickle.load(handle)  # noqa: S301 - written by this build, never downloaded
-    except (OSError, pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError):
-        return None
-    return (key, found) if isinstance(found, Findings) else None
-
-
 def write_findings_store(
     processed_dir: Path | str, parameters: ReportParameters, store: Path | str
 ) -> bool:
@@ -75,17 +56,10 @@ def write_findings_store(
     bool
         Whether the findings were computed (``False`` when the store was already current).
     """
-    store = Path(store)
     key = findings_key(processed_dir, parameters)
-    held = _read(store) if store.exists() else None
-    if held is not None and held[0] == key:
+    if read_stored(store, key, Findings) is not None:
         return False
-    found = _compute(load_processed(processed_dir), parameters)
-    store.parent.mkdir(parents=True, exist_ok=True)
-    temporary = store.with_name(store.name + ".tmp")
-    with temporary.open("wb") as handle:
-        pickle.dump((key, found), handle, protocol=pickle.HIGHEST_PROTOCOL)
-    temporary.replace(store)
+    write_stored(store, key, _compute(load_processed(processed_dir), parameters))
     return True
 
 
@@ -108,8 +82,5 @@ def chapter_findings(
     store
         The build's store file; ``None`` or ``""`` always computes.
     """
-    if store:
-        held = _read(Path(store)) if Path(store).exists() else None
-        if held is not None and held[0] == findings_key(processed_dir, parameters):
-            return held[1]
-    return _compute(data, parameters)
+    held = read_stored(store, findings_key(processed_dir, parameters), Findings) if store else None
+    return held if held is not None else _compute(data, parameters)

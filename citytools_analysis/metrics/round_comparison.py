@@ -10,20 +10,26 @@ same.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.core.paths import project_path
+from citytools_analysis.core.paths import COMPARISON_STORE, project_path
 from citytools_analysis.core.rounds import previous_release_dir
 from citytools_analysis.metrics import changes as change_metrics
+from citytools_analysis.metrics.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.metrics.collaboration import joint_procurement
 from citytools_analysis.release.processed import load_processed
 
 #: Opportunity outcomes that count as missed: the authorities let their contracts one by one.
 MISSED_OUTCOMES = ("renewed separately", "switched apart")
+# The layers whose code decides what a comparison holds.
+_CODE_LAYERS = ("core", "release", "metrics")
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,44 @@ def authority_changes(comparison: RoundComparison, gss_code: str) -> pd.DataFram
     return own.reset_index(drop=True)
 
 
+def comparison_key(
+    earlier_dir: Path | str,
+    later_dir: Path | str,
+    *,
+    window_months: int,
+    min_authorities: int,
+    horizon_years: int | None,
+) -> str:
+    """SHA-256 of both releases' files, the opportunity parameters and the comparing code."""
+    digest = hashlib.sha256()
+    for folder in (earlier_dir, later_dir):
+        digest.update(release_digest(folder).encode() + b"\0")
+    digest.update(json.dumps([window_months, min_authorities, horizon_years]).encode())
+    digest.update(layers_digest(_CODE_LAYERS).encode())
+    return digest.hexdigest()
+
+
+def _comparing(
+    later_dir: Path | str, previous_dir: Path | str, parameters: dict
+) -> tuple[Path, Path, dict] | None:
+    """The earlier and later releases and the opportunity parameters, or ``None``."""
+    earlier = project_path(previous_dir) if str(previous_dir) else previous_release_dir()
+    if earlier is None:
+        return None
+    configured = report_parameters(
+        **{
+            name: parameters.get(name)
+            for name in ("window_months", "min_authorities", "horizon_years")
+        }
+    )
+    options = {
+        "window_months": configured.window_months,
+        "min_authorities": configured.min_authorities,
+        "horizon_years": configured.horizon_years,
+    }
+    return earlier, project_path(later_dir), options
+
+
 def compare_with_previous(
     later_dir: Path | str,
     previous_dir: Path | str = "",
@@ -152,24 +196,59 @@ def compare_with_previous(
     window_months: int | None = None,
     min_authorities: int | None = None,
     horizon_years: int | None = None,
+    store: Path | str | None = COMPARISON_STORE,
 ) -> RoundComparison | None:
     """The release in ``later_dir`` compared with the round before; ``None`` if there is none.
 
     ``previous_dir`` is the earlier round's release, relative to the project root or
     absolute; ``""`` takes the round before the current one
     (:func:`citytools_analysis.core.rounds.previous_release_dir`). Parameters left ``None``
-    take the report's configured value.
+    take the report's configured value. The comparison the build stored
+    (:func:`write_comparison_store`) is read when it was made from the same releases,
+    parameters and code; otherwise, or with ``store`` ``None``, it is computed here.
     """
-    earlier = project_path(previous_dir) if str(previous_dir) else previous_release_dir()
-    if earlier is None:
+    found = _comparing(
+        later_dir,
+        previous_dir,
+        {
+            "window_months": window_months,
+            "min_authorities": min_authorities,
+            "horizon_years": horizon_years,
+        },
+    )
+    if found is None:
         return None
-    configured = report_parameters(
-        window_months=window_months, min_authorities=min_authorities, horizon_years=horizon_years
+    earlier, later, options = found
+    held = (
+        read_stored(store, comparison_key(earlier, later, **options), RoundComparison)
+        if store
+        else None
     )
-    return compare_releases(
-        earlier,
-        project_path(later_dir),
-        window_months=configured.window_months,
-        min_authorities=configured.min_authorities,
-        horizon_years=configured.horizon_years,
-    )
+    return held if held is not None else compare_releases(earlier, later, **options)
+
+
+def write_comparison_store(
+    later_dir: Path | str,
+    previous_dir: Path | str = "",
+    store: Path | str = COMPARISON_STORE,
+    **parameters,
+) -> bool:
+    """Compare the release with the round before once per build, for every page that shows it.
+
+    ``parameters`` are the opportunity parameters of :func:`compare_with_previous`. Nothing
+    is written when there is no earlier round.
+
+    Returns
+    -------
+    bool
+        Whether a comparison was computed (``False``: none to make, or the store was current).
+    """
+    found = _comparing(later_dir, previous_dir, parameters)
+    if found is None:
+        return False
+    earlier, later, options = found
+    key = comparison_key(earlier, later, **options)
+    if read_stored(store, key, RoundComparison) is not None:
+        return False
+    write_stored(store, key, compare_releases(earlier, later, **options))
+    return True
