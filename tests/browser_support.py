@@ -454,7 +454,7 @@ class PageWatch:
     """Console errors, uncaught errors and failed, refused or non-local requests of one page.
 
     Attached when the page is opened, it records for the page's whole life: while it loads,
-    and after every search, filter or click a test makes. Only while :meth:`paused` (the
+    and after every search, filter or click a test makes. Only while paused (:meth:`pause` until :meth:`resume`: the
     accessibility checker runs: axe-core fetches each stylesheet's ``@import`` again,
     resolved against the page, which 404s) is nothing recorded; those requests are the
     checker's, not the book's. Lines are prefixed with :attr:`label` (the page's path).
@@ -471,14 +471,13 @@ class PageWatch:
         page.on("requestfailed", self._on_failed)
         page.on("response", self._on_response)
 
-    @contextmanager
-    def paused(self) -> Iterator[None]:
-        """Record nothing inside the ``with`` block."""
+    def pause(self) -> None:
+        """Record nothing until :meth:`resume`."""
         self._paused = True
-        try:
-            yield
-        finally:
-            self._paused = False
+
+    def resume(self) -> None:
+        """Record again."""
+        self._paused = False
 
     def _on_console(self, message) -> None:
         if not self._paused and message.type == "error":

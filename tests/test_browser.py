@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 import shutil
 import warnings
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -61,11 +62,27 @@ class SiteVisit:
     axe_other: list[str] = field(default_factory=list)  # moderate or minor, for the record
 
 
-def _axe_violations(page) -> list[dict]:
+# Accessibility scans run in the pages themselves (each page's renderer is a process of its
+# own), so the scan of one page goes on while the next page loads: this many at once.
+AXE_AT_ONCE = 2
+AXE_START = """options => {
+  window.__citytoolsAxe = axe.run(document, options).then(results => results.violations.map(
+    v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => ({html: n.html}))})));
+}"""
+
+
+def _start_axe(page) -> None:
+    """Inject axe-core into the page and start its scan (collected by :func:`_axe_violations`)."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.evaluate(Axe().axe_script)
     options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    return Axe().run(page, options=options).response["violations"]
+    page.evaluate(AXE_START, options)
+
+
+def _axe_violations(page) -> list[dict]:
+    """The violations found by the scan :func:`_start_axe` started (waits for it to end)."""
+    return page.evaluate("() => window.__citytoolsAxe")
 
 
 @pytest.fixture(scope="module")
@@ -75,48 +92,74 @@ def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
     Each page is opened in a page of its own, watched for its whole life
     (:class:`browser_support.PageWatch`): while it loads, while its scripts run afterwards,
     and after the search and filter interactions made on explorer pages. Only while axe
-    runs is nothing recorded (its own requests are not the book's).
+    runs is nothing recorded (its own requests are not the book's); a page's scan goes on
+    while the next page is opened (:data:`AXE_AT_ONCE`).
     """
     record = SiteVisit()
-    for path in site_pages(built_site):
-        page = chromium_browser.new_page()
-        page.set_default_timeout(PAGE_TIMEOUT_MS)
-        watch = PageWatch(page, path)
-        try:
-            page.goto(site_url + path, wait_until="load")
-            page.wait_for_load_state("networkidle")
-            final = page.url.removeprefix(site_url).split("#")[0].split("?")[0]
-            if final != path:  # index.html sends the reader on to the first page
-                record.redirects[path] = final
-            if final in record.rendered:
-                continue
-            watch.label = path = final
-            _interact(page)
-            record.rendered[path] = page.content()
-            broken = page.eval_on_selector_all(
-                "article img",
-                "images => images.filter(i => !(i.complete && i.naturalWidth > 0))"
-                ".map(i => (i.getAttribute('src') || '').slice(0, 60))",
-            )
-            record.unloaded_images += [f"{path}: {src}" for src in broken]
-            with watch.paused():
-                violations = _axe_violations(page)
-            for violation in violations:
-                line = (
-                    f"{path}: {violation['id']} ({violation['impact']}, "
-                    f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
-                    f"{violation['nodes'][0]['html'][:160]}"
+    scanning: deque = deque()  # (path, page, watch) whose axe scan is running
+    try:
+        for path in site_pages(built_site):
+            page = chromium_browser.new_page()
+            page.set_default_timeout(PAGE_TIMEOUT_MS)
+            watch = PageWatch(page, path)
+            try:
+                page.goto(site_url + path, wait_until="load")
+                page.wait_for_load_state("networkidle")
+                final = page.url.removeprefix(site_url).split("#")[0].split("?")[0]
+                if final != path:  # index.html sends the reader on to the first page
+                    record.redirects[path] = final
+                if final in record.rendered:
+                    _close(record, page, watch)
+                    continue
+                watch.label = path = final
+                _interact(page)
+                record.rendered[path] = page.content()
+                broken = page.eval_on_selector_all(
+                    "article img",
+                    "images => images.filter(i => !(i.complete && i.naturalWidth > 0))"
+                    ".map(i => (i.getAttribute('src') || '').slice(0, 60))",
                 )
-                if violation["impact"] in FAILING_IMPACTS:
-                    record.axe_violations.append(line)
-                else:
-                    record.axe_other.append(line)
-            page.wait_for_timeout(100)  # late console messages still count
-        finally:
-            record.console_errors += watch.console_errors
-            record.request_problems += watch.request_problems
-            page.close()
+                record.unloaded_images += [f"{path}: {src}" for src in broken]
+                watch.pause()
+                _start_axe(page)
+            except BaseException:
+                _close(record, page, watch)
+                raise
+            scanning.append((path, page, watch))
+            if len(scanning) >= AXE_AT_ONCE:
+                _finish_scan(record, *scanning.popleft())
+        while scanning:
+            _finish_scan(record, *scanning.popleft())
+    finally:
+        for _path, page, watch in scanning:
+            _close(record, page, watch)
     return record
+
+
+def _finish_scan(record: SiteVisit, path: str, page, watch) -> None:
+    """Collect a page's accessibility findings, then close it."""
+    try:
+        violations = _axe_violations(page)
+        watch.resume()
+        for violation in violations:
+            line = (
+                f"{path}: {violation['id']} ({violation['impact']}, "
+                f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
+                f"{violation['nodes'][0]['html'][:160]}"
+            )
+            if violation["impact"] in FAILING_IMPACTS:
+                record.axe_violations.append(line)
+            else:
+                record.axe_other.append(line)
+        page.wait_for_timeout(100)  # late console messages still count
+    finally:
+        _close(record, page, watch)
+
+
+def _close(record: SiteVisit, page, watch) -> None:
+    record.console_errors += watch.console_errors
+    record.request_problems += watch.request_problems
+    page.close()
 
 
 def _interact(page) -> None:

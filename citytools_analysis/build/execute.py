@@ -268,6 +268,105 @@ def is_kernel_start_failure(error: BaseException) -> bool:
     return any(sign in text for sign in KERNEL_START_SIGNS)
 
 
+class JobRunner:
+    """A pool of workers kept for a whole build, to which jobs are handed batch by batch.
+
+    The build hands the notebooks over as soon as what they read is ready (the explorers
+    straight after cleaning, the chapters once the findings are stored, the profiles once
+    their context is), and goes on with its own work while the workers run them. By default
+    the workers are local processes (one per core; papermill is not thread-safe); given
+    ``scheduler``, the address of a Dask distributed scheduler (``tcp://host:8786``), the
+    jobs are that cluster's tasks instead: the results are the same, byte for byte, as long
+    as every worker sees the project's folder at the same path (a shared file system) and
+    runs the same environment, since a job names its notebook, its output and its data by
+    path.
+
+    Parameters
+    ----------
+    workers
+        Processes at once (default: one per core); ignored with a scheduler.
+    execute
+        The function each worker calls (a cache can wrap ``execute_job``).
+    scheduler
+        Address of a Dask distributed scheduler, or None for the local pool.
+    bar
+        A progress bar advanced as jobs finish, or None.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        execute: Callable[[NotebookJob], NotebookRun] = execute_job,
+        scheduler: str | None = None,
+        bar=None,
+    ) -> None:
+        self.workers = max(1, workers or os.cpu_count() or 1)
+        self.execute = execute
+        self.scheduler = scheduler
+        self.bar = bar
+        self._pool = None
+        self._client = None
+
+    def __enter__(self) -> JobRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if self._client is not None:
+            self._client.close()
+
+    def start(self, jobs: Iterable[NotebookJob]) -> JobBatch:
+        """Hand ``jobs`` to the workers; :meth:`JobBatch.wait` collects their runs."""
+        jobs = list(jobs)
+        if not jobs:
+            return JobBatch([], [], self.bar, None)
+        if self.scheduler:
+            if self._client is None:
+                from distributed import Client
+
+                self._client = Client(self.scheduler)
+            futures = self._client.map(
+                self.execute,
+                jobs,
+                pure=False,
+                key=[f"notebook-{id(job)}-{job.output.name}" for job in jobs],
+            )
+            from distributed import as_completed as completed
+
+            return JobBatch(jobs, futures, self.bar, completed)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(
+                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        futures = [self._pool.submit(self.execute, job) for job in jobs]
+        return JobBatch(jobs, futures, self.bar, as_completed)
+
+
+class JobBatch:
+    """Jobs handed to a :class:`JobRunner`, running."""
+
+    def __init__(self, jobs, futures, bar, completed) -> None:
+        self.jobs = jobs
+        self._futures = futures
+        self._bar = bar
+        self._completed = completed
+
+    def wait(self) -> list[NotebookRun]:
+        """The runs, in the order of the jobs, once every job has finished."""
+        runs: dict[int, NotebookRun] = {}
+        numbers = {id(future): number for number, future in enumerate(self._futures)}
+        if self._futures:
+            for future in self._completed(self._futures):
+                run = future.result()
+                runs[numbers[id(future)]] = run
+                if self._bar is not None:
+                    self._bar.set_postfix_str(run.job.output.name)
+                    self._bar.update()
+        return [runs[number] for number in range(len(self.jobs))]
+
+
 def run_jobs(
     jobs: Iterable[NotebookJob],
     workers: int | None = None,
@@ -277,13 +376,7 @@ def run_jobs(
     scheduler: str | None = None,
     bar=None,
 ) -> list[NotebookRun]:
-    """Run notebook jobs in parallel, one process per job (papermill is not thread-safe).
-
-    By default the jobs run in a local pool of processes. Given ``scheduler``, the address
-    of a Dask distributed scheduler (``tcp://host:8786``), they are sent to that cluster's
-    workers instead, as independent tasks; the results are the same, byte for byte, as long
-    as every worker sees the project's folder at the same path (a shared file system) and
-    runs the same environment: a job names its notebook, its output and its data by path.
+    """Run notebook jobs in parallel, one process per job (see :class:`JobRunner`).
 
     Parameters
     ----------
@@ -312,48 +405,17 @@ def run_jobs(
     jobs = list(jobs)
     if not jobs:
         return []
-    runs: dict[int, NotebookRun] = {}
     shown = (
         nullcontext(bar)
         if bar is not None
         else tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
     )
-    with shown as progress_bar:
-        if scheduler:
-            for number, run in _run_on_cluster(jobs, scheduler, execute):
-                runs[number] = run
-                progress_bar.set_postfix_str(run.job.output.name)
-                progress_bar.update()
-        else:
-            workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
-            context = multiprocessing.get_context("spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                futures = {pool.submit(execute, job): number for number, job in enumerate(jobs)}
-                for future in as_completed(futures):
-                    run = future.result()
-                    runs[futures[future]] = run
-                    progress_bar.set_postfix_str(run.job.output.name)
-                    progress_bar.update()
-    return [runs[number] for number in range(len(jobs))]
-
-
-def _run_on_cluster(
-    jobs: list[NotebookJob], scheduler: str, execute: Callable[[NotebookJob], NotebookRun]
-):
-    """Yield ``(number, run)`` as the cluster's workers finish the jobs."""
-    from distributed import Client
-    from distributed import as_completed as completed
-
-    with Client(scheduler) as client:
-        futures = client.map(
-            execute,
-            jobs,
-            pure=False,
-            key=[f"notebook-{number}-{job.output.name}" for number, job in enumerate(jobs)],
-        )
-        numbers = {future.key: number for number, future in enumerate(futures)}
-        for future in completed(futures):
-            yield numbers[future.key], future.result()
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
+    with (
+        shown as progress_bar,
+        JobRunner(workers, execute=execute, scheduler=scheduler, bar=progress_bar) as runner,
+    ):
+        return runner.start(jobs).wait()
 
 
 class IPCKernelManager(AsyncKernelManager):

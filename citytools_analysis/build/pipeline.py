@@ -19,6 +19,7 @@ whose pages change. Jupyter Book then re-reads only the executed notebooks that 
 
 from __future__ import annotations
 
+import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -38,6 +39,7 @@ from citytools_analysis.build.execute import (
     PARAMETER_TAGS,
     REMOVE_CELL,
     REMOVE_INPUT,
+    JobRunner,
     NotebookRun,
     execute_job,
     is_kernel_start_failure,
@@ -119,7 +121,9 @@ __all__ = [
     "prepare_for_book",
     "profile_authorities",
     "remove_stale",
+    "name_previous_round",
     "run_cached",
+    "CachedRuns",
     "run_jobs",
     "run_notebook",
     "set_title",
@@ -206,38 +210,65 @@ def run_cached(
     list of NotebookRun
         In the order of ``jobs``; reused ones have ``reused=True`` and take no time.
     """
+    from contextlib import nullcontext
+
+    from tqdm import tqdm
+
     jobs = list(jobs)
-    code: dict[Path, str] = {}  # source notebook -> digest of the package code it runs
-    before: dict[str, str] = {}  # input path -> digest, before any job runs
-
-    def key(job: NotebookJob, digests: dict[str, str]) -> str:
-        if job.source not in code:
-            code[job.source] = build_cache.code_digest(job.source)
-        return job_key(job, code[job.source], digests)
-
-    stale = [job for job in jobs if force or not build_cache.is_fresh(job.output, key(job, before))]
-    stale_ids = {id(job) for job in stale}
-    if bar is not None:
-        bar.update(len(jobs) - len(stale))
-    executed = dict(
-        zip(
-            map(id, stale),
-            run_jobs(
-                stale, workers, execute=execute, progress=progress, scheduler=scheduler, bar=bar
-            ),
-        )
+    workers = max(1, min(workers or os.cpu_count() or 1, len(jobs) or 1))
+    shown = (
+        nullcontext(bar)
+        if bar is not None
+        else tqdm(total=len(jobs), desc="notebooks", unit="nb", disable=not progress)
     )
-    after: dict[str, str] = {}  # hashed again: a job may write what it is keyed on (cleaning)
-    runs = []
-    for job in jobs:
-        if id(job) not in stale_ids:
-            runs.append(NotebookRun(job, 0.0, reused=True))
-            continue
-        run = executed[id(job)]
-        if run.ok:
-            build_cache.store_key(job.output, key(job, after))
-        runs.append(run)
-    return runs
+    with (
+        shown as progress_bar,
+        JobRunner(workers, execute=execute, scheduler=scheduler, bar=progress_bar) as runner,
+    ):
+        return CachedRuns(runner, jobs, force).wait()
+
+
+class CachedRuns:
+    """Jobs handed to a :class:`.execute.JobRunner` unless their cached copies are current.
+
+    The stale jobs are chosen (and started) when this is made; :meth:`wait` collects their
+    runs and stores each successful run's key, computed again after the run (the cleaning
+    notebook writes the processed tables it is keyed on).
+    """
+
+    def __init__(self, runner: JobRunner, jobs: Iterable[NotebookJob], force: bool = False):
+        self.jobs = list(jobs)
+        self._code: dict[Path, str] = {}  # source notebook -> digest of the package code
+        before: dict[str, str] = {}  # input path -> digest, before any job runs
+        stale = [
+            job
+            for job in self.jobs
+            if force or not build_cache.is_fresh(job.output, self._key(job, before))
+        ]
+        self._stale_ids = {id(job) for job in stale}
+        if runner.bar is not None:
+            runner.bar.update(len(self.jobs) - len(stale))
+        self._batch = runner.start(stale)
+
+    def _key(self, job: NotebookJob, digests: dict[str, str]) -> str:
+        if job.source not in self._code:
+            self._code[job.source] = build_cache.code_digest(job.source)
+        return job_key(job, self._code[job.source], digests)
+
+    def wait(self) -> list[NotebookRun]:
+        """The runs, in the order of the jobs (reused ones with ``reused=True``)."""
+        executed = dict(zip(map(id, self._batch.jobs), self._batch.wait()))
+        after: dict[str, str] = {}  # hashed again: a job may write what it is keyed on
+        runs = []
+        for job in self.jobs:
+            if id(job) not in self._stale_ids:
+                runs.append(NotebookRun(job, 0.0, reused=True))
+                continue
+            run = executed[id(job)]
+            if run.ok:
+                build_cache.store_key(job.output, self._key(job, after))
+            runs.append(run)
+        return runs
 
 
 @dataclass(frozen=True)
@@ -434,6 +465,17 @@ def with_previous_round(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
     offered = dict(parameters or {})
     if "previous_dir" not in offered:
         refresh_earlier_rounds()
+    return name_previous_round(offered)
+
+
+def name_previous_round(parameters: Mapping[str, Any] | None) -> dict[str, Any]:
+    """The parameters offered to the notebooks, with ``previous_dir`` named when not given.
+
+    As :func:`with_previous_round`, without cleaning the earlier rounds again: the build
+    does that while the cleaning notebook runs.
+    """
+    offered = dict(parameters or {})
+    if "previous_dir" not in offered:
         previous = previous_release_dir()
         if previous is None:
             offered["previous_dir"] = ""
@@ -463,11 +505,15 @@ def build_book_report(
     """Run the notebooks that need it, then build the web book; report what was done.
 
     Steps: the profile authorities are validated against the reference list (before any
-    notebook runs); the cleaning notebook runs (or is reused); the chapters, explorers and
-    profiles run in parallel, each only if its cache key changed; executed notebooks that no
-    job produces any more are removed; then ``jupyter-book build -W -n --keep-going``
-    renders ``book_root`` into ``build_dir/html``. A failing notebook stops the build
-    before the HTML step.
+    notebook runs); executed notebooks that no job produces any more are removed; the
+    cleaning notebook runs (or is reused) while the earlier rounds are cleaned again if
+    they changed. Then one pool of workers runs the rest, each notebook only if its cache
+    key changed, each batch handed over as soon as what it reads is ready, while this
+    process prepares the next: the explorers first (they read the release alone), the
+    chapters once the findings and the comparison with the round before are stored, the
+    profiles once their London-wide context is. Then ``jupyter-book build -W -n
+    --keep-going`` renders ``book_root`` into ``build_dir/html``. A failing notebook stops
+    the build before the HTML step.
 
     Parameters
     ----------
@@ -516,7 +562,8 @@ def build_book_report(
         phases[name] = phases.get(name, 0.0) + now - clock[0]
         clock[0] = now
 
-    parameters = with_previous_round(parameters)
+    refresh = "previous_dir" not in dict(parameters or {})
+    parameters = name_previous_round(parameters)
     generated_dir = Path(generated_dir)
     reference_dir = parameters.get("reference_dir")
     codes = profile_authorities(_resolve(reference_dir) if reference_dir else None, authorities)
@@ -534,47 +581,52 @@ def build_book_report(
     say = print if progress else (lambda *args, **kwargs: None)
     planned = 1 + len(chapters) + len(explorers) + len(planned_profiles)
     # One progress bar for the whole build: the cleaning notebook, the rest, then the book.
-    with tqdm(total=planned, desc="notebooks", unit="nb", disable=not progress) as bar:
+    # One pool of workers for the whole build: each batch of notebooks is handed to it as
+    # soon as what it reads is ready, and this process prepares the next meanwhile.
+    with (
+        tqdm(total=planned, desc="notebooks", unit="nb", disable=not progress) as bar,
+        JobRunner(jobs, execute=execute, scheduler=scheduler, bar=bar) as runner,
+        ThreadPoolExecutor(1, thread_name_prefix="citytools-background") as background,
+    ):
         bar.set_postfix_str(cleaning.output.name)
-        first = run_cached(
-            [cleaning], 1, execute=execute, force=force, bar=bar, scheduler=scheduler
-        )
+        cleaned = CachedRuns(runner, [cleaning], force)
+        # The earlier rounds' releases are cleaned in a thread while the current round is.
+        earlier = background.submit(refresh_earlier_rounds) if refresh else None
+        first = cleaned.wait()
         lap("cleaning notebook")
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
-
+        explored = CachedRuns(runner, explorers, force)  # they read the release alone
+        if earlier is not None:
+            earlier.result()
+        lap("earlier rounds (waiting for)")
+        _store_findings(chapters, store)
+        lap("findings store")
+        narrated = CachedRuns(runner, chapters, force)
         # The release's downloads, database and JSON API (build/publish.py) are made from the
         # processed tables alone: they are staged in a thread of this process while the
         # notebooks run in their own processes, listed by the book, and copied into the
         # site after it.
-        with ThreadPoolExecutor(1, thread_name_prefix="citytools-stage") as background:
-            staging = background.submit(
-                _stage_downloads, parameters, build_dir, generated_dir, reference_dir, force
+        staging = background.submit(
+            _stage_downloads, parameters, build_dir, generated_dir, reference_dir, force
+        )
+        profiles = []
+        if planned_profiles:
+            context = _profile_context(planned_profiles[0].source, parameters)
+            profiles = plan_profiles(
+                codes,
+                notebooks_dir,
+                generated_dir,
+                {**parameters, "context_file": str(generated_dir / CONTEXT_FILE)},
+                _profile_fingerprints(context, codes, generated_dir, planned_profiles, parameters),
             )
-            _store_findings(chapters, store)
-            lap("findings store")
-            profiles = []
-            if planned_profiles:
-                context = _profile_context(planned_profiles[0].source, parameters)
-                profiles = plan_profiles(
-                    codes,
-                    notebooks_dir,
-                    generated_dir,
-                    {**parameters, "context_file": str(generated_dir / CONTEXT_FILE)},
-                    _profile_fingerprints(
-                        context, codes, generated_dir, planned_profiles, parameters
-                    ),
-                )
-            lap("profile context")
-            rest = [*chapters, *explorers, *profiles]
-            runs = [
-                *first,
-                *run_cached(rest, jobs, execute=execute, force=force, bar=bar, scheduler=scheduler),
-            ]
-            lap("other notebooks")
-            executed_at = time.perf_counter()
-            staged = staging.result()
-            lap("downloads staged (waiting for)")
+        profiled = CachedRuns(runner, profiles, force)
+        lap("profile context")
+        runs = [*first, *narrated.wait(), *explored.wait(), *profiled.wait()]
+        lap("other notebooks")
+        executed_at = time.perf_counter()
+        staged = staging.result()
+        lap("downloads staged (waiting for)")
         if _failures(runs):
             return BuildReport(1, runs, executed_at - started, 0.0, phases=phases)
         bar.set_postfix_str("the web book")
