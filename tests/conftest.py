@@ -25,6 +25,7 @@ from browser_support import (
     stop_processes,
 )
 from session_builds import Background, FixtureBook, fixture_book_in_a_process
+from site_visit import SiteVisit, visit_site
 
 __all__ = ["FixtureBook"]
 
@@ -33,7 +34,8 @@ _REAL_BOOK = "built_project"
 _FIXTURE_BOOK = "fixture_book"
 _SECOND_RUN = "second_run"
 _SECOND_BOOK = "second_book"
-_BUILT_LATE = {_REAL_BOOK, _FIXTURE_BOOK, _SECOND_RUN, _SECOND_BOOK}
+_VISIT = "visit"
+_BUILT_LATE = {_REAL_BOOK, _FIXTURE_BOOK, _SECOND_RUN, _SECOND_BOOK, _VISIT}
 
 _started: dict[str, Background] = {}
 _folders: list[Path] = []
@@ -87,6 +89,12 @@ def pytest_collection_modifyitems(session, config, items) -> None:
             _started[_SECOND_BOOK] = Background(
                 lambda: session_builds.second_book(real.result(), _folder("second-book")),
                 "second_book",
+            )
+        if _VISIT in needed:
+            # The browser's visit of every page starts as soon as the book is built, and goes
+            # on (mostly waiting for pages to settle) while the other tests run.
+            _started[_VISIT] = Background(
+                lambda: visit_site(real.result() / "_build" / "html"), "visit"
             )
     if _FIXTURE_BOOK in needed:
         _started[_FIXTURE_BOOK] = Background(
@@ -143,6 +151,12 @@ def second_book(built_project: Path):
     return _result(
         _SECOND_BOOK, lambda: session_builds.second_book(built_project, _folder("second-book"))
     )
+
+
+@pytest.fixture(scope="session")
+def visit(built_site: Path) -> SiteVisit:
+    """Every page of the real data's book visited once in Chromium (:mod:`site_visit`)."""
+    return _result(_VISIT, lambda: visit_site(built_site))
 
 
 @pytest.fixture(scope="session")

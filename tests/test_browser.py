@@ -6,8 +6,8 @@ console errors, failed or refused requests and requests leaving localhost (for t
 whole life, including after searching, filtering and sorting its tables), figures and
 links as rendered, and an axe-core accessibility scan (WCAG 2.1 A and AA rules; serious
 and critical findings fail, moderate and minor ones are reported) are recorded on that
-visit and checked by the tests below. Every page is also opened 390 pixels wide (a phone),
-and every page's text is scanned for values written as a data frame prints them. The
+visit (``site_visit``, started in the background as soon as the book is built) and checked
+by the tests below. Every page is also opened 390 pixels wide (a phone), and every page's text is scanned for values written as a data frame prints them. The
 checker functions live in ``browser_support`` and are shown to catch a missing alt text, a
 broken link and a badly written number on hand-broken copies of pages (these self-tests
 need no browser).
@@ -21,14 +21,10 @@ from __future__ import annotations
 import re
 import shutil
 import warnings
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
 from browser_support import (
-    OVERFLOW_SCRIPT,
-    PHONE_VIEWPORT,
     PageWatch,
     content_image_count,
     image_problems,
@@ -38,157 +34,9 @@ from browser_support import (
     serve,
     site_pages,
 )
+from site_visit import PAGE_TIMEOUT_MS, axe_violations, start_axe
 
 from citytools_analysis.release.processed import read_table
-
-# axe-core rule tags for WCAG 2.0 and 2.1, levels A and AA.
-AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
-FAILING_IMPACTS = ("serious", "critical")
-# A shared or busy machine loads the larger pages (explorers embed every row) slowly: wait
-# this long for a page to settle before calling it broken.
-PAGE_TIMEOUT_MS = 120_000
-
-
-@dataclass
-class SiteVisit:
-    """What one pass over every page of the book recorded."""
-
-    rendered: dict[str, str] = field(default_factory=dict)  # page -> DOM after scripts ran
-    redirects: dict[str, str] = field(default_factory=dict)  # page -> page it redirected to
-    console_errors: list[str] = field(default_factory=list)
-    request_problems: list[str] = field(default_factory=list)
-    unloaded_images: list[str] = field(default_factory=list)
-    axe_violations: list[str] = field(default_factory=list)  # serious or critical
-    axe_other: list[str] = field(default_factory=list)  # moderate or minor, for the record
-
-
-# Accessibility scans run in the pages themselves (each page's renderer is a process of its
-# own), so the scan of one page goes on while the next page loads: this many at once.
-AXE_AT_ONCE = 2
-AXE_START = """options => {
-  window.__citytoolsAxe = axe.run(document, options).then(results => results.violations.map(
-    v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => ({html: n.html}))})));
-}"""
-
-
-def _start_axe(page) -> None:
-    """Inject axe-core into the page and start its scan (collected by :func:`_axe_violations`)."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    page.evaluate(Axe().axe_script)
-    options = {"runOnly": {"type": "tag", "values": AXE_TAGS}, "resultTypes": ["violations"]}
-    page.evaluate(AXE_START, options)
-
-
-def _axe_violations(page) -> list[dict]:
-    """The violations found by the scan :func:`_start_axe` started (waits for it to end)."""
-    return page.evaluate("() => window.__citytoolsAxe")
-
-
-@pytest.fixture(scope="module")
-def visit(chromium_browser, site_url: str, built_site: Path) -> SiteVisit:
-    """Open every page of the built book once and record what happened.
-
-    Each page is opened in a page of its own, watched for its whole life
-    (:class:`browser_support.PageWatch`): while it loads, while its scripts run afterwards,
-    and after the search and filter interactions made on explorer pages. Only while axe
-    runs is nothing recorded (its own requests are not the book's); a page's scan goes on
-    while the next page is opened (:data:`AXE_AT_ONCE`).
-    """
-    record = SiteVisit()
-    scanning: deque = deque()  # (path, page, watch) whose axe scan is running
-    try:
-        for path in site_pages(built_site):
-            page = chromium_browser.new_page()
-            page.set_default_timeout(PAGE_TIMEOUT_MS)
-            watch = PageWatch(page, path)
-            try:
-                page.goto(site_url + path, wait_until="load")
-                page.wait_for_load_state("networkidle")
-                final = page.url.removeprefix(site_url).split("#")[0].split("?")[0]
-                if final != path:  # index.html sends the reader on to the first page
-                    record.redirects[path] = final
-                if final in record.rendered:
-                    _close(record, page, watch)
-                    continue
-                watch.label = path = final
-                _interact(page)
-                record.rendered[path] = page.content()
-                broken = page.eval_on_selector_all(
-                    "article img",
-                    "images => images.filter(i => !(i.complete && i.naturalWidth > 0))"
-                    ".map(i => (i.getAttribute('src') || '').slice(0, 60))",
-                )
-                record.unloaded_images += [f"{path}: {src}" for src in broken]
-                watch.pause()
-                _start_axe(page)
-            except BaseException:
-                _close(record, page, watch)
-                raise
-            scanning.append((path, page, watch))
-            if len(scanning) >= AXE_AT_ONCE:
-                _finish_scan(record, *scanning.popleft())
-        while scanning:
-            _finish_scan(record, *scanning.popleft())
-    finally:
-        for _path, page, watch in scanning:
-            _close(record, page, watch)
-    return record
-
-
-def _finish_scan(record: SiteVisit, path: str, page, watch) -> None:
-    """Collect a page's accessibility findings, then close it."""
-    try:
-        violations = _axe_violations(page)
-        watch.resume()
-        for violation in violations:
-            line = (
-                f"{path}: {violation['id']} ({violation['impact']}, "
-                f"{len(violation['nodes'])} node(s)): {violation['help']}; e.g. "
-                f"{violation['nodes'][0]['html'][:160]}"
-            )
-            if violation["impact"] in FAILING_IMPACTS:
-                record.axe_violations.append(line)
-            else:
-                record.axe_other.append(line)
-        page.wait_for_timeout(100)  # late console messages still count
-    finally:
-        _close(record, page, watch)
-
-
-def _close(record: SiteVisit, page, watch) -> None:
-    record.console_errors += watch.console_errors
-    record.request_problems += watch.request_problems
-    page.close()
-
-
-def _interact(page) -> None:
-    """What a reader does on a page with an interactive table: search, filter a column, sort,
-    tick a pane value, then clear; errors from any of it are recorded like load errors."""
-    searches = page.locator(".dt-search input[type=search]")
-    for number in range(searches.count()):
-        search = searches.nth(number)
-        table = search.get_attribute("aria-controls")
-        search.press_sequentially("a")
-        search.fill("")
-        search.press("Backspace")
-        column_filter = page.locator(f"#{table} thead input")
-        if column_filter.count():
-            column_filter.first.press_sequentially("e")
-            column_filter.first.fill("")
-            column_filter.first.press("Backspace")
-        heading = page.locator(f"#{table} thead tr:first-child th").nth(1)
-        if heading.count() and heading.is_visible():
-            heading.click(position={"x": 2, "y": 2}, timeout=5_000)
-    pane_value = page.locator(".dtsp-searchPane tbody tr td.dtsp-nameColumn")
-    if pane_value.count() and pane_value.first.is_visible():
-        pane_value.first.click(timeout=5_000)
-        page.wait_for_timeout(200)
-        clear = page.locator("button.dtsp-clearAll")
-        if clear.count() and clear.first.is_enabled():
-            clear.first.click(timeout=5_000)
-    if searches.count():
-        page.wait_for_load_state("networkidle")
 
 
 class AccessibilityNotice(UserWarning):
@@ -233,24 +81,13 @@ def test_no_serious_accessibility_violations_at_wcag21_aa(visit):
 
 
 @pytest.mark.browser
-def test_every_page_fits_a_phone_screen(chromium_browser, site_url, built_site):
+def test_every_page_fits_a_phone_screen(visit, built_site):
     # 390 pixels wide: no figure or table reaches past the screen's edge out of reach (a
     # wide table may scroll sideways inside its own box), and no page is wider than it.
-    page = chromium_browser.new_page()
-    page.set_viewport_size(PHONE_VIEWPORT)
-    page.set_default_timeout(PAGE_TIMEOUT_MS)
-    watch = PageWatch(page)
-    problems = []
-    try:
-        for path in sorted(site_pages(built_site)):
-            watch.label = path
-            page.goto(site_url + path, wait_until="load")
-            page.wait_for_load_state("networkidle")
-            problems += [f"{path}: {line}" for line in page.evaluate(OVERFLOW_SCRIPT)]
-    finally:
-        page.close()
-    assert problems == [], "\n".join(problems)
-    assert watch.problems == []
+    assert set(visit.phone_pages) == set(visit.rendered)
+    assert visit.phone_problems == [], "\n".join(visit.phone_problems)
+    assert visit.phone_console_errors == []
+    assert visit.phone_request_problems == []
 
 
 @pytest.mark.browser
@@ -490,7 +327,8 @@ def test_axe_reports_an_image_without_alt_text(chromium_browser, tmp_path):
     with serve(tmp_path) as url:
         page = chromium_browser.new_page()
         page.goto(url + "index.html", wait_until="load")
-        violations = _axe_violations(page)
+        start_axe(page)
+        violations = axe_violations(page)
         page.close()
     assert [(v["id"], v["impact"]) for v in violations] == [("image-alt", "critical")]
 
