@@ -253,12 +253,12 @@ def plan_profiles(
         else (REFERENCE_DIR,)
     )
     fingerprints = fingerprints or {}
-    from citytools_analysis.core.reference import load_reference
+    from citytools_analysis.core.reference import authority_names, load_reference
 
     reference = load_reference(
         _resolve(effective["reference_dir"]) if "reference_dir" in effective else None
     )
-    titles = dict(zip(reference.authorities["gss_code"], reference.authorities["short_name"]))
+    titles = authority_names(reference.authorities)
     return [
         NotebookJob(
             source,

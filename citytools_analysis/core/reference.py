@@ -310,6 +310,12 @@ class Reference:
         return sorted(phrases, key=lambda phrase: (-len(phrase.split()), phrase))
 
 
+def authority_names(authorities: pd.DataFrame) -> dict[str, str]:
+    """GSS code → short name, from a table of authorities (the reference list's, or a
+    release's ``authorities`` table, which carries the same columns)."""
+    return dict(zip(authorities["gss_code"], authorities["short_name"]))
+
+
 def load_reference(directory: Path | str | None = None) -> Reference:
     """Load the reference folder (``data/raw/reference/`` by default)."""
     return Reference(Path(directory) if directory is not None else REFERENCE_DIR)

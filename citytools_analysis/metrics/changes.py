@@ -36,7 +36,7 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.paths import PROJECT_ROOT, REFERENCE_DIR
-from citytools_analysis.release.processed import read_table
+from citytools_analysis.release.processed import read_table, responded_mask
 
 CHANGE_COLUMNS = [
     "gss_code",
@@ -100,9 +100,7 @@ def read_round_release(release_dir: Path | str) -> RoundRelease:
     round_name = json.loads(package.read_text(encoding="utf-8")).get("round") or ""
     authorities = read_table("authorities", release_dir)
     systems = read_table("systems", release_dir)
-    responded = frozenset(
-        authorities.loc[authorities["responded"].fillna(False).astype(bool), "gss_code"]
-    )
+    responded = frozenset(authorities.loc[responded_mask(authorities), "gss_code"])
     # Only what matching and the change records read: rows of few columns iterate quickly.
     kept = ["record_id", "gss_code", "service_area", "function", "replacement_planned"]
     systems = systems.loc[systems["source"].isin(OBSERVED_SOURCES), [*kept, *_SIDE_COLUMNS]].copy()

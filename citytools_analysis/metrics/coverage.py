@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
+from citytools_analysis.release.processed import responded_mask
 from citytools_analysis.release.schema import CONTRACT_OUTCOMES
 
 SURVEY, BOTH, REGISTER = "survey", "both", "register"
@@ -83,10 +84,6 @@ def system_sources(systems: pd.DataFrame) -> pd.Series:
     return systems["source"].astype("string").str.strip().replace("", pd.NA).fillna(SURVEY)
 
 
-def _responded(authorities: pd.DataFrame) -> pd.Series:
-    return authorities["responded"].astype("boolean").fillna(False).astype(bool)
-
-
 def coverage_by_authority(systems: pd.DataFrame, authorities: pd.DataFrame) -> pd.DataFrame:
     """How each authority is covered: by its survey return, by its contract register only,
     or by neither; and how many systems of each source it has.
@@ -112,7 +109,7 @@ def coverage_by_authority(systems: pd.DataFrame, authorities: pd.DataFrame) -> p
     if "abbreviation" in authorities.columns:
         columns.append("abbreviation")
     table = authorities[columns].copy()
-    table["responded"] = _responded(authorities).to_numpy()
+    table["responded"] = responded_mask(authorities).to_numpy()
     counts = pd.crosstab(systems["gss_code"].astype(str), system_sources(systems).astype(str))
     counts = counts.reindex(columns=list(SOURCES), fill_value=0)
     for source in SOURCES:
@@ -235,7 +232,7 @@ def register_outcomes(
     if authorities is None:
         responded = pd.Series(True, index=contracts.index)
     else:
-        answered = dict(zip(authorities["gss_code"], _responded(authorities)))
+        answered = dict(zip(authorities["gss_code"], responded_mask(authorities)))
         responded = contracts["gss_code"].map(answered).fillna(False).astype(bool)
     table = pd.DataFrame({"outcome": list(OUTCOMES)})
     table["label"] = table["outcome"].map(OUTCOME_LABELS)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
+from citytools_analysis.release.processed import responded_mask
+
 
 def _resolved_links(integrations: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
     """Integrations whose both ends are known systems, with each end's product."""
@@ -146,9 +148,7 @@ def isolated_systems(
     """
     rows = systems
     if authorities is not None:
-        responding = authorities.loc[
-            authorities["responded"].fillna(False).astype(bool), "gss_code"
-        ]
+        responding = authorities.loc[responded_mask(authorities), "gss_code"]
         rows = rows[rows["gss_code"].isin(set(responding))]
     connected = set(integrations["record_id"].dropna()) | set(
         integrations["linked_record_id"].dropna()

@@ -10,7 +10,7 @@ import pandas as pd
 
 from citytools_analysis.core.reference import fold, load_reference
 from citytools_analysis.metrics import coverage
-from citytools_analysis.release.processed import ProcessedData, read_table
+from citytools_analysis.release.processed import ProcessedData, read_table, responded_mask
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
@@ -161,7 +161,7 @@ def systems_per_authority(systems: pd.DataFrame, authorities: pd.DataFrame) -> p
         columns.append("abbreviation")
     columns.append("responded")
     table = authorities[columns].copy()
-    table["responded"] = table["responded"].astype("boolean").fillna(False).astype(bool)
+    table["responded"] = responded_mask(table)
     counts = systems.groupby("gss_code").size()
     table["systems"] = table["gss_code"].map(counts).fillna(0).astype(int)
     return table.sort_values("gss_code", kind="stable").reset_index(drop=True)

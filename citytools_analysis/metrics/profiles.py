@@ -23,7 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
-from citytools_analysis.core.reference import load_reference
+from citytools_analysis.core.reference import authority_names, load_reference
 from citytools_analysis.metrics import collaboration, contracts, market, maturity, skills
 from citytools_analysis.metrics.overview import survey_source
 from citytools_analysis.metrics.round_comparison import (
@@ -31,7 +31,7 @@ from citytools_analysis.metrics.round_comparison import (
     authority_changes,
     compare_with_previous,
 )
-from citytools_analysis.release.processed import ProcessedData, load_processed
+from citytools_analysis.release.processed import ProcessedData, load_processed, responded_mask
 
 NAMES_SHOWN = 8
 """Peers named in a table cell before the rest are counted ("and 12 more")."""
@@ -69,7 +69,7 @@ class LondonContext:
     @property
     def names(self) -> dict[str, str]:
         """GSS code → short name."""
-        return dict(zip(self.authorities["gss_code"], self.authorities["short_name"]))
+        return authority_names(self.authorities)
 
 
 def london_context(
@@ -504,7 +504,7 @@ def authority_profile(
     if responded:
         map_kind, map_values = MAP_SHARED, _shared_product_counts(gss_code, london)
     else:
-        responded_flags = london.authorities["responded"].fillna(False).astype(bool)
+        responded_flags = responded_mask(london.authorities)
         returned = london.authorities.loc[responded_flags, "gss_code"]
         registers = sorted(set(london.systems["gss_code"]) - set(returned))
         map_kind = MAP_RETURNED

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from citytools_analysis.core.parameters import ReportParameters, load_report_parameters
+from citytools_analysis.core.reference import authority_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from citytools_analysis.metrics.contracts import RenewalCost
@@ -119,11 +120,6 @@ def format_gbp(amount: float) -> str:
     if amount >= 1_000:
         return f"£{amount / 1_000:.0f}k"
     return f"£{amount:.0f}"
-
-
-def authority_names(authorities: pd.DataFrame) -> dict[str, str]:
-    """GSS code → short name, from the processed ``authorities`` table."""
-    return dict(zip(authorities["gss_code"], authorities["short_name"]))
 
 
 def _list_names(codes, names: dict[str, str]) -> str:

@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from citytools_analysis.release.processed import responded_mask
+
 
 def ratings_by(systems: pd.DataFrame, by: str = "service_area") -> pd.DataFrame:
     """Mean satisfaction and value for money per service area, supplier or product.
@@ -102,9 +104,7 @@ def supplier_count_satisfaction(
     """
     rows = systems
     if authorities is not None:
-        responding = authorities.loc[
-            authorities["responded"].fillna(False).astype(bool), "gss_code"
-        ]
+        responding = authorities.loc[responded_mask(authorities), "gss_code"]
         rows = rows[rows["gss_code"].isin(set(responding))]
     table_rows = []
     for code, group in rows.groupby("gss_code", sort=True):

@@ -88,3 +88,9 @@ def load_processed(processed_dir: Path | str = PROCESSED_DIR) -> ProcessedData:
         if name not in optional or (Path(processed_dir) / f"{name}.csv").exists()
     }
     return ProcessedData(**tables, snapshot_date=snapshot_date(processed_dir))
+
+
+def responded_mask(authorities: pd.DataFrame) -> pd.Series:
+    """Which rows of a release's ``authorities`` table answered the survey (a missing
+    answer counts as not answered)."""
+    return authorities["responded"].astype("boolean").fillna(False).astype(bool)

@@ -40,6 +40,7 @@ from typing import Any
 
 import pandas as pd
 
+from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import contracts
 from citytools_analysis.metrics.headline import headline_findings
 from citytools_analysis.metrics.profiles import LondonContext, authority_profile, load_london
@@ -389,7 +390,7 @@ def opportunities_document(london: LondonContext) -> dict:
 
 
 def _index_document(london: LondonContext, slugs: ApiSlugs, package: Mapping, licence: str) -> dict:
-    names = dict(zip(london.authorities["gss_code"], london.authorities["short_name"]))
+    names = authority_names(london.authorities)
     return {
         "api_version": API_VERSION,
         "title": package.get("title"),

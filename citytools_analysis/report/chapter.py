@@ -14,9 +14,9 @@ from pathlib import Path
 
 from citytools_analysis.core.parameters import ReportParameters, report_parameters
 from citytools_analysis.core.paths import FINDINGS_STORE, project_path
+from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.findings_store import chapter_findings
-from citytools_analysis.metrics.recommendations import authority_names
 from citytools_analysis.release.processed import ProcessedData, load_processed
 from citytools_analysis.report import plots
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pandas as pd
 from matplotlib.ticker import MaxNLocator, StrMethodFormatter
 
+from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import coverage, overview, spend
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
@@ -257,7 +258,7 @@ def cost_check(chapter: Chapter) -> Section:
         + "; "
         + spend.spend_source(chapter.processed_dir)
     )
-    names = dict(zip(data.authorities["gss_code"], data.authorities["short_name"]))
+    names = authority_names(data.authorities)
     largest = check.head(LARGEST_DIFFERENCES).assign(authority=lambda t: t["gss_code"].map(names))
     table = largest[
         ["authority", "supplier", "systems", "reported_gbp", "paid_gbp", "difference_gbp"]

@@ -15,6 +15,7 @@ from datetime import date
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import collaboration, contracts, market
 from citytools_analysis.release.processed import ProcessedData
 from citytools_analysis.report import formatting
@@ -35,10 +36,6 @@ SYSTEM_COLUMNS = {
     "annual_cost_gbp": "Annual cost (£)",
 }
 """Processed column (or derived one) → heading in the explorer's systems table."""
-
-
-def _names(data: ProcessedData) -> dict[str, str]:
-    return dict(zip(data.authorities["gss_code"], data.authorities["short_name"]))
 
 
 def _end_labels(systems: pd.DataFrame) -> pd.Series:
@@ -76,7 +73,9 @@ def systems_table(data: ProcessedData) -> pd.DataFrame:
         Sorted by authority, service area, function, product, then record id.
     """
     systems = data.systems.copy()
-    systems["authority"] = systems["gss_code"].map(_names(data)).fillna(systems["gss_code"])
+    systems["authority"] = (
+        systems["gss_code"].map(authority_names(data.authorities)).fillna(systems["gss_code"])
+    )
     systems["contract_end_label"] = _end_labels(systems)
     systems = systems.sort_values(
         ["authority", "service_area", "function", "product", "record_id"],
@@ -115,7 +114,7 @@ def who_uses_what(data: ProcessedData) -> pd.DataFrame:
         ``Authorities`` (count), ``Systems`` (count), ``Used by`` (every authority's short
         name, alphabetical). Most widely used first, then by product.
     """
-    names = _names(data)
+    names = authority_names(data.authorities)
     shared = collaboration.shared_systems(data.systems, min_authorities=1)
     return pd.DataFrame(
         {
@@ -191,7 +190,9 @@ def contracts_table(
         ties by authority and product.
     """
     systems = data.systems.copy()
-    systems["authority"] = systems["gss_code"].map(_names(data)).fillna(systems["gss_code"])
+    systems["authority"] = (
+        systems["gss_code"].map(authority_names(data.authorities)).fillna(systems["gss_code"])
+    )
     systems["end_label"] = _end_labels(systems)
     systems["status"] = contracts.classify_expiry(systems, as_of, horizon_years)
     dated = systems["end_label"].str.match(r"\d{4}-")
