@@ -26,6 +26,7 @@ from typing import Any
 from browser_support import build_environment, copy_project, run_process
 
 from citytools_analysis.build.pipeline import CLEANING_NOTEBOOK
+from citytools_analysis.core.paths import COMPARISON_STORE, FINDINGS_STORE, PROJECT_ROOT
 
 TESTS_DIR = Path(__file__).resolve().parent
 NBVAL_TIMEOUT_SECONDS = 3600
@@ -173,6 +174,14 @@ def second_run(built_project: Path, base: Path) -> tuple[Path, Any]:
 
     project = copy_project(base / "project", built_project)
     shutil.rmtree(project / "data" / "processed")
+    # The findings and the comparison with the round before, as the first build stored them
+    # for its chapters: a chapter reads them only if the release cleaned again here is the
+    # same, byte for byte, and computes them itself otherwise (metrics.build_store).
+    for store in (FINDINGS_STORE, COMPARISON_STORE):
+        made = built_project / store.relative_to(PROJECT_ROOT)
+        if made.is_file():
+            (project / "_build").mkdir(exist_ok=True)
+            shutil.copy2(made, project / store.relative_to(PROJECT_ROOT))
     generated = built_project / "book" / "_generated"
     copies = []
     for path in executed_notebooks(built_project):
