@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import date
 
 from fixtures_processed import BARNET, BRENT, CAMDEN, surveyed_system, write_round_release
@@ -84,3 +85,13 @@ def test_a_corrupt_store_is_ignored_and_then_replaced(tmp_path):
     assert set(found.changes["gss_code"]) == {BARNET, BRENT, CAMDEN}
     assert write_comparison_store(later, earlier, store, **OPTIONS) is True
     assert write_comparison_store(later, earlier, store, **OPTIONS) is False
+
+
+def test_the_same_releases_in_other_folders_are_cited_there(tmp_path):
+    earlier, later = _releases(tmp_path)
+    store = tmp_path / "comparison.pickle"
+    write_comparison_store(later, earlier, store, **OPTIONS)
+    moved_earlier = shutil.copytree(earlier, tmp_path / "moved" / "first")
+    moved_later = shutil.copytree(later, tmp_path / "moved" / "second")
+    found = compare_with_previous(moved_later, moved_earlier, store=store, **OPTIONS)
+    assert "first/systems.csv and second/systems.csv" in found.source

@@ -20,6 +20,7 @@ import pandas as pd
 from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.paths import COMPARISON_STORE, project_path
+from citytools_analysis.core.reference import authority_names
 from citytools_analysis.core.rounds import previous_release_dir
 from citytools_analysis.metrics import changes as change_metrics
 from citytools_analysis.metrics.build_store import read_stored, release_digest, write_stored
@@ -85,9 +86,7 @@ def compare_releases(
         changes=found,
         earlier_systems=earlier_data.systems,
         outcomes=change_metrics.opportunity_outcomes(opportunities, found),
-        names=dict(
-            zip(earlier_data.authorities["gss_code"], earlier_data.authorities["short_name"])
-        ),
+        names=authority_names(earlier_data.authorities),
         source=change_metrics.changes_source(earlier_dir, later_dir),
     )
 
@@ -159,10 +158,13 @@ def comparison_key(
     min_authorities: int,
     horizon_years: int | None,
 ) -> str:
-    """SHA-256 of both releases' files, the opportunity parameters and the comparing code."""
+    """SHA-256 of both releases' files, the source line naming their folders, the
+    opportunity parameters and the comparing code."""
     digest = hashlib.sha256()
     for folder in (earlier_dir, later_dir):
         digest.update(release_digest(folder).encode() + b"\0")
+    # The comparison cites the folders it read: the same files elsewhere are cited there.
+    digest.update(change_metrics.changes_source(earlier_dir, later_dir).encode() + b"\0")
     digest.update(json.dumps([window_months, min_authorities, horizon_years]).encode())
     digest.update(layers_digest(_CODE_LAYERS).encode())
     return digest.hexdigest()
