@@ -8,7 +8,8 @@ from pathlib import Path
 
 from fixture_returns import write_fixture_survey
 
-from citytools_analysis.build.rounds import refresh_earlier_rounds
+from citytools_analysis.build.rounds import key_file, refresh_earlier_rounds, round_key
+from citytools_analysis.core.rounds import list_rounds
 
 
 def _data_dir(tmp_path: Path) -> Path:
@@ -72,3 +73,14 @@ def test_the_key_is_kept_beside_the_release_so_a_copy_is_current(tmp_path):
     assert (copy / "releases" / "2019.key").read_text(encoding="utf-8") == (
         data / "releases" / "2019.key"
     ).read_text(encoding="utf-8")
+
+
+def test_each_committed_round_key_is_the_key_of_its_files_and_code():
+    # A key committed beside a release says the release is current; after an edit to the
+    # cleaning code or a round's files the new key must be committed with the change.
+    earlier = [one for one in list_rounds() if not one.current]
+    assert earlier, "the project holds no earlier round"
+    for one in earlier:
+        assert key_file(one).read_text(encoding="utf-8").strip() == round_key(one), (
+            f"{key_file(one)} is stale: run `citytools build` and commit it"
+        )
