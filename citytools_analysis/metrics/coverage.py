@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 
 import pandas as pd
 
-from citytools_analysis.release.processed import responded_mask
+from citytools_analysis.release.processed import has_column, responded_mask
 from citytools_analysis.release.schema import CONTRACT_OUTCOMES
 
 SURVEY, BOTH, REGISTER = "survey", "both", "register"
@@ -79,7 +79,7 @@ def system_sources(systems: pd.DataFrame) -> pd.Series:
     Series
         ``survey``, ``both`` or ``register``, same index as ``systems``.
     """
-    if "source" not in systems:
+    if not has_column(systems, "source"):
         return pd.Series(SURVEY, index=systems.index, dtype="string")
     return systems["source"].astype("string").str.strip().replace("", pd.NA).fillna(SURVEY)
 
@@ -106,7 +106,7 @@ def coverage_by_authority(systems: pd.DataFrame, authorities: pd.DataFrame) -> p
         per source (``survey``, ``both``, ``register``) and ``systems`` (all of them).
     """
     columns = ["gss_code", "short_name"]
-    if "abbreviation" in authorities.columns:
+    if has_column(authorities, "abbreviation"):
         columns.append("abbreviation")
     table = authorities[columns].copy()
     table["responded"] = responded_mask(authorities).to_numpy()
@@ -254,7 +254,7 @@ def _has_value(frame: pd.DataFrame, column: str) -> pd.Series:
 
 def _integrated(systems: pd.DataFrame, integrations: pd.DataFrame) -> pd.Series:
     named = set(integrations["record_id"].dropna().astype(str))
-    if "linked_record_id" in integrations:
+    if has_column(integrations, "linked_record_id"):
         named |= set(integrations["linked_record_id"].dropna().astype(str))
     return systems["record_id"].astype(str).isin(named)
 
@@ -335,7 +335,7 @@ def register_derived(
     if columns is None:
         return register
     columns = list(columns)
-    shown = [column for column in columns if column in systems]
+    shown = [column for column in columns if has_column(systems, column)]
     valued = pd.Series(False, index=systems.index)
     for column in shown:
         valued |= _has_value(systems, column)
@@ -384,6 +384,6 @@ def survey_derived(systems: pd.DataFrame, columns: Iterable[str] | None = None) 
         return survey
     valued = pd.Series(False, index=systems.index)
     for column in columns:
-        if column in systems and column not in REGISTER_COLUMNS:
+        if has_column(systems, column) and column not in REGISTER_COLUMNS:
             valued |= _has_value(systems, column)
     return survey & valued

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from citytools_analysis.release.processed import has_column
+
 NOT_STATED = "Not stated"
 """Hosting label for systems whose return did not say how they are hosted."""
 
@@ -29,7 +31,7 @@ def hosting_by(systems: pd.DataFrame, by: str | None = "service_area") -> pd.Dat
         Columns ``[by,] hosting, systems, share`` (share in 0–1 within the group), sorted by
         group then systems descending then hosting.
     """
-    if "source" in systems:
+    if has_column(systems, "source"):
         systems = systems[systems["source"].astype("string").fillna("") != "register"]
     frame = pd.DataFrame(
         {"hosting": systems["hosting"].fillna(NOT_STATED), "record_id": systems["record_id"]}

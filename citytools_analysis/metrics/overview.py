@@ -10,7 +10,12 @@ import pandas as pd
 
 from citytools_analysis.core.reference import fold, load_reference
 from citytools_analysis.metrics import coverage
-from citytools_analysis.release.processed import ProcessedData, read_table, responded_mask
+from citytools_analysis.release.processed import (
+    ProcessedData,
+    has_column,
+    read_table,
+    responded_mask,
+)
 
 # Which processed table holds the kept rows of each survey sheet (the output contract).
 SHEET_TABLES = {"Systems": "systems", "Skills": "skills", "Maturity": "maturity"}
@@ -157,7 +162,7 @@ def systems_per_authority(systems: pd.DataFrame, authorities: pd.DataFrame) -> p
         [``abbreviation``], ``responded``, ``systems``.
     """
     columns = ["gss_code", "short_name"]
-    if "abbreviation" in authorities.columns:
+    if has_column(authorities, "abbreviation"):
         columns.append("abbreviation")
     columns.append("responded")
     table = authorities[columns].copy()

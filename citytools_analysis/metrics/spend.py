@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.release.processed import has_column
+
 #: The name ``it_spend`` gives IT payments whose supplier name is withheld.
 WITHHELD = "(withheld)"
 
@@ -202,7 +204,7 @@ def cost_check(
         ``ratio`` (paid over reported); largest absolute difference first.
     """
     survey = systems
-    if "source" in systems:
+    if has_column(systems, "source"):
         survey = systems[systems["source"].astype("string").fillna("survey") != "register"]
     costed = survey[survey["annual_cost_gbp"].notna() & survey["supplier"].notna()]
     if corrections is not None and len(corrections):

@@ -90,6 +90,35 @@ def load_processed(processed_dir: Path | str = PROCESSED_DIR) -> ProcessedData:
     return ProcessedData(**tables, snapshot_date=snapshot_date(processed_dir))
 
 
+# The ``attrs`` key under which a chapter's view of a table lists the columns it withholds
+# (columns of the release the chapter did not declare; see report/reads.py).
+WITHHELD_COLUMNS = "citytools_withheld_columns"
+
+
+class WithheldColumn(LookupError):
+    """Code asked whether a table has a column that the chapter reading it did not declare."""
+
+
+def has_column(frame: pd.DataFrame, column: str) -> bool:
+    """Whether ``frame`` has ``column``: the one test for an optional column.
+
+    Older releases lack some columns, so code asks before reading them. A chapter's view of
+    a table (the columns it declared) withholds the others: asking about one of those
+    raises instead of answering "no", so that a chapter can never silently show something
+    other than what the whole table would give.
+
+    Raises
+    ------
+    WithheldColumn
+        If ``column`` is in the table but withheld from this view.
+    """
+    if column in frame.attrs.get(WITHHELD_COLUMNS, ()):
+        raise WithheldColumn(
+            f"the column {column!r} is read here but not declared in the chapter's READS"
+        )
+    return column in frame.columns
+
+
 def responded_mask(authorities: pd.DataFrame) -> pd.Series:
     """Which rows of a release's ``authorities`` table answered the survey (a missing
     answer counts as not answered)."""

@@ -22,6 +22,7 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from citytools_analysis.release.processed import has_column
 from citytools_analysis.report.plots import (
     CATEGORICAL,
     FIGURE_WIDTH,
@@ -1024,7 +1025,7 @@ def category_tile_map(
         )
         square.set_gid(table.at[index, "gss_code"])
         ax.add_patch(square)
-        label = table.at[index, label_column] if label_column in table.columns else pd.NA
+        label = table.at[index, label_column] if has_column(table, label_column) else pd.NA
         if pd.isna(label) or not str(label).strip():
             label = table.at[index, "short_name"]
         colour = _text_colour(fill)

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.ticker import MaxNLocator
 
+from citytools_analysis.release.processed import has_column
 from citytools_analysis.report.formatting import NOT_STATED, table_cells
 
 # UK Government Analysis Function palette, in its prescribed order.
@@ -429,7 +430,8 @@ def tile_map(
     Figure
     """
     carried = ["gss_code", value_column] + ([note_column] if note_column else [])
-    table = authorities.drop(columns=[note_column] if note_column in authorities else [])
+    has_note = bool(note_column) and has_column(authorities, note_column)
+    table = authorities.drop(columns=[note_column] if has_note else [])
     table = table.merge(values[carried], on="gss_code", how="left")
     numbers = pd.to_numeric(table[value_column], errors="coerce").astype(float)
     rows, cols, on_grid = tile_positions(table)
@@ -467,7 +469,7 @@ def tile_map(
         )
         square.set_gid(gss_code)
         ax.add_patch(square)
-        label = table.at[index, label_column] if label_column in table.columns else pd.NA
+        label = table.at[index, label_column] if has_column(table, label_column) else pd.NA
         if pd.isna(label) or not str(label).strip():
             label = table.at[index, "short_name"]
         text = str(label).upper()
