@@ -31,6 +31,7 @@ from typing import Any
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
 from citytools_analysis.build.book import book_is_current, build_html, jupyter_book_command
+from citytools_analysis.build.chapter_keys import keyed_on_reads
 from citytools_analysis.build.execute import (
     KEPT_PAPERMILL_KEYS,
     KERNEL_NAME,
@@ -596,13 +597,15 @@ def build_book_report(
         lap("cleaning notebook")
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
-        explored = CachedRuns(runner, explorers, force)  # they read the release alone
+        # The explorers read the release alone (keyed on the columns they declare).
+        explored = CachedRuns(runner, keyed_on_reads(explorers), force)
         if earlier is not None:
             earlier.result()
         lap("earlier rounds (waiting for)")
         _store_findings(chapters, store)
         lap("findings store")
-        narrated = CachedRuns(runner, chapters, force)
+        # A chapter that declares what it reads is keyed on that, not the whole release.
+        narrated = CachedRuns(runner, keyed_on_reads(chapters, store), force)
         # The release's downloads, database and JSON API (build/publish.py) are made from the
         # processed tables alone: they are staged in a thread of this process while the
         # notebooks run in their own processes, listed by the book, and copied into the

@@ -14,7 +14,30 @@ import pandas as pd
 from citytools_analysis.metrics import overview, satisfaction
 from citytools_analysis.report import charts, formatting, narrative, plots, section
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.reads import ChapterReads
 from citytools_analysis.report.section import Section
+
+# What this chapter reads of the release and the findings (the build keys it on these).
+READS = ChapterReads(
+    {
+        "authorities": ("gss_code", "short_name", "tile_row", "tile_col", "abbreviation"),
+        "systems": (
+            "record_id",
+            "gss_code",
+            "service_area",
+            "product",
+            "supplier",
+            "contract_end",
+            "annual_cost_gbp",
+            "value_for_money",
+            "satisfaction",
+            "source",
+        ),
+        "skills": ("gss_code", "skill_area", "level"),
+    },
+    ("joint_procurement", "clusters", "peer_support"),
+)
+
 
 # A case is one chapter section (text, table, figure); the name says what it is here.
 CaseStudy = Section

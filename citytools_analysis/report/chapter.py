@@ -19,6 +19,7 @@ from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.findings_store import chapter_findings
 from citytools_analysis.release.processed import ProcessedData, load_processed
 from citytools_analysis.report import plots
+from citytools_analysis.report import reads as chapter_reads
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ class Chapter:
     processed_dir: Path
     data: ProcessedData
     parameters: ReportParameters
-    found: Findings
+    found: Findings | chapter_reads.DeclaredFindings
 
     @property
     def names(self) -> dict[str, str]:
@@ -59,6 +60,7 @@ def open_chapter(
     window_months: int | None = None,
     min_authorities: int | None = None,
     *,
+    reads: chapter_reads.ChapterReads | None = None,
     findings_store: Path | str | None = FINDINGS_STORE,
 ) -> Chapter:
     """Apply the theme, read the release and take its findings.
@@ -73,6 +75,11 @@ def open_chapter(
     findings_store
         The build's findings store (``_build/.findings.pickle``), read when its key matches
         what this chapter would compute; ``None`` or ``""`` always computes.
+    reads
+        What the chapter reads (its module's ``READS``): it then sees only those columns
+        and findings fields, may open no other file of the release folder, and the build
+        keys it on them alone (:mod:`citytools_analysis.report.reads`). ``None``: the
+        whole release, and the build keys the chapter on all of it.
     """
     plots.apply_theme()
     folder = project_path(processed_dir)
@@ -84,4 +91,12 @@ def open_chapter(
         min_authorities=min_authorities,
     )
     found = chapter_findings(data, folder, parameters, findings_store)
-    return Chapter(folder, data, parameters, found)
+    if reads is None:
+        return Chapter(folder, data, parameters, found)
+    chapter_reads.guard(folder)
+    return Chapter(
+        folder,
+        chapter_reads.project(data, reads),
+        parameters,
+        chapter_reads.DeclaredFindings(found, reads.findings),
+    )

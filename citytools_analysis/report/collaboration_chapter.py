@@ -15,7 +15,27 @@ import pandas as pd
 from citytools_analysis.metrics import collaboration, overview
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.reads import ChapterReads
 from citytools_analysis.report.section import Section
+
+# What this chapter reads of the release and the findings (the build keys it on these).
+READS = ChapterReads(
+    {
+        "authorities": ("gss_code", "short_name"),
+        "systems": (
+            "gss_code",
+            "service_area",
+            "product",
+            "manufacturer",
+            "replacement_planned",
+            "source",
+            "source_file",
+            "source_row",
+        ),
+    },
+    ("counts", "joint_procurement", "replacement_until_year", "replacement"),
+)
+
 
 # The most widely shared products drawn in the heatmap, and opportunities in the bar chart.
 SHARED_PRODUCTS = 20

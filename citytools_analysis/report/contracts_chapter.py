@@ -12,7 +12,35 @@ import pandas as pd
 from citytools_analysis.metrics import contracts, overview
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.reads import ChapterReads
 from citytools_analysis.report.section import Section
+
+# What this chapter reads of the release and the findings (the build keys it on these).
+READS = ChapterReads(
+    {
+        "authorities": (
+            "gss_code",
+            "short_name",
+            "responded",
+            "tile_row",
+            "tile_col",
+            "abbreviation",
+        ),
+        "systems": (
+            "record_id",
+            "gss_code",
+            "service_area",
+            "system_type",
+            "contract_end",
+            "contract_end_status",
+            "annual_cost_gbp",
+            "source",
+            "source_file",
+            "source_row",
+        ),
+    },
+    ("counts", "renewal", "open_ended"),
+)
 
 
 def _source(chapter: Chapter) -> str:

@@ -14,7 +14,42 @@ from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import coverage, overview, spend
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.reads import ChapterReads
 from citytools_analysis.report.section import Section
+
+# What this chapter reads of the release and the findings (the build keys it on these).
+READS = ChapterReads(
+    {
+        "authorities": (
+            "gss_code",
+            "short_name",
+            "responded",
+            "tile_row",
+            "tile_col",
+            "abbreviation",
+        ),
+        "systems": (
+            "record_id",
+            "gss_code",
+            "service_area",
+            "supplier",
+            "hosting",
+            "contract_end",
+            "annual_cost_gbp",
+            "contract_value_gbp",
+            "value_for_money",
+            "satisfaction",
+            "source",
+            "source_file",
+            "source_row",
+        ),
+        "integrations": ("record_id", "linked_record_id"),
+        "corrections": ("source_file", "source_row", "column", "rule"),
+        "contracts": ("gss_code", "outcome"),
+        "it_spend": ("gss_code", "financial_year", "supplier", "amount_gbp"),
+    },
+)
+
 
 OUTCOME_TICKS = 4
 """At most this many ticks on the register-outcome chart's axis (its counts run to thousands)."""

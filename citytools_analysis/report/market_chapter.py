@@ -14,7 +14,27 @@ from citytools_analysis.core.reference import load_reference
 from citytools_analysis.metrics import market, overview, spend
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.reads import ChapterReads
 from citytools_analysis.report.section import Section
+
+# What this chapter reads of the release and the findings (the build keys it on these).
+READS = ChapterReads(
+    {
+        "authorities": ("gss_code", "short_name", "tile_row", "tile_col", "abbreviation"),
+        "systems": (
+            "record_id",
+            "gss_code",
+            "service_area",
+            "product",
+            "manufacturer",
+            "supplier",
+            "source",
+        ),
+        "it_spend": ("gss_code", "supplier", "amount_gbp"),
+    },
+    ("counts", "supplier_shares", "top_n_supplier_share", "concentration"),
+)
+
 
 # The most suppliers or manufacturers drawn in a share chart.
 SHARE_BARS = 15

@@ -9,7 +9,32 @@ from __future__ import annotations
 from citytools_analysis.metrics import coverage, overview
 from citytools_analysis.report import narrative, plots
 from citytools_analysis.report.chapter import Chapter
+from citytools_analysis.report.reads import ChapterReads
 from citytools_analysis.report.section import Section
+
+# What this chapter reads of the release and the findings (the build keys it on these).
+READS = ChapterReads(
+    {
+        "authorities": (
+            "gss_code",
+            "short_name",
+            "responded",
+            "tile_row",
+            "tile_col",
+            "abbreviation",
+        ),
+        "systems": (
+            "gss_code",
+            "service_area",
+            "product",
+            "manufacturer",
+            "supplier",
+            "system_type",
+            "source",
+        ),
+    },
+)
+
 
 # The authorities the survey went to, as the chapter names them.
 LONDON_AUTHORITIES = "the 32 boroughs, the City of London and the Greater London Authority"
