@@ -60,3 +60,27 @@ def test_a_corrupt_store_is_ignored(tmp_path):
     chapter = open_chapter(folder, findings_store=store)
     assert chapter.found.counts["systems"] == len(chapter.data.systems)
     assert chapter.min_authorities == load_report_parameters().min_authorities
+
+
+def test_profile_context_takes_joint_procurement_from_a_current_store_only(tmp_path, monkeypatch):
+    from citytools_analysis.metrics import collaboration, profiles
+
+    folder = _release(tmp_path)
+    store = tmp_path / "store.pickle"
+    write_findings_store(folder, load_report_parameters(), store)
+    computed = profiles.load_london(folder, previous_dir="", findings_store=None)
+
+    def not_again(*args, **kwargs):
+        raise AssertionError("joint procurement computed again although the store holds it")
+
+    monkeypatch.setattr(collaboration, "joint_procurement", not_again)
+    read = profiles.load_london(folder, previous_dir="", findings_store=store)
+    assert read.opportunities.equals(computed.opportunities)
+    # Other parameters than the stored findings': the windows are computed, not read.
+    other = computed.window_months + 6
+    try:
+        profiles.load_london(folder, previous_dir="", findings_store=store, window_months=other)
+    except AssertionError as error:
+        assert "computed again" in str(error)
+    else:
+        raise AssertionError("windows for other parameters were read from the store")

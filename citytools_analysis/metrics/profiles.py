@@ -18,13 +18,18 @@ import pickle
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.paths import FINDINGS_STORE
 from citytools_analysis.core.reference import authority_names, load_reference
 from citytools_analysis.metrics import collaboration, contracts, market, maturity, skills
+from citytools_analysis.metrics.build_store import read_stored
+from citytools_analysis.metrics.findings import Findings
+from citytools_analysis.metrics.findings_store import findings_key
 from citytools_analysis.metrics.overview import survey_source
 from citytools_analysis.metrics.round_comparison import (
     RoundComparison,
@@ -66,9 +71,9 @@ class LondonContext:
     # This round against the previous one (round_comparison); None when there is none.
     comparison: RoundComparison | None = None
 
-    @property
+    @cached_property
     def names(self) -> dict[str, str]:
-        """GSS code → short name."""
+        """GSS code → short name (worked out once: every profile table asks for it)."""
         return authority_names(self.authorities)
 
 
@@ -82,6 +87,7 @@ def london_context(
     window_months: int | None = None,
     min_authorities: int | None = None,
     comparison: RoundComparison | None = None,
+    opportunities: pd.DataFrame | None = None,
 ) -> LondonContext:
     """Compute the London-wide tables the profiles share.
 
@@ -103,6 +109,9 @@ def london_context(
     comparison
         This round against the previous one, for each profile's changes; ``None`` when
         there is no previous round.
+    opportunities
+        The joint procurement windows of ``data`` under these parameters, when already
+        computed (the build's stored findings); ``None`` computes them.
 
     Returns
     -------
@@ -138,7 +147,9 @@ def london_context(
         source=source,
         skill_levels=dict(skill_levels),
         shared=collaboration.shared_systems(data.systems, min_authorities=1),
-        opportunities=collaboration.joint_procurement(
+        opportunities=opportunities
+        if opportunities is not None
+        else collaboration.joint_procurement(
             data.systems,
             day,
             window_months=window_months,
@@ -155,6 +166,7 @@ def load_london(
     processed_dir: Path | str,
     reference_dir: Path | str | None = None,
     previous_dir: Path | str = "",
+    findings_store: Path | str | None = FINDINGS_STORE,
     **options,
 ) -> LondonContext:
     """Read the processed release and compute its :class:`LondonContext`.
@@ -168,6 +180,10 @@ def load_london(
     previous_dir
         The previous round's release, for each profile's changes; ``""`` takes the round
         before the current one, if the project holds one.
+    findings_store
+        The build's findings store: its joint procurement windows are taken when it holds
+        the findings of this release under these parameters and code (its key says so);
+        ``None`` or ``""`` always computes them.
     **options
         ``as_of``, ``horizon_years``, ``window_months``, ``min_authorities`` for
         :func:`london_context`.
@@ -186,8 +202,24 @@ def load_london(
         min_authorities=options.get("min_authorities"),
         horizon_years=options.get("horizon_years"),
     )
+    parameters = report_parameters(
+        **{
+            name: options.get(name)
+            for name in ("as_of", "horizon_years", "window_months", "min_authorities")
+        }
+    )
+    stored = (
+        read_stored(findings_store, findings_key(processed_dir, parameters), Findings)
+        if findings_store
+        else None
+    )
     return london_context(
-        data, source=source, skill_levels=levels, comparison=comparison, **options
+        data,
+        source=source,
+        skill_levels=levels,
+        comparison=comparison,
+        opportunities=None if stored is None else stored.joint_procurement,
+        **options,
     )
 
 
