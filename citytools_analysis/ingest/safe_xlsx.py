@@ -45,16 +45,21 @@ import lzma
 import posixpath
 import re
 import struct
+import threading
 import zipfile
 import zlib
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.parsers import expat
 
-from defusedxml.ElementTree import fromstring
+from defusedxml.ElementTree import fromstring, iterparse
 from openpyxl import DEFUSEDXML, load_workbook
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+from openpyxl.worksheet.dimensions import SheetDimension
 
 from citytools_analysis.core.errors import SurveyInputError
 
@@ -601,9 +606,53 @@ def open_xlsx(path: Path | str, limits: XlsxLimits = DEFAULT_LIMITS):
     path = Path(path)
     check_xlsx(path, limits)
     try:
-        return load_workbook(path, read_only=True, data_only=True)
+        with _dimension_read_to_the_first_row():
+            return load_workbook(path, read_only=True, data_only=True)
     except Exception as error:  # noqa: BLE001  openpyxl raises many kinds on a file it cannot read
         raise _refuse(path, f"{type(error).__name__}: {error}") from None
+
+
+_SIZING = threading.Lock()
+
+
+def _dimension_only(worksheet) -> None:
+    """What openpyxl's read-only sheet does on opening (take the ``<dimension>`` as the
+    sheet's first row and column), but reading no further than the start of the cells.
+
+    openpyxl looks for ``<dimension>`` with end-of-element events, so on a sheet without one
+    (some exporters, and openpyxl's own write-only mode, leave it out) it parses every cell
+    before giving up: a 50,000-row sheet was parsed once more for nothing. The XML was
+    checked by :func:`check_xlsx` before this runs.
+    """
+    source = worksheet._get_source()
+    try:
+        for _event, element in iterparse(source, events=("start",)):
+            if element.tag == DIMENSION_TAG:
+                boundaries = SheetDimension.from_tree(element).boundaries
+                if boundaries is not None:
+                    (
+                        worksheet._min_column,
+                        worksheet._min_row,
+                        worksheet._max_column,
+                        worksheet._max_row,
+                    ) = boundaries
+                return
+            if element.tag == DATA_TAG:
+                return  # no dimension: the cells begin
+    finally:
+        source.close()
+
+
+@contextmanager
+def _dimension_read_to_the_first_row():
+    """Open read-only sheets with :func:`_dimension_only` instead of openpyxl's own sizing."""
+    with _SIZING:
+        original = ReadOnlyWorksheet._get_size
+        ReadOnlyWorksheet._get_size = _dimension_only
+        try:
+            yield
+        finally:
+            ReadOnlyWorksheet._get_size = original
 
 
 def sheet_rows(worksheet, *, file: str) -> list[tuple[Any, ...]]:
