@@ -7,6 +7,7 @@ the kind a corrected return makes (one contract's end date, one skill level).
 from __future__ import annotations
 
 import shutil
+from dataclasses import replace
 from pathlib import Path
 
 import nbformat
@@ -298,3 +299,8 @@ def test_asking_for_a_withheld_column_raises_instead_of_answering_no(release: Pa
     # So a metric that treats a missing column as an older release cannot be misled.
     with pytest.raises(WithheldColumn):
         coverage.system_sources(view.systems[view.systems["gss_code"] == "E09000003"])
+    # A declared column the release lacks (an older release) is absent, not withheld.
+    older = replace(whole, systems=whole.systems.drop(columns=["source"]))
+    declared = reads.ChapterReads({"systems": ("record_id", "source")})
+    assert not has_column(reads.project(older, declared).systems, "source")
+    assert (coverage.system_sources(reads.project(older, declared).systems) == "survey").all()

@@ -109,10 +109,8 @@ def _columns(
 ) -> pd.DataFrame | None:
     if frame is None:
         return None  # an optional table absent from this release (older releases)
-    missing = [column for column in columns if column not in frame.columns]
-    if missing:
-        raise UndeclaredRead(f"the chapter declares columns {missing} that {name!r} does not have")
-    view = frame.loc[:, list(columns)]
+    # A declared column an older release lacks stays absent, as in the whole table.
+    view = frame.loc[:, [column for column in columns if column in frame.columns]]
     # Asking has_column about a column left out raises, instead of answering "no".
     view.attrs[WITHHELD_COLUMNS] = tuple(sorted(set(frame.columns) - set(columns)))
     return view
