@@ -137,7 +137,9 @@ def _parameters(job: NotebookJob) -> dict[str, Any]:
 
 
 def keyed_on_reads(
-    jobs: Iterable[NotebookJob], findings_store: Path | str | None = None
+    jobs: Iterable[NotebookJob],
+    findings_store: Path | str | None = None,
+    releases: dict[Path, Any] | None = None,
 ) -> list[NotebookJob]:
     """The jobs, each declared chapter keyed on what it reads instead of its release folder.
 
@@ -145,13 +147,15 @@ def keyed_on_reads(
     columns and findings it declares (:func:`citytools_analysis.report.reads.fingerprint`),
     computed from the release and from the findings under the chapter's own parameters
     (read from ``findings_store`` when current). Other jobs are returned as they are.
+    ``releases`` (folder → release read) lets several calls of one build read each release
+    once.
     """
     from citytools_analysis.core.parameters import report_parameters
     from citytools_analysis.metrics.findings_store import chapter_findings
     from citytools_analysis.release.processed import load_processed
     from citytools_analysis.report import reads as chapter_reads
 
-    releases: dict[Path, Any] = {}
+    releases = {} if releases is None else releases
     found: dict[tuple, Any] = {}
     keyed = []
     for job in jobs:

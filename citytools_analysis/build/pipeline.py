@@ -31,7 +31,7 @@ from typing import Any
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
 from citytools_analysis.build.book import book_is_current, build_html, jupyter_book_command
-from citytools_analysis.build.chapter_keys import keyed_on_reads
+from citytools_analysis.build.chapter_keys import declared_reads, keyed_on_reads
 from citytools_analysis.build.execute import (
     KEPT_PAPERMILL_KEYS,
     KERNEL_NAME,
@@ -593,19 +593,24 @@ def build_book_report(
         cleaned = CachedRuns(runner, [cleaning], force)
         # The earlier rounds' releases are cleaned in a thread while the current round is.
         earlier = background.submit(refresh_earlier_rounds) if refresh else None
+        # Meanwhile, read what each chapter and explorer declares it reads (this imports
+        # their modules here while the cleaning runs in its own process).
+        for job in (*chapters, *explorers):
+            declared_reads(job.source)
         first = cleaned.wait()
         lap("cleaning notebook")
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
         # The explorers read the release alone (keyed on the columns they declare).
-        explored = CachedRuns(runner, keyed_on_reads(explorers), force)
+        releases: dict[Path, Any] = {}  # each release read once for the keys below
+        explored = CachedRuns(runner, keyed_on_reads(explorers, releases=releases), force)
         if earlier is not None:
             earlier.result()
         lap("earlier rounds (waiting for)")
         _store_findings(chapters, store)
         lap("findings store")
         # A chapter that declares what it reads is keyed on that, not the whole release.
-        narrated = CachedRuns(runner, keyed_on_reads(chapters, store), force)
+        narrated = CachedRuns(runner, keyed_on_reads(chapters, store, releases), force)
         # The release's downloads, database and JSON API (build/publish.py) are made from the
         # processed tables alone: they are staged in a thread of this process while the
         # notebooks run in their own processes, listed by the book, and copied into the
