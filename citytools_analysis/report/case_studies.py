@@ -14,13 +14,13 @@ import pandas as pd
 from citytools_analysis.metrics import overview, satisfaction
 from citytools_analysis.report import charts, formatting, narrative, plots, section
 from citytools_analysis.report.chapter import Chapter
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_TILES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What this chapter reads of the release and the findings (the build keys it on these).
 READS = ChapterReads(
     {
-        "authorities": ("gss_code", "short_name", "tile_row", "tile_col", "abbreviation"),
+        "authorities": AUTHORITY_TILES,
         "systems": (
             "record_id",
             "gss_code",

@@ -15,13 +15,13 @@ import pandas as pd
 from citytools_analysis.metrics import collaboration, overview
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_NAMES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What this chapter reads of the release and the findings (the build keys it on these).
 READS = ChapterReads(
     {
-        "authorities": ("gss_code", "short_name"),
+        "authorities": AUTHORITY_NAMES,
         "systems": (
             "gss_code",
             "service_area",

@@ -14,20 +14,13 @@ from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import coverage, overview, spend
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_TILES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What this chapter reads of the release and the findings (the build keys it on these).
 READS = ChapterReads(
     {
-        "authorities": (
-            "gss_code",
-            "short_name",
-            "responded",
-            "tile_row",
-            "tile_col",
-            "abbreviation",
-        ),
+        "authorities": (*AUTHORITY_TILES, "responded"),
         "systems": (
             "record_id",
             "gss_code",

@@ -19,14 +19,13 @@ from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import collaboration, contracts, market
 from citytools_analysis.release.processed import ProcessedData
 from citytools_analysis.report import formatting
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_NAMES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What each explorer page reads of the release (the build keys the page on these alone).
-_NAMES = ("gss_code", "short_name")
 SYSTEMS_READS = ChapterReads(
     {
-        "authorities": _NAMES,
+        "authorities": AUTHORITY_NAMES,
         "systems": (
             "record_id",
             "gss_code",
@@ -44,14 +43,17 @@ SYSTEMS_READS = ChapterReads(
     }
 )
 WHO_USES_WHAT_READS = ChapterReads(
-    {"authorities": _NAMES, "systems": ("gss_code", "service_area", "product", "manufacturer")}
+    {
+        "authorities": AUTHORITY_NAMES,
+        "systems": ("gss_code", "service_area", "product", "manufacturer"),
+    }
 )
 SUPPLIERS_READS = ChapterReads(
     {"systems": ("record_id", "gss_code", "service_area", "product", "supplier")}
 )
 CONTRACTS_READS = ChapterReads(
     {
-        "authorities": _NAMES,
+        "authorities": AUTHORITY_NAMES,
         "systems": (
             "record_id",
             "gss_code",

@@ -13,20 +13,13 @@ from citytools_analysis.core.reference import load_reference
 from citytools_analysis.metrics import hosting, interoperability, overview
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_TILES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What this chapter reads of the release and the findings (the build keys it on these).
 READS = ChapterReads(
     {
-        "authorities": (
-            "gss_code",
-            "short_name",
-            "responded",
-            "tile_row",
-            "tile_col",
-            "abbreviation",
-        ),
+        "authorities": (*AUTHORITY_TILES, "responded"),
         "systems": ("record_id", "gss_code", "service_area", "product", "hosting", "source"),
         "integrations": ("gss_code", "record_id", "linked_record_id"),
     },

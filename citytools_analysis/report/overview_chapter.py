@@ -9,20 +9,13 @@ from __future__ import annotations
 from citytools_analysis.metrics import coverage, overview
 from citytools_analysis.report import narrative, plots
 from citytools_analysis.report.chapter import Chapter
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_TILES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What this chapter reads of the release and the findings (the build keys it on these).
 READS = ChapterReads(
     {
-        "authorities": (
-            "gss_code",
-            "short_name",
-            "responded",
-            "tile_row",
-            "tile_col",
-            "abbreviation",
-        ),
+        "authorities": (*AUTHORITY_TILES, "responded"),
         "systems": (
             "gss_code",
             "service_area",

@@ -37,6 +37,10 @@ from citytools_analysis.release.processed import (
 
 # Files of the release folder a declared chapter may open itself (source lines read them).
 OPEN_FILES = ("datapackage.json", "corrections.csv")
+# The columns of the authorities table a page reads to name authorities, and to draw them
+# on the tile map.
+AUTHORITY_NAMES = ("gss_code", "short_name")
+AUTHORITY_TILES = (*AUTHORITY_NAMES, "tile_row", "tile_col", "abbreviation")
 # Findings fields every chapter may read: the parameters they were computed with.
 PARAMETER_FIELDS = ("as_of", "horizon_years", "window_months", "min_authorities", "top_n")
 
@@ -255,6 +259,8 @@ def release(processed_dir: Path | str) -> None:
 
 
 __all__ = [
+    "AUTHORITY_NAMES",
+    "AUTHORITY_TILES",
     "OPEN_FILES",
     "ChapterReads",
     "DeclaredFindings",

@@ -11,13 +11,13 @@ from citytools_analysis.core.reference import load_reference
 from citytools_analysis.metrics import overview, skills
 from citytools_analysis.report import charts, narrative, plots
 from citytools_analysis.report.chapter import Chapter
-from citytools_analysis.report.reads import ChapterReads
+from citytools_analysis.report.reads import AUTHORITY_TILES, ChapterReads
 from citytools_analysis.report.section import Section
 
 # What this chapter reads of the release and the findings (the build keys it on these).
 READS = ChapterReads(
     {
-        "authorities": ("gss_code", "short_name", "tile_row", "tile_col", "abbreviation"),
+        "authorities": AUTHORITY_TILES,
         "skills": ("gss_code", "skill_area", "level"),
     },
     ("peer_support",),
