@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
-from citytools_analysis.release.processed import of_responding
+from citytools_analysis.release.processed import responded_mask
 
 
 def _resolved_links(integrations: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
@@ -146,7 +146,10 @@ def isolated_systems(
     pandas.DataFrame
         Columns ``record_id, gss_code, service_area, product``, sorted by ``record_id``.
     """
-    rows = of_responding(systems, authorities)
+    rows = systems
+    if authorities is not None:
+        responding = authorities.loc[responded_mask(authorities), "gss_code"]
+        rows = rows[rows["gss_code"].isin(set(responding))]
     connected = set(integrations["record_id"].dropna()) | set(
         integrations["linked_record_id"].dropna()
     )
