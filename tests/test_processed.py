@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from citytools_analysis.release.processed import read_table
+from citytools_analysis.release.processed import of_responding, read_table, responded_mask
 from citytools_analysis.release.schema import TABLES
 from citytools_analysis.release.writer import write_table
 
@@ -39,3 +39,13 @@ def test_round_trip_types_and_neutralised_text(tmp_path: Path) -> None:
     assert row["annual_cost_gbp"] == 1250.5
     assert str(systems["satisfaction"].dtype) == "Int64"
     assert pd.isna(row["value_for_money"])
+
+
+def test_of_responding_keeps_the_rows_of_authorities_that_answered() -> None:
+    authorities = pd.DataFrame(
+        {"gss_code": ["A", "B", "C"], "responded": pd.array([True, False, pd.NA], "boolean")}
+    )
+    systems = pd.DataFrame({"gss_code": ["A", "B", "C", "A"], "product": ["p", "q", "r", "s"]})
+    assert list(responded_mask(authorities)) == [True, False, False]  # no answer: not answered
+    assert list(of_responding(systems, authorities)["product"]) == ["p", "s"]
+    assert of_responding(systems, None) is systems

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import pandas as pd
 
-from citytools_analysis.release.processed import responded_mask
+from citytools_analysis.release.processed import of_responding
 
 
 def _resolved_links(integrations: pd.DataFrame, systems: pd.DataFrame) -> pd.DataFrame:
@@ -146,10 +146,7 @@ def isolated_systems(
     pandas.DataFrame
         Columns ``record_id, gss_code, service_area, product``, sorted by ``record_id``.
     """
-    rows = systems
-    if authorities is not None:
-        responding = authorities.loc[responded_mask(authorities), "gss_code"]
-        rows = rows[rows["gss_code"].isin(set(responding))]
+    rows = of_responding(systems, authorities)
     connected = set(integrations["record_id"].dropna()) | set(
         integrations["linked_record_id"].dropna()
     )

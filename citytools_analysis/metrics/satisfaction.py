@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from citytools_analysis.release.processed import responded_mask
+from citytools_analysis.release.processed import of_responding
 
 
 def ratings_by(systems: pd.DataFrame, by: str = "service_area") -> pd.DataFrame:
@@ -102,10 +102,7 @@ def supplier_count_satisfaction(
         ``table`` with columns ``gss_code, systems, suppliers, rated, mean_satisfaction``
         (sorted by GSS code, authorities without a rating left out), and ``correlation``.
     """
-    rows = systems
-    if authorities is not None:
-        responding = authorities.loc[responded_mask(authorities), "gss_code"]
-        rows = rows[rows["gss_code"].isin(set(responding))]
+    rows = of_responding(systems, authorities)
     table_rows = []
     for code, group in rows.groupby("gss_code", sort=True):
         rated = group["satisfaction"].dropna().astype(float)

@@ -123,3 +123,12 @@ def responded_mask(authorities: pd.DataFrame) -> pd.Series:
     """Which rows of a release's ``authorities`` table answered the survey (a missing
     answer counts as not answered)."""
     return authorities["responded"].astype("boolean").fillna(False).astype(bool)
+
+
+def of_responding(rows: pd.DataFrame, authorities: pd.DataFrame | None) -> pd.DataFrame:
+    """The rows (of ``systems`` or any table with ``gss_code``) of the authorities that
+    answered the survey; all of them when ``authorities`` is ``None``."""
+    if authorities is None:
+        return rows
+    responding = set(authorities.loc[responded_mask(authorities), "gss_code"])
+    return rows[rows["gss_code"].isin(responding)]
