@@ -115,6 +115,18 @@ def jupyter_book_command() -> list[str]:
     return [found]
 
 
+def _icon_on_the_redirect(html_dir: Path) -> None:
+    """Give the site's root ``index.html`` (Jupyter Book writes it as a bare redirect to the
+    first page) the book's icon, so that a browser does not ask for a missing
+    ``/favicon.ico`` before it follows the redirect."""
+    index = html_dir / "index.html"
+    icon = '<link rel="icon" href="_static/favicon.svg" />'
+    if index.is_file() and (html_dir / "_static" / "favicon.svg").is_file():
+        text = index.read_text(encoding="utf-8")
+        if icon not in text:
+            index.write_text(icon + "\n" + text, encoding="utf-8")
+
+
 def build_html(
     book_root: Path | str = PROJECT_ROOT,
     build_dir: Path | str = BUILD_DIR,
@@ -181,6 +193,7 @@ def build_html(
     if not quiet:
         code = subprocess.run(command, check=False).returncode
         if code == 0:
+            _icon_on_the_redirect(build_dir / "html")
             stored.write_text(key + "\n", encoding="utf-8")
         return code
     build_dir.mkdir(parents=True, exist_ok=True)
@@ -190,6 +203,7 @@ def build_html(
             command, check=False, stdout=handle, stderr=subprocess.STDOUT
         ).returncode
     if code == 0:
+        _icon_on_the_redirect(build_dir / "html")
         stored.write_text(key + "\n", encoding="utf-8")
     else:
         tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
