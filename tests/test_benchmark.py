@@ -16,16 +16,24 @@ def test_import_lines_are_a_notebooks_imports_as_written():
 
 def test_the_floors_run_as_many_notebooks_as_given_and_only_set_a_parameter(tmp_path):
     sources = [NOTEBOOKS_DIR / "explore_1_systems.ipynb"] * 2
-    bare, imported = benchmark.measure_floors(tmp_path, sources, 2)
-    assert (bare.executed, imported.executed) == (2, 2)
-    assert bare.code == 0 and imported.code == 0, bare.notes + imported.notes
-    assert bare.seconds > 0 and imported.seconds > 0
+    floors = benchmark.measure_floors(tmp_path, sources, 2)
+    assert [floor.label for floor in floors] == [
+        f"London: {label}, {kernels} (2 notebooks)"
+        for kernels in ("fresh kernels", "forked kernels")
+        for label in ("bare floor", "import floor")
+    ]
+    for floor in floors:
+        assert floor.executed == 2 and floor.code == 0, floor.notes
+        assert floor.seconds > 0
     cells = nbformat.read(tmp_path / "floors" / "bare.ipynb", as_version=4).cells
     assert [cell.source for cell in cells] == ["value = 0"]
     with_imports = nbformat.read(tmp_path / "floors" / "imports-00.ipynb", as_version=4).cells
     assert with_imports[1].source.splitlines() == benchmark.import_lines(sources[0])
-    executed = nbformat.read(tmp_path / "floors" / "import-floor" / "001.ipynb", as_version=4)
-    assert executed.metadata["papermill"]["parameters"] == {"value": 1}
+    for kernels in ("fresh-kernels", "forked-kernels"):
+        executed = nbformat.read(
+            tmp_path / "floors" / kernels / "import-floor" / "001.ipynb", as_version=4
+        )
+        assert executed.metadata["papermill"]["parameters"] == {"value": 1}
 
 
 def test_the_snapshot_keeps_the_packages_build_layer(tmp_path):

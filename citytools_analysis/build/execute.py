@@ -291,6 +291,10 @@ class JobRunner:
         Address of a Dask distributed scheduler, or None for the local pool.
     bar
         A progress bar advanced as jobs finish, or None.
+    forked_kernels
+        Whether each local worker forks its kernels from a process that has already made
+        the report's imports (:mod:`.forked_kernels`), instead of starting each afresh; the
+        notebooks' outputs are the same either way.
     """
 
     def __init__(
@@ -300,11 +304,13 @@ class JobRunner:
         execute: Callable[[NotebookJob], NotebookRun] = execute_job,
         scheduler: str | None = None,
         bar=None,
+        forked_kernels: bool = True,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
         self.execute = execute
         self.scheduler = scheduler
         self.bar = bar
+        self.forked_kernels = forked_kernels
         self._pool = None
         self._client = None
 
@@ -337,8 +343,13 @@ class JobRunner:
 
             return JobBatch(jobs, futures, self.bar, completed)
         if self._pool is None:
+            from citytools_analysis.build.forked_kernels import start_kernel_parent
+
             self._pool = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("spawn")
+                max_workers=self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=start_kernel_parent if self.forked_kernels else None,
+                initargs=(PROJECT_ROOT,) if self.forked_kernels else (),
             )
         futures = [self._pool.submit(self.execute, job) for job in jobs]
         return JobBatch(jobs, futures, self.bar, as_completed)
@@ -375,6 +386,7 @@ def run_jobs(
     progress: bool = True,
     scheduler: str | None = None,
     bar=None,
+    forked_kernels: bool = True,
 ) -> list[NotebookRun]:
     """Run notebook jobs in parallel, one process per job (see :class:`JobRunner`).
 
@@ -392,6 +404,8 @@ def run_jobs(
         Address of a Dask distributed scheduler, or None for the local pool.
     bar
         A progress bar to advance (one per build), instead of a new one.
+    forked_kernels
+        Whether the local pool's workers fork their kernels (see :class:`JobRunner`).
 
     Returns
     -------
@@ -413,7 +427,13 @@ def run_jobs(
     workers = max(1, min(workers or os.cpu_count() or 1, len(jobs)))
     with (
         shown as progress_bar,
-        JobRunner(workers, execute=execute, scheduler=scheduler, bar=progress_bar) as runner,
+        JobRunner(
+            workers,
+            execute=execute,
+            scheduler=scheduler,
+            bar=progress_bar,
+            forked_kernels=forked_kernels,
+        ) as runner,
     ):
         return runner.start(jobs).wait()
 
@@ -443,6 +463,24 @@ class IPCKernelManager(AsyncKernelManager):
         """
         kw.setdefault("stderr", subprocess.DEVNULL)
         await super()._async_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        """Fork the kernel from this worker's kernel parent when there is one (see
+        :mod:`.forked_kernels`); otherwise, or if it has gone, start it the usual way."""
+        from citytools_analysis.build.forked_kernels import kernel_parent
+
+        parent = kernel_parent()
+        cwd = kw.get("cwd") or os.getcwd()
+        if parent is not None and parent.serves(kernel_cmd, cwd):
+            kernel = parent.fork(kernel_cmd, dict(kw.get("env") or os.environ), cwd)
+            if kernel is not None:
+                provisioner = self.provisioner
+                provisioner.process = kernel
+                provisioner.pid = provisioner.pgid = kernel.pid
+                provisioner.cwd = cwd
+                self._reconcile_connection_info(provisioner.connection_info)
+                return
+        await super()._async_launch_kernel(kernel_cmd, **kw)
 
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart)
