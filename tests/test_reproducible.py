@@ -19,10 +19,10 @@ What must be equal
   the first build must have none: a figure shown any other way fails here.
 - The web book: ``_build/html`` built a second time, in a fresh copy in another folder,
   over the first build's output, from the same executed notebooks and data, is byte for
-  byte the first (every page, the search index, every asset). ``pipeline.build_html``
-  writes the pages afresh each time: written over an earlier build, Sphinx would keep
-  emptied entries in the search index and add checksums to some stylesheet links. With the notebooks' outputs the same (above), two builds
-  from the same inputs give the same ``_build/html``. Nothing is exempt: the footer's
+  byte the first (every page, the search index, every asset). With the notebooks'
+  outputs the same (above), two builds from the same inputs give the same ``_build/html``;
+  that a book written over the last one, only where pages changed, is the book written
+  afresh is ``test_book_pages``. Nothing is exempt: the footer's
   commit and data hash, the copyright years and every table id come from the inputs, and
   no page carries a build time or the build's folder.
 """

@@ -13,6 +13,10 @@ from citytools_analysis.core.paths import BUILD_DIR, PROJECT_ROOT
 BOOK_LOG = "jupyter-book.log"
 # The key of the last successful book build, in the build folder (see :func:`book_key`).
 BOOK_KEY = ".book-key"
+# The key of what every page shows, at the last successful build (see :func:`site_key`).
+SITE_KEY = ".site-key"
+# The book's pages: what Jupyter Book makes a page of.
+PAGE_SUFFIXES = (".md", ".ipynb")
 # Libraries whose version changes the HTML.
 BOOK_LIBRARIES = (
     "jupyter-book",
@@ -33,8 +37,8 @@ def book_key(book_root: Path | str = PROJECT_ROOT) -> str:
     The configuration and contents (``_config.yml``, ``_toc.yml``), every file under
     ``book/`` (the hand-written pages, the static files and the executed notebooks; hidden
     files such as the notebooks' cache keys left out), what the footer shows (the commit and
-    the raw data's hash, :mod:`.provenance`), the source of that Sphinx extension, and the
-    versions of the libraries that render the pages.
+    the raw data's hash, :mod:`.provenance`), the sources of the book's Sphinx extensions, and
+    the versions of the libraries that render the pages.
 
     Parameters
     ----------
@@ -46,22 +50,68 @@ def book_key(book_root: Path | str = PROJECT_ROOT) -> str:
     str
         Hex digest.
     """
-    import hashlib
-    import json
-    from importlib import metadata
-
-    from citytools_analysis.build import provenance
-    from citytools_analysis.build.cache import file_digest
-
     root = Path(book_root)
-    digest = hashlib.sha256()
-    files = [root / "_config.yml", root / "_toc.yml", Path(provenance.__file__)]
-    files += sorted(
+    files = sorted(
         path
         for path in (root / "book").rglob("*")
         if path.is_file()
         and not any(part.startswith(".") for part in path.relative_to(root / "book").parts)
     )
+    return _key(root, files, b"")
+
+
+def site_key(book_root: Path | str = PROJECT_ROOT) -> str:
+    """SHA-256 over what every page of the HTML shows beyond its own content.
+
+    The configuration and contents, the static files (their checksums are in every page's
+    links), which pages there are (their names, not their content), the footer, the book's
+    Sphinx extensions and the libraries' versions: everything :func:`book_key` covers except
+    the pages' content. While it holds, the book is written over the last one and Sphinx
+    writes again only the pages that changed (:mod:`.book_pages` keeps that byte-identical
+    to a book written afresh); when it changes, the whole book is written afresh.
+
+    Parameters
+    ----------
+    book_root
+        Folder holding ``_config.yml`` and ``_toc.yml``.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
+    root = Path(book_root)
+    book = root / "book"
+    visible = [
+        path
+        for path in sorted(book.rglob("*"))
+        if path.is_file() and not any(part.startswith(".") for part in path.relative_to(book).parts)
+    ]
+    static = [path for path in visible if "_static" in path.relative_to(book).parts]
+    pages = "\n".join(
+        path.relative_to(root).as_posix() for path in visible if path.suffix in PAGE_SUFFIXES
+    )
+    return _key(root, static, pages.encode())
+
+
+def _key(root: Path, files: list[Path], extra: bytes) -> str:
+    """SHA-256 over the book's configuration, ``files`` (names and bytes), ``extra``, the
+    footer and the libraries' versions."""
+    import hashlib
+    import json
+    from importlib import metadata
+
+    from citytools_analysis.build import book_pages, provenance
+    from citytools_analysis.build.cache import file_digest
+
+    digest = hashlib.sha256()
+    files = [
+        root / "_config.yml",
+        root / "_toc.yml",
+        Path(provenance.__file__),
+        Path(book_pages.__file__),
+        *files,
+    ]
     for path in files:
         name = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
         digest.update(
@@ -70,6 +120,7 @@ def book_key(book_root: Path | str = PROJECT_ROOT) -> str:
             + (file_digest(path).encode() if path.is_file() else b"missing")
             + b"\0"
         )
+    digest.update(extra + b"\0")
     raw = root.joinpath(*PROVENANCE_RAW_DIR)
     footer = provenance.provenance_text(
         provenance.commit_id(root), provenance.raw_data_hash(raw) if raw.is_dir() else None
@@ -139,8 +190,11 @@ def build_html(
     When nothing the HTML is made from has changed since the last successful build
     (:func:`book_key`, kept in ``build_dir/.book-key``) and the book is there, Jupyter Book
     is not started at all. Otherwise Sphinx keeps its environment between builds and
-    re-reads only the pages whose files changed (an executed notebook that was reused keeps its modification time); a changed
-    configuration makes it re-read everything by itself. ``full`` re-reads every page.
+    re-reads only the pages whose files changed (an executed notebook that was reused keeps
+    its modification time); a changed configuration makes it re-read everything by itself.
+    It writes again only those pages, over the last build, while what every page shows
+    beyond its own content holds (:func:`site_key`), and the whole book afresh otherwise.
+    ``full`` re-reads and re-writes every page.
 
     Parameters
     ----------
@@ -184,17 +238,31 @@ def build_html(
     if not full and _is_current(build_dir, key):
         return 0  # nothing the HTML is made from has changed since the last build
     stored.unlink(missing_ok=True)
-    # The pages are always written afresh (the doctrees stay, so only changed pages are read
-    # again): written over an earlier build, Sphinx keeps emptied entries of the old search
-    # index and adds a checksum to the links of stylesheets that existed before (myst-nb
-    # copies its own only at the end of a build), so a rebuild would differ from a first
-    # build in bytes. Written afresh, two builds from the same inputs are byte-identical.
-    shutil.rmtree(build_dir / "html", ignore_errors=True)
+    # While what every page shows beyond its own content is unchanged (site_key), the book
+    # is written over the last one: Sphinx writes again only the pages that changed, and
+    # book_pages keeps the result byte-identical to a book written afresh. Otherwise (or
+    # with ``full``, or after a failed build) the whole book is written afresh.
+    site = site_key(book_root)
+    stored_site = build_dir / SITE_KEY
+    written_over = (
+        not full
+        and stored_site.is_file()
+        and stored_site.read_text(encoding="utf-8").strip() == site
+        and (build_dir / "html" / "index.html").is_file()
+    )
+    stored_site.unlink(missing_ok=True)
+    if not written_over:
+        shutil.rmtree(build_dir / "html", ignore_errors=True)
+
+    def succeeded() -> None:
+        _icon_on_the_redirect(build_dir / "html")
+        stored.write_text(key + "\n", encoding="utf-8")
+        stored_site.write_text(site + "\n", encoding="utf-8")
+
     if not quiet:
         code = subprocess.run(command, check=False).returncode
         if code == 0:
-            _icon_on_the_redirect(build_dir / "html")
-            stored.write_text(key + "\n", encoding="utf-8")
+            succeeded()
         return code
     build_dir.mkdir(parents=True, exist_ok=True)
     log = build_dir / BOOK_LOG
@@ -203,8 +271,7 @@ def build_html(
             command, check=False, stdout=handle, stderr=subprocess.STDOUT
         ).returncode
     if code == 0:
-        _icon_on_the_redirect(build_dir / "html")
-        stored.write_text(key + "\n", encoding="utf-8")
+        succeeded()
     else:
         tail = log.read_text(encoding="utf-8", errors="replace")[-4000:]
         print(
