@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -158,3 +159,14 @@ def test_a_forked_kernel_is_seen_as_a_process_and_ends_when_killed(tmp_path, par
     assert kernel.wait(timeout=30) == 0
     assert kernel.poll() == 0
     kernel.kill()  # a kernel that has ended is left alone, not an error
+
+
+def test_a_parent_that_does_not_answer_is_given_up_in_bounded_time(monkeypatch):
+    monkeypatch.setattr(forked_kernels, "_PARENT_CODE", "import time; time.sleep(600)")
+    monkeypatch.setattr(forked_kernels, "READY_SECONDS", 1)
+    silent = forked_kernels.KernelParent(PROJECT_ROOT)
+    argv = [silent.executable, "-m", "ipykernel_launcher", "-f", "kernel.json"]
+    started = time.monotonic()
+    assert silent.fork(argv, dict(os.environ), PROJECT_ROOT) is None
+    assert time.monotonic() - started < 30  # waited a second, then stopped it
+    assert silent._process is None

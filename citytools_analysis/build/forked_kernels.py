@@ -40,6 +40,7 @@ from typing import Any
 #: never shared (they are dropped from each kernel, see :func:`_become_kernel`).
 PRELOADED = (
     "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
     "numpy",
     "pandas",
     "matplotlib.pyplot",
@@ -50,6 +51,10 @@ PRELOADED = (
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
 #: The modules a forked kernel must import anew: this project's.
 PROJECT_PACKAGE = "citytools_analysis"
+#: Seconds to wait for the parent's imports, and for a fork's reply, before giving up on it
+#: (the kernel is then started the usual way).
+READY_SECONDS = 120
+REPLY_SECONDS = 30
 #: How the kernel parent is started: by the same Python, from the same folder, as a kernel.
 _PARENT_CODE = "from citytools_analysis.build.forked_kernels import serve; serve()"
 
@@ -221,15 +226,25 @@ class KernelParent:
                 return None
             try:
                 if not self._ready:
-                    json.loads(process.stdout.readline())["ready"]
+                    json.loads(self._reply(READY_SECONDS))["ready"]
                     self._ready = True
                 process.stdin.write(json.dumps(request) + "\n")
                 process.stdin.flush()
-                pid = json.loads(process.stdout.readline())["pid"]
-            except (OSError, ValueError, KeyError, TypeError):
+                pid = json.loads(self._reply(REPLY_SECONDS))["pid"]
+            except (OSError, ValueError, KeyError, TypeError, TimeoutError):
                 self.close()
                 return None
         return ForkedKernel(int(pid))
+
+    def _reply(self, seconds: float) -> str:
+        """The parent's next line, or TimeoutError if none comes within ``seconds``."""
+        import select
+
+        stdout = self._process.stdout
+        ready, _, _ = select.select([stdout], [], [], seconds)
+        if not ready:
+            raise TimeoutError(f"the kernel parent did not answer within {seconds} s")
+        return stdout.readline()
 
     def close(self) -> None:
         """Stop the parent (kernels it forked run on until they are shut down)."""
