@@ -19,7 +19,11 @@ from citytools_analysis.build.pipeline import job_key
 from citytools_analysis.build.plan import plan_explorers, plan_notebooks
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.paths import NOTEBOOKS_DIR, PROCESSED_DIR
-from citytools_analysis.metrics.findings_store import chapter_findings, write_findings_store
+from citytools_analysis.metrics.findings_store import (
+    chapter_findings,
+    chapter_parameters,
+    write_findings_store,
+)
 from citytools_analysis.release.processed import load_processed
 from citytools_analysis.report import (
     contracts_chapter,
@@ -304,3 +308,50 @@ def test_asking_for_a_withheld_column_raises_instead_of_answering_no(release: Pa
     declared = reads.ChapterReads({"systems": ("record_id", "source")})
     assert not has_column(reads.project(older, declared).systems, "source")
     assert (coverage.system_sources(reads.project(older, declared).systems) == "survey").all()
+
+
+NO_FINDINGS = reads.ChapterReads({"maturity": ("gss_code", "dimension", "score")}, ())
+
+
+def test_a_chapter_that_declares_no_finding_neither_computes_nor_reads_them(
+    release: Path, monkeypatch
+) -> None:
+    from citytools_analysis.metrics.findings import collect_findings
+    from citytools_analysis.report import chapter as chapter_module
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the findings were asked for")
+
+    found = collect_findings(load_processed(release))
+    monkeypatch.setattr(chapter_module, "chapter_findings", refused)
+    opened = open_chapter(release, reads=NO_FINDINGS, findings_store=None)
+    try:
+        for name in reads.PARAMETER_FIELDS:  # what such a chapter may still show
+            assert getattr(opened.found, name) == getattr(found, name)
+        with pytest.raises(reads.UndeclaredRead):
+            opened.found.counts  # noqa: B018 - the read is what is tested
+    finally:
+        reads.release(release)
+
+
+def test_a_chapter_that_declares_no_finding_is_keyed_as_before_and_runs_before_them(
+    release: Path,
+) -> None:
+    # Keyed on the findings' parameters alone: the same key as when the findings were
+    # computed for it, so a build after this change does not re-run it for nothing.
+    data = load_processed(release)
+    computed = chapter_findings(data, release, report_parameters(), None)
+    with_parameters = reads.fingerprint(
+        NO_FINDINGS,
+        data,
+        release,
+        chapter_parameters(data, report_parameters()),
+    )
+    assert with_parameters == reads.fingerprint(NO_FINDINGS, data, release, computed)
+    # The build hands such chapters out with the explorers, before the findings exist.
+    needs = {path.name: chapter_keys.reads_findings(path) for path in NOTEBOOKS_DIR.glob("*")}
+    assert needs["08_digital_maturity.ipynb"] is False
+    assert needs["02_overview.ipynb"] is False
+    assert needs["explore_1_systems.ipynb"] is False
+    assert needs["03_market_and_suppliers.ipynb"] is True
+    assert needs["00_executive_summary.ipynb"] is True  # reads the whole release

@@ -123,6 +123,14 @@ def declared_reads(source: Path | str) -> tuple[ChapterReads, bool] | None:
     return _declared(str(path), stat.st_mtime_ns, stat.st_size)
 
 
+def reads_findings(source: Path | str) -> bool:
+    """Whether the notebook reads the findings: a notebook that declares what it reads and
+    declares no finding does not (it can run before the build has stored them); any other
+    does."""
+    declared = declared_reads(source)
+    return declared is None or (declared[1] and bool(declared[0].findings))
+
+
 def _processed_dir(job: NotebookJob) -> Path:
     effective = {**notebook_defaults(job.source), **dict(job.parameters)}
     return project_path(str(effective.get("processed_dir", PROCESSED_DIR)))
@@ -151,7 +159,7 @@ def keyed_on_reads(
     once.
     """
     from citytools_analysis.core.parameters import report_parameters
-    from citytools_analysis.metrics.findings_store import chapter_findings
+    from citytools_analysis.metrics.findings_store import chapter_findings, chapter_parameters
     from citytools_analysis.release.processed import load_processed
     from citytools_analysis.report import reads as chapter_reads
 
@@ -168,10 +176,14 @@ def keyed_on_reads(
         if folder not in releases:
             releases[folder] = load_processed(folder)
         chosen = _parameters(job)
-        which = (folder, tuple(sorted(chosen.items(), key=lambda item: item[0])))
+        which = (folder, tuple(sorted(chosen.items(), key=lambda item: item[0])), reads.findings)
         if with_findings and which not in found:
-            found[which] = chapter_findings(
-                releases[folder], folder, report_parameters(**chosen), findings_store
+            parameters = report_parameters(**chosen)
+            found[which] = (
+                chapter_findings(releases[folder], folder, parameters, findings_store)
+                if reads.findings
+                # A chapter that declares no finding is keyed on their parameters alone.
+                else chapter_parameters(releases[folder], parameters)
             )
         keyed.append(
             replace(

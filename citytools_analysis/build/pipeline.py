@@ -31,7 +31,7 @@ from typing import Any
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
 from citytools_analysis.build.book import book_is_current, build_html, jupyter_book_command
-from citytools_analysis.build.chapter_keys import declared_reads, keyed_on_reads
+from citytools_analysis.build.chapter_keys import declared_reads, keyed_on_reads, reads_findings
 from citytools_analysis.build.execute import (
     KEPT_PAPERMILL_KEYS,
     KERNEL_NAME,
@@ -601,16 +601,22 @@ def build_book_report(
         lap("cleaning notebook")
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
-        # The explorers read the release alone (keyed on the columns they declare).
+        # The explorers, and the chapters that declare they read no finding, read the
+        # release alone (keyed on the columns they declare): they run while the findings
+        # are computed.
         releases: dict[Path, Any] = {}  # each release read once for the keys below
-        explored = CachedRuns(runner, keyed_on_reads(explorers, releases=releases), force)
+        unfound = [job for job in chapters if not reads_findings(job.source)]
+        found = [job for job in chapters if reads_findings(job.source)]
+        explored = CachedRuns(
+            runner, keyed_on_reads([*explorers, *unfound], releases=releases), force
+        )
         if earlier is not None:
             earlier.result()
         lap("earlier rounds (waiting for)")
-        _store_findings(chapters, store)
+        _store_findings(found, store)
         lap("findings store")
         # A chapter that declares what it reads is keyed on that, not the whole release.
-        narrated = CachedRuns(runner, keyed_on_reads(chapters, store, releases), force)
+        narrated = CachedRuns(runner, keyed_on_reads(found, store, releases), force)
         # The release's downloads, database and JSON API (build/publish.py) are made from the
         # processed tables alone: they are staged in a thread of this process while the
         # notebooks run in their own processes, listed by the book, and copied into the
@@ -630,7 +636,12 @@ def build_book_report(
             )
         profiled = CachedRuns(runner, profiles, force)
         lap("profile context")
-        runs = [*first, *narrated.wait(), *explored.wait(), *profiled.wait()]
+        ran = {run.job.output: run for run in (*narrated.wait(), *explored.wait())}
+        runs = [
+            *first,
+            *(ran[job.output] for job in (*chapters, *explorers)),
+            *profiled.wait(),
+        ]
         lap("other notebooks")
         executed_at = time.perf_counter()
         staged = staging.result()

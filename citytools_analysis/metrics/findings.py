@@ -21,6 +21,43 @@ from citytools_analysis.release.processed import ProcessedData
 
 
 @dataclass(frozen=True)
+class FindingsParameters:
+    """The parameters findings are computed with, as :class:`Findings` holds them (the
+    snapshot date resolved): what a chapter that reads no finding still shows."""
+
+    as_of: date
+    horizon_years: int
+    window_months: int
+    min_authorities: int
+    top_n: int
+
+
+def findings_parameters(
+    data: ProcessedData,
+    *,
+    as_of: date | str | None = None,
+    horizon_years: int | None = None,
+    window_months: int | None = None,
+    min_authorities: int | None = None,
+    top_n: int | None = None,
+) -> FindingsParameters:
+    """The parameters :func:`collect_findings` computes with, for the same arguments."""
+    configured = report_parameters(
+        horizon_years=horizon_years,
+        window_months=window_months,
+        min_authorities=min_authorities,
+        top_n=top_n,
+    )
+    return FindingsParameters(
+        as_of=resolve_as_of(data, as_of or configured.as_of),
+        horizon_years=configured.horizon_years,
+        window_months=configured.window_months,
+        min_authorities=configured.min_authorities,
+        top_n=configured.top_n,
+    )
+
+
+@dataclass(frozen=True)
 class Findings:
     """The findings the headline summary and the recommendations are built from.
 
@@ -99,15 +136,17 @@ def collect_findings(
     -------
     Findings
     """
-    configured = report_parameters(
+    chosen = findings_parameters(
+        data,
+        as_of=as_of,
         horizon_years=horizon_years,
         window_months=window_months,
         min_authorities=min_authorities,
         top_n=top_n,
     )
-    horizon_years, window_months = configured.horizon_years, configured.window_months
-    min_authorities, top_n = configured.min_authorities, configured.top_n
-    day = resolve_as_of(data, as_of or configured.as_of)
+    horizon_years, window_months = chosen.horizon_years, chosen.window_months
+    min_authorities, top_n = chosen.min_authorities, chosen.top_n
+    day = chosen.as_of
     systems = data.systems
     until_year = contracts.horizon_end(day, horizon_years).year
     return Findings(
@@ -143,4 +182,10 @@ def collect_findings(
     )
 
 
-__all__ = ["Findings", "collect_findings", "resolve_as_of"]
+__all__ = [
+    "Findings",
+    "FindingsParameters",
+    "collect_findings",
+    "findings_parameters",
+    "resolve_as_of",
+]

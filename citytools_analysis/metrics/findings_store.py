@@ -19,7 +19,12 @@ from pathlib import Path
 from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.parameters import ReportParameters
 from citytools_analysis.metrics.build_store import read_stored, release_digest, write_stored
-from citytools_analysis.metrics.findings import Findings, collect_findings
+from citytools_analysis.metrics.findings import (
+    Findings,
+    FindingsParameters,
+    collect_findings,
+    findings_parameters,
+)
 from citytools_analysis.release.processed import ProcessedData, load_processed
 
 # The layers whose code decides what the findings are.
@@ -61,6 +66,19 @@ def write_findings_store(
         return False
     write_stored(store, key, _compute(load_processed(processed_dir), parameters))
     return True
+
+
+def chapter_parameters(data: ProcessedData, parameters: ReportParameters) -> FindingsParameters:
+    """The parameters :func:`chapter_findings` would compute the findings with, without
+    computing them: for a chapter that declares it reads no finding."""
+    return findings_parameters(
+        data,
+        as_of=parameters.as_of,
+        horizon_years=parameters.horizon_years,
+        window_months=parameters.window_months,
+        min_authorities=parameters.min_authorities,
+        top_n=parameters.top_n,
+    )
 
 
 def chapter_findings(

@@ -16,7 +16,7 @@ from citytools_analysis.core.parameters import ReportParameters, report_paramete
 from citytools_analysis.core.paths import FINDINGS_STORE, project_path
 from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics.findings import Findings
-from citytools_analysis.metrics.findings_store import chapter_findings
+from citytools_analysis.metrics.findings_store import chapter_findings, chapter_parameters
 from citytools_analysis.release.processed import ProcessedData, load_processed
 from citytools_analysis.report import plots
 from citytools_analysis.report import reads as chapter_reads
@@ -90,7 +90,12 @@ def open_chapter(
         window_months=window_months,
         min_authorities=min_authorities,
     )
-    found = chapter_findings(data, folder, parameters, findings_store)
+    if reads is not None and not reads.findings:
+        # A chapter that declares no finding shows only the parameters they are computed
+        # with: the findings are neither computed nor read (nor waited for by the build).
+        found = chapter_parameters(data, parameters)
+    else:
+        found = chapter_findings(data, folder, parameters, findings_store)
     if reads is None:
         return Chapter(folder, data, parameters, found)
     chapter_reads.guard(folder)
