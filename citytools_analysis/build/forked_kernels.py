@@ -36,7 +36,8 @@ from pathlib import Path
 from typing import Any
 
 #: Libraries the kernel parent imports once: what the report's notebooks import beyond this
-#: project, none of which keeps state that a notebook sets. The project's own modules are
+#: project (the chapters' and the cleaning notebook's), none of which keeps state that a
+#: notebook sets. The project's own modules are
 #: never shared (they are dropped from each kernel, see :func:`_become_kernel`).
 PRELOADED = (
     "ipykernel.kernelapp",
@@ -46,6 +47,12 @@ PRELOADED = (
     "matplotlib.pyplot",
     "scipy.stats",
     "seaborn",
+    "networkx",
+    "openpyxl",
+    "ftfy",
+    "rapidfuzz",
+    "itables",
+    "defusedxml.ElementTree",
 )
 #: The backend ipykernel chooses for a kernel, set before matplotlib is first imported.
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
