@@ -23,7 +23,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -247,6 +247,7 @@ class CachedRuns:
             if force or not build_cache.is_fresh(job.output, self._key(job, before))
         ]
         self._stale_ids = {id(job) for job in stale}
+        self.executing = bool(stale)  # whether any job runs (is not reused)
         if runner.bar is not None:
             runner.bar.update(len(self.jobs) - len(stale))
         self._batch = runner.start(stale)
@@ -327,16 +328,10 @@ def _failures(runs: Iterable[NotebookRun]) -> list[NotebookRun]:
     return failed
 
 
-def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
-    """Compute the findings and the comparison with the round before once for the chapters
-    (unless their stores are current)."""
+def _chosen(readers: list[NotebookJob]):
+    """The chapters' release folder and parameters (the first reader's)."""
     from citytools_analysis.core.parameters import report_parameters
-    from citytools_analysis.metrics.findings_store import write_findings_store
-    from citytools_analysis.metrics.round_comparison import write_comparison_store
 
-    readers = list(chapters)
-    if not readers:
-        return
     effective = {**notebook_defaults(readers[0].source), **dict(readers[0].parameters)}
     chosen = report_parameters(
         **{
@@ -344,19 +339,41 @@ def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
             for name in ("as_of", "horizon_years", "window_months", "min_authorities")
         }
     )
-    processed_dir = _resolve(effective.get("processed_dir", PROCESSED_DIR))
-    write_findings_store(processed_dir, chosen, store)
-    # The comparison with the round before, for chapters 00, 10 and 13, the profiles and
-    # the API (read back only when made from the same releases, parameters and code).
-    write_comparison_store(
-        processed_dir,
-        next(
-            (job.parameters["previous_dir"] for job in readers if "previous_dir" in job.parameters),
-            "",
-        ),
-        window_months=chosen.window_months,
-        min_authorities=chosen.min_authorities,
-        horizon_years=chosen.horizon_years,
+    return _resolve(effective.get("processed_dir", PROCESSED_DIR)), chosen
+
+
+def _store_findings(chapters: Iterable[NotebookJob], store: Path) -> None:
+    """Compute the findings once for the chapters (unless the store is current)."""
+    from citytools_analysis.metrics.findings_store import write_findings_store
+
+    readers = list(chapters)
+    if readers:
+        write_findings_store(*_chosen(readers), store)
+
+
+def _comparison(chapters: Iterable[NotebookJob]) -> tuple[Callable, tuple, dict] | None:
+    """The call that stores the comparison with the round before, for chapters 00, 10 and
+    13, the profiles and the API (read back only when made from the same releases,
+    parameters and code): a function, its arguments and keywords, or None without chapters.
+    """
+    from citytools_analysis.metrics.round_comparison import write_comparison_store
+
+    readers = list(chapters)
+    if not readers:
+        return None
+    processed_dir, chosen = _chosen(readers)
+    previous = next(
+        (job.parameters["previous_dir"] for job in readers if "previous_dir" in job.parameters),
+        "",
+    )
+    return (
+        write_comparison_store,
+        (processed_dir, previous),
+        {
+            "window_months": chosen.window_months,
+            "min_authorities": chosen.min_authorities,
+            "horizon_years": chosen.horizon_years,
+        },
     )
 
 
@@ -588,9 +605,12 @@ def build_book_report(
         tqdm(total=planned, desc="notebooks", unit="nb", disable=not progress) as bar,
         JobRunner(jobs, execute=execute, scheduler=scheduler, bar=bar) as runner,
         ThreadPoolExecutor(1, thread_name_prefix="citytools-background") as background,
+        _ProfileContext() as profile_context,
     ):
         bar.set_postfix_str(cleaning.output.name)
         cleaned = CachedRuns(runner, [cleaning], force)
+        if planned_profiles and cleaned.executing:
+            profile_context.start()  # its imports are made while the cleaning runs
         # The earlier rounds' releases are cleaned in a thread while the current round is.
         earlier = background.submit(refresh_earlier_rounds) if refresh else None
         # Meanwhile, read what each chapter and explorer declares it reads (this imports
@@ -613,7 +633,22 @@ def build_book_report(
         if earlier is not None:
             earlier.result()
         lap("earlier rounds (waiting for)")
+        # The comparison with the round before, then the profiles' London-wide context, are
+        # computed in a process of their own while this one computes the findings.
+        comparison = _comparison(found)
+        comparing = profile_context.submit(*comparison) if comparison else None
+        contexts = (
+            profile_context.submit(
+                profile_fingerprints,
+                (planned_profiles[0].source, dict(parameters), codes, generated_dir),
+                {"planned": planned_profiles},
+            )
+            if planned_profiles
+            else None
+        )
         _store_findings(found, store)
+        if comparing is not None:
+            comparing.result()
         lap("findings store")
         # A chapter that declares what it reads is keyed on that, not the whole release.
         narrated = CachedRuns(runner, keyed_on_reads(found, store, releases), force)
@@ -625,17 +660,16 @@ def build_book_report(
             _stage_downloads, parameters, build_dir, generated_dir, reference_dir, force
         )
         profiles = []
-        if planned_profiles:
-            context = _profile_context(planned_profiles[0].source, parameters)
+        if contexts is not None:
             profiles = plan_profiles(
                 codes,
                 notebooks_dir,
                 generated_dir,
                 {**parameters, "context_file": str(generated_dir / CONTEXT_FILE)},
-                _profile_fingerprints(context, codes, generated_dir, planned_profiles, parameters),
+                contexts.result(),
             )
         profiled = CachedRuns(runner, profiles, force)
-        lap("profile context")
+        lap("profile context (waiting for)")
         ran = {run.job.output: run for run in (*narrated.wait(), *explored.wait())}
         runs = [
             *first,
@@ -663,6 +697,61 @@ def build_book_report(
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)
     return report
+
+
+class _ProfileContext:
+    """A process of its own for the comparison with the round before and the profiles'
+    London-wide context. It is started as the cleaning notebook starts (so that its imports
+    are made meanwhile) and given its work once the release is written: the work then runs
+    beside the findings and the chapters instead of after them. When it was not started
+    (no profiles, or the cleaning reused), the work runs in this process as it is handed
+    over."""
+
+    def __init__(self) -> None:
+        self._pool = None
+
+    def start(self) -> None:
+        """Start the process (when the release is about to change: otherwise the stores and
+        the context are current, and reading them here is quicker than a new process)."""
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(_import_profiles)
+
+    def __enter__(self) -> _ProfileContext:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+
+    def submit(self, function: Callable, args: tuple, kwargs: dict) -> Future:
+        """``function(*args, **kwargs)``, in order with the work handed over before it."""
+        if self._pool is not None:
+            return self._pool.submit(function, *args, **kwargs)
+        done: Future = Future()
+        done.set_result(function(*args, **kwargs))
+        return done
+
+
+def _import_profiles() -> None:
+    import citytools_analysis.metrics.profiles  # noqa: F401 - imported ahead of its use
+
+
+def profile_fingerprints(
+    source: Path,
+    parameters: Mapping[str, Any],
+    codes: list[str],
+    generated_dir: Path,
+    planned: list[NotebookJob],
+) -> dict[str, str]:
+    """Compute the profiles' London-wide context, save it for their runs, and return each
+    profile's digest (what its page shows): a profile is run again only when it changed."""
+    return _profile_fingerprints(
+        _profile_context(source, parameters), codes, generated_dir, planned, parameters
+    )
 
 
 def _profile_fingerprints(
