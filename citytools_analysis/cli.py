@@ -248,6 +248,9 @@ def benchmark(
         False, "--names-only", help="Only score name resolution on the labelled corpus."
     ),
     dask: bool = typer.Option(True, help="Also build each national scale on a local Dask cluster."),
+    repeat: int = typer.Option(
+        3, min=1, help="Take the London measures this many times and report their medians."
+    ),
 ) -> None:
     """Score name resolution on the labelled corpus; time the floors, cold, no-op and
     one-changed-return builds, and national-scale builds."""
@@ -255,7 +258,13 @@ def benchmark(
 
     sizes = [int(part) for part in scales.split(",") if part.strip()]
     run_benchmark(
-        scales=sizes, jobs=jobs, workdir=workdir, echo=typer.echo, names_only=names_only, dask=dask
+        scales=sizes,
+        jobs=jobs,
+        workdir=workdir,
+        echo=typer.echo,
+        names_only=names_only,
+        dask=dask,
+        repeat=repeat,
     )
 
 

@@ -42,3 +42,25 @@ def test_the_snapshot_keeps_the_packages_build_layer(tmp_path):
     copy = benchmark.snapshot_project(tmp_path / "copy")
     assert (copy / "citytools_analysis" / "build" / "benchmark.py").is_file()
     assert not (copy / "tests").exists()
+
+
+def test_repeated_measures_are_reported_by_their_median_run():
+    def measure(label: str, seconds: float, notes: str = "") -> benchmark.Measure:
+        return benchmark.Measure(label, seconds, executed=1, reused=0, code=0, notes=notes)
+
+    runs = [
+        [measure("London: cold build", 60.0), measure("London: one changed return", 20.0, "x")],
+        [measure("London: cold build", 50.0), measure("London: one changed return", 30.0, "x")],
+        [measure("London: cold build", 70.0), measure("London: one changed return", 25.0, "x")],
+    ]
+    measures = benchmark.with_medians(runs)
+    assert [m.label for m in measures[:2]] == [
+        "London: cold build [run 1]",
+        "London: one changed return [run 1]",
+    ]
+    cold, changed = measures[-2:]
+    assert (cold.label, cold.seconds) == ("London: cold build", 60.0)
+    assert (changed.label, changed.seconds) == ("London: one changed return", 25.0)
+    assert changed.notes == "x; median of 3 runs (20.0, 30.0, 25.0 s)"
+    report = benchmark._report(measures, [])
+    assert "One changed return / cold build: 41.7%" in report  # 25 / 60, the medians

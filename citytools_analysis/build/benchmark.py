@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -488,6 +488,7 @@ def run_benchmark(
     snapshot: bool = True,
     names_only: bool = False,
     dask: bool = True,
+    repeat: int = 3,
 ) -> list[Measure] | None:
     """Measure the build: London cold, no-op and one changed return; national scales.
 
@@ -508,6 +509,9 @@ def run_benchmark(
     dask
         Also build each national scale with its notebooks on a local Dask cluster of the
         same size as the local pool.
+    repeat
+        Take the London measures this many times and report each measure's median: the
+        machine's speed drifts within a run, so one cold build against one floor is noisy.
 
     Returns
     -------
@@ -531,12 +535,12 @@ def run_benchmark(
             code = (
                 f"from citytools_analysis.build.benchmark import run_benchmark; "
                 f"run_benchmark({list(scales)!r}, {jobs!r}, {str(workdir / 'runs')!r}, "
-                f"snapshot=False, dask={dask!r})"
+                f"snapshot=False, dask={dask!r}, repeat={repeat!r})"
             )
             env = dict(os.environ, PYTHONPATH=str(copy), PYTHONUNBUFFERED="1")
             subprocess.run([sys.executable, "-c", code], env=env, cwd=copy, check=True)
             return None
-        measures = _london(workdir, jobs, echo)
+        measures = _london(workdir, jobs, echo, repeat)
         national: list[tuple[int, Measure]] = []
         for authorities in scales:
             echo(f"National scale: {authorities} authorities ...")
@@ -556,11 +560,45 @@ def run_benchmark(
             temporary.cleanup()
 
 
-def _london(workdir: Path, jobs: int | None, echo) -> list[Measure]:
-    base = workdir / "london"
+def _london(workdir: Path, jobs: int | None, echo, repeat: int = 1) -> list[Measure]:
+    """The London measures, taken ``repeat`` times, each time in a folder of its own from
+    a fresh copy of the returns and with no store left by the time before; with several
+    runs, each measure's median follows them under the measure's own label."""
+    runs: list[list[Measure]] = []
+    for number in range(1, repeat + 1):
+        if repeat > 1:
+            echo(f"London, run {number} of {repeat}:")
+        runs.append(
+            _london_once(workdir / ("london" if number == 1 else f"london-{number}"), jobs, echo)
+        )
+    return runs[0] if repeat == 1 else with_medians(runs)
+
+
+def with_medians(runs: Sequence[Sequence[Measure]]) -> list[Measure]:
+    """Every run's measures, labelled ``[run k]``, then each measure's median run under
+    the measure's own label (the one the report reads), its notes saying so."""
+    measures = [
+        replace(measure, label=f"{measure.label} [run {number}]")
+        for number, taken in enumerate(runs, start=1)
+        for measure in taken
+    ]
+    for same in zip(*runs):
+        middle = sorted(same, key=lambda measure: measure.seconds)[len(same) // 2]
+        taken = ", ".join(f"{measure.seconds:.1f}" for measure in same)
+        note = f"median of {len(same)} runs ({taken} s)"
+        measures.append(replace(middle, notes="; ".join(filter(None, (middle.notes, note)))))
+    return measures
+
+
+def _london_once(base: Path, jobs: int | None, echo) -> list[Measure]:
+    from citytools_analysis.core.paths import COMPARISON_STORE, FINDINGS_STORE
+
     survey = base / "survey"
     shutil.copytree(SURVEY_DIR, survey)
     root = stage_book(base / "root")
+    # A cold build: no findings or comparison stored by an earlier run.
+    for store in (FINDINGS_STORE, COMPARISON_STORE):
+        store.unlink(missing_ok=True)
     # No synthetic truth: the recovery measures are not what is timed, and the project's
     # truth describes the project's returns, not a changed copy of them.
     parameters = {
@@ -601,7 +639,12 @@ def _report(measures: list[Measure], national: list[tuple[int, Measure]]) -> str
     changed = next((m for m in measures if m.label == "London: one changed return"), None)
     floors = {
         (label, kernels): next(
-            (m for m in measures if m.label.startswith(f"London: {label}, {kernels}")), None
+            (
+                m
+                for m in measures
+                if m.label.startswith(f"London: {label}, {kernels}") and "[run " not in m.label
+            ),
+            None,
         )
         for label in ("bare floor", "import floor")
         for kernels in ("fresh kernels", "forked kernels")
