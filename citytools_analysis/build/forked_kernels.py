@@ -267,19 +267,33 @@ class KernelParent:
             process.wait()
 
 
+def forking_is_safe() -> bool:
+    """Whether kernels can be forked here: on Linux. (macOS forbids using some system
+    libraries after ``fork`` without ``exec``; Windows has no ``fork``.)"""
+    return sys.platform.startswith("linux")
+
+
 _parent: KernelParent | None = None
+_parent_folder: Path | str | None = None  # where this process's parent is to start
 
 
 def start_kernel_parent(cwd: Path | str) -> None:
-    """Start this process's kernel parent (a pool worker's initializer), if not started."""
-    global _parent
-    if _parent is None:
-        import atexit
-
-        _parent = KernelParent(cwd)
-        atexit.register(_parent.close)
+    """Let this process fork its kernels from a kernel parent started in ``cwd`` (a pool
+    worker's initializer). The parent itself starts with the first kernel asked for, so a
+    worker that never starts a kernel (a test's stand-in runner) never pays its imports.
+    Nothing happens where forking is not safe (kernels then start the usual way)."""
+    global _parent_folder
+    if forking_is_safe():
+        _parent_folder = cwd
 
 
 def kernel_parent() -> KernelParent | None:
-    """This process's kernel parent, or None when kernels are started the usual way."""
+    """This process's kernel parent (started now if it was only let), or None when kernels
+    are started the usual way."""
+    global _parent
+    if _parent is None and _parent_folder is not None:
+        import atexit
+
+        _parent = KernelParent(_parent_folder)
+        atexit.register(_parent.close)
     return _parent
