@@ -71,3 +71,22 @@ def test_a_sheet_without_dimension_is_not_parsed_to_its_end_on_opening(
         workbook.close()
     with pytest.raises(AssertionError, match="parsed to look"):
         load_workbook(path, read_only=True)  # openpyxl's own opening would have
+
+
+@pytest.mark.parametrize("claim", ["nonsense!!", "", "A1:XFE1048577", "C3:A1"])
+def test_a_damaged_dimension_claim_is_ignored_and_the_rows_read(tmp_path, claim) -> None:
+    import re
+    import zipfile
+
+    written = _written(tmp_path / "written.xlsx", write_only=False)
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(written) as source, zipfile.ZipFile(damaged, "w") as target:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, found = re.subn(
+                    rb'<dimension ref="[^"]*"\s*/>', f'<dimension ref="{claim}"/>'.encode(), data
+                )
+                assert found == 1
+            target.writestr(item, data)
+    assert _rows(damaged, ours=True) == _rows(written, ours=True)

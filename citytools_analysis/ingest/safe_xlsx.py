@@ -628,7 +628,10 @@ def _dimension_only(worksheet) -> None:
     try:
         for _event, element in iterparse(source, events=("start",)):
             if element.tag == DIMENSION_TAG:
-                boundaries = SheetDimension.from_tree(element).boundaries
+                try:
+                    boundaries = SheetDimension.from_tree(element).boundaries
+                except ValueError:  # a claim that is not a range: ignored, as any claim is
+                    return  # by sheet_rows, which reads to the last cell there is
                 if boundaries is not None:
                     (
                         worksheet._min_column,
