@@ -92,6 +92,11 @@ def _fresh_copy(root: Path, elsewhere: Path) -> Path:
 def test_pages_written_again_over_the_last_book_are_the_book_written_afresh(tmp_path):
     root = _book(tmp_path / "book")
     html = _build(root)
+    # The site's root redirect names the book's icon: without it a browser may ask for a
+    # missing /favicon.ico before following the redirect.
+    index = (html / "index.html").read_text(encoding="utf-8")
+    assert '<link rel="icon" href="_static/favicon.svg" />' in index
+    assert 'http-equiv="Refresh"' in index and (html / "_static" / "favicon.svg").is_file()
     untouched = html / "book" / "_generated" / "explore" / "1_systems.html"
     written_at = untouched.stat().st_mtime_ns
 

@@ -7,7 +7,7 @@ from datetime import date
 
 import pandas as pd
 
-from citytools_analysis.core.parameters import report_parameters
+from citytools_analysis.core.parameters import ReportParameters, report_parameters
 from citytools_analysis.metrics import (
     collaboration,
     contracts,
@@ -30,6 +30,12 @@ class FindingsParameters:
     window_months: int
     min_authorities: int
     top_n: int
+
+
+def findings_arguments(parameters: ReportParameters) -> dict:
+    """The keywords :func:`collect_findings` and :func:`findings_parameters` take from the
+    report's parameters."""
+    return {name: getattr(parameters, name) for name in FindingsParameters.__dataclass_fields__}
 
 
 def findings_parameters(
@@ -186,6 +192,7 @@ __all__ = [
     "Findings",
     "FindingsParameters",
     "collect_findings",
+    "findings_arguments",
     "findings_parameters",
     "resolve_as_of",
 ]

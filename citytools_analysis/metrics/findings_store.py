@@ -23,6 +23,7 @@ from citytools_analysis.metrics.findings import (
     Findings,
     FindingsParameters,
     collect_findings,
+    findings_arguments,
     findings_parameters,
 )
 from citytools_analysis.release.processed import ProcessedData, load_processed
@@ -41,14 +42,7 @@ def findings_key(processed_dir: Path | str, parameters: ReportParameters) -> str
 
 
 def _compute(data: ProcessedData, parameters: ReportParameters) -> Findings:
-    return collect_findings(
-        data,
-        as_of=parameters.as_of,
-        horizon_years=parameters.horizon_years,
-        window_months=parameters.window_months,
-        min_authorities=parameters.min_authorities,
-        top_n=parameters.top_n,
-    )
+    return collect_findings(data, **findings_arguments(parameters))
 
 
 def write_findings_store(
@@ -71,14 +65,7 @@ def write_findings_store(
 def chapter_parameters(data: ProcessedData, parameters: ReportParameters) -> FindingsParameters:
     """The parameters :func:`chapter_findings` would compute the findings with, without
     computing them: for a chapter that declares it reads no finding."""
-    return findings_parameters(
-        data,
-        as_of=parameters.as_of,
-        horizon_years=parameters.horizon_years,
-        window_months=parameters.window_months,
-        min_authorities=parameters.min_authorities,
-        top_n=parameters.top_n,
-    )
+    return findings_parameters(data, **findings_arguments(parameters))
 
 
 def chapter_findings(

@@ -17,7 +17,7 @@ import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.rounds import list_rounds, previous_round
-from citytools_analysis.metrics.findings import collect_findings
+from citytools_analysis.metrics.findings import collect_findings, findings_arguments
 from citytools_analysis.metrics.recommendations import Thresholds, recommend
 from citytools_analysis.metrics.round_comparison import (
     ChangeEvidence,
@@ -87,14 +87,7 @@ def headline_findings(
         window_months=window_months,
         min_authorities=min_authorities,
     )
-    found = collect_findings(
-        data,
-        as_of=configured.as_of,
-        horizon_years=configured.horizon_years,
-        window_months=configured.window_months,
-        min_authorities=configured.min_authorities,
-        top_n=configured.top_n,
-    )
+    found = collect_findings(data, **findings_arguments(configured))
     if thresholds is None:
         thresholds = Thresholds.from_parameters(configured)
     total = found.counts
