@@ -16,7 +16,7 @@ def test_import_lines_are_a_notebooks_imports_as_written():
 
 def test_the_floors_run_as_many_notebooks_as_given_and_only_set_a_parameter(tmp_path):
     sources = [NOTEBOOKS_DIR / "explore_1_systems.ipynb"] * 2
-    floors = benchmark.measure_floors(tmp_path, sources, 2)
+    floors = benchmark.measure_floors(tmp_path, sources, 1)
     assert [floor.label for floor in floors] == [
         f"London: {label}, {kernels} (2 notebooks)"
         for kernels in ("fresh kernels", "forked kernels")

@@ -84,7 +84,7 @@ def parent(monkeypatch):
     started = forked_kernels.KernelParent(PROJECT_ROOT)
     monkeypatch.setattr(forked_kernels, "_parent", started)
     yield started
-    started.close()
+    started.close(wait=0)
 
 
 def test_a_forked_kernel_shows_what_a_fresh_kernel_shows(tmp_path, parent):

@@ -239,7 +239,7 @@ class KernelParent:
                 process.stdin.flush()
                 pid = json.loads(self._reply(REPLY_SECONDS))["pid"]
             except (OSError, ValueError, KeyError, TypeError, TimeoutError):
-                self.close()
+                self.close(wait=0)  # it did not answer: it is not waited for either
                 return None
         return ForkedKernel(int(pid))
 
@@ -253,15 +253,16 @@ class KernelParent:
             raise TimeoutError(f"the kernel parent did not answer within {seconds} s")
         return stdout.readline()
 
-    def close(self) -> None:
-        """Stop the parent (kernels it forked run on until they are shut down)."""
+    def close(self, wait: float = 5) -> None:
+        """Stop the parent, given ``wait`` seconds to end by itself (kernels it forked run on
+        until they are shut down)."""
         process, self._process = self._process, None
         if process is None:
             return
         with contextlib.suppress(OSError):
             process.stdin.close()
         try:
-            process.wait(timeout=5)
+            process.wait(timeout=wait)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
