@@ -654,3 +654,23 @@ def test_api_documents_are_fetched_from_the_served_book(chromium_browser, site_u
     status, header, db_status, db_bytes = fetched["files"]
     assert status == 200 and header.startswith("record_id,gss_code,")
     assert db_status == 200 and db_bytes == (built_site / database.DATABASE_NAME).stat().st_size
+
+
+def test_the_api_reads_the_builds_findings_store_when_it_holds_this_releases_findings(
+    release, tmp_path, monkeypatch
+):
+    from citytools_analysis.core.parameters import report_parameters
+    from citytools_analysis.metrics import findings_store
+
+    computed = api.api_documents(release, as_of="2019-10-01")
+    store = tmp_path / "findings.pickle"
+    findings_store.write_findings_store(release, report_parameters(as_of="2019-10-01"), store)
+
+    def not_again(*args):
+        raise AssertionError("the findings were computed again, not read from the store")
+
+    monkeypatch.setattr(findings_store, "_compute", not_again)
+    assert api.api_documents(release, as_of="2019-10-01", findings_store=store) == computed
+    # A store of other parameters is not read: the findings are computed (here: refused).
+    with pytest.raises(AssertionError, match="computed again"):
+        api.api_documents(release, as_of="2020-10-01", findings_store=store)

@@ -175,6 +175,7 @@ def prepare(
     generated_dir: Path | str,
     reference_dir: Path | str | None = None,
     parameters: Mapping[str, Any] | None = None,
+    findings_store: Path | str | None = None,
 ) -> Path:
     """Stage every file to publish, and write the downloads table the book includes.
 
@@ -190,6 +191,9 @@ def prepare(
         Reference data; the project's by default.
     parameters
         Build parameters; those of :data:`API_OPTIONS` given are used for the API.
+    findings_store
+        The build's findings store, read for the API's findings when it holds them (see
+        :func:`.report.api.api_documents`).
 
     Returns
     -------
@@ -211,7 +215,9 @@ def prepare(
         for name, value in dict(parameters or {}).items()
         if name in API_OPTIONS and value not in (None, "")
     }
-    write_api(processed_dir, staging / API_FOLDER, reference_dir, **options)
+    write_api(
+        processed_dir, staging / API_FOLDER, reference_dir, findings_store=findings_store, **options
+    )
     include = Path(generated_dir) / DOWNLOADS_INCLUDE
     include.parent.mkdir(parents=True, exist_ok=True)
     text = downloads_markdown(describe_files(staging, processed_dir))

@@ -17,7 +17,7 @@ import pandas as pd
 
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.rounds import list_rounds, previous_round
-from citytools_analysis.metrics.findings import collect_findings, findings_arguments
+from citytools_analysis.metrics.findings import Findings, collect_findings, findings_arguments
 from citytools_analysis.metrics.recommendations import Thresholds, recommend
 from citytools_analysis.metrics.round_comparison import (
     ChangeEvidence,
@@ -55,6 +55,7 @@ def headline_findings(
     min_authorities: int | None = None,
     thresholds: Thresholds | None = None,
     evidence: ChangeEvidence | None = None,
+    found: Findings | None = None,
 ) -> dict:
     """The headline findings as a JSON-ready dict, in the documented key order.
 
@@ -80,6 +81,9 @@ def headline_findings(
     thresholds
         Recommendation thresholds; ``min_authorities`` is used for the collaborative rules
         unless ``thresholds`` is given.
+    found
+        The findings of ``data`` under these parameters, when already computed (the build's
+        store, :func:`.findings_store.chapter_findings`); computed here otherwise.
     """
     configured = report_parameters(
         as_of=as_of,
@@ -87,7 +91,8 @@ def headline_findings(
         window_months=window_months,
         min_authorities=min_authorities,
     )
-    found = collect_findings(data, **findings_arguments(configured))
+    if found is None:
+        found = collect_findings(data, **findings_arguments(configured))
     if thresholds is None:
         thresholds = Thresholds.from_parameters(configured)
     total = found.counts

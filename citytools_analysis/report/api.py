@@ -432,6 +432,7 @@ def api_documents(
     horizon_years: int = 3,
     window_months: int = 12,
     min_authorities: int = 3,
+    findings_store: Path | str | None = None,
 ) -> dict[str, dict]:
     """Every document of the API, by path under ``api/v1/`` (e.g. ``products/eros.json``).
 
@@ -443,6 +444,10 @@ def api_documents(
         Reference data (skill level names); the project's by default.
     as_of, horizon_years, window_months, min_authorities
         As for ``citytools findings`` (the same defaults).
+    findings_store
+        The build's findings store: the findings are read from it when it holds those of
+        this release under these parameters and code (:func:`.findings_store.chapter_findings`),
+        and computed otherwise.
 
     Returns
     -------
@@ -459,17 +464,23 @@ def api_documents(
     )
     package = json.loads((Path(processed_dir) / "datapackage.json").read_text(encoding="utf-8"))
     slugs = ApiSlugs(london)
+    from citytools_analysis.core.parameters import report_parameters
+    from citytools_analysis.metrics.findings_store import chapter_findings
     from citytools_analysis.release.processed import load_processed
 
+    data = load_processed(processed_dir)
+    options = {
+        "as_of": as_of,
+        "horizon_years": horizon_years,
+        "window_months": window_months,
+        "min_authorities": min_authorities,
+    }
+    found = chapter_findings(
+        data, processed_dir, report_parameters(**options), findings_store or None
+    )
     documents: dict[str, dict] = {
         "index.json": _index_document(london, slugs, package, licence_line(processed_dir)),
-        "findings.json": headline_findings(
-            load_processed(processed_dir),
-            as_of=as_of,
-            horizon_years=horizon_years,
-            window_months=window_months,
-            min_authorities=min_authorities,
-        ),
+        "findings.json": headline_findings(data, **options, found=found),
         "opportunities.json": opportunities_document(london),
     }
     for code in sorted(london.authorities["gss_code"]):
