@@ -128,3 +128,27 @@ def test_a_new_page_or_static_file_writes_the_whole_book_afresh(tmp_path):
     key = book.site_key(root)
     (root / "book" / "_static" / "citytools-explorer.css").write_text("table {}\n")
     assert book.site_key(root) != key  # its checksum is in every page's links
+
+
+def test_a_book_built_in_a_process_started_ahead_is_the_book_jupyter_book_builds(tmp_path):
+    from citytools_analysis.build.book_process import BookProcess
+
+    root = _book(tmp_path / "ahead")
+    with BookProcess(root) as ready:
+        assert book.build_html(root, root / "_build", quiet=True, ready=ready) == 0
+        assert ready._process is None  # it was used (not started afresh beside it)
+    assert _differing(root / "_build" / "html", _fresh_copy(root, tmp_path / "fresh")) == []
+
+
+def test_a_process_started_ahead_reports_jupyter_books_exit_code_and_output(tmp_path):
+    from citytools_analysis.build.book_process import BookProcess
+
+    log = tmp_path / "jupyter-book.log"
+    with BookProcess(tmp_path) as ready:  # no _config.yml: only Jupyter Book's own imports
+        code = ready.run(["build", str(tmp_path / "no-such-book")], log)
+    assert code not in (0, None)
+    assert "no-such-book" in log.read_text(encoding="utf-8")
+    unused = BookProcess(tmp_path)
+    process = unused._process
+    unused.close()  # stopped without building anything
+    assert process.poll() is not None and unused.run(["build", str(tmp_path)]) is None

@@ -170,3 +170,50 @@ def test_a_parent_that_does_not_answer_is_given_up_in_bounded_time(monkeypatch):
     assert silent.fork(argv, dict(os.environ), PROJECT_ROOT) is None
     assert time.monotonic() - started < 30  # waited a second, then stopped it
     assert silent._process is None
+
+
+def _ppid_notebook(path: Path) -> Path:
+    notebook = new_notebook(
+        cells=[
+            new_code_cell("value = 1", metadata={"tags": ["parameters"]}),
+            new_code_cell("import os, sys\nprint(os.getppid(), 'pandas' in sys.modules)"),
+        ]
+    )
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_the_workers_of_a_runner_fork_their_kernels_from_one_parent(tmp_path):
+    source = _ppid_notebook(tmp_path / "ppid.ipynb")
+    jobs = [
+        execute.NotebookJob(source, tmp_path / f"out-{number}.ipynb", {"value": number})
+        for number in range(4)
+    ]
+    with execute.JobRunner(2) as runner:
+        runs = runner.start(jobs).wait()
+        parent = runner._kernels
+        assert parent is not None and all(run.ok for run in runs), [r.error for r in runs]
+        seen = {_printed(nbformat.read(job.output, as_version=4).cells[-1].outputs) for job in jobs}
+        # Every kernel, whichever of the two workers asked for it, is a child of the one
+        # parent, and was forked with the parent's imports already made.
+        assert seen == {f"{parent._process.pid} True\n"}
+        runner.release()
+        with pytest.raises(RuntimeError, match="released"):
+            runner.start(jobs[:1])
+    assert parent._process is None  # leaving the runner waited for the parent to be stopped
+
+
+def test_a_stand_in_runner_starts_no_kernel_parent(tmp_path):
+    jobs = [execute.NotebookJob(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {})]
+    with execute.JobRunner(1, execute=_stand_in) as runner:
+        assert runner.start(jobs).wait()[0].seconds == 0.0
+        assert runner._kernels is None
+
+
+def _stand_in(job):
+    return execute.NotebookRun(job, 0.0)

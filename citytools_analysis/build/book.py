@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from citytools_analysis.build.book_process import BookProcess
 from citytools_analysis.core.paths import BUILD_DIR, PROJECT_ROOT
 
 # Jupyter Book's own output, kept in the build folder when the build is quiet.
@@ -166,6 +167,22 @@ def jupyter_book_command() -> list[str]:
     return [found]
 
 
+def _jupyter_book(arguments: list[str], ready: BookProcess | None, log: Path | None = None) -> int:
+    """The exit code of ``jupyter-book`` run with ``arguments``, in ``ready`` when it is given
+    and still there, else started afresh; its output into ``log`` (the terminal if None)."""
+    if ready is not None:
+        code = ready.run(arguments, log)
+        if code is not None:
+            return code
+    command = [*jupyter_book_command(), *arguments]
+    if log is None:
+        return subprocess.run(command, check=False).returncode
+    with log.open("w", encoding="utf-8") as handle:
+        return subprocess.run(
+            command, check=False, stdout=handle, stderr=subprocess.STDOUT
+        ).returncode
+
+
 def _icon_on_the_redirect(html_dir: Path) -> None:
     """Give the site's root ``index.html`` (Jupyter Book writes it as a bare redirect to the
     first page) the book's icon, so that a browser does not ask for a missing
@@ -184,6 +201,7 @@ def build_html(
     *,
     full: bool = False,
     quiet: bool = False,
+    ready: BookProcess | None = None,
 ) -> int:
     """Build the web book strictly (warnings are errors, nitpicky) into ``build_dir/html``.
 
@@ -207,6 +225,10 @@ def build_html(
     quiet
         Write Jupyter Book's output to ``build_dir/jupyter-book.log`` instead of the
         terminal; if the build fails, the log's tail goes to the standard error.
+    ready
+        A Jupyter Book process started ahead, with its imports made
+        (:class:`.book_process.BookProcess`), to run the build in; ``jupyter-book`` is started
+        afresh without it (or if it has gone).
 
     Returns
     -------
@@ -221,8 +243,7 @@ def build_html(
     build_dir = Path(build_dir)
     if build_dir.name != "_build":
         raise ValueError(f"{build_dir}: Jupyter Book writes into a folder named _build")
-    command = [
-        *jupyter_book_command(),
+    arguments = [
         "build",
         str(book_root),
         "--path-output",
@@ -232,7 +253,7 @@ def build_html(
         "--keep-going",
     ]
     if full:
-        command.append("--all")
+        arguments.append("--all")
     key = book_key(book_root)
     stored = build_dir / BOOK_KEY
     if not full and _is_current(build_dir, key):
@@ -260,16 +281,13 @@ def build_html(
         stored_site.write_text(site + "\n", encoding="utf-8")
 
     if not quiet:
-        code = subprocess.run(command, check=False).returncode
+        code = _jupyter_book(arguments, ready)
         if code == 0:
             succeeded()
         return code
     build_dir.mkdir(parents=True, exist_ok=True)
     log = build_dir / BOOK_LOG
-    with log.open("w", encoding="utf-8") as handle:
-        code = subprocess.run(
-            command, check=False, stdout=handle, stderr=subprocess.STDOUT
-        ).returncode
+    code = _jupyter_book(arguments, ready, log)
     if code == 0:
         succeeded()
     else:

@@ -12,6 +12,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -292,7 +293,7 @@ class JobRunner:
     bar
         A progress bar advanced as jobs finish, or None.
     forked_kernels
-        Whether each local worker forks its kernels from a process that has already made
+        Whether the local workers fork their kernels from one process that has already made
         the report's imports (:mod:`.forked_kernels`), instead of starting each afresh; the
         notebooks' outputs are the same either way.
     """
@@ -313,19 +314,40 @@ class JobRunner:
         self.forked_kernels = forked_kernels
         self._pool = None
         self._client = None
+        self._kernels = None  # the kernel parent the local workers fork their kernels from
+        self._ending: threading.Thread | None = None
 
     def __enter__(self) -> JobRunner:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=exc[0] is not None)
+        if self._ending is not None:
+            self._ending.join()
+        else:
+            self._end(cancel=exc[0] is not None)
         if self._client is not None:
             self._client.close()
+
+    def _end(self, cancel: bool = False) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
+        if self._kernels is not None:
+            self._kernels.close()
+
+    def release(self) -> None:
+        """No more jobs will come: let the local workers (and the kernel parent) end in the
+        background while this process goes on; leaving the runner waits for them."""
+        if self._pool is not None and self._ending is None:
+            self._ending = threading.Thread(
+                target=self._end, name="citytools-workers-ending", daemon=True
+            )
+            self._ending.start()
 
     def start(self, jobs: Iterable[NotebookJob]) -> JobBatch:
         """Hand ``jobs`` to the workers; :meth:`JobBatch.wait` collects their runs."""
         jobs = list(jobs)
+        if self._ending is not None and jobs:
+            raise RuntimeError("the runner's workers were released: it takes no more jobs")
         if not jobs:
             return JobBatch([], [], self.bar, None)
         if self.scheduler:
@@ -343,13 +365,22 @@ class JobRunner:
 
             return JobBatch(jobs, futures, self.bar, completed)
         if self._pool is None:
-            from citytools_analysis.build.forked_kernels import start_kernel_parent
+            from citytools_analysis.build import forked_kernels
 
+            # Only the runner's own notebook runs fork their kernels (a test's stand-in
+            # ``execute`` starts none): from one kernel parent, started here, before the
+            # workers, so that its imports and theirs are made at once.
+            if (
+                self.forked_kernels
+                and self.execute is execute_job
+                and forked_kernels.forking_is_safe()
+            ):
+                self._kernels = forked_kernels.KernelParent(PROJECT_ROOT)
             self._pool = ProcessPoolExecutor(
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
-                initializer=start_kernel_parent if self.forked_kernels else None,
-                initargs=(PROJECT_ROOT,) if self.forked_kernels else (),
+                initializer=None if self._kernels is None else forked_kernels.use_kernel_parent,
+                initargs=() if self._kernels is None else (self._kernels.address, PROJECT_ROOT),
             )
         futures = [self._pool.submit(self.execute, job) for job in jobs]
         return JobBatch(jobs, futures, self.bar, as_completed)
@@ -465,7 +496,7 @@ class IPCKernelManager(AsyncKernelManager):
         await super()._async_start_kernel(**kw)
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
-        """Fork the kernel from this worker's kernel parent when there is one (see
+        """Fork the kernel from the runner's kernel parent when there is one (see
         :mod:`.forked_kernels`); otherwise, or if it has gone, start it the usual way."""
         from citytools_analysis.build.forked_kernels import kernel_parent
 

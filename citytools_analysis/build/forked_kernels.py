@@ -2,10 +2,12 @@
 
 A fresh Jupyter kernel spends most of its short life starting Python and importing: the
 kernel itself (IPython, ZeroMQ), pandas, matplotlib, seaborn and scipy.stats, about 1.5 s
-of CPU before a chapter's first line runs, paid again by every notebook of a build. Here a
-worker of the build's local pool starts one *kernel parent* that makes those imports once;
-each kernel the worker then needs is a ``fork`` of it, a new process that already holds them
-and starts the kernel (``ipykernel``, as ``python -m ipykernel_launcher`` would) at once.
+of CPU before a chapter's first line runs, paid again by every notebook of a build. Here the
+build's local pool starts one *kernel parent* as it starts, which makes those imports once
+while the pool's workers start; each kernel a worker then needs is a ``fork`` of it, asked
+for through a socket in a private temporary folder: a new process that already holds the
+imports and starts the kernel (``ipykernel``, as ``python -m ipykernel_launcher`` would) at
+once.
 
 What a notebook sees is what a fresh kernel gives it: its own process, session and working
 folder, the environment Jupyter prepared for it, no module of this project imported (they
@@ -27,10 +29,13 @@ import contextlib
 import importlib
 import json
 import os
+import select
+import shutil
 import signal
+import socket
 import subprocess
 import sys
-import threading
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -63,18 +68,22 @@ PROJECT_PACKAGE = "citytools_analysis"
 READY_SECONDS = 120
 REPLY_SECONDS = 30
 #: How the kernel parent is started: by the same Python, from the same folder, as a kernel.
-_PARENT_CODE = "from citytools_analysis.build.forked_kernels import serve; serve()"
+_PARENT_CODE = (
+    "import sys; from citytools_analysis.build.forked_kernels import serve; serve(sys.argv[1])"
+)
 
 
-def serve() -> None:
-    """The kernel parent: import :data:`PRELOADED`, then fork one kernel per request.
+def serve(listening: str) -> None:
+    """The kernel parent: import :data:`PRELOADED`, then fork one kernel per request made on
+    the listening socket whose file descriptor is ``listening``.
 
-    A request is one line of JSON on standard input (``argv``, ``env``, ``cwd``); the reply is
-    one line on standard output with the kernel's process id. The parent ends when its
-    standard input closes (its worker has gone). Kernels that end are reaped by the system.
+    A request is one connection carrying one line of JSON (``argv``, ``env``, ``cwd``); the
+    reply is one line with the kernel's process id. Requests made while the imports run wait
+    for them. The parent ends when its standard input closes (the runner that started it has
+    gone or closed it). Kernels that end are reaped by the system.
     """
-    replies = os.fdopen(os.dup(1), "w", buffering=1)
-    os.dup2(2, 1)  # anything an import prints goes to standard error, not into the replies
+    listener = socket.socket(fileno=int(listening))
+    os.dup2(2, 1)  # anything an import prints goes to standard error
     # As ipykernel_launcher does: the working folder is not on the path while importing.
     if sys.path and (sys.path[0] == "" or Path(sys.path[0]) == Path.cwd()):
         del sys.path[0]
@@ -83,29 +92,50 @@ def serve() -> None:
         with contextlib.suppress(ImportError):
             importlib.import_module(name)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # ended kernels are reaped, never zombies
-    replies.write(json.dumps({"ready": os.getpid()}) + "\n")
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-        except ValueError:
-            break
-        pid = os.fork()
-        if pid == 0:
-            _become_kernel(request, replies.fileno())
-        replies.write(json.dumps({"pid": pid}) + "\n")
+    while True:
+        readable, _, _ = select.select([listener, 0], [], [])
+        if 0 in readable and not os.read(0, 4096):
+            break  # the runner closed the pipe, or has gone
+        if listener not in readable:
+            continue
+        connection, _ = listener.accept()
+        with connection:
+            try:
+                connection.settimeout(REPLY_SECONDS)
+                request = json.loads(_line(connection))
+            except (OSError, ValueError):
+                continue
+            pid = os.fork()
+            if pid == 0:
+                _become_kernel(request, (listener.fileno(), connection.fileno()))
+            with contextlib.suppress(OSError):
+                connection.sendall((json.dumps({"pid": pid}) + "\n").encode())
+    os._exit(0)  # nothing to tidy (an interpreter's teardown costs 0.3 s)
 
 
-def _become_kernel(request: dict[str, Any], replies_fd: int) -> None:
+def _line(connection: socket.socket) -> str:
+    """One line read from ``connection`` (its timeout applies to each read)."""
+    received = b""
+    while not received.endswith(b"\n"):
+        chunk = connection.recv(65536)
+        if not chunk:
+            raise ValueError("the connection closed before a whole line")
+        received += chunk
+    return received.decode()
+
+
+def _become_kernel(request: dict[str, Any], inherited: tuple[int, ...]) -> None:
     """In the forked child: become the kernel ``request`` asks for; never returns."""
     code = 1
     try:
         os.setsid()  # its own session, as Jupyter starts kernels: interrupts reach it alone
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+        for fd in inherited:  # the parent's listening socket and the request's connection
+            os.close(fd)
         devnull = os.open(os.devnull, os.O_RDWR)
         for fd in (0, 1, 2):
             os.dup2(devnull, fd)
         os.close(devnull)
-        os.close(replies_fd)
         os.chdir(request["cwd"])
         os.environ.clear()
         os.environ.update(request["env"])
@@ -185,38 +215,31 @@ class ForkedKernel:
         self.send_signal(signal.SIGKILL)
 
 
-class KernelParent:
-    """This process's kernel parent (see :func:`serve`), started once, asked for kernels.
+class KernelClient:
+    """Asks a kernel parent (see :func:`serve`) for kernels: what a pool worker holds.
 
     Parameters
     ----------
+    address
+        The parent's socket.
     cwd
-        The folder the parent starts in, as a kernel would (the project root).
+        The folder the parent started in, as a kernel would (the project root).
     """
 
-    def __init__(self, cwd: Path | str) -> None:
+    def __init__(self, address: str, cwd: Path | str) -> None:
+        self.address = address
         self.cwd = str(cwd)
         self.executable = sys.executable
-        self._lock = threading.Lock()
-        self._ready = False
-        self._process: subprocess.Popen | None = subprocess.Popen(
-            [self.executable, "-c", _PARENT_CODE],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            cwd=self.cwd,
-            text=True,
-            bufsize=1,
-        )
+        self._gone = False
 
     def serves(self, argv: list[str], cwd: Path | str) -> bool:
-        """Whether the kernel ``argv`` asks for is one this parent can fork.
+        """Whether the kernel ``argv`` asks for is one the parent can fork.
 
         Only the environment's own Python kernel (``python -m ipykernel_launcher ...``), run
         by this very Python from the parent's folder, is forked.
         """
         return (
-            self._process is not None
+            not self._gone
             and len(argv) > 3
             and argv[0] == self.executable
             and argv[1:3] == ["-m", "ipykernel_launcher"]
@@ -225,33 +248,60 @@ class KernelParent:
 
     def fork(self, argv: list[str], env: dict[str, str], cwd: Path | str) -> ForkedKernel | None:
         """A new kernel for ``argv`` (``python -m ipykernel_launcher -f FILE``), or None if
-        the parent has gone (the caller then starts the kernel the usual way)."""
+        the parent has gone or does not answer (the caller then starts the kernel the usual
+        way, and this parent is not asked again)."""
         request = {"argv": list(argv[3:]), "env": dict(env), "cwd": str(cwd)}
-        with self._lock:
-            process = self._process
-            if process is None:
-                return None
-            try:
-                if not self._ready:
-                    json.loads(self._reply(READY_SECONDS))["ready"]
-                    self._ready = True
-                process.stdin.write(json.dumps(request) + "\n")
-                process.stdin.flush()
-                pid = json.loads(self._reply(REPLY_SECONDS))["pid"]
-            except (OSError, ValueError, KeyError, TypeError, TimeoutError):
-                self.close(wait=0)  # it did not answer: it is not waited for either
-                return None
-        return ForkedKernel(int(pid))
+        if self._gone:
+            return None
+        try:
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as connection:
+                # The first answer may wait for the parent's imports.
+                connection.settimeout(READY_SECONDS)
+                connection.connect(self.address)
+                connection.sendall((json.dumps(request) + "\n").encode())
+                pid = int(json.loads(_line(connection))["pid"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self._given_up()
+            return None
+        return ForkedKernel(pid)
 
-    def _reply(self, seconds: float) -> str:
-        """The parent's next line, or TimeoutError if none comes within ``seconds``."""
-        import select
+    def _given_up(self) -> None:
+        self._gone = True
 
-        stdout = self._process.stdout
-        ready, _, _ = select.select([stdout], [], [], seconds)
-        if not ready:
-            raise TimeoutError(f"the kernel parent did not answer within {seconds} s")
-        return stdout.readline()
+
+class KernelParent(KernelClient):
+    """The kernel parent of a runner: started once, shared by its workers through a socket
+    in a private temporary folder, and asked for kernels as any :class:`KernelClient` asks.
+
+    Parameters
+    ----------
+    cwd
+        The folder the parent starts in, as a kernel would (the project root).
+    """
+
+    def __init__(self, cwd: Path | str) -> None:
+        self._folder = tempfile.mkdtemp(prefix="citytools-kernels-")
+        super().__init__(os.path.join(self._folder, "parent"), cwd)
+        # Listening before the parent starts: a request made at once waits, never fails.
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as listener:
+            listener.bind(self.address)
+            listener.listen(64)
+            self._process: subprocess.Popen | None = subprocess.Popen(
+                [self.executable, "-c", _PARENT_CODE, str(listener.fileno())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+                cwd=self.cwd,
+                pass_fds=(listener.fileno(),),
+            )
+
+    def serves(self, argv: list[str], cwd: Path | str) -> bool:
+        """As :meth:`KernelClient.serves`, while the parent has not been closed."""
+        return self._process is not None and super().serves(argv, cwd)
+
+    def _given_up(self) -> None:
+        super()._given_up()
+        self.close(wait=0)  # it did not answer: it is not waited for either
 
     def close(self, wait: float = 5) -> None:
         """Stop the parent, given ``wait`` seconds to end by itself (kernels it forked run on
@@ -266,6 +316,7 @@ class KernelParent:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        shutil.rmtree(self._folder, ignore_errors=True)
 
 
 def forking_is_safe() -> bool:
@@ -274,27 +325,16 @@ def forking_is_safe() -> bool:
     return sys.platform.startswith("linux")
 
 
-_parent: KernelParent | None = None
-_parent_folder: Path | str | None = None  # where this process's parent is to start
+_parent: KernelClient | None = None
 
 
-def start_kernel_parent(cwd: Path | str) -> None:
-    """Let this process fork its kernels from a kernel parent started in ``cwd`` (a pool
-    worker's initializer). The parent itself starts with the first kernel asked for, so a
-    worker that never starts a kernel (a test's stand-in runner) never pays its imports.
-    Nothing happens where forking is not safe (kernels then start the usual way)."""
-    global _parent_folder
-    if forking_is_safe():
-        _parent_folder = cwd
-
-
-def kernel_parent() -> KernelParent | None:
-    """This process's kernel parent (started now if it was only let), or None when kernels
-    are started the usual way."""
+def use_kernel_parent(address: str, cwd: Path | str) -> None:
+    """Let this process (a pool worker: the pool's initializer) fork its kernels from the
+    kernel parent listening at ``address``, started in ``cwd``."""
     global _parent
-    if _parent is None and _parent_folder is not None:
-        import atexit
+    _parent = KernelClient(address, cwd)
 
-        _parent = KernelParent(_parent_folder)
-        atexit.register(_parent.close)
+
+def kernel_parent() -> KernelClient | None:
+    """This process's kernel parent, or None when kernels are started the usual way."""
     return _parent

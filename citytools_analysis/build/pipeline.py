@@ -19,11 +19,13 @@ whose pages change. Jupyter Book then re-reads only the executed notebooks that 
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,6 +33,7 @@ from typing import Any
 from citytools_analysis.build import cache as build_cache
 from citytools_analysis.build import imports as build_imports
 from citytools_analysis.build.book import book_is_current, build_html, jupyter_book_command
+from citytools_analysis.build.book_process import BookProcess
 from citytools_analysis.build.chapter_keys import declared_reads, keyed_on_reads, reads_findings
 from citytools_analysis.build.execute import (
     KEPT_PAPERMILL_KEYS,
@@ -49,6 +52,7 @@ from citytools_analysis.build.execute import (
     run_notebook,
     set_title,
 )
+from citytools_analysis.build.meanwhile import meanwhile
 from citytools_analysis.build.plan import (
     CLEANING_NOTEBOOK,
     CONTEXT_FILE,
@@ -415,6 +419,7 @@ def _stage_downloads(
         generated_dir,
         _resolve(reference_dir) if reference_dir else None,
         parameters,
+        findings_store=FINDINGS_STORE,
     )
     stored.write_text(key + "\n", encoding="utf-8")
     return staged
@@ -606,6 +611,7 @@ def build_book_report(
         JobRunner(jobs, execute=execute, scheduler=scheduler, bar=bar) as runner,
         ThreadPoolExecutor(1, thread_name_prefix="citytools-background") as background,
         _ProfileContext() as profile_context,
+        ExitStack() as book_process,
     ):
         bar.set_postfix_str(cleaning.output.name)
         cleaned = CachedRuns(runner, [cleaning], force)
@@ -614,10 +620,16 @@ def build_book_report(
         # The earlier rounds' releases are cleaned in a thread while the current round is.
         earlier = background.submit(refresh_earlier_rounds) if refresh else None
         # Meanwhile, read what each chapter and explorer declares it reads (this imports
-        # their modules here while the cleaning runs in its own process).
-        for job in (*chapters, *explorers):
-            declared_reads(job.source)
+        # their modules here while the cleaning runs in its own process), and, when the
+        # release changes, make the findings' slow import: at a lower priority than the
+        # cleaning notebook's kernel, which the whole build waits for.
+        declared = meanwhile(
+            _prepare_chapters,
+            [job.source for job in (*chapters, *explorers)],
+            cleaned.executing,
+        )
         first = cleaned.wait()
+        declared.result()
         lap("cleaning notebook")
         if _failures(first):
             return BuildReport(1, first, time.perf_counter() - started, 0.0, phases=phases)
@@ -669,13 +681,21 @@ def build_book_report(
                 contexts.result(),
             )
         profiled = CachedRuns(runner, profiles, force)
+        profile_context.release()
         lap("profile context (waiting for)")
+        # The last notebooks are handed over: Jupyter Book's imports are made while they run.
+        ready = (
+            book_process.enter_context(BookProcess(book_root))
+            if any(batch.executing for batch in (cleaned, explored, narrated, profiled))
+            else None
+        )
         ran = {run.job.output: run for run in (*narrated.wait(), *explored.wait())}
         runs = [
             *first,
             *(ran[job.output] for job in (*chapters, *explorers)),
             *profiled.wait(),
         ]
+        runner.release()  # the workers end while the book is built
         lap("other notebooks")
         executed_at = time.perf_counter()
         staged = staging.result()
@@ -684,7 +704,9 @@ def build_book_report(
             return BuildReport(1, runs, executed_at - started, 0.0, phases=phases)
         bar.set_postfix_str("the web book")
         skipped = not force and book_is_current(book_root, build_dir)
-        code = 0 if skipped else build_html(book_root, build_dir, full=force, quiet=True)
+        code = (
+            0 if skipped else build_html(book_root, build_dir, full=force, quiet=True, ready=ready)
+        )
         lap("web book")
         if code == 0:
             from citytools_analysis.build import publish
@@ -697,6 +719,17 @@ def build_book_report(
     index = Path(build_dir) / "html" / "index.html"
     say(report.summary() + (f" Open {index}" if code == 0 else ""), flush=True)
     return report
+
+
+def _prepare_chapters(sources: Iterable[Path], findings: bool) -> None:
+    """Read what each notebook declares it reads (importing its modules) and, with
+    ``findings``, make the findings' slow import."""
+    for source in sources:
+        declared_reads(source)
+    if findings:
+        from citytools_analysis.metrics.satisfaction import import_statistics
+
+        import_statistics()
 
 
 class _ProfileContext:
@@ -727,6 +760,11 @@ class _ProfileContext:
         if self._pool is not None:
             self._pool.shutdown(wait=True, cancel_futures=True)
 
+    def release(self) -> None:
+        """No more work will come: the process ends once the work handed over is done."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=False)
+
     def submit(self, function: Callable, args: tuple, kwargs: dict) -> Future:
         """``function(*args, **kwargs)``, in order with the work handed over before it."""
         if self._pool is not None:
@@ -737,7 +775,8 @@ class _ProfileContext:
 
 
 def _import_profiles() -> None:
-    import citytools_analysis.metrics.profiles  # noqa: F401 - imported ahead of its use
+    """Import the profiles' code ahead of its use, at a lower priority than the cleaning."""
+    meanwhile(importlib.import_module, "citytools_analysis.metrics.profiles").result()
 
 
 def profile_fingerprints(
