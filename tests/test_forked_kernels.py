@@ -45,11 +45,12 @@ _PROBE = [
 ]
 
 
-def _notebook(path: Path) -> Path:
+def _notebook(path: Path, probe: list[str] = _PROBE) -> Path:
+    """A notebook with a ``value`` parameter, then one cell per line of ``probe``."""
     notebook = new_notebook(
         cells=[
             new_code_cell("value = 1", metadata={"tags": ["parameters"]}),
-            *(new_code_cell(source) for source in _PROBE),
+            *(new_code_cell(source) for source in probe),
         ]
     )
     notebook.metadata["kernelspec"] = {
@@ -172,24 +173,10 @@ def test_a_parent_that_does_not_answer_is_given_up_in_bounded_time(monkeypatch):
     assert silent._process is None
 
 
-def _ppid_notebook(path: Path) -> Path:
-    notebook = new_notebook(
-        cells=[
-            new_code_cell("value = 1", metadata={"tags": ["parameters"]}),
-            new_code_cell("import os, sys\nprint(os.getppid(), 'pandas' in sys.modules)"),
-        ]
-    )
-    notebook.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(notebook, path)
-    return path
-
-
 def test_the_workers_of_a_runner_fork_their_kernels_from_one_parent(tmp_path):
-    source = _ppid_notebook(tmp_path / "ppid.ipynb")
+    source = _notebook(
+        tmp_path / "ppid.ipynb", ["import os, sys\nprint(os.getppid(), 'pandas' in sys.modules)"]
+    )
     jobs = [
         execute.NotebookJob(source, tmp_path / f"out-{number}.ipynb", {"value": number})
         for number in range(4)
