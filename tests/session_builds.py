@@ -176,7 +176,7 @@ def second_run(built_project: Path, base: Path) -> tuple[Path, Any]:
     shutil.rmtree(project / "data" / "processed")
     # The findings and the comparison with the round before, as the first build stored them
     # for its chapters: a chapter reads them only if the release cleaned again here is the
-    # same, byte for byte, and computes them itself otherwise (metrics.build_store).
+    # same, byte for byte, and computes them itself otherwise (core.build_store).
     for store in (FINDINGS_STORE, COMPARISON_STORE):
         made = built_project / store.relative_to(PROJECT_ROOT)
         if made.is_file():

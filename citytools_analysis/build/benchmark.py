@@ -591,14 +591,15 @@ def with_medians(runs: Sequence[Sequence[Measure]]) -> list[Measure]:
 
 
 def _london_once(base: Path, jobs: int | None, echo) -> list[Measure]:
-    from citytools_analysis.core.paths import COMPARISON_STORE, FINDINGS_STORE
+    from citytools_analysis.core.paths import COMPARISON_STORE, FINDINGS_STORE, RETURNS_STORE
 
     survey = base / "survey"
     shutil.copytree(SURVEY_DIR, survey)
     root = stage_book(base / "root")
-    # A cold build: no findings or comparison stored by an earlier run.
+    # A cold build: no findings, comparison or returns stored by an earlier run.
     for store in (FINDINGS_STORE, COMPARISON_STORE):
         store.unlink(missing_ok=True)
+    shutil.rmtree(RETURNS_STORE, ignore_errors=True)
     # No synthetic truth: the recovery measures are not what is timed, and the project's
     # truth describes the project's returns, not a changed copy of them.
     parameters = {

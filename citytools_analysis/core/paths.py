@@ -28,6 +28,9 @@ TRUTH_ROUNDS_DIR = TRUTH_DIR / "rounds"
 FINDINGS_STORE = BUILD_DIR / ".findings.pickle"
 # The comparison with the round before, computed once per build for every page that shows it.
 COMPARISON_STORE = BUILD_DIR / ".comparison.pickle"
+# Each survey return as read, kept so that a build reads again only the returns that changed
+# (see ingest/returns_store.py).
+RETURNS_STORE = BUILD_DIR / ".returns"
 
 
 def project_path(folder: Path | str) -> Path:

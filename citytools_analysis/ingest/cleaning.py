@@ -24,6 +24,7 @@ from citytools_analysis.ingest.correction_log import Correction, CorrectionLog, 
 from citytools_analysis.ingest.names import NameResolver, Resolution
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.registers import add_registers, contracts_folder
+from citytools_analysis.ingest.returns_store import ReturnsStore
 from citytools_analysis.ingest.spend import add_spend, spend_folder
 from citytools_analysis.ingest.workbook import (
     RawRow,
@@ -885,6 +886,7 @@ def clean_survey(
     reference_dir: Path | str | None = None,
     contracts_dir: Path | str | None | bool = None,
     spend_dir: Path | str | None | bool = None,
+    store: Path | str | None = None,
 ) -> CleanResult:
     """Clean every return in ``survey_dir`` into the processed tables in ``out_dir``.
 
@@ -904,6 +906,10 @@ def clean_survey(
         Folder of payment files added by :func:`.spend.add_spend`; ``None`` is the
         ``spend`` folder beside ``survey_dir`` when it has a ``sources.csv``, ``False`` is
         none.
+    store
+        A folder of returns already read (:mod:`.returns_store`, the build's): a return whose
+        file, reference folder, snapshot setting and reading code are unchanged is taken from
+        it instead of being read again; ``None`` reads every return.
 
     Returns
     -------
@@ -931,8 +937,9 @@ def clean_survey(
     files = survey_files(survey_dir)
     if not files:
         raise SurveyInputError(f"no .xlsx returns in {survey_dir}")
+    kept = ReturnsStore(store, reference.directory, snapshot)
     for path in files:
-        returns.append(cleaner.read_return(path))
+        returns.append(kept.read(path, cleaner.read_return, CleanReturn))
     by_authority: dict[str, list[CleanReturn]] = defaultdict(list)
     for clean_return in returns:
         by_authority[clean_return.gss_code].append(clean_return)

@@ -16,9 +16,9 @@ import json
 from dataclasses import asdict
 from pathlib import Path
 
+from citytools_analysis.core.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.parameters import ReportParameters
-from citytools_analysis.metrics.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.metrics.findings import (
     Findings,
     FindingsParameters,

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.build_store import read_stored
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.paths import FINDINGS_STORE
 from citytools_analysis.core.reference import authority_names, load_reference
 from citytools_analysis.metrics import collaboration, contracts, market, maturity, skills
-from citytools_analysis.metrics.build_store import read_stored
 from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.findings_store import findings_key
 from citytools_analysis.metrics.overview import survey_source

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.core.code_digest import layers_digest
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.paths import COMPARISON_STORE, project_path
 from citytools_analysis.core.reference import authority_names
 from citytools_analysis.core.rounds import previous_release_dir
 from citytools_analysis.metrics import changes as change_metrics
-from citytools_analysis.metrics.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.metrics.collaboration import joint_procurement
 from citytools_analysis.release.processed import load_processed
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from citytools_analysis.core.paths import PROJECT_ROOT
+from citytools_analysis.core.paths import PROJECT_ROOT, RETURNS_STORE
 from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.ingest import name_review
 from citytools_analysis.ingest.cleaning import CleanResult, clean_survey
@@ -121,7 +121,11 @@ def clean(
     reference = _folder(reference_dir)
     contracts = _folder(contracts_dir) if contracts_dir else None
     result = clean_survey(
-        survey_dir=survey, out_dir=processed, reference_dir=reference, contracts_dir=contracts
+        survey_dir=survey,
+        out_dir=processed,
+        reference_dir=reference,
+        contracts_dir=contracts,
+        store=RETURNS_STORE,
     )
     return Cleaning(
         survey_dir=survey,

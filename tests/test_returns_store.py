@@ -1,0 +1,89 @@
+"""Returns already read are kept by the build: after one return changes, cleaning reads that
+return again and takes the others from the store, and the release is the same bytes as a
+release cleaned from scratch."""
+
+from __future__ import annotations
+
+import filecmp
+import shutil
+from pathlib import Path
+
+import pytest
+
+from citytools_analysis.build.benchmark import change_one_return
+from citytools_analysis.core.paths import REFERENCE_DIR, SURVEY_DIR
+from citytools_analysis.ingest import cleaning, returns_store
+from citytools_analysis.ingest.cleaning import clean_survey
+
+
+@pytest.fixture()
+def reads(monkeypatch) -> list[str]:
+    """The returns read from their workbooks (not taken from a store), by file name."""
+    seen: list[str] = []
+    read = cleaning.Cleaner.read_return
+
+    def counted(self, path):
+        seen.append(Path(path).name)
+        return read(self, path)
+
+    monkeypatch.setattr(cleaning.Cleaner, "read_return", counted)
+    return seen
+
+
+def _same_release(first: Path, second: Path) -> bool:
+    names = sorted(path.name for path in first.iterdir())
+    assert names == sorted(path.name for path in second.iterdir())
+    return filecmp.cmpfiles(first, second, names, shallow=False)[0] == names
+
+
+def test_a_changed_return_alone_is_read_again_and_the_release_is_the_same(tmp_path, reads):
+    survey = tmp_path / "survey"
+    shutil.copytree(SURVEY_DIR, survey)
+    store = tmp_path / "store"
+    clean_survey(survey, tmp_path / "first", store=store, contracts_dir=False, spend_dir=False)
+    every = sorted(reads)
+    assert len(every) == len(list(survey.glob("*.xlsx"))) and len(list(store.iterdir())) == len(
+        every
+    )
+
+    reads.clear()
+    changed = change_one_return(survey).split(",")[0]
+    clean_survey(survey, tmp_path / "kept", store=store, contracts_dir=False, spend_dir=False)
+    assert reads == [changed]  # the others came from the store
+
+    reads.clear()
+    clean_survey(survey, tmp_path / "afresh", contracts_dir=False, spend_dir=False)
+    assert sorted(reads) == every  # without a store, every return is read
+    assert _same_release(tmp_path / "kept", tmp_path / "afresh")
+    assert not _same_release(tmp_path / "first", tmp_path / "afresh")  # the change shows
+
+
+def test_another_reference_folder_or_damaged_store_reads_every_return_again(tmp_path, reads):
+    survey = tmp_path / "survey"
+    shutil.copytree(SURVEY_DIR, survey)
+    store = tmp_path / "store"
+    clean_survey(survey, tmp_path / "first", store=store, contracts_dir=False, spend_dir=False)
+    count = len(reads)
+
+    reference = tmp_path / "reference"
+    shutil.copytree(REFERENCE_DIR, reference)
+    with (reference / "authorities.csv").open("a", encoding="utf-8") as table:
+        table.write("\n")  # other bytes, the same authorities
+    reads.clear()
+    clean_survey(survey, tmp_path / "other", reference, store=store, contracts_dir=False)
+    assert len(reads) == count
+
+    for entry in store.iterdir():
+        entry.write_bytes(b"not a pickle")
+    reads.clear()
+    clean_survey(survey, tmp_path / "damaged", store=store, contracts_dir=False, spend_dir=False)
+    assert len(reads) == count
+    assert _same_release(tmp_path / "first", tmp_path / "damaged")
+
+
+def test_the_store_keeps_only_the_most_recently_used_returns(tmp_path, monkeypatch, reads):
+    monkeypatch.setattr(returns_store, "STORE_LIMIT", 3)
+    survey = tmp_path / "survey"
+    shutil.copytree(SURVEY_DIR, survey)
+    clean_survey(survey, tmp_path / "out", store=tmp_path / "store", contracts_dir=False)
+    assert len(list((tmp_path / "store").iterdir())) == 3
