@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,3 +184,13 @@ def chromium_browser(chromium: str) -> Iterator[object]:
     """A Playwright browser context in that Chromium, with a fresh profile."""
     with chromium_context(chromium) as context:
         yield context
+
+
+@pytest.fixture(autouse=True)
+def _figures_closed() -> Iterator[None]:
+    """Close the figures a test drew (a notebook's inline backend closes each after its cell;
+    in the tests they would pile up, and matplotlib warns past twenty)."""
+    yield
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is not None:
+        pyplot.close("all")

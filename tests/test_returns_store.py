@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import filecmp
 import shutil
+from datetime import date
 from pathlib import Path
 
 import pytest
+from fixture_returns import write_fixture_survey
 
 from citytools_analysis.build.benchmark import change_one_return
-from citytools_analysis.core.paths import REFERENCE_DIR, SURVEY_DIR
+from citytools_analysis.core.paths import REFERENCE_DIR
 from citytools_analysis.ingest import cleaning, returns_store
 from citytools_analysis.ingest.cleaning import clean_survey
 
@@ -37,8 +39,7 @@ def _same_release(first: Path, second: Path) -> bool:
 
 
 def test_a_changed_return_alone_is_read_again_and_the_release_is_the_same(tmp_path, reads):
-    survey = tmp_path / "survey"
-    shutil.copytree(SURVEY_DIR, survey)
+    survey = write_fixture_survey(tmp_path / "survey")
     store = tmp_path / "store"
     clean_survey(survey, tmp_path / "first", store=store, contracts_dir=False, spend_dir=False)
     every = sorted(reads)
@@ -59,8 +60,7 @@ def test_a_changed_return_alone_is_read_again_and_the_release_is_the_same(tmp_pa
 
 
 def test_another_reference_folder_or_damaged_store_reads_every_return_again(tmp_path, reads):
-    survey = tmp_path / "survey"
-    shutil.copytree(SURVEY_DIR, survey)
+    survey = write_fixture_survey(tmp_path / "survey")
     store = tmp_path / "store"
     clean_survey(survey, tmp_path / "first", store=store, contracts_dir=False, spend_dir=False)
     count = len(reads)
@@ -82,8 +82,12 @@ def test_another_reference_folder_or_damaged_store_reads_every_return_again(tmp_
 
 
 def test_the_store_keeps_only_the_most_recently_used_returns(tmp_path, monkeypatch, reads):
-    monkeypatch.setattr(returns_store, "STORE_LIMIT", 3)
-    survey = tmp_path / "survey"
-    shutil.copytree(SURVEY_DIR, survey)
-    clean_survey(survey, tmp_path / "out", store=tmp_path / "store", contracts_dir=False)
-    assert len(list((tmp_path / "store").iterdir())) == 3
+    monkeypatch.setattr(returns_store, "STORE_LIMIT", 1)
+    survey = write_fixture_survey(tmp_path / "survey")
+    store = tmp_path / "store"
+    clean_survey(survey, tmp_path / "out", store=store, contracts_dir=False)
+    # Two returns read, one kept: the last read (its key is its file under this round's
+    # settings, snapshot date included).
+    kept = returns_store.ReturnsStore(store, REFERENCE_DIR, date(2019, 9, 30))
+    assert reads == ["camden return v2.xlsx", "gla.xlsx"]
+    assert [entry.name for entry in store.iterdir()] == [f"{kept.key(survey / 'gla.xlsx')}.pickle"]
