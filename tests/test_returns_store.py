@@ -91,3 +91,12 @@ def test_the_store_keeps_only_the_most_recently_used_returns(tmp_path, monkeypat
     kept = returns_store.ReturnsStore(store, REFERENCE_DIR, date(2019, 9, 30))
     assert reads == ["camden return v2.xlsx", "gla.xlsx"]
     assert [entry.name for entry in store.iterdir()] == [f"{kept.key(survey / 'gla.xlsx')}.pickle"]
+
+
+def test_a_store_that_cannot_be_written_costs_time_only(tmp_path, reads):
+    survey = write_fixture_survey(tmp_path / "survey")
+    blocked = tmp_path / "store"
+    blocked.write_text("a file where the store's folder would be", encoding="utf-8")
+    clean_survey(survey, tmp_path / "out", store=blocked, contracts_dir=False)
+    clean_survey(survey, tmp_path / "afresh", contracts_dir=False)
+    assert len(reads) == 4 and _same_release(tmp_path / "out", tmp_path / "afresh")

@@ -72,8 +72,11 @@ class ReturnsStore:
             self.taken.append(path.name)
             return held
         value = reader(path)
-        write_stored(entry, key, value)
-        self._prune()
+        try:
+            write_stored(entry, key, value)
+            self._prune()
+        except OSError:
+            pass  # a store that cannot be written (a read-only folder) only costs time
         return value
 
     def _prune(self) -> None:
