@@ -64,3 +64,21 @@ def test_repeated_measures_are_reported_by_their_median_run():
     assert changed.notes == "x; median of 3 runs (20.0, 30.0, 25.0 s)"
     report = benchmark._report(measures, [])
     assert "One changed return / cold build: 41.7%" in report  # 25 / 60, the medians
+
+
+def test_a_cold_measure_reads_back_nothing_an_earlier_build_stored(tmp_path, monkeypatch):
+    from citytools_analysis.core import paths
+
+    stores = {
+        "FINDINGS_STORE": tmp_path / ".findings.pickle",
+        "COMPARISON_STORE": tmp_path / ".comparison.pickle",
+        "RETURNS_STORE": tmp_path / ".returns",
+    }
+    for name, store in stores.items():
+        monkeypatch.setattr(paths, name, store)
+    stores["FINDINGS_STORE"].write_bytes(b"findings")
+    stores["COMPARISON_STORE"].write_bytes(b"comparison")
+    (stores["RETURNS_STORE"] / "one").mkdir(parents=True)
+    benchmark.without_stores()
+    assert not any(store.exists() for store in stores.values())
+    benchmark.without_stores()  # nothing there: nothing to do

@@ -230,6 +230,16 @@ def measure_floors(
     return measures
 
 
+def without_stores() -> None:
+    """Remove what earlier builds stored for later ones (the findings, the comparison with
+    the round before, the returns as read), so that the next build is cold."""
+    from citytools_analysis.core.paths import COMPARISON_STORE, FINDINGS_STORE, RETURNS_STORE
+
+    for store in (FINDINGS_STORE, COMPARISON_STORE):
+        store.unlink(missing_ok=True)
+    shutil.rmtree(RETURNS_STORE, ignore_errors=True)
+
+
 def change_one_return(survey_dir: Path, reference_dir: Path | None = None) -> str:
     """Move one contract end date in one return by two years, as a corrected return would.
 
@@ -362,6 +372,7 @@ def national_build(workdir: Path, authorities: int, jobs: int | None) -> tuple[M
     }
     if (base / "contracts").is_dir():  # the generator's contract registers, if it writes them
         parameters["contracts_dir"] = str(base / "contracts")
+    without_stores()
     measure = _build(root, parameters, jobs, f"national scale, {authorities} authorities (cold)")
     kept = (
         pd.read_csv(base / "processed" / "systems.csv", usecols=["record_id"])
@@ -394,6 +405,7 @@ def national_build_on_dask(workdir: Path, authorities: int, jobs: int | None) ->
     if (base / "contracts").is_dir():
         parameters["contracts_dir"] = str(base / "contracts")
     workers = jobs or os.cpu_count() or 1
+    without_stores()  # as cold as the local pool's build: nothing it stored is read back
     with LocalCluster(
         n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
     ) as cluster:
@@ -591,15 +603,10 @@ def with_medians(runs: Sequence[Sequence[Measure]]) -> list[Measure]:
 
 
 def _london_once(base: Path, jobs: int | None, echo) -> list[Measure]:
-    from citytools_analysis.core.paths import COMPARISON_STORE, FINDINGS_STORE, RETURNS_STORE
-
     survey = base / "survey"
     shutil.copytree(SURVEY_DIR, survey)
     root = stage_book(base / "root")
-    # A cold build: no findings, comparison or returns stored by an earlier run.
-    for store in (FINDINGS_STORE, COMPARISON_STORE):
-        store.unlink(missing_ok=True)
-    shutil.rmtree(RETURNS_STORE, ignore_errors=True)
+    without_stores()
     # No synthetic truth: the recovery measures are not what is timed, and the project's
     # truth describes the project's returns, not a changed copy of them.
     parameters = {
