@@ -25,8 +25,8 @@ def test_money_is_pounds_with_separators_and_no_decimal():
 
 def test_missing_values_read_not_stated():
     for value in (None, pd.NA, float("nan"), pd.NaT, "", "  "):
-        assert formatting.is_missing(value)
-    assert not formatting.is_missing(0) and not formatting.is_missing("x")
+        assert formatting.count(value) == formatting.NOT_STATED
+    assert formatting.count(0) == "0"
     assert formatting.long_date(pd.NaT) == "not stated"
 
 

@@ -17,6 +17,7 @@ from typing import Any
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, fold, load_reference
 from citytools_analysis.ingest import parsing
@@ -30,7 +31,6 @@ from citytools_analysis.ingest.workbook import (
     RawRow,
     SheetTable,
     find_sheet,
-    is_blank,
     open_workbook,
     read_respondent,
     read_table_sheet,

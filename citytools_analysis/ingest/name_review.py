@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.reference import Reference, load_reference
 from citytools_analysis.ingest import parsing
 from citytools_analysis.ingest.cleaning import survey_files
@@ -29,7 +30,6 @@ from citytools_analysis.ingest.registers import RegisterRules, classify_it, read
 from citytools_analysis.ingest.workbook import (
     SheetTable,
     find_sheet,
-    is_blank,
     open_workbook,
     read_table_sheet,
 )

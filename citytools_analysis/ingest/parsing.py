@@ -19,6 +19,7 @@ from typing import Literal
 
 from dateutil import parser as date_parser
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.reference import Vocabulary, fold
 
 #: What can happen to a cell.
@@ -109,14 +110,6 @@ def _missing(rule: str = "missing_term") -> Parsed:
 def _collapse(text: str) -> str:
     """Trim and collapse runs of white space (non-breaking spaces and new lines included)."""
     return " ".join(text.split())
-
-
-def _is_blank(raw: object) -> bool:
-    if raw is None:
-        return True
-    if isinstance(raw, float) and math.isnan(raw):
-        return True
-    return isinstance(raw, str) and raw.strip() == ""
 
 
 def _is_missing(text: str, missing_terms: frozenset[str]) -> bool:
@@ -291,7 +284,7 @@ def parse_date(
     """
     if role not in ("start", "end"):
         raise ValueError(f"role must be 'start' or 'end', not {role!r}")
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     if isinstance(raw, dt.datetime):
         if raw.time() == dt.time(0, 0):
@@ -340,7 +333,7 @@ def parse_contract_end(
         ``end_terms`` (outcome ``missing``, rule ``contract_end_<status>``); ``"unknown"``
         for a blank or an unreadable cell.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK, "unknown"
     if isinstance(raw, str):
         status = end_terms.get(fold(raw))
@@ -408,7 +401,7 @@ def parse_money(raw: object, *, missing_terms: frozenset[str]) -> Parsed:
         ``negative_cost``; anything else unreadable (ranges, words) is invalid
         ``unreadable_cost``.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     if isinstance(raw, (bool, dt.date, dt.time)):
         return _invalid("unreadable_cost")
@@ -465,7 +458,7 @@ def _parse_scale(
     raw: object, scale: Mapping[int, str], kind: str, missing_terms: frozenset[str]
 ) -> Parsed:
     """Read a score on a labelled scale (``kind`` names the rules: rating, level)."""
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     unreadable, out_of_range = f"unreadable_{kind}", f"{kind}_out_of_range"
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
@@ -588,7 +581,7 @@ def parse_answer(
         for any other word that maps to one (``"y"``, ``"YES"``, ``"maybe"``), invalid
         ``unreadable_answer`` otherwise.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     answer = answer_terms.get(fold(raw))
     text = _collapse(str(raw))
@@ -639,7 +632,7 @@ def parse_replacement(
         ``replacement_year_conflict``; an answer followed by something that is not a year
         is invalid ``unreadable_replacement_year``.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK, BLANK
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         return parse_answer(raw, answer_terms=answer_terms), BLANK
@@ -703,7 +696,7 @@ def parse_fte(raw: object, *, missing_terms: frozenset[str] = frozenset()) -> Pa
         ``value`` is a float rounded to 2 dp. Rules ``fte_unit``, ``fte_zero_word``,
         ``fte_rounded``, ``whitespace``; invalid ``negative_fte``, ``unreadable_fte``.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
         return _invalid("unreadable_fte")
@@ -760,7 +753,7 @@ def parse_choice(
         for a synonym or a case, spacing or punctuation difference; invalid
         ``unknown_<list name>`` (e.g. ``unknown_service_area``) otherwise.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     canonical = vocabulary.lookup(raw)
     if canonical is None:
@@ -786,7 +779,7 @@ def parse_text(raw: object) -> Parsed:
         ``ok``, or ``changed`` with rule ``whitespace`` when white space was trimmed or
         collapsed. Whole floats are written without ``.0``; dates in ISO form.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return BLANK
     if isinstance(raw, str):
         text = _collapse(raw)
@@ -822,7 +815,7 @@ def split_integrations(raw: object, *, missing_terms: frozenset[str] = frozenset
         Names trimmed, with bullets ("• ", "- ") removed; blanks, punctuation-only
         entries and later duplicates (equal after ``fold``) dropped; order kept.
     """
-    if _is_blank(raw):
+    if is_blank(raw):
         return []
     names: list[str] = []
     seen: set[str] = set()

@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.reference import fold
 from citytools_analysis.ingest.register_rules import RegisterRules, _phrase
 
@@ -47,15 +48,6 @@ def _distance(row: dict, system: dict) -> int:
     ]
     known = [abs((a - b).days) for a, b in pairs if a is not None and b is not None]
     return sum(known) if known else UNKNOWN_DATE_DISTANCE
-
-
-def _blank(value: Any) -> bool:
-    return (
-        value is None
-        or value is pd.NA
-        or (isinstance(value, float) and value != value)
-        or (isinstance(value, str) and not value.strip())
-    )
 
 
 def match_to_systems(
@@ -121,14 +113,14 @@ def candidate_pairs(
     by_key: dict[tuple, list[dict]] = {}
     for system in systems:
         supplier = system.get("supplier")
-        if _blank(supplier):
+        if is_blank(supplier):
             supplier = system.get("manufacturer")
-        if _blank(supplier):
+        if is_blank(supplier):
             continue
         by_key.setdefault((system["gss_code"], fold(supplier)), []).append(system)
     pairs = []
     for row in rows:
-        if not row.get("is_it") or _blank(row.get("supplier")):
+        if not row.get("is_it") or is_blank(row.get("supplier")):
             continue
         text = f"{row.get('title') or ''} {row.get('description') or ''}"
         folded = fold(text)
@@ -377,7 +369,7 @@ def contract_chains(rows: list[dict], rules: RegisterRules) -> dict[tuple, tuple
 
     groups: dict[tuple, list[dict]] = {}
     for row in rows:
-        if row.get("is_it") and not _blank(row.get("supplier")):
+        if row.get("is_it") and not is_blank(row.get("supplier")):
             groups.setdefault((row["gss_code"], fold(row["supplier"])), []).append(row)
     for members in groups.values():
         members = sorted(

@@ -17,6 +17,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.reference import Reference
 from citytools_analysis.ingest import manifest, parsing
 from citytools_analysis.ingest.correction_log import CorrectionLog
@@ -24,7 +25,7 @@ from citytools_analysis.ingest.manifest import MANIFEST
 from citytools_analysis.ingest.privacy import looks_personal
 from citytools_analysis.ingest.register_rules import RegisterRules
 from citytools_analysis.ingest.safe_xlsx import TEXT_ENCODINGS, read_text_file
-from citytools_analysis.ingest.workbook import is_blank, read_table_sheet
+from citytools_analysis.ingest.workbook import read_table_sheet
 
 #: The name register rows carry in ``rejected.csv`` and ``corrections.csv`` (``sheet``).
 REGISTER_SHEET = "Contract register"

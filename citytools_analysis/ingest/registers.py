@@ -25,12 +25,12 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, fold
 from citytools_analysis.ingest.correction_log import clean_text, correction
 from citytools_analysis.ingest.register_classifier import classify_it
 from citytools_analysis.ingest.register_matching import (
-    _blank,
     annual_cost,
     candidate_pairs,
     contract_chains,
@@ -248,7 +248,7 @@ def _survey_systems_by_key(systems: list[dict], rows: list[dict]) -> dict[tuple,
         key=lambda s: (s["record_id"] not in matched, s["record_id"]),
     )
     for system in ranked:
-        if _blank(system.get("product")) or _blank(system.get("service_area")):
+        if is_blank(system.get("product")) or is_blank(system.get("service_area")):
             continue
         found.setdefault(
             (system["gss_code"], system["product"], system["service_area"]), system["record_id"]
@@ -270,15 +270,15 @@ def _fill(
     if not alone:
         return
     fills = {}
-    if _blank(system.get("contract_start")) and row.get("contract_start") is not None:
+    if is_blank(system.get("contract_start")) and row.get("contract_start") is not None:
         fills["contract_start"] = row["contract_start"]
     if (
-        _blank(system.get("contract_end"))
+        is_blank(system.get("contract_end"))
         and system.get("contract_end_status") == "unknown"
         and row.get("contract_end") is not None
     ):
         fills["contract_end"] = row["contract_end"]
-    if _blank(system.get("annual_cost_gbp")):
+    if is_blank(system.get("annual_cost_gbp")):
         cost = annual_cost(row.get("value_gbp"), row.get("contract_start"), row.get("contract_end"))
         if cost is not None:
             fills["annual_cost_gbp"] = cost

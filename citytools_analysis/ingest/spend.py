@@ -37,6 +37,7 @@ import ftfy
 import pandas as pd
 from openpyxl.utils import column_index_from_string
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Reference, Vocabulary, fold
 from citytools_analysis.ingest import manifest, parsing
@@ -46,7 +47,7 @@ from citytools_analysis.ingest.names import NameResolver
 from citytools_analysis.ingest.privacy import REMOVED, looks_personal
 from citytools_analysis.ingest.safe_xlsx import TEXT_ENCODINGS
 from citytools_analysis.ingest.spend_rules import PaymentRules, classify_payment
-from citytools_analysis.ingest.workbook import SheetTable, is_blank, open_workbook, read_table_sheet
+from citytools_analysis.ingest.workbook import SheetTable, open_workbook, read_table_sheet
 from citytools_analysis.release.schema import TABLES
 
 #: The sheet name a CSV payment file's rows carry in ``rejected.csv`` and ``corrections.csv``.

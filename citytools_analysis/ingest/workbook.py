@@ -12,6 +12,7 @@ from typing import Any
 
 from openpyxl.utils import get_column_letter
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.errors import SurveyInputError
 from citytools_analysis.core.reference import Vocabulary, fold
 from citytools_analysis.ingest.safe_xlsx import open_xlsx, sheet_rows
@@ -52,11 +53,6 @@ class SheetTable:
         """The column as a person would find it: ``"E (Annual cost (£))"``."""
         letter = self.column_letters.get(field_name, "?")
         return f"{letter} ({self.headers.get(field_name, field_name)})"
-
-
-def is_blank(value: Any) -> bool:
-    """True for an empty cell or one holding only white space."""
-    return value is None or (isinstance(value, str) and value.strip() == "")
 
 
 def open_workbook(path: Path):

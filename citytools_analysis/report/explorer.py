@@ -14,6 +14,7 @@ from datetime import date
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.parameters import report_parameters
 from citytools_analysis.core.reference import authority_names
 from citytools_analysis.metrics import collaboration, contracts, market
@@ -293,7 +294,7 @@ def _shown(frame: pd.DataFrame) -> pd.DataFrame:
             shown[column] = pd.Series([formatting.gbp(v) for v in values], dtype=object)
         elif not pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values):
             shown[column] = pd.Series(
-                [formatting.NOT_STATED if formatting.is_missing(v) else v for v in values],
+                [formatting.NOT_STATED if is_blank(v) else v for v in values],
                 dtype=object,
             )
     return shown

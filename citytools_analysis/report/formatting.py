@@ -15,6 +15,8 @@ from datetime import date
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
+
 NOT_STATED = "not stated"
 """What a missing value reads as, in a sentence or a table cell."""
 
@@ -22,35 +24,23 @@ _MONEY_HEADING = re.compile(r"£|_gbp$|\bgbp\b", re.IGNORECASE)
 _YEAR_HEADING = re.compile(r"(^|[\s_(])years?($|[\s_)])", re.IGNORECASE)
 
 
-def is_missing(value: object) -> bool:
-    """Whether a value is missing: ``None``, ``pd.NA``, ``NaN``, ``NaT`` or an empty string."""
-    if value is None:
-        return True
-    if isinstance(value, str):
-        return not value.strip()
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):  # list-like values are not missing
-        return False
-
-
 def count(number: object) -> str:
     """A whole number with thousands separators (``1,234``); "not stated" when missing."""
-    if is_missing(number):
+    if is_blank(number):
         return NOT_STATED
     return f"{round(float(number)):,}"
 
 
 def year(value: object) -> str:
     """A year as written: ``2022``, never ``2,022`` or ``2022.0``."""
-    if is_missing(value):
+    if is_blank(value):
         return NOT_STATED
     return str(round(float(value)))
 
 
 def gbp(amount: object) -> str:
     """Whole pounds with separators: ``£310,000`` (``-£5``); "not stated" when missing."""
-    if is_missing(amount):
+    if is_blank(amount):
         return NOT_STATED
     pounds = round(float(amount))
     return f"-£{-pounds:,}" if pounds < 0 else f"£{pounds:,}"
@@ -58,7 +48,7 @@ def gbp(amount: object) -> str:
 
 def long_date(day: date | pd.Timestamp | str) -> str:
     """A date for prose: ``30 September 2019``; "not stated" when missing."""
-    if is_missing(day):
+    if is_blank(day):
         return NOT_STATED
     day = pd.Timestamp(day)
     return f"{day.day} {day.strftime('%B %Y')}"
@@ -106,7 +96,7 @@ def table_cells(frame: pd.DataFrame) -> pd.DataFrame:
             text = present.map(_decimal(present))
             shown[position] = text.reindex(column.index).fillna(NOT_STATED)
         else:
-            shown[position] = column.map(lambda v: NOT_STATED if is_missing(v) else str(v))
+            shown[position] = column.map(lambda v: NOT_STATED if is_blank(v) else str(v))
     table = pd.DataFrame({position: shown[position] for position in shown}, index=frame.index)
     table.columns = frame.columns
     return table

@@ -16,6 +16,7 @@ from datetime import date
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.metrics.findings import Findings
 from citytools_analysis.metrics.recommendations import RecommendationGroup, format_gbp
 from citytools_analysis.report import formatting
@@ -689,7 +690,7 @@ def _evidence_value(key: str, value: object, names: Mapping[str, str]) -> str:
         labels = sorted(names.get(str(v), str(v)) for v in value)
         shown = ", ".join(labels[:8]) + (f" and {len(labels) - 8} more" if len(labels) > 8 else "")
         return f"{len(labels):,}: {shown}" if labels else "none"
-    if formatting.is_missing(value):
+    if is_blank(value):
         return formatting.NOT_STATED
     if key.endswith("_gbp"):
         return formatting.gbp(value)
