@@ -35,6 +35,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from citytools_analysis.core.blank import is_blank
 from citytools_analysis.core.paths import PROJECT_ROOT, REFERENCE_DIR
 from citytools_analysis.release.processed import read_table, responded_mask
 
@@ -110,18 +111,11 @@ def read_round_release(release_dir: Path | str) -> RoundRelease:
 
 
 def _fold(value: object) -> str:
-    if value is None or value is pd.NA or (isinstance(value, float) and pd.isna(value)):
-        return ""
-    return " ".join(str(value).casefold().split())
+    return "" if is_blank(value) else " ".join(str(value).casefold().split())
 
 
 def _known(value: object) -> bool:
-    return not (
-        value is None
-        or value is pd.NA
-        or (isinstance(value, float) and pd.isna(value))
-        or (not isinstance(value, str) and pd.isna(value))
-    )
+    return not is_blank(value)
 
 
 def _same_contract(before: pd.Series, after: pd.Series) -> bool:
