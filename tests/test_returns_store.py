@@ -100,3 +100,25 @@ def test_a_store_that_cannot_be_written_costs_time_only(tmp_path, reads):
     clean_survey(survey, tmp_path / "out", store=blocked, contracts_dir=False)
     clean_survey(survey, tmp_path / "afresh", contracts_dir=False)
     assert len(reads) == 4 and _same_release(tmp_path / "out", tmp_path / "afresh")
+
+
+def test_an_oversized_return_is_refused_as_without_a_store_and_never_read_whole(tmp_path):
+    import tracemalloc
+
+    from citytools_analysis.core.errors import SurveyInputError
+    from citytools_analysis.ingest.safe_xlsx import DEFAULT_LIMITS
+
+    survey = write_fixture_survey(tmp_path / "survey")
+    with (survey / "huge.xlsx").open("wb") as huge:  # sparse: no disk, but over the limit
+        huge.truncate(DEFAULT_LIMITS.file_bytes + 1)
+    with pytest.raises(SurveyInputError) as without:
+        clean_survey(survey, tmp_path / "a", contracts_dir=False)
+    tracemalloc.start()
+    try:
+        with pytest.raises(SurveyInputError) as stored:
+            clean_survey(survey, tmp_path / "b", store=tmp_path / "store", contracts_dir=False)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert str(stored.value) == str(without.value) and "huge.xlsx" in str(stored.value)
+    assert peak < DEFAULT_LIMITS.file_bytes // 4

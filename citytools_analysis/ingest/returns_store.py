@@ -12,6 +12,7 @@ cannot go stale; anything else and it is read again.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 from collections.abc import Callable
@@ -21,6 +22,7 @@ from typing import TypeVar
 
 from citytools_analysis.core.build_store import read_stored, release_digest, write_stored
 from citytools_analysis.core.code_digest import layers_digest
+from citytools_analysis.ingest.safe_xlsx import DEFAULT_LIMITS
 
 #: Returns kept at most; the least recently used go first.
 STORE_LIMIT = 500
@@ -54,29 +56,40 @@ class ReturnsStore:
             self._settings = settings.hexdigest()
 
     def key(self, path: Path) -> str:
-        """SHA-256 of the file's name and bytes under this run's settings."""
+        """SHA-256 of the file's name and bytes under this run's settings (read in chunks)."""
         digest = hashlib.sha256(self._settings.encode())
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+        digest.update(path.name.encode() + b"\0")
+        with path.open("rb") as handle:
+            file_digest = hashlib.file_digest(handle, "sha256")
+        digest.update(file_digest.digest())
         return digest.hexdigest()
 
     def read(self, path: Path, reader: Callable[[Path], Read], kind: type) -> Read:
         """The return at ``path``: from the store when held under its key (a ``kind``), else
-        ``reader(path)``, then kept."""
+        ``reader(path)``, then kept.
+
+        A file the reader would refuse for its size, or that cannot be opened, goes straight
+        to the reader, which refuses it with the project's own error naming the file.
+        """
         if self.folder is None:
             return reader(path)
-        key = self.key(path)
+        try:
+            if path.stat().st_size > DEFAULT_LIMITS.file_bytes:
+                return reader(path)
+            key = self.key(path)
+        except OSError:
+            return reader(path)
         entry = self.folder / f"{key}.pickle"
         held = read_stored(entry, key, kind)
         if held is not None:
-            os.utime(entry)  # recently used
+            with contextlib.suppress(OSError):
+                os.utime(entry)  # recently used
             self.taken.append(path.name)
             return held
         value = reader(path)
-        try:
+        with contextlib.suppress(OSError):  # a store that cannot be written only costs time
             write_stored(entry, key, value)
             self._prune()
-        except OSError:
-            pass  # a store that cannot be written (a read-only folder) only costs time
         return value
 
     def _prune(self) -> None:
