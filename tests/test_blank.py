@@ -55,8 +55,9 @@ def test_a_value_even_zero_or_a_word_for_unknown_is_not_blank(value):
 
 
 def test_the_layers_share_the_one_test():
-    from citytools_analysis.ingest import parsing, register_matching, workbook
+    from citytools_analysis.ingest import parsing, register_matching, registers, workbook
+    from citytools_analysis.metrics import changes
     from citytools_analysis.report import formatting
 
-    for module in (parsing, register_matching, workbook, formatting):
+    for module in (parsing, register_matching, registers, workbook, changes, formatting):
         assert module.is_blank is is_blank

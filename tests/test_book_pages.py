@@ -130,11 +130,17 @@ def test_a_new_page_or_static_file_writes_the_whole_book_afresh(tmp_path):
     assert book.site_key(root) != key  # its checksum is in every page's links
 
 
-def test_a_book_built_in_a_process_started_ahead_is_the_book_jupyter_book_builds(tmp_path):
+def test_a_book_built_in_a_process_started_ahead_is_the_book_jupyter_book_builds(
+    tmp_path, monkeypatch
+):
     from citytools_analysis.build.book_process import BookProcess
 
+    def not_afresh() -> list[str]:
+        raise AssertionError("jupyter-book was started afresh, not run in the process ahead")
+
     root = _book(tmp_path / "ahead")
-    with BookProcess(root) as ready:
+    with BookProcess(root) as ready, monkeypatch.context() as patched:
+        patched.setattr(book, "jupyter_book_command", not_afresh)
         assert book.build_html(root, root / "_build", quiet=True, ready=ready) == 0
         assert ready._process is None  # it was used (not started afresh beside it)
     assert _differing(root / "_build" / "html", _fresh_copy(root, tmp_path / "fresh")) == []
